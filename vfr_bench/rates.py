@@ -1,0 +1,96 @@
+"""Rate specs (`IN`, `IN:OUT`, `native`) and rate accounting, as DESIGN.md defines them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+class RateSpecError(ValueError):
+    """A rate spec that cannot be parsed or is not a positive, finite frequency."""
+
+
+@dataclass(frozen=True)
+class RateSpec:
+    """A requested frame rate. `None` on both sides means `native`: the model's own rate."""
+
+    input_hz: float | None
+    output_hz: float | None
+
+    @property
+    def is_native(self) -> bool:
+        return self.input_hz is None and self.output_hz is None
+
+    @property
+    def label(self) -> str:
+        """The spec as the user writes it; also its identity in run directories."""
+        if self.is_native:
+            return "native"
+        if self.input_hz == self.output_hz:
+            return _fmt(self.input_hz)
+        return f"{_fmt(self.input_hz)}:{_fmt(self.output_hz)}"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+NATIVE = RateSpec(None, None)
+
+
+def _fmt(hz: float | None) -> str:
+    return "native" if hz is None else f"{hz:g}"
+
+
+def _parse_hz(text: str, whole: str) -> float:
+    try:
+        hz = float(text)
+    except ValueError:
+        raise RateSpecError(
+            f"rate spec {whole!r}: {text!r} is not a number in Hz "
+            "(write IN, IN:OUT or native, e.g. 12.5, 6.25:12.5)"
+        ) from None
+    if not math.isfinite(hz) or hz <= 0:
+        raise RateSpecError(f"rate spec {whole!r}: a frame rate must be a positive, finite number of Hz, got {text!r}")
+    return hz
+
+
+def parse_rate_spec(text: str) -> RateSpec:
+    """Parse one spec: `12.5` (same rate in and out), `6.25:12.5` (in:out) or `native`."""
+    whole = text
+    text = text.strip()
+    if not text:
+        raise RateSpecError("empty rate spec (write IN, IN:OUT or native)")
+    if text.lower() == "native":
+        return NATIVE
+    parts = text.split(":")
+    if len(parts) == 1:
+        hz = _parse_hz(parts[0], whole)
+        return RateSpec(hz, hz)
+    if len(parts) == 2:
+        return RateSpec(_parse_hz(parts[0], whole), _parse_hz(parts[1], whole))
+    raise RateSpecError(f"rate spec {whole!r} has more than one ':' (write IN or IN:OUT)")
+
+
+def parse_rate_specs(text: str) -> list[RateSpec]:
+    """Parse a comma-separated list; a repeated spec is an error rather than a silent duplicate cell."""
+    specs = [parse_rate_spec(part) for part in text.split(",")]
+    seen: set[RateSpec] = set()
+    for spec in specs:
+        if spec in seen:
+            raise RateSpecError(f"rate spec {spec.label!r} is given twice in {text!r}")
+        seen.add(spec)
+    return specs
+
+
+def achieved_hz(n_tokens: int | None, seconds: float | None) -> float | None:
+    """Speech positions (or generated speech tokens) per second of audio; None when either is unknown."""
+    if n_tokens is None or seconds is None or seconds <= 0:
+        return None
+    return n_tokens / seconds
+
+
+def rate_error(achieved: float | None, requested: float | None) -> float | None:
+    """Signed relative error, achieved / requested - 1 (DESIGN.md); None when either side is unknown."""
+    if achieved is None or requested is None or requested <= 0:
+        return None
+    return achieved / requested - 1.0

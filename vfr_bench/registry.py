@@ -1,0 +1,115 @@
+"""Model registry: names -> lazily imported adapter classes, plus outside packages' entry points.
+
+Built-in entries are `"module:Class"` strings with preset options, so listing models imports
+nothing heavy. Outside packages register adapters under the entry-point group
+`vfr_bench.adapters` (name = "package.module:AdapterClass").
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+from vfr_bench.protocol import Adapter, AdapterUnavailable
+
+ENTRY_POINT_GROUP = "vfr_bench.adapters"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    target: str                      # "module:Class"
+    preset: dict[str, Any] = field(default_factory=dict)  # options fixed by this name
+    summary: str = ""
+    source: str = "built-in"
+
+
+class UnknownModel(KeyError):
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+_REFERENCE = "baselines.reference.adapter:ReferenceAdapter"
+
+BUILTIN_MODELS: tuple[ModelEntry, ...] = (
+    ModelEntry("reference", _REFERENCE, {"strategy": "dynamic"},
+               "Whisper tiny.en with cosine-similarity frame merging (same as reference-dynamic)"),
+    ModelEntry("reference-dynamic", _REFERENCE, {"strategy": "dynamic"},
+               "Whisper + merging at the lowest-similarity transitions to the requested rate"),
+    ModelEntry("reference-uniform", _REFERENCE, {"strategy": "uniform"},
+               "Whisper + fixed patching (the patching baseline)"),
+    ModelEntry("reference-threshold", _REFERENCE, {"strategy": "threshold"},
+               "Whisper + cut where adjacent similarity falls below a threshold (rate is an outcome)"),
+)
+
+# Models whose adapters are not installed here: what to tell a user who asks for one.
+NOT_INSTALLED_HINTS: dict[str, str] = {
+    "flexislm": ("FlexiSLM is not installed. It is not on PyPI: install it from its repository "
+                 "(AmphionTeam/FlexiSLM, with `pip install flexicodec`), then install a vfr-bench "
+                 "adapter package that registers 'flexislm' under the entry-point group "
+                 f"'{ENTRY_POINT_GROUP}'."),
+    "qwen2.5-omni": ("the Qwen2.5-Omni adapter is not installed: install transformers>=4.52 "
+                     "and an adapter package registering 'qwen2.5-omni'."),
+    "kimi-audio": "the Kimi-Audio adapter is not installed (install Kimi-Audio from its repository).",
+    "mimo-audio": "the MiMo-Audio adapter is not installed (install MiMo-Audio from its repository).",
+    "fun-audio-chat": "the Fun-Audio-Chat adapter is not installed (install it from its repository).",
+}
+
+
+class ModelRegistry:
+    """Name -> adapter entry. Built-ins first; entry points may add names but not shadow them."""
+
+    def __init__(self, entries: tuple[ModelEntry, ...] = BUILTIN_MODELS, use_entry_points: bool = True):
+        self._entries: dict[str, ModelEntry] = {e.name: e for e in entries}
+        if use_entry_points:
+            for ep in entry_points(group=ENTRY_POINT_GROUP):
+                if ep.name not in self._entries:
+                    self._entries[ep.name] = ModelEntry(ep.name, ep.value, {}, "", f"entry point ({ep.value})")
+
+    def register(self, entry: ModelEntry) -> None:
+        if entry.name in self._entries:
+            raise ValueError(f"model name {entry.name!r} is already registered")
+        self._entries[entry.name] = entry
+
+    def names(self) -> list[str]:
+        return sorted(self._entries)
+
+    def entry(self, name: str) -> ModelEntry:
+        if name in self._entries:
+            return self._entries[name]
+        if name in NOT_INSTALLED_HINTS:
+            raise AdapterUnavailable(f"model {name!r}: {NOT_INSTALLED_HINTS[name]}")
+        close = difflib.get_close_matches(name, list(self._entries) + list(NOT_INSTALLED_HINTS), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise UnknownModel(f"unknown model {name!r}{hint} (known: {', '.join(self.names())}; "
+                           "`vfr-bench list models` shows them)")
+
+    def adapter_class(self, name: str) -> type[Adapter]:
+        entry = self.entry(name)
+        module_name, _, attr = entry.target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as err:
+            raise AdapterUnavailable(f"model {name!r}: cannot import {module_name} ({err})") from err
+        try:
+            cls = getattr(module, attr)
+        except AttributeError:
+            raise AdapterUnavailable(f"model {name!r}: {module_name} defines no {attr!r}") from None
+        if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+            raise AdapterUnavailable(f"model {name!r}: {entry.target} is not a vfr_bench Adapter subclass")
+        return cls
+
+    def create(self, name: str, device: str = "cpu", options: dict[str, Any] | None = None) -> Adapter:
+        """Instantiate (not load) the adapter; user options may not override a name's preset."""
+        entry = self.entry(name)
+        options = dict(options or {})
+        clash = sorted(k for k in options if k in entry.preset and str(options[k]) != str(entry.preset[k]))
+        if clash:
+            raise ValueError(f"model {name!r} fixes {', '.join(f'{k}={entry.preset[k]}' for k in clash)}; "
+                             "choose another model name instead of overriding it")
+        adapter = self.adapter_class(name)(device=device, **{**options, **entry.preset})
+        adapter.name = name  # the registered name, which is what results are keyed by
+        return adapter
