@@ -1,0 +1,1 @@
+"""Task suites: one YAML file each (see vfr_bench.tasks for the fields)."""

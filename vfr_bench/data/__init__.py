@@ -1,0 +1,1 @@
+"""Data sets: samples, the JSONL manifest format and the built-in offline speech."""
