@@ -1,0 +1,34 @@
+"""Latency metrics from the runner's timings (DESIGN.md "Latency definitions")."""
+
+from __future__ import annotations
+
+from vfr_bench.metrics.base import Metric, SampleScore
+
+
+def _timing(name: str):
+    def compute(record: dict) -> SampleScore | None:
+        value = (record.get("timings") or {}).get(name)
+        return None if value is None else SampleScore(float(value))
+    return compute
+
+
+def _rtf(record: dict) -> SampleScore | None:
+    t_total = (record.get("timings") or {}).get("t_total")
+    seconds = record.get("output_seconds") or record.get("input_seconds")
+    if t_total is None or not seconds:
+        return None
+    return SampleScore(t_total / seconds)
+
+
+def _latency_metrics() -> list[Metric]:
+    out = []
+    for timing in ("t_total", "t_first_token", "t_first_audio", "t_ar"):
+        for agg in ("mean", "p50", "p90", "p95"):
+            out.append(Metric(f"{timing}_{agg}", "1", f"{timing} ({agg}) in seconds", False, agg,
+                              _timing(timing), unit="s"))
+    out.append(Metric("rtf_p50", "1", "t_total / output audio seconds (input seconds for text output)",
+                      False, "p50", _rtf))
+    return out
+
+
+LATENCY_METRICS = _latency_metrics()

@@ -1,0 +1,154 @@
+"""Scoring pass: samples.jsonl -> scores.jsonl (appended, resumable) -> summary.csv (derived).
+
+A (sample, metric) pair already in scores.jsonl is never computed again, so re-scoring after a
+resumed run only does the new samples, and summary.csv is always rebuilt from scores.jsonl.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import os
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from vfr_bench.metrics import Metric, get_metric, metrics_for_task
+from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY, append_jsonl, read_jsonl, write_text_atomic
+
+SUMMARY_COLUMNS = ["model", "task", "rate_spec", "requested_input_hz", "requested_output_hz", "metric",
+                   "value", "ci_low", "ci_high", "n", "aggregation", "higher_is_better", "unit"]
+BOOTSTRAP_RESAMPLES = 1000
+CONFIDENCE = 0.95
+
+
+def _cell(record: dict) -> tuple:
+    return (record["model"], record["task"], record["rate_spec"], record["requested_input_hz"],
+            record["requested_output_hz"])
+
+
+def score_run(run_dir: Path, task_metrics: dict[str, list[str]], seed: int = 0) -> list[dict]:
+    """Score every ok sample not yet scored, append to scores.jsonl, rebuild summary.csv.
+
+    `task_metrics` maps a task name to its quality metrics (rate and latency always apply).
+    Returns the summary rows.
+    """
+    run_dir = Path(run_dir)
+    with _scoring_lock(run_dir):
+        return _score_locked(run_dir, task_metrics, seed)
+
+
+@contextmanager
+def _scoring_lock(run_dir: Path) -> Iterator[None]:
+    """Shards finishing together must not score the same samples twice."""
+    fd = os.open(run_dir / ".lock-scoring", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _score_locked(run_dir: Path, task_metrics: dict[str, list[str]], seed: int) -> list[dict]:
+    samples = [r for r in read_jsonl(run_dir / SAMPLES) if r.get("status") == "ok"]
+    done = {(s["model"], s["rate_spec"], s["task"], s["sample_id"], s["metric"])
+            for s in read_jsonl(run_dir / SCORES)}
+    new: list[dict] = []
+    for record in samples:
+        for metric in metrics_for_task(task_metrics.get(record["task"], [])):
+            key = (record["model"], record["rate_spec"], record["task"], record["sample_id"], metric.name)
+            if key in done:
+                continue
+            score = metric.compute(record)
+            if score is None:
+                continue
+            new.append({"model": record["model"], "rate_spec": record["rate_spec"], "task": record["task"],
+                        "sample_id": record["sample_id"], "requested_input_hz": record["requested_input_hz"],
+                        "requested_output_hz": record["requested_output_hz"], "metric": metric.name,
+                        "metric_version": metric.version, "value": score.value, "numerator": score.numerator,
+                        "denominator": score.denominator, **({"detail": score.detail} if score.detail else {})})
+            done.add(key)
+    append_jsonl(run_dir / SCORES, new)
+    rows = summarise(read_jsonl(run_dir / SCORES), seed=seed)
+    write_summary(run_dir / SUMMARY, rows)
+    return rows
+
+
+def summarise(scores: list[dict], seed: int = 0) -> list[dict]:
+    """One row per (model, task, rate spec, metric): the aggregate and a bootstrap CI."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for s in scores:
+        groups[(*_cell(s), s["metric"])].append(s)
+    rows = []
+    for (model, task, spec, req_in, req_out, name), items in sorted(groups.items(), key=lambda kv: _sort_key(kv[0])):
+        metric = get_metric(name)
+        values = np.array([i["value"] for i in items], dtype=float)
+        num = np.array([i.get("numerator") or 0.0 for i in items], dtype=float)
+        den = np.array([i.get("denominator") or 0.0 for i in items], dtype=float)
+        value = aggregate(metric, values, num, den)
+        if value is None:
+            continue
+        low, high = bootstrap_ci(metric, values, num, den, seed=seed)
+        rows.append({"model": model, "task": task, "rate_spec": spec, "requested_input_hz": req_in,
+                     "requested_output_hz": req_out, "metric": name, "value": value, "ci_low": low,
+                     "ci_high": high, "n": len(items), "aggregation": metric.aggregation,
+                     "higher_is_better": metric.higher_is_better, "unit": metric.unit})
+    return rows
+
+
+def _sort_key(key: tuple) -> tuple:
+    model, task, spec, req_in, req_out, name = key
+    return (model, task, -(req_in or 1e9), -(req_out or 1e9), spec, name)
+
+
+def aggregate(metric: Metric, values: np.ndarray, num: np.ndarray, den: np.ndarray) -> float | None:
+    if len(values) == 0:
+        return None
+    if metric.aggregation == "corpus":
+        total = den.sum()
+        return float(num.sum() / total) if total > 0 else None
+    if metric.aggregation == "mean":
+        return float(values.mean())
+    return float(np.percentile(values, float(metric.aggregation[1:])))
+
+
+def bootstrap_ci(metric: Metric, values: np.ndarray, num: np.ndarray, den: np.ndarray, seed: int = 0,
+                 resamples: int = BOOTSTRAP_RESAMPLES, confidence: float = CONFIDENCE) -> tuple[float | None, float | None]:
+    """Percentile bootstrap over samples (for WER: resample utterances, then total / total)."""
+    n = len(values)
+    if n < 2:
+        return None, None
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(resamples, n))
+    if metric.aggregation == "corpus":
+        totals = den[idx].sum(axis=1)
+        stats = np.where(totals > 0, num[idx].sum(axis=1) / np.maximum(totals, 1e-12), np.nan)
+        stats = stats[np.isfinite(stats)]
+        if len(stats) == 0:
+            return None, None
+    elif metric.aggregation == "mean":
+        stats = values[idx].mean(axis=1)
+    else:
+        stats = np.percentile(values[idx], float(metric.aggregation[1:]), axis=1)
+    alpha = (1 - confidence) / 2
+    return float(np.quantile(stats, alpha)), float(np.quantile(stats, 1 - alpha))
+
+
+def write_summary(path: Path, rows: list[dict]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in SUMMARY_COLUMNS})
+    write_text_atomic(path, buffer.getvalue())
+
+
+def task_metrics_from_manifest(run_dir: Path) -> dict[str, list[str]]:
+    import json
+
+    manifest = json.loads((Path(run_dir) / MANIFEST).read_text(encoding="utf-8"))
+    return {name: list(t.get("metrics", [])) for name, t in manifest.get("tasks", {}).items()}
