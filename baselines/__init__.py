@@ -1,0 +1,1 @@
+"""Model adapters (one folder or module per model family)."""

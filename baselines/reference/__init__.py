@@ -1,0 +1,1 @@
+"""The embedded default model: training-free frame-rate reduction on a real Whisper model."""
