@@ -1,0 +1,209 @@
+"""The `vfr-bench` command line. Imports stay inside the commands, so `--help` is instant.
+
+Exit codes of `run`: 0 every sample ok or skipped; 3 the run finished but some samples failed
+(recorded with status "error"); 1 the run could not start or stopped (the message says why);
+2 a usage error (unknown option, bad rate spec).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+EXIT_SAMPLES_FAILED = 3
+DEFAULT_MODELS = ("reference-dynamic", "reference-uniform")
+DEFAULT_RATES = "12.5,6.25,5,4"
+DEFAULT_TASKS = "asr,rate-fidelity"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vfr-bench")
+def main() -> None:
+    """Evaluate spoken language models across frame rates: achieved vs requested Hz, quality, latency."""
+
+
+def _parse_shard(value: str | None) -> tuple[int, int]:
+    if value is None:
+        return (0, 1)
+    try:
+        index, count = (int(p) for p in value.split("/"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: write I/N, e.g. 0/4", param_hint="--shard") from None
+    if count < 1 or not 0 <= index < count:
+        raise click.BadParameter(f"{value!r}: need 0 <= I < N", param_hint="--shard")
+    return index, count
+
+
+def _parse_model_args(values: tuple[str, ...], models: list[str]) -> dict[str, dict[str, str]]:
+    """`KEY=VALUE` applies to every model; `MODEL:KEY=VALUE` to one."""
+    out: dict[str, dict[str, str]] = {m: {} for m in models}
+    for item in values:
+        target, _, assignment = item.rpartition(":") if ":" in item.split("=", 1)[0] else ("", "", item)
+        key, eq, value = assignment.partition("=")
+        if not eq or not key:
+            raise click.BadParameter(f"{item!r}: write KEY=VALUE or MODEL:KEY=VALUE", param_hint="--model-arg")
+        if target and target not in out:
+            raise click.BadParameter(f"{item!r}: {target!r} is not one of the --model names", param_hint="--model-arg")
+        for model in [target] if target else models:
+            out[model][key] = value
+    return out
+
+
+@main.command()
+@click.option("--model", "models", multiple=True, metavar="NAME",
+              help=f"Model to run (repeatable). Default: {', '.join(DEFAULT_MODELS)}.")
+@click.option("--rates", default=DEFAULT_RATES, show_default=True,
+              help="Rate specs: IN, IN:OUT or native, comma-separated.")
+@click.option("--tasks", default=DEFAULT_TASKS, show_default=True, help="Task names, comma-separated.")
+@click.option("--data", type=click.Path(dir_okay=False), help="A JSONL manifest replacing every task's own data.")
+@click.option("--out", type=click.Path(file_okay=False), help="Run directory. Default: results/<run-id>/.")
+@click.option("--limit", type=click.IntRange(min=1), help="A deterministic subset of N samples per task.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for bootstrap CIs and any sampling.")
+@click.option("--resume", is_flag=True, help="Continue a run directory, skipping samples already recorded.")
+@click.option("--shard", metavar="I/N", help="Run shard I of N of the grid (deterministic split).")
+@click.option("--warmup", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Unrecorded warm-up requests per (model, rate, task) cell.")
+@click.option("--model-arg", "model_args", multiple=True, metavar="[MODEL:]KEY=VALUE",
+              help="Adapter option, e.g. model=/path/to/whisper-large-v3-ct2 (repeatable).")
+@click.option("--no-score", is_flag=True, help="Skip the scoring pass at the end.")
+def run(models, rates, tasks, data, out, limit, device, seed, resume, shard, warmup, model_args, no_score) -> None:
+    """Run models over rate specs and tasks; write a run directory and print a results table."""
+    from rich.console import Console
+
+    from vfr_bench.audio import AudioError
+    from vfr_bench.console import RichProgressReporter, results_table
+    from vfr_bench.data.manifest import ManifestError
+    from vfr_bench.protocol import AdapterUnavailable
+    from vfr_bench.rates import RateSpecError, parse_rate_specs
+    from vfr_bench.registry import UnknownModel
+    from vfr_bench.run_dir import RunDirError, read_jsonl
+    from vfr_bench.runner import RunConfig, Runner
+    from vfr_bench.scoring import score_run
+    from vfr_bench.tasks import TaskError, all_tasks, get_task
+
+    console = Console(stderr=True, soft_wrap=True)  # never wrap paths in messages
+    try:
+        specs = parse_rate_specs(rates)
+    except RateSpecError as err:
+        raise click.BadParameter(str(err), param_hint="--rates") from None
+    model_names = list(dict.fromkeys(models)) or list(DEFAULT_MODELS)
+    try:
+        known_tasks = all_tasks()
+        task_list = [get_task(t.strip(), known_tasks) for t in tasks.split(",") if t.strip()]
+    except TaskError as err:
+        raise click.BadParameter(str(err), param_hint="--tasks") from None
+    if not task_list:
+        raise click.BadParameter("no task named", param_hint="--tasks")
+    if out is None:
+        out = Path("results") / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{'+'.join(model_names)[:60]}"
+    config = RunConfig(models=model_names, rate_specs=specs, tasks=task_list, out=Path(out),
+                       data=str(Path(data).resolve()) if data else None,
+                       model_options=_parse_model_args(model_args, model_names), limit=limit,
+                       device=_resolve_device(device), seed=seed, resume=resume, shard=_parse_shard(shard),
+                       warmup=warmup, argv=["vfr-bench", *sys.argv[1:]])
+    try:
+        with RichProgressReporter(console) as progress:
+            outcome = Runner(config, progress=progress).run()
+    except (UnknownModel, AdapterUnavailable, RunDirError, ManifestError, AudioError, ValueError, RuntimeError) as err:
+        console.print(f"[red]error:[/red] {err}")
+        sys.exit(1)
+    console.print(f"run directory: {outcome.run_dir}  ({outcome.ok} ok, {outcome.error} error, "
+                  f"{outcome.skipped} skipped, {outcome.already_recorded} already recorded)")
+    if no_score:
+        console.print(f"not scored; score it with: vfr-bench score {outcome.run_dir}")
+    else:
+        rows = score_run(outcome.run_dir, {t.name: list(t.metrics) for t in task_list}, seed=seed)
+        _print_table(results_table(rows, read_jsonl(outcome.run_dir / "samples.jsonl")))
+        console.print(f"summary: {outcome.run_dir / 'summary.csv'}")
+    if outcome.failed:
+        console.print(f"[red]{outcome.error} sample(s) failed[/red]; their errors are in "
+                      f"{outcome.run_dir / 'samples.jsonl'} (status \"error\")")
+        sys.exit(EXIT_SAMPLES_FAILED)
+
+
+def _print_table(table) -> None:
+    """Tables go to stdout; off a terminal (logs, CI) rich would wrap them at 80 columns."""
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    console.print(table)
+
+
+def _resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    try:
+        import ctranslate2
+
+        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    except Exception:
+        return "cpu"
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--seed", type=int, default=0, show_default=True)
+def score(run_dir: str, seed: int) -> None:
+    """Score a run directory's samples not yet scored, and rebuild summary.csv."""
+    from rich.console import Console
+
+    from vfr_bench.console import results_table
+    from vfr_bench.run_dir import read_jsonl
+    from vfr_bench.scoring import score_run, task_metrics_from_manifest
+
+    rows = score_run(Path(run_dir), task_metrics_from_manifest(Path(run_dir)), seed=seed)
+    _print_table(results_table(rows, read_jsonl(Path(run_dir) / "samples.jsonl")))
+
+
+@main.command(name="list")
+@click.argument("what", type=click.Choice(["models", "tasks", "metrics"]))
+def list_(what: str) -> None:
+    """List registered models, tasks or metrics."""
+    from rich.table import Table
+
+    table = Table()
+    if what == "models":
+        from vfr_bench.registry import NOT_INSTALLED_HINTS, ModelRegistry
+
+        registry = ModelRegistry()
+        for col in ("name", "capabilities", "rate control", "source", "summary"):
+            table.add_column(col)
+        for name in registry.names():
+            entry = registry.entry(name)
+            try:
+                adapter = registry.create(name)
+                caps, rate = ", ".join(sorted(adapter.capabilities)), adapter.rate_control_for().describe()
+            except Exception as err:  # an outside package's broken entry point: show it, keep listing
+                caps, rate = "-", f"cannot load: {err}"
+            table.add_row(name, caps, rate, entry.source, entry.summary)
+        for name in sorted(NOT_INSTALLED_HINTS):
+            if name not in registry.names():
+                table.add_row(name, "-", "-", "not installed", "see `vfr-bench run --model " + name + "`")
+    elif what == "tasks":
+        from vfr_bench.tasks import all_tasks
+
+        for col in ("name", "version", "request", "data", "metrics", "description"):
+            table.add_column(col)
+        for task in all_tasks().values():
+            table.add_row(task.name, str(task.version), ", ".join(task.request_kinds), task.data,
+                          ", ".join(task.metrics) or "(rate, latency)", task.description)
+    else:
+        from vfr_bench.metrics import ALL_METRICS
+
+        for col in ("name", "version", "aggregation", "higher is better", "needs text", "unit", "description"):
+            table.add_column(col)
+        for m in ALL_METRICS.values():
+            better = "-" if m.higher_is_better is None else ("yes" if m.higher_is_better else "no")
+            table.add_row(m.name, m.version, m.aggregation, better, "yes" if m.needs_reference_text else "no",
+                          m.unit, m.description)
+    _print_table(table)
+
+
+if __name__ == "__main__":
+    main()
