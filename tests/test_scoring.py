@@ -1,0 +1,74 @@
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from vfr_bench.metrics import get_metric
+from vfr_bench.metrics.wer import normalise, word_errors
+from vfr_bench.run_dir import append_jsonl, read_jsonl
+from vfr_bench.scoring import bootstrap_ci, score_run
+
+
+def record(sample_id, hyp, ref, spec="6.25", achieved=6.0, t_total=0.1):
+    return {"model": "m", "rate_spec": spec, "task": "asr", "sample_id": sample_id, "status": "ok",
+            "requested_input_hz": float(spec), "requested_output_hz": float(spec), "achieved_input_hz": achieved,
+            "achieved_output_hz": None, "input_seconds": 2.0, "output_seconds": None, "text": hyp,
+            "language": "en", "reference": {"text": ref},
+            "timings": {"t_total": t_total, "t_first_token": None, "t_first_audio": None, "t_ar": None}}
+
+
+def test_whisper_normaliser_is_applied_before_wer():
+    assert normalise("Mr. Smith paid $20, didn't he?") == normalise("mister smith paid twenty dollars did not he")
+    assert word_errors(normalise("Seventeen students."), normalise("17 students")) == (0, 2)
+
+
+def test_wer_is_corpus_level_total_edits_over_total_words(tmp_path):
+    # sample a: 1 error in 2 words; sample b: 0 errors in 8 words -> corpus 1/10, mean of ratios 0.25
+    append_jsonl(tmp_path / "samples.jsonl", [
+        record("a", "hello there", "hello world"),
+        record("b", "the cat sat on the warm red mat", "the cat sat on the warm red mat"),
+        {**record("c", None, "x"), "status": "error", "error": "boom"},
+    ])
+    rows = score_run(tmp_path, {"asr": ["wer"]})
+    wer = next(r for r in rows if r["metric"] == "wer")
+    assert wer["value"] == pytest.approx(0.1) and wer["n"] == 2
+    with open(tmp_path / "summary.csv") as f:
+        summary = {r["metric"]: r for r in csv.DictReader(f)}
+    assert float(summary["wer"]["value"]) == pytest.approx(0.1)
+    assert float(summary["achieved_input_hz"]["value"]) == pytest.approx(6.0)
+    assert float(summary["input_rate_abs_error"]["value"]) == pytest.approx(0.04)
+
+
+def test_rescoring_computes_only_new_samples(tmp_path):
+    append_jsonl(tmp_path / "samples.jsonl", [record("a", "hello", "hello")])
+    score_run(tmp_path, {"asr": ["wer"]})
+    n_first = len(read_jsonl(tmp_path / "scores.jsonl"))
+    score_run(tmp_path, {"asr": ["wer"]})
+    assert len(read_jsonl(tmp_path / "scores.jsonl")) == n_first
+    append_jsonl(tmp_path / "samples.jsonl", [record("b", "world", "word")])
+    rows = score_run(tmp_path, {"asr": ["wer"]})
+    assert len(read_jsonl(tmp_path / "scores.jsonl")) == 2 * n_first
+    assert next(r for r in rows if r["metric"] == "wer")["value"] == pytest.approx(0.5)
+
+
+def test_latency_percentiles(tmp_path):
+    append_jsonl(tmp_path / "samples.jsonl",
+                 [record(str(i), "a", "a", t_total=float(i)) for i in range(1, 101)])
+    rows = {r["metric"]: r for r in score_run(tmp_path, {"asr": []})}
+    assert rows["t_total_p50"]["value"] == pytest.approx(50.5)
+    assert rows["t_total_p95"]["value"] == pytest.approx(np.percentile(np.arange(1, 101), 95))
+    assert rows["t_total_p50"]["ci_low"] < 50.5 < rows["t_total_p50"]["ci_high"]
+
+
+def test_bootstrap_ci_covers_the_true_corpus_wer_and_shrinks_with_n():
+    rng = np.random.default_rng(1)
+    wer = get_metric("wer")
+    widths = []
+    for n in (20, 500):
+        den = rng.integers(5, 20, n).astype(float)
+        num = rng.binomial(den.astype(int), 0.2).astype(float)
+        low, high = bootstrap_ci(wer, num / den, num, den, seed=0)
+        assert low < num.sum() / den.sum() < high
+        widths.append(high - low)
+    assert widths[1] < widths[0] / 3
