@@ -107,3 +107,13 @@ def test_a_folder_without_weights_is_a_clear_error(tmp_path):
     adapter = ModelRegistry().create("reference", options={"model": str(tmp_path)})
     with pytest.raises(AdapterUnavailable, match="no model.bin"):
         adapter.load()
+
+
+@pytest.mark.parametrize("samples", [np.zeros(32000, dtype=np.float32), np.zeros(800, dtype=np.float32),
+                                     (0.01 * np.random.default_rng(0).standard_normal(400)).astype(np.float32)])
+def test_silent_and_very_short_inputs_are_answered_not_crashed(models, samples):
+    adapter = models["reference-dynamic"]
+    asr = adapter.generate(Request("asr", "edge", samples, input_hz=4.0))
+    assert asr.n_input_tokens >= 1 and isinstance(asr.text, str)
+    out = adapter.generate(Request("resynth", "edge", samples, input_hz=4.0, output_hz=4.0))
+    assert len(out.audio) == len(samples) and np.all(np.isfinite(out.audio)) and out.n_output_tokens >= 1

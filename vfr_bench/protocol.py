@@ -7,6 +7,7 @@ accounting from what the response reports.
 
 from __future__ import annotations
 
+import sys
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -165,10 +166,13 @@ class Adapter(ABC):
         return self.rate_control
 
     def synchronize(self) -> None:
-        """Wait for queued device work, so that clock reads around generate are honest."""
-        if self.device.startswith("cuda"):
-            import torch
+        """Wait for queued device work, so that clock reads around generate are honest.
 
+        Only torch queues work asynchronously among the libraries used here; an adapter that never
+        imported torch has nothing queued, so torch is not imported for it.
+        """
+        torch = sys.modules.get("torch")
+        if self.device.startswith("cuda") and torch is not None and torch.cuda.is_initialized():
             torch.cuda.synchronize()
 
     def close(self) -> None:
