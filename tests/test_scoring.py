@@ -72,3 +72,21 @@ def test_bootstrap_ci_covers_the_true_corpus_wer_and_shrinks_with_n():
         assert low < num.sum() / den.sum() < high
         widths.append(high - low)
     assert widths[1] < widths[0] / 3
+
+
+def test_a_metric_failing_on_one_sample_is_recorded_and_the_rest_are_scored(tmp_path, monkeypatch):
+    from vfr_bench.metrics import wer as wer_module
+
+    real = wer_module.word_errors
+
+    def flaky(ref, hyp):
+        if "poison" in hyp:
+            raise RuntimeError("cannot align")
+        return real(ref, hyp)
+
+    monkeypatch.setattr(wer_module, "word_errors", flaky)
+    append_jsonl(tmp_path / "samples.jsonl", [record("a", "poison", "hello"), record("b", "hello world", "hello word")])
+    rows = {r["metric"]: r for r in score_run(tmp_path, {"asr": ["wer"]})}
+    assert rows["wer"]["value"] == pytest.approx(0.5) and rows["wer"]["n"] == 1
+    failed = [s for s in read_jsonl(tmp_path / "scores.jsonl") if s.get("error")]
+    assert len(failed) == 1 and failed[0]["sample_id"] == "a" and "cannot align" in failed[0]["error"]

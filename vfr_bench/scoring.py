@@ -63,14 +63,20 @@ def _score_locked(run_dir: Path, task_metrics: dict[str, list[str]], seed: int) 
             key = (record["model"], record["rate_spec"], record["task"], record["sample_id"], metric.name)
             if key in done:
                 continue
-            score = metric.compute(record)
+            base = {"model": record["model"], "rate_spec": record["rate_spec"], "task": record["task"],
+                    "sample_id": record["sample_id"], "requested_input_hz": record["requested_input_hz"],
+                    "requested_output_hz": record["requested_output_hz"], "metric": metric.name,
+                    "metric_version": metric.version}
+            try:
+                score = metric.compute(record)
+            except Exception as err:  # one sample's metric failure is recorded; the others go on
+                new.append({**base, "value": None, "error": f"{type(err).__name__}: {err}"})
+                done.add(key)
+                continue
             if score is None:
                 continue
-            new.append({"model": record["model"], "rate_spec": record["rate_spec"], "task": record["task"],
-                        "sample_id": record["sample_id"], "requested_input_hz": record["requested_input_hz"],
-                        "requested_output_hz": record["requested_output_hz"], "metric": metric.name,
-                        "metric_version": metric.version, "value": score.value, "numerator": score.numerator,
-                        "denominator": score.denominator, **({"detail": score.detail} if score.detail else {})})
+            new.append({**base, "value": score.value, "numerator": score.numerator, "denominator": score.denominator,
+                        **({"detail": score.detail} if score.detail else {})})
             done.add(key)
     append_jsonl(run_dir / SCORES, new)
     rows = summarise(read_jsonl(run_dir / SCORES), seed=seed)
@@ -82,6 +88,8 @@ def summarise(scores: list[dict], seed: int = 0) -> list[dict]:
     """One row per (model, task, rate spec, metric): the aggregate and a bootstrap CI."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for s in scores:
+        if s.get("value") is None:  # a metric that failed on this sample: in scores.jsonl with its error
+            continue
         groups[(*_cell(s), s["metric"])].append(s)
     rows = []
     for (model, task, spec, req_in, req_out, name), items in sorted(groups.items(), key=lambda kv: _sort_key(kv[0])):
