@@ -94,3 +94,12 @@ def test_bad_samples_are_recorded_and_the_exit_code_says_so(tmp_path):
     records = {r["sample_id"]: r for r in read_jsonl(out / "samples.jsonl")}
     assert records["gone"]["status"] == "error" and records["u0"]["status"] == "ok"
     assert_conforms(out)
+
+
+def test_model_args_apply_to_all_models_or_to_one():
+    from vfr_bench.cli import _parse_model_args
+
+    parsed = _parse_model_args(("beam_size=5", "reference-uniform:model=C:/models/x", "reference-dynamic:max_span=16"),
+                               ["reference-dynamic", "reference-uniform"])
+    assert parsed == {"reference-dynamic": {"beam_size": "5", "max_span": "16"},
+                      "reference-uniform": {"beam_size": "5", "model": "C:/models/x"}}

@@ -41,8 +41,8 @@ def _parse_model_args(values: tuple[str, ...], models: list[str]) -> dict[str, d
     """`KEY=VALUE` applies to every model; `MODEL:KEY=VALUE` to one."""
     out: dict[str, dict[str, str]] = {m: {} for m in models}
     for item in values:
-        target, _, assignment = item.rpartition(":") if ":" in item.split("=", 1)[0] else ("", "", item)
-        key, eq, value = assignment.partition("=")
+        head, eq, value = item.partition("=")
+        target, _, key = head.rpartition(":")  # the value may hold ':' (a Windows path, a URL)
         if not eq or not key:
             raise click.BadParameter(f"{item!r}: write KEY=VALUE or MODEL:KEY=VALUE", param_hint="--model-arg")
         if target and target not in out:
