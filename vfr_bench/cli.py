@@ -161,6 +161,97 @@ def score(run_dir: str, seed: int) -> None:
     _print_table(results_table(rows, read_jsonl(Path(run_dir) / "samples.jsonl")))
 
 
+@main.command()
+@click.option("--arch", "archs", multiple=True, required=True, metavar="NAME",
+              help="Architecture (repeatable): flexislm-7b, flexislm-0.5b, qwen2.5-omni-7b, kimi-audio-7b, "
+                   "mimo-audio-7b, fun-audio-chat-8b; NAME-thinker times the thinker alone, NAME-tiny a CPU-size copy.")
+@click.option("--rates", default="25,12.5,6.25,5,4", show_default=True, help="Rate specs (IN, IN:OUT or native).")
+@click.option("--input-seconds", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True)
+@click.option("--output-seconds", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--dtype", type=click.Choice(["bf16", "fp16", "fp32"]), default="bf16", show_default=True)
+@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--warmup", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Unrecorded warm-up requests per (rate, batch size).")
+@click.option("--batch-sizes", default="1", show_default=True, help="Batch sizes to sweep, comma-separated.")
+@click.option("--peak-bandwidth", type=float, help="Card memory bandwidth in GB/s (default: from the card's name).")
+@click.option("--peak-tflops", type=float, help="Card dense throughput in TFLOP/s for --dtype (default: from its name).")
+@click.option("--out", type=click.Path(file_okay=False), help="Run directory. Default: results/<run-id>-latency/.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--resume", is_flag=True, help="Continue a run directory, skipping repeats already recorded.")
+def latency(archs, rates, input_seconds, output_seconds, device, dtype, repeats, warmup, batch_sizes, peak_bandwidth,
+            peak_tflops, out, seed, resume) -> None:
+    """Time prefill and the autoregressive loop per rate, on architectures built with random weights."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from vfr_bench.latency.architectures import get_architecture
+    from vfr_bench.latency.lab_run import LatencyConfig, run_latency, summary_table
+    from vfr_bench.rates import RateSpecError, parse_rate_specs
+    from vfr_bench.run_dir import RunDirError
+    from vfr_bench.scoring import summarise
+    from vfr_bench.run_dir import read_jsonl
+
+    console = Console(stderr=True, soft_wrap=True)
+    try:
+        specs = parse_rate_specs(rates)
+    except RateSpecError as err:
+        raise click.BadParameter(str(err), param_hint="--rates") from None
+    try:
+        architectures = [get_architecture(a) for a in dict.fromkeys(archs)]
+    except KeyError as err:
+        raise click.BadParameter(str(err.args[0]), param_hint="--arch") from None
+    try:
+        sizes = [int(b) for b in batch_sizes.split(",")]
+        if any(b < 1 for b in sizes):
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(f"{batch_sizes!r}: positive integers, comma-separated", param_hint="--batch-sizes") from None
+    device = _resolve_torch_device(device)
+    if device == "cuda" and dtype == "bf16":
+        pass
+    elif device == "cpu" and dtype != "fp32":
+        console.print(f"[yellow]note:[/yellow] {dtype} on a CPU is emulated and slow; fp32 is what CPUs run fast")
+    if out is None:
+        out = Path("results") / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-latency"
+    for arch in architectures:
+        config = LatencyConfig(arch=arch, rate_specs=specs, out=Path(out), input_seconds=input_seconds,
+                               output_seconds=output_seconds, device=device, dtype=dtype, repeats=repeats,
+                               warmup=warmup, batch_sizes=sizes, peak_bandwidth_gbs=peak_bandwidth,
+                               peak_tflops=peak_tflops, seed=seed, resume=resume or arch is not architectures[0],
+                               argv=["vfr-bench", *sys.argv[1:]])
+        try:
+            run_latency(config, progress=lambda msg: console.print(msg))
+        except RunDirError as err:
+            console.print(f"[red]error:[/red] {err}")
+            sys.exit(1)
+    rows = summarise(read_jsonl(Path(out) / "scores.jsonl"), seed=seed)
+    table = Table(title=f"latency lab ({device}, {dtype}; p50 over {repeats} repeats; speed-up vs the highest rate)")
+    for col in ("architecture", "task", "rate", "ms / LLM step", "prefill s", "total s", "speed-up",
+                "AR / roofline", "prefill / roofline"):
+        table.add_column(col, justify="left" if col in ("architecture", "task") else "right", no_wrap=True)
+    fmt = lambda v, f: "-" if v is None else f.format(v)  # noqa: E731
+    for r in summary_table(rows):
+        table.add_row(r["model"], r["task"], r["rate"], fmt(r["ms_per_step"], "{:.2f}"), fmt(r["t_prefill"], "{:.3f}"),
+                      fmt(r["t_total"], "{:.3f}"), fmt(r["speedup"], "{:.2f}x"), fmt(r["ar_roofline_ratio"], "{:.2f}"),
+                      fmt(r["prefill_roofline_ratio"], "{:.2f}"))
+    _print_table(table)
+    console.print(f"run directory: {out}")
+
+
+def _resolve_torch_device(device: str) -> str:
+    try:
+        import torch
+    except ImportError:
+        raise click.UsageError("the latency lab needs PyTorch and transformers: pip install 'vfr-bench[latency]' "
+                               "(install torch first, the build for your CUDA)") from None
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise click.UsageError("--device cuda: PyTorch sees no CUDA device here")
+    return device
+
+
 @main.command(name="list")
 @click.argument("what", type=click.Choice(["models", "tasks", "metrics"]))
 def list_(what: str) -> None:
