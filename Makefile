@@ -10,10 +10,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-all bench clean
 
-$(STAMP): pyproject.toml
+# torch first, pinned: an unpinned torch (asked for by transformers) would pull a multi-GB CUDA build.
+# On a GPU machine, set TORCH to the CUDA build that fits its driver (make test TORCH='torch==X.Y.Z').
+TORCH ?= torch==2.13.0
+
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[reference,test]'
+	$(BIN)/python -m pip install --quiet '$(TORCH)'
+	$(BIN)/python -m pip install --quiet -e '.[reference,latency,report,test]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -252,6 +252,29 @@ def _resolve_torch_device(device: str) -> str:
     return device
 
 
+@main.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), help="Report folder. Default: reports/<date-time>/.")
+@click.option("--style", "style_file", type=click.Path(exists=True, dir_okay=False),
+              help="A matplotlib style file applied over the paper style.")
+def report(run_dirs, out, style_file) -> None:
+    """Figures and a README with provenance from one or more run directories."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise click.UsageError("report needs matplotlib: pip install 'vfr-bench[report]'") from None
+    from vfr_bench.report.build import build_report
+
+    out_dir = Path(out) if out else Path("reports") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        figures = build_report([Path(r) for r in run_dirs], out_dir, style_file)
+    except FileNotFoundError as err:
+        raise click.UsageError(str(err)) from None
+    for name, text in figures:
+        click.echo(f"{out_dir / name.split(' ')[0]}: {text}")
+    click.echo(f"report: {out_dir / 'README.md'}")
+
+
 @main.command(name="list")
 @click.argument("what", type=click.Choice(["models", "tasks", "metrics"]))
 def list_(what: str) -> None:

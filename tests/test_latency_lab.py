@@ -1,0 +1,129 @@
+"""Latency lab on tiny architectures (CPU): step counts, prefill length, timing order, roofline arithmetic."""
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the latency lab needs: pip install 'vfr-bench[latency]'")
+pytest.importorskip("transformers", reason="the latency lab needs: pip install 'vfr-bench[latency]'")
+
+from vfr_bench.latency.architectures import ARCHITECTURES, get_architecture  # noqa: E402
+from vfr_bench.latency.lab_run import LatencyConfig, run_latency  # noqa: E402
+from vfr_bench.latency.roofline import (DevicePeaks, StackShape, decode_bound_seconds, decode_bytes,  # noqa: E402
+                                        detect_peaks, prefill_bound_seconds, prefill_flops, roofline_bounds)
+from vfr_bench.latency.stacks import Stack  # noqa: E402
+from vfr_bench.latency.timing import Lab, plan  # noqa: E402
+from vfr_bench.rates import parse_rate_specs  # noqa: E402
+from vfr_bench.run_dir import read_jsonl  # noqa: E402
+
+
+def count_calls(module):
+    calls = []
+    module.register_forward_hook(lambda m, args, kwargs, out: calls.append(kwargs["inputs_embeds"].shape[1]),
+                                 with_kwargs=True)
+    return calls
+
+
+@pytest.mark.parametrize("hz, seconds, steps", [(12.5, 10, 125), (6.25, 10, 62), (5, 3.3, 16), (4, 0.1, 1)])
+def test_steps_are_round_rate_times_seconds(hz, seconds, steps):
+    p = plan(get_architecture("flexislm-7b"), hz, hz, seconds, seconds)
+    assert p.speech_steps == steps  # 62.5 -> 62 and 16.5 -> 16: Python rounds half to even
+    assert p.input_speech_positions == steps and p.prefill_length == 32 + steps
+
+
+@pytest.mark.parametrize("name", ["flexislm-7b-tiny", "mimo-audio-7b-tiny", "qwen2.5-omni-7b-tiny",
+                                  "fun-audio-chat-8b-tiny", "kimi-audio-7b-tiny", "flexislm-7b-thinker"])
+def test_the_loop_runs_exactly_the_planned_steps(name):
+    arch = get_architecture(name)
+    if not name.endswith("-tiny"):
+        arch = arch.tiny()
+    lab = Lab(arch, device="cpu", dtype="fp32", max_positions=512)
+    thinker_calls = count_calls(lab.thinker.model.model)
+    stage_calls = {stage.name: count_calls(stack.model.model) for stage, stack, _ in lab.stages}
+    p = plan(arch, 6.25, 5.0, 2.0, 3.0)
+    timings = lab.run(p)
+    assert thinker_calls[0] == p.prefill_length == arch.prompt_tokens + round(6.25 * 2.0)
+    assert thinker_calls[1:] == [1] * p.thinker_steps
+    assert lab.thinker.cache.get_seq_length() == p.prefill_length + p.thinker_steps
+    for stage in arch.stages:
+        passes = [n for n in stage_calls[stage.name] if n == 1]
+        assert len(passes) == stage.steps_per_llm_step * p.speech_steps == stage.steps_per_llm_step * 15
+        prefills = [n for n in stage_calls[stage.name] if n > 1]
+        assert prefills == ([] if stage.local else [p.prefill_length + p.leading_text_steps])
+    assert 0 < timings.t_prefill < timings.t_first_token <= timings.t_total
+    assert timings.t_ar == pytest.approx(timings.t_total - timings.t_prefill)
+    assert timings.stage_steps["thinker"] == p.thinker_steps
+
+
+def test_talker_architecture_writes_text_before_the_talker_speaks():
+    arch = get_architecture("qwen2.5-omni-7b")
+    p = plan(arch, 25, 50, 10, 10)
+    assert p.leading_text_steps == 40 and p.speech_steps == 500 and p.thinker_steps == 40 and p.llm_steps == 540
+
+
+def test_roofline_arithmetic_on_a_hand_computed_case():
+    shape = StackShape(layers=2, hidden=8, intermediate=16, heads=2, kv_heads=1, head_dim=4, vocab=10, tied=False)
+    # per layer: q 8x8 + o 8x8 + k 8x4 + v 8x4 = 192; biases 8 + 4 + 4 = 16; mlp 3x8x16 = 384; norms 16 -> 608
+    assert shape.layer_params() == 608
+    assert shape.weights_read_per_step() == 2 * 608 + 8 + 10 * 8 == 1304
+    assert shape.kv_bytes_per_position(2) == 2 * 2 * 1 * 4 * 2 == 32
+    assert decode_bytes(shape, context=100, batch=1, bytes_per_element=2) == 1304 * 2 + 100 * 32
+    peaks = DevicePeaks("card", bandwidth=1000.0, flops=1e6, source="test")
+    # 3 steps after 10 cached positions attend 11 + 12 + 13 = 36 positions
+    assert decode_bound_seconds(shape, 10, 3, 1, 2, peaks) == pytest.approx((3 * 1304 * 2 + 36 * 32) / 1000.0)
+    flops = 2 * 1216 * 5 + 2 * 2 * 2 * 4 * 25 + 2 * 10 * 8
+    assert prefill_flops(shape, 5, 1) == flops
+    assert prefill_bound_seconds(shape, 5, 1, 2, peaks) == pytest.approx(max(flops / 1e6, 1304 * 2 / 1000.0))
+
+
+def test_roofline_weights_match_the_built_model():
+    for name in ("flexislm-7b", "flexislm-0.5b", "mimo-audio-7b"):
+        cfg = ARCHITECTURES[name].tiny().thinker
+        stack = Stack(cfg, "cpu", torch.float32, 64)
+        read = stack.parameter_count(exclude_embedding=True)
+        # an untied model reads its output head (counted above) but not its embedding table
+        assert cfg.shape().weights_read_per_step() == read
+
+
+def test_known_cards_and_user_overrides():
+    h200 = detect_peaks("NVIDIA H200")
+    assert h200.bandwidth == 4.8e12 and "H200" in h200.source
+    assert detect_peaks("NVIDIA H100 80GB HBM3").bandwidth == 3.35e12
+    assert detect_peaks("NVIDIA H100 PCIe").bandwidth == 2.0e12
+    unknown = detect_peaks("Some CPU")
+    assert unknown.bandwidth is None and "give --peak-bandwidth" in unknown.source
+    assert detect_peaks("Some CPU", bandwidth_gbs=50).bandwidth == 50e9
+
+
+def test_unknown_architecture_suggests_names():
+    with pytest.raises(KeyError, match="did you mean 'flexislm-7b'"):
+        get_architecture("flexislm-7")
+
+
+def test_lab_run_directory_is_a_run_directory(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    arch = get_architecture("flexislm-7b-tiny")
+    out = tmp_path / "lat"
+    cfg = LatencyConfig(arch=arch, rate_specs=parse_rate_specs("12.5,4"), out=out, input_seconds=2, output_seconds=2,
+                        device="cpu", dtype="fp32", repeats=3, warmup=1, batch_sizes=[1, 2], peak_bandwidth_gbs=10,
+                        peak_tflops=1)
+    run_latency(cfg)
+    records = read_jsonl(out / "samples.jsonl")
+    assert len(records) == 2 * 2 * 3
+    r = next(r for r in records if r["rate_spec"] == "4" and r["batch_size"] == 2)
+    assert r["n_output_tokens"] == 8 and r["achieved_output_hz"] == 4.0 and r["task"] == "latency-lab-bs2"
+    assert r["latency"]["ar_bound_s"] > 0 and r["latency"]["ar_roofline_ratio"] > 0
+    summary = (out / "summary.csv").read_text()
+    assert "ms_per_llm_step_p50" in summary and "t_total_p50" in summary
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["models"]["flexislm-7b-tiny"]["stages"][0]["name"] == "talker"
+    assert manifest["latency_lab"]["peak_bandwidth_bytes_per_s"] == 10e9
+    run_latency(LatencyConfig(**{**cfg.__dict__, "resume": True}))
+    assert len(read_jsonl(out / "samples.jsonl")) == 12  # resume: nothing left to time
+    tool = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check-run-dir"
+    if tool.exists():
+        check = subprocess.run([sys.executable, str(tool), str(out)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout

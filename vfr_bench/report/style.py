@@ -1,0 +1,49 @@
+"""Paper style: a colour-blind-safe palette with one fixed colour and marker per model."""
+
+from __future__ import annotations
+
+import hashlib
+
+# Okabe & Ito (2008), safe for the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+# Known models keep their colour in every figure, whichever others share it.
+FIXED = {"flexislm": 0, "qwen2.5-omni": 1, "kimi-audio": 2, "mimo-audio": 3, "fun-audio-chat": 4,
+         "reference-dynamic": 5, "reference-uniform": 7, "reference": 5}
+SINGLE_COLUMN_INCHES = (3.4, 2.6)
+DOUBLE_COLUMN_INCHES = (7.0, 2.8)
+
+
+def model_index(name: str) -> int:
+    for prefix, index in sorted(FIXED.items(), key=lambda kv: -len(kv[0])):
+        if name.startswith(prefix):
+            return index
+    return int(hashlib.sha1(name.encode()).hexdigest(), 16) % len(PALETTE)
+
+
+def colour(name: str) -> str:
+    return PALETTE[model_index(name)]
+
+
+def marker(name: str) -> str:
+    return MARKERS[model_index(name)]
+
+
+def face(name: str) -> str:
+    """Marker face: variants of a model (its thinker alone, a tiny copy) are drawn hollow in its colour."""
+    return "white" if name.endswith(("-thinker", "-tiny")) else colour(name)
+
+
+def apply(style_file: str | None = None) -> None:
+    """Embedded fonts (TrueType in PDF), small sizes for a paper; a user's style file wins."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"pdf.fonttype": 42, "ps.fonttype": 42, "font.size": 8, "axes.titlesize": 8,
+                         "axes.labelsize": 8, "legend.fontsize": 7, "xtick.labelsize": 7, "ytick.labelsize": 7,
+                         "axes.spines.top": False, "axes.spines.right": False, "savefig.bbox": "tight",
+                         "savefig.dpi": 200})
+    if style_file:
+        plt.style.use(style_file)
