@@ -124,24 +124,28 @@ def aggregate(metric: Metric, values: np.ndarray, num: np.ndarray, den: np.ndarr
     return float(np.percentile(values, float(metric.aggregation[1:])))
 
 
+def resampled_aggregates(metric: Metric, values: np.ndarray, num: np.ndarray, den: np.ndarray,
+                         idx: np.ndarray) -> np.ndarray:
+    """The metric's aggregate on each row of resample indices `idx` [resamples, n] (NaN where undefined)."""
+    if metric.aggregation == "corpus":
+        totals = den[idx].sum(axis=1)
+        return np.where(totals > 0, num[idx].sum(axis=1) / np.maximum(totals, 1e-12), np.nan)
+    if metric.aggregation == "mean":
+        return values[idx].mean(axis=1)
+    return np.percentile(values[idx], float(metric.aggregation[1:]), axis=1)
+
+
 def bootstrap_ci(metric: Metric, values: np.ndarray, num: np.ndarray, den: np.ndarray, seed: int = 0,
                  resamples: int = BOOTSTRAP_RESAMPLES, confidence: float = CONFIDENCE) -> tuple[float | None, float | None]:
     """Percentile bootstrap over samples (for WER: resample utterances, then total / total)."""
     n = len(values)
     if n < 2:
         return None, None
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(resamples, n))
-    if metric.aggregation == "corpus":
-        totals = den[idx].sum(axis=1)
-        stats = np.where(totals > 0, num[idx].sum(axis=1) / np.maximum(totals, 1e-12), np.nan)
-        stats = stats[np.isfinite(stats)]
-        if len(stats) == 0:
-            return None, None
-    elif metric.aggregation == "mean":
-        stats = values[idx].mean(axis=1)
-    else:
-        stats = np.percentile(values[idx], float(metric.aggregation[1:]), axis=1)
+    idx = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    stats = resampled_aggregates(metric, values, num, den, idx)
+    stats = stats[np.isfinite(stats)]
+    if len(stats) == 0:
+        return None, None
     alpha = (1 - confidence) / 2
     return float(np.quantile(stats, alpha)), float(np.quantile(stats, 1 - alpha))
 

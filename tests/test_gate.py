@@ -1,0 +1,207 @@
+"""Regression gates on synthetic run directories: equal, noise, a real WER drop, a missed rate, a
+changed normaliser; and the false-alarm rate of noise-only candidates at the configured level."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from vfr_bench.cli import main
+from vfr_bench.gate.calibrate import calibrate
+from vfr_bench.gate.compare import CannotCompare, RunData, compare, load_run, quality_verdict
+from vfr_bench.gate.config import GateConfig, GateConfigError, Rule, load_config
+from vfr_bench.metrics.wer import WER
+from vfr_bench.run_dir import append_jsonl
+from vfr_bench.scoring import score_run
+
+WORDS = "apple river stone garden window market yellow silver basket candle forest mountain letter travel".split()
+
+
+def utterances(n, seed):
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(10, 21, n)
+    difficulty = rng.beta(2, 14, n)  # per-utterance error probability, mean 0.125
+    return lengths, difficulty
+
+
+def draw_edits(lengths, p, seed):
+    return np.random.default_rng(seed).binomial(lengths, np.clip(p, 0, 1))
+
+
+def synthetic_run(path, edits, lengths, model="m", rate_error=0.01, t_total=1.0, normaliser_version=None,
+                  data_hash="sha256:data", seed=0):
+    rng = np.random.default_rng(seed)
+    path.mkdir(parents=True)
+    samples = []
+    for i, (k, n) in enumerate(zip(edits, lengths)):
+        ref = " ".join(WORDS[(i + j) % len(WORDS)] for j in range(n))
+        hyp = " ".join("zebra" if j < k else w for j, w in enumerate(ref.split()))
+        err = rate_error * (1 + 0.2 * rng.standard_normal())
+        samples.append({"model": model, "rate_spec": "6.25", "task": "asr", "sample_id": f"s{i}", "status": "ok",
+                        "requested_input_hz": 6.25, "requested_output_hz": 6.25, "achieved_input_hz": 6.25 * (1 + err),
+                        "input_rate_error": err, "output_rate_error": None, "achieved_output_hz": None,
+                        "input_seconds": 5.0, "output_seconds": None, "text": hyp, "language": "en",
+                        "reference": {"text": ref},
+                        "timings": {"t_total": t_total * (1 + 0.05 * rng.standard_normal()), "t_first_token": None,
+                                    "t_first_audio": None, "t_ar": None}})
+    append_jsonl(path / "samples.jsonl", samples)
+    wer = WER.describe()
+    if normaliser_version is not None:
+        wer["normaliser_version"] = normaliser_version
+    manifest = {"argv": ["test"], "models": {model: {}}, "metrics": {"wer": wer},
+                "tasks": {"asr": {"metrics": ["wer"], "dataset": {"content_hash": data_hash}}},
+                "hardware": {"cpu": "test cpu", "gpus": []}}
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    score_run(path, {"asr": ["wer"]})
+    return path
+
+
+@pytest.fixture(scope="module")
+def base_data():
+    lengths, p = utterances(200, seed=1)
+    return lengths, p, draw_edits(lengths, p, seed=2)
+
+
+def gate(tmp_path, base, cand, config=None):
+    result = CliRunner().invoke(main, ["gate", "--baseline", str(base), "--candidate", str(cand),
+                                       "--json", str(tmp_path / "verdict.json"), "--markdown", str(tmp_path / "pr.md")]
+                                + (["--config", str(config)] if config else []))
+    return result.exit_code, json.loads((tmp_path / "verdict.json").read_text()), result.output
+
+
+def test_a_candidate_equal_to_the_baseline_passes(tmp_path, base_data):
+    lengths, p, edits = base_data
+    base = synthetic_run(tmp_path / "b", edits, lengths)
+    cand = synthetic_run(tmp_path / "c", edits, lengths, model="other-checkpoint", seed=1)
+    code, verdict, output = gate(tmp_path, base, cand)
+    assert code == 0 and verdict["verdict"] == "pass"
+    wer = next(c for c in verdict["cells"] if c["metric"] == "wer")
+    assert wer["delta"] == 0 and wer["n"] == 200
+    assert "| asr @ 6.25 Hz, wer |" in (tmp_path / "pr.md").read_text()
+
+
+def test_a_candidate_that_differs_by_noise_only_passes(tmp_path, base_data):
+    lengths, p, edits = base_data
+    base = synthetic_run(tmp_path / "b", edits, lengths)
+    cand = synthetic_run(tmp_path / "c", draw_edits(lengths, p, seed=99), lengths)
+    code, verdict, _ = gate(tmp_path, base, cand)
+    assert code == 0, verdict
+
+
+def test_two_points_of_wer_on_200_samples_fail(tmp_path, base_data):
+    lengths, p, edits = base_data
+    base = synthetic_run(tmp_path / "b", edits, lengths)
+    worse = draw_edits(lengths, p + 0.02, seed=3)
+    cand = synthetic_run(tmp_path / "c", worse, lengths)
+    code, verdict, output = gate(tmp_path, base, cand)
+    wer = next(c for c in verdict["cells"] if c["metric"] == "wer")
+    assert wer["delta"] == pytest.approx(worse.sum() / lengths.sum() - edits.sum() / lengths.sum())
+    assert code == 1 and wer["verdict"] == "fail" and wer["ci_low"] > 0
+    assert "**FAIL**" in output
+
+
+def test_a_candidate_that_stops_hitting_its_rate_fails(tmp_path, base_data):
+    lengths, p, edits = base_data
+    base = synthetic_run(tmp_path / "b", edits, lengths)
+    cand = synthetic_run(tmp_path / "c", edits, lengths, rate_error=0.35)
+    code, verdict, _ = gate(tmp_path, base, cand)
+    rate = next(c for c in verdict["cells"] if c["metric"] == "input_rate_abs_error")
+    assert code == 1 and rate["verdict"] == "fail" and rate["candidate"] > 0.3
+
+
+def test_another_normaliser_version_cannot_be_compared(tmp_path, base_data):
+    lengths, p, edits = base_data
+    base = synthetic_run(tmp_path / "b", edits, lengths)
+    cand = synthetic_run(tmp_path / "c", edits, lengths, normaliser_version="0.0.1-other")
+    code, verdict, output = gate(tmp_path, base, cand)
+    assert code == 2 and verdict["verdict"] == "cannot-compare"
+    assert "metric 'wer': normaliser_version differs" in verdict["reason"]
+
+
+def test_other_data_cannot_be_compared(tmp_path, base_data):
+    lengths, p, edits = base_data
+    base = synthetic_run(tmp_path / "b", edits, lengths)
+    cand = synthetic_run(tmp_path / "c", edits, lengths, data_hash="sha256:other")
+    code, verdict, _ = gate(tmp_path, base, cand)
+    assert code == 2 and "task 'asr': the data differ" in verdict["reason"]
+
+
+def test_false_alarms_on_noise_stay_at_or_below_the_level(base_data):
+    """100 seeded noise-only candidates, judged with a zero allowed regression so that the test
+    alone decides: the share that fails must not exceed 1 - confidence."""
+    lengths, p, edits = base_data
+    config = GateConfig(confidence=0.95, resamples=1000, rules=(Rule("wer", 0.0),))
+    cell = ("asr", "6.25", "wer")
+
+    def run_data(e):
+        scores = {f"s{i}": {"value": k / n, "numerator": float(k), "denominator": float(n)}
+                  for i, (k, n) in enumerate(zip(e, lengths))}
+        return RunData(path=None, manifest={}, model="m", samples={}, scores={cell: scores})
+
+    base = run_data(edits)
+    rng = np.random.default_rng(0)
+    fails = sum(quality_verdict(base, run_data(draw_edits(lengths, p, seed=1000 + s)), cell,
+                                config.rule_for(*cell), config, rng).verdict == "fail" for s in range(100))
+    assert fails <= 5
+
+
+def test_report_only_rules_print_but_never_fail(tmp_path, base_data):
+    lengths, p, edits = base_data
+    base = synthetic_run(tmp_path / "b", edits, lengths)
+    cand = synthetic_run(tmp_path / "c", draw_edits(lengths, p + 0.05, seed=4), lengths)
+    config = tmp_path / "gates.yaml"
+    config.write_text("rules:\n  - metric: wer\n    report_only: true\n")
+    code, verdict, _ = gate(tmp_path, base, cand, config)
+    wer = next(c for c in verdict["cells"] if c["metric"] == "wer")
+    assert code == 0 and wer["verdict"] == "report-only" and "worse by" in wer["reason"]
+
+
+def test_latency_ratio_fails_only_when_significantly_past_its_tolerance(tmp_path, base_data):
+    lengths, p, edits = base_data
+    base = synthetic_run(tmp_path / "b", edits, lengths, t_total=1.0)
+    slow = synthetic_run(tmp_path / "c", edits, lengths, t_total=1.6, seed=5)
+    code, verdict, _ = gate(tmp_path, base, slow)
+    latency = next(c for c in verdict["cells"] if c["kind"] == "latency")
+    assert code == 1 and latency["verdict"] == "fail" and latency["delta"] == pytest.approx(1.6, rel=0.05)
+    (tmp_path / "v2").mkdir()
+    fine = synthetic_run(tmp_path / "c2", edits, lengths, t_total=1.1, seed=6)
+    code, verdict, _ = gate(tmp_path / "v2", base, fine)
+    assert code == 0
+
+
+def test_config_rules_most_specific_wins_and_bad_rules_are_named(tmp_path):
+    path = tmp_path / "g.yaml"
+    path.write_text("confidence: 0.9\nrules:\n  - metric: wer\n    max_regression: 0.01\n"
+                    "  - metric: wer\n    task: asr\n    rate: 4\n    max_regression: 5%\n")
+    config = load_config(path)
+    assert config.confidence == 0.9
+    assert config.rule_for("asr", "4", "wer").relative and config.rule_for("asr", "4", "wer").max_regression == 0.05
+    assert config.rule_for("asr", "6.25", "wer").max_regression == 0.01
+    assert config.rule_for("qa", "6.25", "accuracy").relative  # default: 5% of the baseline
+    path.write_text("rules:\n  - metric: wer\n    max_regresion: 0.01\n")
+    with pytest.raises(GateConfigError, match="rule 1: unknown key"):
+        load_config(path)
+
+
+def test_runs_without_shared_cells_cannot_be_compared(tmp_path, base_data):
+    lengths, p, edits = base_data
+    base = synthetic_run(tmp_path / "b", edits, lengths)
+    cand = synthetic_run(tmp_path / "c", edits, lengths)
+    for f in ("samples.jsonl", "scores.jsonl"):
+        text = (cand / f).read_text().replace('"asr"', '"other-task"')
+        (cand / f).write_text(text)
+    with pytest.raises(CannotCompare, match="no shared cells"):
+        compare(load_run(base, None, "baseline"), load_run(cand, None, "candidate"), GateConfig())
+
+
+def test_calibration_reports_spread_and_proposes_thresholds(tmp_path, base_data):
+    lengths, p, edits = base_data
+    runs = [synthetic_run(tmp_path / f"r{i}", draw_edits(lengths, p, seed=50 + i), lengths, seed=i) for i in range(4)]
+    rows = {r["metric"]: r for r in calibrate(runs)}
+    wer = rows["wer"]
+    assert wer["n_runs"] == 4 and wer["std"] > 0 and wer["proposed_max_regression"] >= wer["worst_of_n"]
+    assert rows["t_total_p50"]["proposed_max_ratio"] > 1
+    result = CliRunner().invoke(main, ["gate", "calibrate", *map(str, runs), "--out", str(tmp_path / "p.yaml")])
+    assert result.exit_code == 0 and "worst of N" in result.output
+    assert load_config(tmp_path / "p.yaml").rule_for("asr", "6.25", "wer").source.startswith("p.yaml")

@@ -1,0 +1,40 @@
+"""Gate output: a Markdown table for a pull-request comment, and a JSON verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vfr_bench.gate.compare import RunData, Verdict
+
+ICONS = {"pass": "pass", "fail": "**FAIL**", "report-only": "report-only"}
+
+
+def overall(verdicts: list[Verdict]) -> str:
+    return "fail" if any(v.verdict == "fail" for v in verdicts) else "pass"
+
+
+def _num(value: float | None, fmt: str = "{:.4g}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def markdown(verdicts: list[Verdict], base: RunData, cand: RunData, confidence: float) -> str:
+    result = overall(verdicts)
+    failed = sum(v.verdict == "fail" for v in verdicts)
+    lines = [f"## vfr-bench gate: {'PASS' if result == 'pass' else 'FAIL'}", "",
+             f"baseline `{base.model}` ({base.path}) vs candidate `{cand.model}` ({cand.path}); "
+             f"{len(verdicts)} cells, {failed} failed; CIs at {confidence:.0%}.", "",
+             "| cell | baseline | candidate | delta | CI | allowed | n | verdict |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    order = {"fail": 0, "report-only": 2, "pass": 1}
+    for v in sorted(verdicts, key=lambda v: (order[v.verdict], v.kind, v.task, v.rate, v.metric)):
+        ci = "-" if v.ci_low is None else f"[{v.ci_low:.4g}, {v.ci_high:.4g}]"
+        lines.append(f"| {v.task} @ {v.rate} Hz, {v.metric} | {_num(v.baseline)} | {_num(v.candidate)} | "
+                     f"{_num(v.delta, '{:+.4g}') if v.kind != 'latency' else _num(v.delta, '{:.3f}x')} | {ci} | "
+                     f"{v.allowed} | {v.n} | {ICONS[v.verdict]}: {v.reason} |")
+    return "\n".join(lines) + "\n"
+
+
+def verdict_json(verdicts: list[Verdict], base: RunData, cand: RunData, config_source: str) -> dict[str, Any]:
+    return {"verdict": overall(verdicts), "baseline": {"run": str(base.path), "model": base.model},
+            "candidate": {"run": str(cand.path), "model": cand.model}, "config": config_source,
+            "cells": [v.to_json() for v in verdicts]}
