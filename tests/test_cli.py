@@ -63,10 +63,13 @@ def test_malformed_manifest_is_refused_with_the_line(tmp_path):
 
 
 @pytest.mark.skipif(not __import__("importlib").util.find_spec("faster_whisper"), reason="needs vfr-bench[reference]")
-def test_run_end_to_end_on_the_reference_model(tmp_path):
+def test_run_end_to_end_on_the_reference_model(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # --report writes reports/<run-id>/ under the working directory
     out = tmp_path / "run"
-    result = invoke("run", "--limit", "2", "--rates", "12.5,4", "--out", str(out))
+    result = invoke("run", "--limit", "2", "--rates", "12.5,4", "--out", str(out), "--report")
     assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "run" / "pareto_quality_vs_rate.pdf").stat().st_size > 1000
+    assert "report: reports/run/README.md" in result.output
     assert "reference-dynamic" in result.output and "reference-uniform" in result.output
     assert "WER" in result.output and "in Hz" in result.output
     assert_conforms(out)

@@ -1,5 +1,7 @@
-"""The report on the H200 latency-lab runs kept in results/examples."""
+"""Reports: figures read back from the figure objects, tables against summary.csv, the overlay."""
 
+import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -7,32 +9,157 @@ import pytest
 
 pytest.importorskip("matplotlib", reason="report needs: pip install 'vfr-bench[report]'")
 
-from vfr_bench.report import style  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+from vfr_bench.report import figures, style, tables  # noqa: E402
 from vfr_bench.report.build import build_report  # noqa: E402
-from vfr_bench.report.latency_figure import latency_figure  # noqa: E402
-from vfr_bench.run_dir import read_jsonl  # noqa: E402
+from vfr_bench.report.pareto import pareto_mask  # noqa: E402
+from vfr_bench.report.points import load_reported, load_run, points  # noqa: E402
+from vfr_bench.run_dir import append_jsonl, read_jsonl  # noqa: E402
+from vfr_bench.scoring import score_run  # noqa: E402
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "results" / "examples" / "h200-latency-lab"
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "results" / "examples" / "h200-latency-lab"
+REPORTED = REPO / "results" / "reported" / "flexislm_readme.csv"
+WORDS = "apple river stone garden window market yellow silver basket candle".split()
 
 
-def test_latency_figure_series_match_the_samples(tmp_path):
+@pytest.fixture(scope="module")
+def quality_run(tmp_path_factory):
+    """Two models x three rates x 12 utterances, with WER rising as the rate falls."""
+    path = tmp_path_factory.mktemp("run")
+    rng = np.random.default_rng(0)
+    samples = []
+    for model, slope in (("flexislm-7b", 1.0), ("reference-uniform", 1.6)):
+        for hz in (12.5, 6.25, 4.0):
+            for i in range(12):
+                ref = " ".join(WORDS)
+                errors = min(10, rng.binomial(10, min(1.0, slope * 0.5 / hz)))
+                hyp = " ".join("zebra" if j < errors else w for j, w in enumerate(WORDS))
+                achieved = hz * (1 + 0.03 * rng.standard_normal())
+                samples.append({"model": model, "rate_spec": f"{hz:g}", "task": "asr", "sample_id": f"s{i}",
+                                "status": "ok", "requested_input_hz": hz, "requested_output_hz": hz,
+                                "achieved_input_hz": achieved, "achieved_output_hz": None,
+                                "input_rate_error": achieved / hz - 1, "output_rate_error": None,
+                                "input_seconds": 3.0, "output_seconds": None, "text": hyp, "language": "en",
+                                "reference": {"text": ref},
+                                "timings": {"t_total": 0.1 * hz * (1 + 0.1 * rng.random()), "t_first_token": None,
+                                            "t_first_audio": None, "t_ar": 0.05 * hz}})
+    append_jsonl(path / "samples.jsonl", samples)
+    (path / "manifest.json").write_text(json.dumps({"argv": ["test"], "models": {}, "tasks": {
+        "asr": {"version": 1, "metrics": ["wer"], "dataset": {"name": "synthetic", "content_hash": "sha256:x"}}}}))
+    score_run(path, {"asr": ["wer"]})
+    return path
+
+
+def summary_rows(path):
+    with open(path / "summary.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_pareto_series_frontier_and_fading_read_back(quality_run):
+    run = load_run(quality_run)
+    pts = points([run])
+    fig = figures.pareto_figure(pts, "achieved_hz")
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    summary = {(r["model"], r["rate_spec"], r["metric"]): float(r["value"]) for r in summary_rows(quality_run)}
+    for model in ("flexislm-7b", "reference-uniform"):
+        line = lines[model]
+        assert list(line.get_ydata()) == pytest.approx([summary[(model, s, "wer")] for s in ("12.5", "6.25", "4")])
+        assert list(line.get_xdata()) == pytest.approx([summary[(model, s, "achieved_input_hz")]
+                                                        for s in ("12.5", "6.25", "4")])
+        assert line.get_color() == style.colour(model)
+    cost = np.array([p.achieved_hz for p in pts])
+    wer = np.array([p.value for p in pts])
+    mask = pareto_mask(cost, wer, higher_is_better=False)
+    front = lines["Pareto frontier"]
+    assert sorted(front.get_xdata()) == pytest.approx(sorted(cost[mask]))
+    faded = [c for c in ax.containers if c.lines[0].get_alpha() == 0.35]
+    assert len(faded) == int((~mask).sum())
+    plt.close(fig)
+
+
+def test_reported_overlay_is_labelled_and_never_moves_measured_points(quality_run):
+    pts = points([load_run(quality_run)])
+    reported = load_reported(REPORTED)
+    clean = next(r for r in reported if r.model == "qwen2.5-omni" and r.task == "librispeech-test-clean")
+    assert clean.value == pytest.approx(0.0238) and clean.channel == "s2t"  # percent -> fraction
+    plain = figures.pareto_figure(pts, "achieved_hz")
+    overlaid = figures.pareto_figure(pts, "achieved_hz", reported)
+    for a, b in zip(plain.axes[0].get_lines(), [l for l in overlaid.axes[0].get_lines()
+                                                  if not l.get_label().startswith("reported")]):
+        assert a.get_label() == b.get_label()
+        assert list(a.get_xdata()) == list(b.get_xdata()) and list(a.get_ydata()) == list(b.get_ydata())
+    marks = [l for l in overlaid.axes[0].get_lines() if l.get_label().startswith("reported: flexislm-readme")]
+    assert marks and all(l.get_markerfacecolor() == "none" for l in marks)
+    assert {l.get_xdata()[0] for l in marks} == {25.0, 12.5, 6.25}
+    plt.close(plain)
+    plt.close(overlaid)
+
+
+def test_calibration_figure_prints_the_mean_abs_error(quality_run):
+    samples = read_jsonl(quality_run / "samples.jsonl")
+    fig = figures.calibration_figure(samples)
+    ax = fig.axes[0]
+    assert any(l.get_label() == "identity" for l in ax.get_lines())
+    text = next(t for t in ax.texts if t.get_gid() == "mean-abs-error").get_text()
+    for model in ("flexislm-7b", "reference-uniform"):
+        err = np.mean([abs(s["input_rate_error"]) for s in samples if s["model"] == model])
+        assert f"{model}: mean |err| {err:.1%}" in text
+    assert len(fig.axes) == 1  # no output side in an asr run
+    plt.close(fig)
+
+
+def test_latency_figure_series_match_the_samples():
     samples = read_jsonl(EXAMPLES / "thinkers" / "samples.jsonl")
-    style.apply()
-    series = latency_figure(samples, tmp_path / "fig")
-    assert (tmp_path / "fig.pdf").stat().st_size > 1000 and (tmp_path / "fig.png").stat().st_size > 1000
+    fig, series = figures.latency_figure(samples)
     flexi = series["flexislm-7b-thinker"]
     assert flexi["rates"] == [4.0, 5.0, 6.25, 12.5, 25.0]
     at_625 = [s["timings"]["t_total"] for s in samples if s["model"] == "flexislm-7b-thinker" and s["rate_spec"] == "6.25"]
     assert flexi["t_total_p50"][2] == pytest.approx(float(np.median(at_625)))
     assert flexi["speedup"][-1] == pytest.approx(1.0)
-    assert all(b is not None and 0 < b < t for b, t in zip(flexi["bound"], flexi["t_total_p50"]))
+    assert all(0 < b < t for b, t in zip(flexi["bound"], flexi["t_total_p50"]))
+    plt.close(fig)
 
 
-def test_report_folder_lists_figures_and_provenance(tmp_path):
-    figures = build_report([EXAMPLES / "thinkers", EXAMPLES / "flexislm-7b"], tmp_path / "rep")
-    assert [f[0].split()[0] for f in figures] == ["latency_vs_rate.pdf"]
+def test_tables_agree_with_summary_and_bold_the_best(quality_run):
+    table = tables.build_table([load_run(quality_run)])
+    summary = {(r["model"], r["rate_spec"], r["metric"]): r for r in summary_rows(quality_run)}
+    rows = list(csv.DictReader(tables.csv_text(table).splitlines()))
+    assert len(rows) == 6
+    for row in rows:
+        for metric in ("wer", "achieved_input_hz", "t_total_p50"):
+            assert float(row[metric]) == float(summary[(row["model"], row["rate"], metric)]["value"])
+            assert row[f"{metric}_ci_low"] == summary[(row["model"], row["rate"], metric)]["ci_low"]
+    best_wer = min(float(r["wer"]) for r in rows)
+    md = tables.markdown(table)
+    assert f"**{best_wer:.3f} ± " in md
+    tex = tables.latex(table)
+    assert r"\toprule" in tex and r"\textbf{" in tex and r"$\pm$" in tex and "achieved\\_input\\_hz" in tex
+
+
+def test_report_folder_has_every_file_non_empty_and_a_readme(quality_run, tmp_path):
+    made = build_report([quality_run, EXAMPLES / "thinkers"], tmp_path / "rep", reported_csv=REPORTED)
+    names = [m[0] for m in made]
+    assert {"pareto_quality_vs_rate.pdf", "pareto_quality_vs_latency.pdf", "rate_calibration.pdf",
+            "latency_vs_rate.pdf", "results.md", "results.tex", "results.csv"} <= set(names)
+    for name in names:
+        assert (tmp_path / "rep" / name).stat().st_size > 200
+        if name.endswith(".pdf"):
+            assert (tmp_path / "rep" / name.replace(".pdf", ".png")).stat().st_size > 1000
+            assert b"FontFile2" in (tmp_path / "rep" / name).read_bytes()  # TrueType fonts embedded
     readme = (tmp_path / "rep" / "README.md").read_text()
-    assert "NVIDIA H200" in readme and "flexislm-7b-thinker" in readme and "latency_vs_rate" in readme
+    assert all(f"`{n}`" in readme for n in names) and "NVIDIA H200" in readme and "sha256:x" in readme
+
+
+def test_a_user_style_file_wins(quality_run, tmp_path):
+    style_file = tmp_path / "mine.mplstyle"
+    style_file.write_text("font.size: 13\n")
+    style.apply(str(style_file))
+    assert plt.rcParams["font.size"] == 13
+    style.apply()
+    assert plt.rcParams["font.size"] == 8
 
 
 def test_a_model_keeps_its_colour_and_variants_are_hollow():

@@ -70,7 +70,9 @@ def _parse_model_args(values: tuple[str, ...], models: list[str]) -> dict[str, d
 @click.option("--model-arg", "model_args", multiple=True, metavar="[MODEL:]KEY=VALUE",
               help="Adapter option, e.g. model=/path/to/whisper-large-v3-ct2 (repeatable).")
 @click.option("--no-score", is_flag=True, help="Skip the scoring pass at the end.")
-def run(models, rates, tasks, data, out, limit, device, seed, resume, shard, warmup, model_args, no_score) -> None:
+@click.option("--report", "make_report", is_flag=True, help="Also write a report into reports/<run-id>/.")
+def run(models, rates, tasks, data, out, limit, device, seed, resume, shard, warmup, model_args, no_score,
+        make_report) -> None:
     """Run models over rate specs and tasks; write a run directory and print a results table."""
     from rich.console import Console
 
@@ -119,6 +121,10 @@ def run(models, rates, tasks, data, out, limit, device, seed, resume, shard, war
         rows = score_run(outcome.run_dir, {t.name: list(t.metrics) for t in task_list}, seed=seed)
         _print_table(results_table(rows, read_jsonl(outcome.run_dir / "samples.jsonl")))
         console.print(f"summary: {outcome.run_dir / 'summary.csv'}")
+        if make_report:
+            _make_report([outcome.run_dir], Path("reports") / outcome.run_dir.name)
+        else:
+            console.print(f"figures and tables: vfr-bench report {outcome.run_dir}")
     if outcome.failed:
         console.print(f"[red]{outcome.error} sample(s) failed[/red]; their errors are in "
                       f"{outcome.run_dir / 'samples.jsonl'} (status \"error\")")
@@ -257,21 +263,27 @@ def _resolve_torch_device(device: str) -> str:
 @click.option("--out", type=click.Path(file_okay=False), help="Report folder. Default: reports/<date-time>/.")
 @click.option("--style", "style_file", type=click.Path(exists=True, dir_okay=False),
               help="A matplotlib style file applied over the paper style.")
-def report(run_dirs, out, style_file) -> None:
-    """Figures and a README with provenance from one or more run directories."""
+@click.option("--reported", "reported_csv", type=click.Path(exists=True, dir_okay=False),
+              help="Published results to overlay (format of results/reported/flexislm_readme.csv).")
+def report(run_dirs, out, style_file, reported_csv) -> None:
+    """Pareto, rate-calibration and latency figures, tables and a README with provenance."""
+    out_dir = Path(out) if out else Path("reports") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    _make_report([Path(r) for r in run_dirs], out_dir, style_file, reported_csv)
+
+
+def _make_report(run_dirs: list[Path], out_dir: Path, style_file=None, reported_csv=None) -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         raise click.UsageError("report needs matplotlib: pip install 'vfr-bench[report]'") from None
     from vfr_bench.report.build import build_report
 
-    out_dir = Path(out) if out else Path("reports") / datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
-        figures = build_report([Path(r) for r in run_dirs], out_dir, style_file)
-    except FileNotFoundError as err:
+        made = build_report(run_dirs, out_dir, style_file, Path(reported_csv) if reported_csv else None)
+    except (FileNotFoundError, ValueError) as err:
         raise click.UsageError(str(err)) from None
-    for name, text in figures:
-        click.echo(f"{out_dir / name.split(' ')[0]}: {text}")
+    for name, text in made:
+        click.echo(f"{out_dir / name}: {text}")
     click.echo(f"report: {out_dir / 'README.md'}")
 
 
