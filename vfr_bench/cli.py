@@ -19,6 +19,31 @@ DEFAULT_RATES = "12.5,6.25,5,4"
 DEFAULT_TASKS = "asr,rate-fidelity"
 
 
+def judge_options(fn):
+    """The judges scoring uses; recorded in the run manifest."""
+    for option in reversed([
+        click.option("--asr-judge", default="tiny.en", show_default=True,
+                     help="ASR judge model for spoken output: tiny.en or base (ship on PyPI), large-v3, or a path."),
+        click.option("--asr-judge-backend", type=click.Choice(["faster-whisper", "openai-whisper", "transformers"]),
+                     default="faster-whisper", show_default=True),
+        click.option("--judge-url", help="OpenAI-compatible base URL for the LLM judge (or $VFR_BENCH_JUDGE_URL)."),
+        click.option("--judge-model", help="LLM judge model (or $VFR_BENCH_JUDGE_MODEL); key from the environment."),
+        click.option("--judge-samples", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="LLM judgements per item (majority vote / mean)."),
+        click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Processes for CPU-bound metrics (0: one per core)."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _judges(asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples, workers, device="cpu"):
+    from vfr_bench.metrics.context import JudgeSettings
+
+    return JudgeSettings(asr_backend=asr_judge_backend, asr_model=asr_judge, asr_device=device, llm_url=judge_url,
+                         llm_model=judge_model, llm_samples=judge_samples, workers=workers)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vfr-bench")
 def main() -> None:
@@ -71,8 +96,9 @@ def _parse_model_args(values: tuple[str, ...], models: list[str]) -> dict[str, d
               help="Adapter option, e.g. model=/path/to/whisper-large-v3-ct2 (repeatable).")
 @click.option("--no-score", is_flag=True, help="Skip the scoring pass at the end.")
 @click.option("--report", "make_report", is_flag=True, help="Also write a report into reports/<run-id>/.")
+@judge_options
 def run(models, rates, tasks, data, out, limit, device, seed, resume, shard, warmup, model_args, no_score,
-        make_report) -> None:
+        make_report, asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples, workers) -> None:
     """Run models over rate specs and tasks; write a run directory and print a results table."""
     from rich.console import Console
 
@@ -84,7 +110,7 @@ def run(models, rates, tasks, data, out, limit, device, seed, resume, shard, war
     from vfr_bench.registry import UnknownModel
     from vfr_bench.run_dir import RunDirError, read_jsonl
     from vfr_bench.runner import RunConfig, Runner
-    from vfr_bench.scoring import score_run
+    from vfr_bench.scoring import ScoringError, score_run
     from vfr_bench.tasks import TaskError, all_tasks, get_task
 
     console = Console(stderr=True, soft_wrap=True)  # never wrap paths in messages
@@ -118,7 +144,13 @@ def run(models, rates, tasks, data, out, limit, device, seed, resume, shard, war
     if no_score:
         console.print(f"not scored; score it with: vfr-bench score {outcome.run_dir}")
     else:
-        rows = score_run(outcome.run_dir, {t.name: list(t.metrics) for t in task_list}, seed=seed)
+        judges = _judges(asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples, workers)
+        try:
+            rows = score_run(outcome.run_dir, {t.name: list(t.metrics) for t in task_list}, seed=seed, judges=judges,
+                             progress=lambda msg: console.print(f"scoring {msg}"))
+        except ScoringError as err:
+            console.print(f"[red]some metrics could not be scored:[/red] {err}")
+            sys.exit(1)
         _print_table(results_table(rows, read_jsonl(outcome.run_dir / "samples.jsonl")))
         console.print(f"summary: {outcome.run_dir / 'summary.csv'}")
         if make_report:
@@ -154,16 +186,32 @@ def _resolve_device(device: str) -> str:
 
 @main.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--metrics", "only", help="Score just these metrics (comma-separated), wherever they apply.")
+@click.option("--rescore", help="Drop these metrics' earlier scores and compute them again (comma-separated).")
 @click.option("--seed", type=int, default=0, show_default=True)
-def score(run_dir: str, seed: int) -> None:
-    """Score a run directory's samples not yet scored, and rebuild summary.csv."""
+@judge_options
+def score(run_dir, only, rescore, seed, asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples,
+          workers) -> None:
+    """Score what is not yet scored, one metric at a time, and rebuild summary.csv."""
     from rich.console import Console
 
     from vfr_bench.console import results_table
     from vfr_bench.run_dir import read_jsonl
-    from vfr_bench.scoring import score_run, task_metrics_from_manifest
+    from vfr_bench.scoring import ScoringError, score_run, task_metrics_from_manifest
 
-    rows = score_run(Path(run_dir), task_metrics_from_manifest(Path(run_dir)), seed=seed)
+    console = Console(stderr=True, soft_wrap=True)
+    names = [m.strip() for m in only.split(",") if m.strip()] if only else None
+    again = [m.strip() for m in rescore.split(",") if m.strip()] if rescore else []
+    judges = _judges(asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples, workers)
+    try:
+        rows = score_run(Path(run_dir), task_metrics_from_manifest(Path(run_dir)), seed=seed, judges=judges,
+                         only=(names + [m for m in again if m not in names]) if names else (again or None),
+                         rescore=again, progress=lambda msg: console.print(f"scoring {msg}"))
+    except KeyError as err:
+        raise click.BadParameter(str(err.args[0]), param_hint="--metrics") from None
+    except ScoringError as err:
+        console.print(f"[red]not scored:[/red] {err}")
+        sys.exit(1)
     _print_table(results_table(rows, read_jsonl(Path(run_dir) / "samples.jsonl")))
 
 
@@ -385,12 +433,14 @@ def list_(what: str) -> None:
     else:
         from vfr_bench.metrics import ALL_METRICS
 
-        for col in ("name", "version", "aggregation", "higher is better", "needs text", "unit", "description"):
+        for col in ("name", "version", "level", "higher is better", "needs ref text", "needs ref audio",
+                    "needs judge", "device", "unit", "description"):
             table.add_column(col)
+        yes = lambda flag: "yes" if flag else "-"  # noqa: E731
         for m in ALL_METRICS.values():
             better = "-" if m.higher_is_better is None else ("yes" if m.higher_is_better else "no")
-            table.add_row(m.name, m.version, m.aggregation, better, "yes" if m.needs_reference_text else "no",
-                          m.unit, m.description)
+            table.add_row(m.name, m.version, m.aggregation, better, yes(m.needs_reference_text),
+                          yes(m.needs_reference_audio), yes(m.needs_judge), m.device, m.unit, m.description)
     _print_table(table)
 
 

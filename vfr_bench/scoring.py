@@ -9,15 +9,19 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
+import json
 import os
+import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
-from vfr_bench.metrics import Metric, get_metric, metrics_for_task
+from vfr_bench.metrics import Metric, MetricUnavailable, get_metric, metrics_for_task
+from vfr_bench.metrics.context import JudgeSettings, ScoringContext
 from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY, append_jsonl, read_jsonl, write_text_atomic
 
 SUMMARY_COLUMNS = ["model", "task", "rate_spec", "requested_input_hz", "requested_output_hz", "metric",
@@ -31,15 +35,23 @@ def _cell(record: dict) -> tuple:
             record["requested_output_hz"])
 
 
-def score_run(run_dir: Path, task_metrics: dict[str, list[str]], seed: int = 0) -> list[dict]:
-    """Score every ok sample not yet scored, append to scores.jsonl, rebuild summary.csv.
+class ScoringError(RuntimeError):
+    """Some metrics could not run at all (missing package or weights); the others were scored."""
 
-    `task_metrics` maps a task name to its quality metrics (rate and latency always apply).
-    Returns the summary rows.
+
+def score_run(run_dir: Path, task_metrics: dict[str, list[str]], seed: int = 0, judges: JudgeSettings | None = None,
+              only: list[str] | None = None, rescore: list[str] = (),
+              progress: Callable[[str], None] = lambda _: None) -> list[dict]:
+    """Score every ok sample not yet scored, one metric at a time; append to scores.jsonl; rebuild summary.csv.
+
+    `task_metrics` maps a task name to its quality metrics (rate and latency always apply); `only`
+    scores just the named metrics, on every task where they apply; `rescore` drops a metric's
+    earlier scores first. A metric that cannot run here is reported in a ScoringError raised after
+    the others are scored and the summary written. Returns the summary rows.
     """
     run_dir = Path(run_dir)
     with _scoring_lock(run_dir):
-        return _score_locked(run_dir, task_metrics, seed)
+        return _score_locked(run_dir, task_metrics, seed, judges or JudgeSettings(), only, list(rescore), progress)
 
 
 @contextmanager
@@ -53,35 +65,112 @@ def _scoring_lock(run_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _score_locked(run_dir: Path, task_metrics: dict[str, list[str]], seed: int) -> list[dict]:
-    samples = [r for r in read_jsonl(run_dir / SAMPLES) if r.get("status") == "ok"]
-    done = {(s["model"], s["rate_spec"], s["task"], s["sample_id"], s["metric"])
-            for s in read_jsonl(run_dir / SCORES)}
-    new: list[dict] = []
+def _plan(samples: list[dict], task_metrics: dict[str, list[str]], only: list[str] | None) -> dict[str, list[dict]]:
+    """metric name -> the ok samples it applies to, metrics in a stable order."""
+    plan: dict[str, list[dict]] = {}
     for record in samples:
-        for metric in metrics_for_task(task_metrics.get(record["task"], [])):
-            key = (record["model"], record["rate_spec"], record["task"], record["sample_id"], metric.name)
-            if key in done:
-                continue
-            base = {"model": record["model"], "rate_spec": record["rate_spec"], "task": record["task"],
-                    "sample_id": record["sample_id"], "requested_input_hz": record["requested_input_hz"],
-                    "requested_output_hz": record["requested_output_hz"], "metric": metric.name,
-                    "metric_version": metric.version}
-            try:
-                score = metric.compute(record)
-            except Exception as err:  # one sample's metric failure is recorded; the others go on
-                new.append({**base, "value": None, "error": f"{type(err).__name__}: {err}"})
-                done.add(key)
-                continue
-            if score is None:
-                continue
-            new.append({**base, "value": score.value, "numerator": score.numerator, "denominator": score.denominator,
-                        **({"detail": score.detail} if score.detail else {})})
-            done.add(key)
-    append_jsonl(run_dir / SCORES, new)
+        names = only if only is not None else [m.name for m in metrics_for_task(task_metrics.get(record["task"], []))]
+        for name in names:
+            plan.setdefault(name, []).append(record)
+    return plan
+
+
+def _score_key(record: dict, name: str) -> tuple:
+    return (record["model"], record["rate_spec"], record["task"], record["sample_id"], name)
+
+
+def _score_record(record: dict, metric: Metric, ctx: ScoringContext) -> dict | None:
+    base = {"model": record["model"], "rate_spec": record["rate_spec"], "task": record["task"],
+            "sample_id": record["sample_id"], "requested_input_hz": record["requested_input_hz"],
+            "requested_output_hz": record["requested_output_hz"], "metric": metric.name,
+            "metric_version": metric.version}
+    try:
+        score = metric.compute(record, ctx)
+    except MetricUnavailable:
+        raise
+    except Exception as err:  # one sample's metric failure is recorded; the others go on
+        return {**base, "value": None, "error": f"{type(err).__name__}: {err}"}
+    if score is None:
+        return None
+    return {**base, "value": score.value, "numerator": score.numerator, "denominator": score.denominator,
+            **({"detail": score.detail} if score.detail else {})}
+
+
+def _score_in_worker(args: tuple) -> dict | None:
+    """Process-pool entry: look the metric up by name (functions do not travel), score one sample."""
+    name, record, run_dir, judges = args
+    return _score_record(record, get_metric(name), ScoringContext(Path(run_dir), judges))
+
+
+def _drop_scores(run_dir: Path, names: list[str]) -> None:
+    if not names or not (run_dir / SCORES).is_file():
+        return
+    kept = [s for s in read_jsonl(run_dir / SCORES) if s["metric"] not in names]
+    write_text_atomic(run_dir / SCORES, "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in kept))
+
+
+def _score_locked(run_dir: Path, task_metrics: dict[str, list[str]], seed: int, judges: JudgeSettings,
+                  only: list[str] | None, rescore: list[str], progress: Callable[[str], None]) -> list[dict]:
+    for name in (only or []) + rescore:
+        get_metric(name)  # an unknown name fails before any work
+    _drop_scores(run_dir, rescore)
+    samples = [r for r in read_jsonl(run_dir / SAMPLES) if r.get("status") == "ok"]
+    done = {_score_key(s, s["metric"]) for s in read_jsonl(run_dir / SCORES)}
+    ctx = ScoringContext(run_dir, judges)
+    unavailable: list[str] = []
+    used: list[Metric] = []
+    for name, records in _plan(samples, task_metrics, only).items():
+        metric = get_metric(name)
+        todo = [r for r in records if _score_key(r, name) not in done]
+        used.append(metric)
+        if not todo:
+            continue
+        try:
+            if metric.check:
+                metric.check(ctx)
+            started = time.perf_counter()
+            if metric.parallel and len(todo) > 1 and _workers(judges) > 1:
+                with ProcessPoolExecutor(max_workers=_workers(judges)) as pool:
+                    results = list(pool.map(_score_in_worker, [(name, r, str(run_dir), judges) for r in todo],
+                                            chunksize=max(1, len(todo) // (4 * _workers(judges)))))
+            else:
+                results = [_score_record(r, metric, ctx) for r in todo]
+            append_jsonl(run_dir / SCORES, [r for r in results if r is not None])
+            scored = sum(r is not None for r in results)
+            progress(f"{name}: {scored} of {len(todo)} samples in {time.perf_counter() - started:.1f} s")
+        except MetricUnavailable as err:
+            unavailable.append(f"{name}: {err}")
+        finally:
+            ctx.release()  # one judge in memory at a time
     rows = summarise(read_jsonl(run_dir / SCORES), seed=seed)
     write_summary(run_dir / SUMMARY, rows)
+    _record_scoring(run_dir, used, ctx)
+    if unavailable:
+        raise ScoringError("; ".join(unavailable))
     return rows
+
+
+def _workers(judges: JudgeSettings) -> int:
+    return judges.workers or os.cpu_count() or 1
+
+
+def _record_scoring(run_dir: Path, metrics: list[Metric], ctx: ScoringContext) -> None:
+    """The judges and metric versions that made scores.jsonl, in the manifest."""
+    from vfr_bench.run_dir import write_json_atomic
+
+    path = run_dir / MANIFEST
+    if not path.is_file():
+        return
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    described = manifest.get("metrics", {})
+    for m in metrics:
+        try:
+            described[m.name] = m.describe(ctx)
+        except Exception as err:  # provenance of an unavailable metric: say so rather than fail the run
+            described[m.name] = {"name": m.name, "version": m.version, "provenance_error": str(err)}
+    manifest["metrics"] = described
+    manifest["judges"] = ctx.judges.to_json()
+    write_json_atomic(path, manifest)
 
 
 def summarise(scores: list[dict], seed: int = 0) -> list[dict]:
@@ -160,7 +249,5 @@ def write_summary(path: Path, rows: list[dict]) -> None:
 
 
 def task_metrics_from_manifest(run_dir: Path) -> dict[str, list[str]]:
-    import json
-
     manifest = json.loads((Path(run_dir) / MANIFEST).read_text(encoding="utf-8"))
     return {name: list(t.get("metrics", [])) for name, t in manifest.get("tasks", {}).items()}

@@ -6,20 +6,20 @@ from vfr_bench.metrics.base import Metric, SampleScore
 
 
 def _timing(name: str):
-    def compute(record: dict) -> SampleScore | None:
+    def compute(record: dict, ctx=None) -> SampleScore | None:
         value = (record.get("timings") or {}).get(name)
         return None if value is None else SampleScore(float(value))
     return compute
 
 
 def _lab(name: str):
-    def compute(record: dict) -> SampleScore | None:
+    def compute(record: dict, ctx=None) -> SampleScore | None:
         value = (record.get("latency") or {}).get(name)
         return None if value is None else SampleScore(float(value))
     return compute
 
 
-def _rtf(record: dict) -> SampleScore | None:
+def _rtf(record: dict, ctx=None) -> SampleScore | None:
     t_total = (record.get("timings") or {}).get("t_total")
     seconds = record.get("output_seconds") or record.get("input_seconds")
     if t_total is None or not seconds:

@@ -7,14 +7,14 @@ from vfr_bench.rates import rate_error
 
 
 def _field(name: str):
-    def compute(record: dict) -> SampleScore | None:
+    def compute(record: dict, ctx=None) -> SampleScore | None:
         value = record.get(name)
         return None if value is None else SampleScore(float(value))
     return compute
 
 
 def _error(side: str, absolute: bool):
-    def compute(record: dict) -> SampleScore | None:
+    def compute(record: dict, ctx=None) -> SampleScore | None:
         err = rate_error(record.get(f"achieved_{side}_hz"), record.get(f"requested_{side}_hz"))
         if err is None:
             return None

