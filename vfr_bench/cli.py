@@ -188,10 +188,12 @@ def _resolve_device(device: str) -> str:
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--metrics", "only", help="Score just these metrics (comma-separated), wherever they apply.")
 @click.option("--rescore", help="Drop these metrics' earlier scores and compute them again (comma-separated).")
+@click.option("--judge-ceiling", is_flag=True,
+              help="Also score the pseudo-model judge-ceiling: reference answers spoken by Piper, transcribed, matched.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @judge_options
-def score(run_dir, only, rescore, seed, asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples,
-          workers) -> None:
+def score(run_dir, only, rescore, judge_ceiling, seed, asr_judge, asr_judge_backend, judge_url, judge_model,
+          judge_samples, workers) -> None:
     """Score what is not yet scored, one metric at a time, and rebuild summary.csv."""
     from rich.console import Console
 
@@ -206,7 +208,8 @@ def score(run_dir, only, rescore, seed, asr_judge, asr_judge_backend, judge_url,
     try:
         rows = score_run(Path(run_dir), task_metrics_from_manifest(Path(run_dir)), seed=seed, judges=judges,
                          only=(names + [m for m in again if m not in names]) if names else (again or None),
-                         rescore=again, progress=lambda msg: console.print(f"scoring {msg}"))
+                         rescore=again, judge_ceiling=judge_ceiling,
+                         progress=lambda msg: console.print(f"scoring {msg}"))
     except KeyError as err:
         raise click.BadParameter(str(err.args[0]), param_hint="--metrics") from None
     except ScoringError as err:

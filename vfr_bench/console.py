@@ -57,14 +57,14 @@ def results_table(summary_rows: list[dict], samples: list[dict]) -> Table:
         requested[cell] = (s["requested_input_hz"], s["requested_output_hz"])
     table = Table(title="vfr-bench results (rate = requested IN[:OUT] Hz; |err| = |achieved/requested - 1|)")
     for col in ("model", "task", "rate", "in Hz", "in p95 |err|", "out Hz", "out p95 |err|", "WER [95% CI]",
-                "t_total p50 s", "ok/err/skip"):
+                "speech WER", "t_total p50 s", "ok/err/skip"):
         table.add_column(col, justify="left" if col in ("model", "task") else "right", no_wrap=True)
     for cell in sorted(status, key=lambda c: (c[0], c[1], -(requested[c][0] or 1e9), c[2])):
         m = by_cell.get(cell, {})
         st = status[cell]
         table.add_row(cell[0], cell[1], cell[2], _val(m, "achieved_input_hz", "{:.2f}"),
                       _val(m, "input_rate_abs_error_p95", "{:.1%}"), _val(m, "achieved_output_hz", "{:.2f}"), _val(m, "output_rate_abs_error_p95", "{:.1%}"),
-                      _wer(m.get("wer")), _val(m, "t_total_p50", "{:.3f}"),
+                      _wer(m.get("wer")), _val(m, "asr_wer", "{:.3f}"), _val(m, "t_total_p50", "{:.3f}"),
                       f"{st['ok']}/{st['error']}/{st['skipped']}")
     return table
 

