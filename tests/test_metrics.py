@@ -61,6 +61,12 @@ def scores_by(run, metric):
     return {s["model"]: s for s in read_jsonl(run / "scores.jsonl") if s["metric"] == metric}
 
 
+def test_the_asr_judge_is_recorded_in_the_manifest(clean_and_noisy_run):
+    judges = json.loads((clean_and_noisy_run / "manifest.json").read_text())["judges"]
+    assert judges["asr_judge"]["id"] == "faster-whisper:tiny.en"
+    assert len(judges["asr_judge"]["asr_judge_weights_sha256"]) == 64
+
+
 def test_pesq_and_stoi_equal_the_reference_packages(clean_and_noisy_run, speech):
     from pesq import pesq
     from pystoi import stoi

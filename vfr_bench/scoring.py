@@ -175,7 +175,7 @@ def _record_scoring(run_dir: Path, metrics: list[Metric], ctx: ScoringContext) -
         except Exception as err:  # provenance of an unavailable metric: say so rather than fail the run
             described[m.name] = {"name": m.name, "version": m.version, "provenance_error": str(err)}
     manifest["metrics"] = described
-    manifest["judges"] = ctx.judges.to_json()
+    manifest["judges"] = {**manifest.get("judges", {}), **ctx.judges.to_json(), **ctx.judge_info}
     write_json_atomic(path, manifest)
 
 

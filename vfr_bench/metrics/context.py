@@ -33,6 +33,7 @@ class JudgeSettings:
 class ScoringContext:
     run_dir: Path
     judges: JudgeSettings = field(default_factory=JudgeSettings)
+    judge_info: dict[str, Any] = field(default_factory=dict)  # what the loaded judges said of themselves
     _resources: dict[str, Any] = field(default_factory=dict)
 
     def resource(self, key: str, factory: Callable[[], Any]) -> Any:
@@ -76,6 +77,7 @@ class ScoringContext:
         if hit is not None:
             return hit
         judge = self.resource("asr-judge", lambda: load_judge(self.judges))
+        self.judge_info.setdefault("asr_judge", {"id": judge_id(self.judges), **judge.describe()})
         samples, sr = self.output_audio(record)
         text = judge.transcribe(samples, sr, record.get("language") or "en")
         cache.put(key, text)
