@@ -24,29 +24,28 @@ def _pair(record: dict, ctx) -> tuple[np.ndarray, np.ndarray, int] | None:
     return ref[0][:n].astype(np.float64), out[0][:n].astype(np.float64), out[1]
 
 
-def _pesq(mode: str):
+def _paired(score):
+    """A metric of (reference, degraded, sample rate) -> float, applied to a sample's input and output."""
     def compute(record: dict, ctx) -> SampleScore | None:
         pair = _pair(record, ctx)
-        if pair is None:
-            return None
+        return None if pair is None else SampleScore(float(score(*pair)))
+    return compute
+
+
+def _pesq(mode: str):
+    def score(ref: np.ndarray, deg: np.ndarray, sr: int) -> float:
         from pesq import pesq
 
-        ref, deg, sr = pair
-        return SampleScore(float(pesq(sr, ref, deg, mode)))
-    compute.__name__ = f"pesq_{mode}"
-    return compute
+        return pesq(sr, ref, deg, mode)
+    return _paired(score)
 
 
 def _stoi(extended: bool):
-    def compute(record: dict, ctx) -> SampleScore | None:
-        pair = _pair(record, ctx)
-        if pair is None:
-            return None
+    def score(ref: np.ndarray, deg: np.ndarray, sr: int) -> float:
         from pystoi import stoi
 
-        ref, deg, sr = pair
-        return SampleScore(float(stoi(ref, deg, sr, extended=extended)))
-    return compute
+        return stoi(ref, deg, sr, extended=extended)
+    return _paired(score)
 
 
 def si_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
@@ -59,11 +58,6 @@ def si_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
     target = np.dot(estimate, reference) / energy * reference
     noise = estimate - target
     return float(10 * np.log10(np.dot(target, target) / max(float(np.dot(noise, noise)), 1e-20)))
-
-
-def _si_sdr(record: dict, ctx) -> SampleScore | None:
-    pair = _pair(record, ctx)
-    return None if pair is None else SampleScore(si_sdr(pair[0], pair[1]))
 
 
 def _needs(package: str, module: str):
@@ -93,6 +87,7 @@ SIGNAL_METRICS = (
            needs_reference_audio=True, parallel=True, check=_needs("pystoi", "pystoi"), provenance=_version("pystoi")),
     Metric("estoi", "1", "extended STOI", True, "mean", _stoi(True), needs_reference_audio=True, parallel=True,
            check=_needs("pystoi", "pystoi"), provenance=_version("pystoi")),
-    Metric("si_sdr", "1", "scale-invariant SDR (dB)", True, "mean", _si_sdr, needs_reference_audio=True,
+    Metric("si_sdr", "1", "scale-invariant SDR (dB)", True, "mean", _paired(lambda ref, deg, sr: si_sdr(ref, deg)),
+           needs_reference_audio=True,
            parallel=True, unit="dB"),
 )
