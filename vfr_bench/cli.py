@@ -84,6 +84,9 @@ def _parse_model_args(values: tuple[str, ...], models: list[str]) -> dict[str, d
               help="Rate specs: IN, IN:OUT or native, comma-separated.")
 @click.option("--tasks", default=DEFAULT_TASKS, show_default=True, help="Task names, comma-separated.")
 @click.option("--data", type=click.Path(dir_okay=False), help="A JSONL manifest replacing every task's own data.")
+@click.option("--noise", metavar="KINDS@SNRS", help="Mix every task's audio with noise, one task per condition: "
+              "e.g. white,pink,babble@20,10,5,0 (kinds: white, pink, babble, folder).")
+@click.option("--noise-folder", type=click.Path(file_okay=False), help="Noise files for the 'folder' kind (e.g. MUSAN).")
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory. Default: results/<run-id>/.")
 @click.option("--limit", type=click.IntRange(min=1), help="A deterministic subset of N samples per task.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
@@ -97,8 +100,8 @@ def _parse_model_args(values: tuple[str, ...], models: list[str]) -> dict[str, d
 @click.option("--no-score", is_flag=True, help="Skip the scoring pass at the end.")
 @click.option("--report", "make_report", is_flag=True, help="Also write a report into reports/<run-id>/.")
 @judge_options
-def run(models, rates, tasks, data, out, limit, device, seed, resume, shard, warmup, model_args, no_score,
-        make_report, asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples, workers) -> None:
+def run(models, rates, tasks, data, noise, noise_folder, out, limit, device, seed, resume, shard, warmup, model_args,
+        no_score, make_report, asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples, workers) -> None:
     """Run models over rate specs and tasks; write a run directory and print a results table."""
     from rich.console import Console
 
@@ -111,7 +114,8 @@ def run(models, rates, tasks, data, out, limit, device, seed, resume, shard, war
     from vfr_bench.run_dir import RunDirError, read_jsonl
     from vfr_bench.runner import RunConfig, Runner
     from vfr_bench.scoring import ScoringError, score_run
-    from vfr_bench.tasks import TaskError, all_tasks, get_task
+    from vfr_bench.data.sources import parse_noise_option
+    from vfr_bench.tasks import TaskError, all_tasks, expand, get_task
 
     console = Console(stderr=True, soft_wrap=True)  # never wrap paths in messages
     try:
@@ -120,8 +124,13 @@ def run(models, rates, tasks, data, out, limit, device, seed, resume, shard, war
         raise click.BadParameter(str(err), param_hint="--rates") from None
     model_names = list(dict.fromkeys(models)) or list(DEFAULT_MODELS)
     try:
+        grid = parse_noise_option(noise, noise_folder, seed) if noise else None
+    except ManifestError as err:
+        raise click.BadParameter(str(err), param_hint="--noise") from None
+    try:
         known_tasks = all_tasks()
-        task_list = [get_task(t.strip(), known_tasks) for t in tasks.split(",") if t.strip()]
+        task_list = [expanded for t in tasks.split(",") if t.strip()
+                     for expanded in expand(get_task(t.strip(), known_tasks), grid)]
     except TaskError as err:
         raise click.BadParameter(str(err), param_hint="--tasks") from None
     if not task_list:
@@ -171,6 +180,21 @@ def _print_table(table) -> None:
     if not console.is_terminal:
         console = Console(width=200)
     console.print(table)
+
+
+def _task_size(spec) -> tuple[str, str]:
+    """Samples and languages of a task's data, where known without loading it."""
+    from importlib.resources import files
+
+    known = {"builtin:read-speech-en": ("read_speech_en.jsonl", "en"), "builtin:spoken-qa-en": ("spoken_qa_en.jsonl", "en"),
+             "builtin:multilingual-espeak": ("multilingual_espeak.jsonl", "de, es, it, en")}
+    if isinstance(spec, str) and spec in known:
+        name, languages = known[spec]
+        lines = files("vfr_bench.data").joinpath(name).read_text(encoding="utf-8").splitlines()
+        return str(sum(1 for line in lines if line.strip())), languages
+    if isinstance(spec, dict) and spec.get("loader") == "fleurs":
+        return "-", ", ".join(spec.get("languages", []))
+    return "-", "en"
 
 
 def _resolve_device(device: str) -> str:
@@ -426,13 +450,18 @@ def list_(what: str) -> None:
             if name not in registry.names():
                 table.add_row(name, "-", "-", "not installed", "see `vfr-bench run --model " + name + "`")
     elif what == "tasks":
-        from vfr_bench.tasks import all_tasks
+        from vfr_bench.data.sources import availability, short_spec
+        from vfr_bench.tasks import all_tasks, expand
 
-        for col in ("name", "version", "request", "data", "metrics", "description"):
+        for col in ("name", "source", "size", "languages", "request", "metrics", "available here", "description"):
             table.add_column(col)
         for task in all_tasks().values():
-            table.add_row(task.name, str(task.version), ", ".join(task.request_kinds), task.data,
-                          ", ".join(task.metrics) or "(rate, latency)", task.description)
+            ok, how = availability(task.data)
+            size, languages = _task_size(task.data)
+            conditions = len(expand(task))
+            table.add_row(task.name, short_spec(task.data), size + (f" x {conditions} noise" if conditions > 1 else ""),
+                          languages, ", ".join(task.request_kinds), ", ".join(task.metrics) or "(rate, latency)",
+                          ("yes: " if ok else "no: ") + how, task.description)
     else:
         from vfr_bench.metrics import ALL_METRICS
 

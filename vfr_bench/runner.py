@@ -14,7 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 import vfr_bench
-from vfr_bench.audio import Audio, load_audio, write_flac
+from vfr_bench.audio import Audio, write_flac
 from vfr_bench.data.sample import Dataset, Sample
 from vfr_bench.data.sources import load_dataset
 from vfr_bench.metrics import metrics_for_task
@@ -102,7 +102,7 @@ def safe_name(text: str) -> str:
 class Runner:
     def __init__(self, config: RunConfig, registry: ModelRegistry | None = None,
                  progress: Progress | None = None,
-                 dataset_loader: Callable[[str], Dataset] = load_dataset):
+                 dataset_loader: Callable[[Any], Dataset] = load_dataset):
         self.config = config
         self.registry = registry or ModelRegistry()
         self.progress = progress or Progress()
@@ -112,8 +112,28 @@ class Runner:
     # ---- set-up -------------------------------------------------------------------------------
 
     def _datasets(self) -> dict[str, Dataset]:
-        sources = {self.config.data or t.data for t in self.config.tasks}
-        return {src: self.dataset_loader(src) for src in sorted(sources)}
+        """Each task's samples, each distinct source loaded once."""
+        from vfr_bench.data.sources import describe_spec, with_noise
+
+        loaded: dict[str, Dataset] = {}
+        out = {}
+        for task in self.config.tasks:
+            spec = self.config.data or task.data
+            key = describe_spec(spec)
+            if key not in loaded:
+                loaded[key] = self.dataset_loader(spec)
+            ds = loaded[key]
+            if task.language:
+                from dataclasses import replace
+
+                from vfr_bench.data.manifest import content_hash
+
+                samples = tuple(s for s in ds.samples if s.language == task.language)
+                ds = replace(ds, name=f"{ds.name}@{task.language}", samples=samples, content_hash=content_hash(samples))
+                if not ds.samples:
+                    raise ValueError(f"task {task.name!r}: the data holds no samples in language {task.language!r}")
+            out[task.name] = with_noise(ds, task.noise) if task.noise else ds
+        return out
 
     def _adapters(self) -> dict[str, Adapter]:
         """Instantiate every model first, so an unknown name or option fails before any work."""
@@ -133,7 +153,7 @@ class Runner:
                    "finished": None, "resume": cfg.resume}
         task_info = {}
         for task in cfg.tasks:
-            ds = datasets[cfg.data or task.data]
+            ds = datasets[task.name]
             task_info[task.name] = {**task.describe(), "dataset": ds.describe(), "limit": cfg.limit}
         metric_names = sorted({m.name for t in cfg.tasks for m in metrics_for_task(t.metrics)})
         from vfr_bench.metrics import get_metric
@@ -192,7 +212,7 @@ class Runner:
                 for spec in cfg.rate_specs:
                     for task in cfg.tasks:
                         pending = []
-                        for sample in subset(datasets[cfg.data or task.data], cfg.limit):
+                        for sample in subset(datasets[task.name], cfg.limit):
                             key = (name, spec.label, task.name, sample.id)
                             if not in_shard(key, cfg.shard):
                                 continue
@@ -270,7 +290,7 @@ class Runner:
         req_in, req_out = adapter.rate_control_for().resolve(cell.spec)
         for sample in cell.samples:
             try:
-                audio = load_audio(sample.audio) if sample.audio else None
+                audio = sample.load_audio()[0] if sample.audio else None
                 request = cell.task.build_request(kind, sample, audio, req_in, req_out)
             except Exception:
                 continue
@@ -308,11 +328,11 @@ class Runner:
     def _run_sample(self, adapter: Adapter, cell: Cell, sample: Sample) -> dict[str, Any]:
         record = self._base_record(adapter, cell, sample)
         try:
-            audio = load_audio(sample.audio) if sample.audio else None
+            audio, transform = sample.load_audio() if sample.audio else (None, {})
             if audio is not None:
                 record.update(input_seconds=audio.seconds, input_silent=audio.is_silent,
                               input_original_sample_rate=audio.original_sample_rate,
-                              input_channels=audio.original_channels)
+                              input_channels=audio.original_channels, **transform)
             request = cell.task.build_request(record["request_kind"], sample, audio,
                                               record["requested_input_hz"], record["requested_output_hz"])
             adapter.synchronize()

