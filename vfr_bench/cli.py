@@ -62,6 +62,17 @@ def _parse_shard(value: str | None) -> tuple[int, int]:
     return index, count
 
 
+def _parse_model_envs(values: tuple[str, ...], models: list[str]) -> dict[str, str]:
+    out = {}
+    for item in values:
+        model, eq, env = item.partition("=")
+        if not eq or not env or model not in models:
+            raise click.BadParameter(f"{item!r}: write MODEL=ENV with MODEL one of the --model names",
+                                     param_hint="--model-env")
+        out[model] = env
+    return out
+
+
 def _parse_model_args(values: tuple[str, ...], models: list[str]) -> dict[str, dict[str, str]]:
     """`KEY=VALUE` applies to every model; `MODEL:KEY=VALUE` to one."""
     out: dict[str, dict[str, str]] = {m: {} for m in models}
@@ -97,11 +108,13 @@ def _parse_model_args(values: tuple[str, ...], models: list[str]) -> dict[str, d
               help="Unrecorded warm-up requests per (model, rate, task) cell.")
 @click.option("--model-arg", "model_args", multiple=True, metavar="[MODEL:]KEY=VALUE",
               help="Adapter option, e.g. model=/path/to/whisper-large-v3-ct2 (repeatable).")
+@click.option("--model-env", "model_envs", multiple=True, metavar="MODEL=ENV",
+              help="Run MODEL in its own environment (a name from `vfr-bench env create`, a venv folder or a python).")
 @click.option("--no-score", is_flag=True, help="Skip the scoring pass at the end.")
 @click.option("--report", "make_report", is_flag=True, help="Also write a report into reports/<run-id>/.")
 @judge_options
 def run(models, rates, tasks, data, noise, noise_folder, out, limit, device, seed, resume, shard, warmup, model_args,
-        no_score, make_report, asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples, workers) -> None:
+        model_envs, no_score, make_report, asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples, workers) -> None:
     """Run models over rate specs and tasks; write a run directory and print a results table."""
     from rich.console import Console
 
@@ -139,7 +152,8 @@ def run(models, rates, tasks, data, noise, noise_folder, out, limit, device, see
         out = Path("results") / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{'+'.join(model_names)[:60]}"
     config = RunConfig(models=model_names, rate_specs=specs, tasks=task_list, out=Path(out),
                        data=str(Path(data).resolve()) if data else None,
-                       model_options=_parse_model_args(model_args, model_names), limit=limit,
+                       model_options=_parse_model_args(model_args, model_names),
+                       model_envs=_parse_model_envs(model_envs, model_names), limit=limit,
                        device=_resolve_device(device), seed=seed, resume=resume, shard=_parse_shard(shard),
                        warmup=warmup, argv=["vfr-bench", *sys.argv[1:]])
     try:
@@ -423,6 +437,44 @@ def calibrate(run_dirs, out) -> None:
     click.echo(calibration_markdown(rows))
     Path(out).write_text(proposed_yaml(rows), encoding="utf-8")
     click.echo(f"proposed rules: {out}")
+
+
+@main.group()
+def env() -> None:
+    """Virtual environments for models whose pins clash with each other."""
+
+
+@env.command("create")
+@click.argument("model")
+@click.option("--name", help="Environment name (default: the model's name).")
+@click.option("--path", type=click.Path(file_okay=False), help="Where to build it (default: $VFR_BENCH_ENVS/NAME).")
+@click.option("--torch", "torch_spec", help="A torch requirement installed first, e.g. 'torch==2.4.1'.")
+def env_create(model, name, path, torch_spec) -> None:
+    """Build MODEL's environment from its adapter's pinned requirements."""
+    from vfr_bench.isolation.envs import create_env
+    from vfr_bench.registry import ModelRegistry, UnknownModel
+
+    try:
+        cls = ModelRegistry().adapter_class(model)
+    except (UnknownModel, Exception) as err:
+        raise click.BadParameter(str(err), param_hint="MODEL") from None
+    try:
+        folder = create_env(name or model, cls.extras, cls.requirements, torch_spec, Path(path) if path else None,
+                            log=lambda msg: click.echo(f"  {msg}", err=True))
+    except RuntimeError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    click.echo(f"environment ready: {folder}\nuse it with: vfr-bench run --model {model} --model-env {model}={folder}")
+
+
+@env.command("list")
+def env_list() -> None:
+    """Environments built with `env create`."""
+    from vfr_bench.isolation.envs import envs_root
+
+    root = envs_root()
+    found = sorted(p.name for p in root.iterdir() if (p / "bin" / "python").is_file()) if root.is_dir() else []
+    click.echo("\n".join(f"{n}\t{root / n}" for n in found) or f"none under {root}")
 
 
 @main.command(name="list")

@@ -136,6 +136,9 @@ class Adapter(ABC):
     rate_control: ClassVar[RateControl]
     # Options a user may set with --model-arg KEY=VALUE: name -> (type, default, help).
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {}
+    # What `vfr-bench env create` installs for it: vfr-bench extras, then pinned requirements.
+    extras: ClassVar[tuple[str, ...]] = ()
+    requirements: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, device: str = "cpu", **options: Any) -> None:
         unknown = sorted(set(options) - set(self.options))

@@ -34,6 +34,7 @@ class RunConfig:
     out: Path
     data: str | None = None                 # a manifest that replaces every task's own data
     model_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    model_envs: dict[str, str] = field(default_factory=dict)  # model -> environment it runs in (a worker)
     limit: int | None = None
     device: str = "cpu"
     seed: int = 0
@@ -139,8 +140,17 @@ class Runner:
         """Instantiate every model first, so an unknown name or option fails before any work."""
         adapters = {}
         for name in self.config.models:
-            adapters[name] = self.registry.create(name, device=self.config.device,
-                                                  options=self.config.model_options.get(name, {}))
+            options = self.config.model_options.get(name, {})
+            if name in self.config.model_envs:
+                from vfr_bench.isolation.envs import env_python
+                from vfr_bench.isolation.remote import RemoteAdapter
+
+                self.registry.entry(name)  # an unknown name fails here, not in the worker
+                adapters[name] = RemoteAdapter(name, env_python(self.config.model_envs[name]), self.config.device,
+                                               options)
+                adapters[name].capabilities  # start the worker: a bad option or environment fails now
+                continue
+            adapters[name] = self.registry.create(name, device=self.config.device, options=options)
             check = getattr(adapters[name], "check_available", None)
             if check:
                 check()

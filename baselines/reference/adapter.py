@@ -27,6 +27,7 @@ class ReferenceAdapter(Adapter):
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "resynth"})
     rate_control = RateControl("controllable", native_input_hz=BASE_HZ, native_output_hz=BASE_HZ,
                                min_hz=1.0, max_hz=BASE_HZ)
+    extras = ("reference",)
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "strategy": (str, "dynamic", "dynamic | uniform | threshold"),
         "model": (str, "tiny.en", "Whisper CTranslate2 model: tiny.en (from PyPI), a folder path, or a name"),

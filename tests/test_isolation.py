@@ -1,0 +1,123 @@
+"""Models in another virtual environment, behind the worker protocol, with the reference model."""
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers import write_manifest
+from vfr_bench.isolation import remote
+from vfr_bench.isolation.envs import env_python
+from vfr_bench.protocol import AdapterUnavailable, Request
+from vfr_bench.rates import parse_rate_specs
+from vfr_bench.run_dir import read_jsonl
+from vfr_bench.runner import RunConfig, Runner
+from vfr_bench.tasks import all_tasks
+
+pytest.importorskip("faster_whisper", reason="the worker runs the reference model: pip install 'vfr-bench[reference]'")
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def second_env(tmp_path_factory):
+    """A second virtual environment with its own interpreter. Installing the reference model's
+    packages again would take minutes, so it sees this environment's packages through a .pth file;
+    `vfr-bench env create` (tested separately, marked slow) installs them for real."""
+    folder = tmp_path_factory.mktemp("env2")
+    venv.EnvBuilder(with_pip=False).create(folder)
+    python = folder / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    here = [p for p in sys.path if p.endswith("site-packages")]
+    Path(site, "parent-env.pth").write_text("\n".join([str(REPO), *here]) + "\n")
+    return str(python)
+
+
+def test_worker_answers_like_the_in_process_adapter(second_env):
+    from vfr_bench.registry import ModelRegistry
+
+    adapter = remote.RemoteAdapter("reference-uniform", second_env)
+    try:
+        assert adapter.capabilities == frozenset({"asr", "resynth"})
+        assert adapter.rate_control_for().kind == "controllable"
+        adapter.load()
+        audio = (0.1 * np.sin(np.arange(32000) / 16000 * 2 * np.pi * 220)).astype(np.float32)
+        out = adapter.generate(Request("resynth", "x", audio, input_hz=12.5, output_hz=6.25))
+        local = ModelRegistry().create("reference-uniform")
+        local.load()
+        expected = local.generate(Request("resynth", "x", audio, input_hz=12.5, output_hz=6.25))
+        assert (out.n_input_tokens, out.n_output_tokens) == (expected.n_input_tokens, expected.n_output_tokens)
+        assert out.audio.shape == expected.audio.shape and out.extra["worker_seconds"] > 0
+        assert adapter.describe()["env_python"] == second_env
+    finally:
+        adapter.close()
+
+
+def test_a_killed_worker_fails_one_request_then_restarts(second_env):
+    adapter = remote.RemoteAdapter("reference-dynamic", second_env)
+    audio = (0.1 * np.random.default_rng(0).standard_normal(16000)).astype(np.float32)
+    try:
+        adapter.load()
+        adapter._process.kill()
+        adapter._process.wait()
+        with pytest.raises(remote.WorkerDied, match="ended"):
+            adapter._call({"op": "generate", "request": {}})
+        out = adapter.generate(Request("asr", "y", audio, input_hz=6.25))
+        assert out.n_input_tokens > 0 and adapter.restarts == 1
+    finally:
+        adapter.close()
+
+
+def test_worker_killed_mid_run_is_recorded_and_the_run_goes_on(tmp_path, second_env, monkeypatch):
+    manifest = write_manifest(tmp_path / "data", n=4)
+    real_call = remote.RemoteAdapter._call
+    state = {"generates": 0}
+
+    def killing_call(self, message):
+        if message["op"] == "generate":
+            state["generates"] += 1
+            if state["generates"] == 3:  # the worker dies while the third sample is in flight
+                self._process.kill()
+                self._process.wait()
+        return real_call(self, message)
+
+    monkeypatch.setattr(remote.RemoteAdapter, "_call", killing_call)
+    config = RunConfig(models=["reference-uniform"], rate_specs=parse_rate_specs("6.25"), tasks=[all_tasks()["asr"]],
+                       out=tmp_path / "run", data=str(manifest), warmup=0,
+                       model_envs={"reference-uniform": second_env})
+    outcome = Runner(config).run()
+    records = {r["sample_id"]: r for r in read_jsonl(tmp_path / "run" / "samples.jsonl")}
+    assert outcome.ok == 3 and outcome.error == 1
+    assert records["u2"]["status"] == "error" and "WorkerDied" in records["u2"]["error"]
+    assert all(records[u]["status"] == "ok" for u in ("u0", "u1", "u3"))
+
+
+def test_unknown_environment_says_how_to_create_it():
+    with pytest.raises(AdapterUnavailable, match="vfr-bench env create"):
+        env_python("no-such-env")
+
+
+def test_a_bad_option_is_reported_from_the_worker(second_env):
+    adapter = remote.RemoteAdapter("reference", second_env, options={"colour": "red"})
+    with pytest.raises(remote.WorkerDied, match="has no option colour"):
+        adapter.capabilities
+    adapter.close()
+
+
+@pytest.mark.slow
+def test_env_create_installs_a_working_worker(tmp_path):
+    """Builds a real environment from the adapter's requirements (pip, minutes)."""
+    from click.testing import CliRunner
+
+    from vfr_bench.cli import main
+
+    result = CliRunner().invoke(main, ["env", "create", "reference-uniform", "--path", str(tmp_path / "env")])
+    assert result.exit_code == 0, result.output
+    adapter = remote.RemoteAdapter("reference-uniform", env_python(str(tmp_path / "env")))
+    try:
+        assert "asr" in adapter.capabilities
+    finally:
+        adapter.close()

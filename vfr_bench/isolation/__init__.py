@@ -1,0 +1,1 @@
+"""Models in their own virtual environments, behind a small worker protocol (see worker.py)."""
