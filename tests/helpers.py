@@ -46,6 +46,7 @@ class CountingAdapter(Adapter):
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "fail_on": (str, None, "sample id whose request raises"),
         "sleep": (float, 0.0, "seconds per request"),
+        "nan_on": (str, None, "sample id whose response holds a NaN"),
     }
     calls: ClassVar[list[str]] = []
 
@@ -56,7 +57,9 @@ class CountingAdapter(Adapter):
         if request.sample_id == self.config["fail_on"]:
             raise RuntimeError(f"deliberate failure on {request.sample_id}")
         seconds = len(request.audio) / request.sample_rate
-        n_in = max(1, round(request.input_hz * seconds))
+        n_in = np.int64(max(1, round(request.input_hz * seconds)))  # numpy counts, as model code returns them
+        if request.sample_id == self.config["nan_on"]:
+            return Response(text="x", n_input_tokens=n_in, t_ar=float("nan"))
         if request.kind == "resynth":
             n_out = max(1, round(request.output_hz * seconds))
             return Response(audio=request.audio, audio_sample_rate=request.sample_rate, n_input_tokens=n_in,

@@ -127,3 +127,20 @@ def test_lab_run_directory_is_a_run_directory(tmp_path):
     if tool.exists():
         check = subprocess.run([sys.executable, str(tool), str(out)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout
+
+
+def test_interleaved_text_steps_are_all_run():
+    from dataclasses import replace
+
+    arch = replace(get_architecture("flexislm-7b-tiny"), stages=(), text_tokens_per_speech_step=2.0)
+    lab = Lab(arch, device="cpu", dtype="fp32", max_positions=256)
+    calls = count_calls(lab.thinker.model.model)
+    p = plan(arch, 5.0, 5.0, 1.0, 2.0)
+    assert (p.speech_steps, p.text_steps) == (10, 20)
+    lab.run(p)
+    assert len(calls) - 1 == p.thinker_steps == 30
+
+
+def test_fp32_has_no_table_throughput():
+    assert detect_peaks("NVIDIA H100 80GB HBM3", dtype="fp32").flops is None
+    assert detect_peaks("NVIDIA H100 80GB HBM3", dtype="fp32", tflops=67).flops == 67e12

@@ -38,6 +38,8 @@ def test_list_parsing_keeps_order_and_refuses_duplicates():
         ["12.5", "6.25", "5", "4", "native", "6.25:12.5"]
     with pytest.raises(RateSpecError, match="given twice"):
         parse_rate_specs("12.5,6.25,12.5")
+    with pytest.raises(RateSpecError, match="given twice"):  # equal labels would share sample keys
+        parse_rate_specs("12.345671,12.345674")
 
 
 def test_rate_accounting_is_signed_relative_error():

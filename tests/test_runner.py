@@ -159,3 +159,24 @@ def test_limit_takes_the_same_subset_whatever_the_file_order(tmp_path):
     manifest.write_text("\n".join(reversed(lines)) + "\n")
     second = [s.id for s in subset(load_manifest(manifest), 3)]
     assert len(first) == 3 and sorted(first) == sorted(second)
+
+
+def test_nan_from_an_adapter_is_that_samples_error_and_numpy_numbers_are_fine(tmp_path):
+    manifest = write_manifest(tmp_path / "data", n=3)
+    outcome = run(config(tmp_path, manifest, model_options={"counting": {"nan_on": "u1"}}, warmup=0,
+                         rate_specs=parse_rate_specs("6.25"), tasks=[all_tasks()["asr"]]))
+    records = {r["sample_id"]: r for r in read_jsonl(tmp_path / "run" / "samples.jsonl")}
+    assert outcome.ok == 2 and outcome.error == 1
+    assert "non-finite values for timings.t_ar" in records["u1"]["error"] and records["u1"]["n_input_tokens"] is None
+    assert isinstance(records["u0"]["n_input_tokens"], int)
+
+
+def test_ids_that_sanitise_alike_get_their_own_audio_files(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    sf.write(folder / "a.wav", tone(1.0), 16000)
+    lines = [{"id": "spk/utt 1", "audio": "a.wav", "text": "x"}, {"id": "spk_utt_1", "audio": "a.wav", "text": "x"}]
+    (folder / "m.jsonl").write_text("".join(json.dumps(l) + "\n" for l in lines))
+    run(config(tmp_path, folder / "m.jsonl", rate_specs=parse_rate_specs("6.25"), tasks=[all_tasks()["rate-fidelity"]]))
+    paths = [r["audio"] for r in read_jsonl(tmp_path / "run" / "samples.jsonl")]
+    assert len(set(paths)) == 2 and all((tmp_path / "run" / p).is_file() for p in paths)

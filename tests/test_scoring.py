@@ -90,3 +90,20 @@ def test_a_metric_failing_on_one_sample_is_recorded_and_the_rest_are_scored(tmp_
     assert rows["wer"]["value"] == pytest.approx(0.5) and rows["wer"]["n"] == 1
     failed = [s for s in read_jsonl(tmp_path / "scores.jsonl") if s.get("error")]
     assert len(failed) == 1 and failed[0]["sample_id"] == "a" and "cannot align" in failed[0]["error"]
+
+
+def test_a_non_finite_metric_value_is_an_error_not_a_crash(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from vfr_bench import metrics
+    from vfr_bench.metrics.base import SampleScore
+
+    # like SI-SDR on a silent output: log10(0) is -inf
+    fake = replace(metrics.get_metric("wer"), compute=lambda r, ctx=None: SampleScore(
+        float("-inf") if r["text"] == "silence" else 0.0, 0.0, 1.0))
+    monkeypatch.setitem(metrics.ALL_METRICS, "wer", fake)
+    append_jsonl(tmp_path / "samples.jsonl", [record("a", "silence", "x"), record("b", "hello", "hello")])
+    rows = score_run(tmp_path, {"asr": ["wer"]})
+    failed = [s for s in read_jsonl(tmp_path / "scores.jsonl") if s.get("error")]
+    assert len(failed) == 1 and "non-finite" in failed[0]["error"]
+    assert next(r for r in rows if r["metric"] == "wer")["n"] == 1

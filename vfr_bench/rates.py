@@ -74,11 +74,11 @@ def parse_rate_spec(text: str) -> RateSpec:
 def parse_rate_specs(text: str) -> list[RateSpec]:
     """Parse a comma-separated list; a repeated spec is an error rather than a silent duplicate cell."""
     specs = [parse_rate_spec(part) for part in text.split(",")]
-    seen: set[RateSpec] = set()
+    seen: set[str] = set()
     for spec in specs:
-        if spec in seen:
-            raise RateSpecError(f"rate spec {spec.label!r} is given twice in {text!r}")
-        seen.add(spec)
+        if spec.label in seen:  # the label is the spec's identity in run directories
+            raise RateSpecError(f"rate spec {spec.label!r} is given twice in {text!r} (or two differ beyond 6 digits)")
+        seen.add(spec.label)
     return specs
 
 

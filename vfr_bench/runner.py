@@ -366,8 +366,10 @@ class Runner:
                 raise ValueError("adapter returned audio without its sample rate")
             if out_seconds is None:
                 out_seconds = len(response.audio) / response.audio_sample_rate
+            # the id's hash keeps ids that sanitise alike ("a/b", "a_b") from overwriting each other
+            digest = hashlib.sha1(sample.id.encode()).hexdigest()[:8]
             rel = Path("audio") / safe_name(cell.model) / safe_name(cell.spec.label) / safe_name(cell.task.name) \
-                / f"{safe_name(sample.id)}.flac"
+                / f"{safe_name(sample.id)}-{digest}.flac"
             write_flac(self.run_dir.path / rel, response.audio, response.audio_sample_rate)
             audio_rel = str(rel)
         in_seconds = record["input_seconds"]
@@ -381,7 +383,7 @@ class Runner:
             "t_first_audio": (response.t_first_audio if response.streaming else t_total) if speech_out else None,
             "t_ar": response.t_ar,
         }
-        record.update(
+        fields = _json_safe(dict(
             achieved_input_hz=ach_in, achieved_output_hz=ach_out,
             input_rate_error=rate_error(ach_in, record["requested_input_hz"]),
             output_rate_error=rate_error(ach_out, record["requested_output_hz"]),
@@ -390,8 +392,10 @@ class Runner:
             output_codec_hz=achieved_hz(response.n_output_codec_tokens, out_seconds),
             n_text_tokens=response.n_text_tokens, text=response.text, audio=audio_rel, timings=timings,
             streaming=response.streaming, adapter_extra=response.extra or None,
-        )
-        _check_finite(record)
+        ), keep_non_finite=True)
+        _check_finite(fields)  # before anything reaches the record: a refused sample carries none of it
+        fields["adapter_extra"] = _json_safe(fields["adapter_extra"])
+        record.update(fields)
 
 
 def _model_info(adapter: Adapter) -> dict[str, Any]:
@@ -399,25 +403,25 @@ def _model_info(adapter: Adapter) -> dict[str, Any]:
             **adapter.describe()}
 
 
-def _check_finite(record: dict) -> None:
+def _check_finite(fields: dict) -> None:
     """NaN or infinity from an adapter would poison aggregates; refuse it for this sample."""
-    numbers = {k: v for k, v in record.items() if isinstance(v, float)}
-    numbers.update({f"timings.{k}": v for k, v in record["timings"].items() if isinstance(v, float)})
+    numbers = {k: v for k, v in fields.items() if isinstance(v, float)}
+    numbers.update({f"timings.{k}": v for k, v in fields["timings"].items() if isinstance(v, float)})
     bad = [k for k, v in numbers.items() if not math.isfinite(v)]
     if bad:
         raise ValueError(f"adapter returned non-finite values for {', '.join(sorted(bad))}")
-    if isinstance(record.get("adapter_extra"), dict):
-        record["adapter_extra"] = _json_safe(record["adapter_extra"])
 
 
-def _json_safe(value: Any) -> Any:
+def _json_safe(value: Any, keep_non_finite: bool = False) -> Any:
+    """Plain JSON types: numpy scalars become Python numbers, other objects their str; non-finite
+    floats become None unless kept (for _check_finite to refuse)."""
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): _json_safe(v, keep_non_finite) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [_json_safe(v, keep_non_finite) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value) and not keep_non_finite:
         return None
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value

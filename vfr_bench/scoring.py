@@ -10,6 +10,7 @@ import csv
 import fcntl
 import io
 import json
+import math
 import os
 import time
 from collections import defaultdict
@@ -22,7 +23,8 @@ import numpy as np
 
 from vfr_bench.metrics import Metric, MetricUnavailable, get_metric, metrics_for_task
 from vfr_bench.metrics.context import JudgeSettings, ScoringContext
-from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY, append_jsonl, read_jsonl, write_text_atomic
+from vfr_bench.run_dir import (MANIFEST, SAMPLES, SCORES, SUMMARY, RunDirectory, append_jsonl, read_jsonl,
+                               write_json_atomic, write_text_atomic)
 
 SUMMARY_COLUMNS = ["model", "task", "rate_spec", "requested_input_hz", "requested_output_hz", "metric",
                    "value", "ci_low", "ci_high", "n", "aggregation", "higher_is_better", "unit"]
@@ -93,6 +95,8 @@ def _score_record(record: dict, metric: Metric, ctx: ScoringContext) -> dict | N
         return {**base, "value": None, "error": f"{type(err).__name__}: {err}"}
     if score is None:
         return None
+    if not math.isfinite(score.value):  # e.g. SI-SDR of a silent output: a failure, not a number to average
+        return {**base, "value": None, "error": f"non-finite value {score.value}"}
     return {**base, "value": score.value, "numerator": score.numerator, "denominator": score.denominator,
             **({"detail": score.detail} if score.detail else {})}
 
@@ -161,22 +165,22 @@ def _workers(judges: JudgeSettings) -> int:
 
 
 def _record_scoring(run_dir: Path, metrics: list[Metric], ctx: ScoringContext) -> None:
-    """The judges and metric versions that made scores.jsonl, in the manifest."""
-    from vfr_bench.run_dir import write_json_atomic
-
+    """The judges and metric versions that made scores.jsonl, in the manifest (under the manifest
+    lock: shards may be updating it too)."""
     path = run_dir / MANIFEST
     if not path.is_file():
         return
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    described = manifest.get("metrics", {})
-    for m in metrics:
-        try:
-            described[m.name] = m.describe(ctx)
-        except Exception as err:  # provenance of an unavailable metric: say so rather than fail the run
-            described[m.name] = {"name": m.name, "version": m.version, "provenance_error": str(err)}
-    manifest["metrics"] = described
-    manifest["judges"] = {**manifest.get("judges", {}), **ctx.judges.to_json(), **ctx.judge_info}
-    write_json_atomic(path, manifest)
+    with RunDirectory(run_dir).manifest_lock():
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        described = manifest.get("metrics", {})
+        for m in metrics:
+            try:
+                described[m.name] = m.describe(ctx)
+            except Exception as err:  # provenance of an unavailable metric: say so rather than fail the run
+                described[m.name] = {"name": m.name, "version": m.version, "provenance_error": str(err)}
+        manifest["metrics"] = described
+        manifest["judges"] = {**manifest.get("judges", {}), **ctx.judges.to_json(), **ctx.judge_info}
+        write_json_atomic(path, manifest)
 
 
 def summarise(scores: list[dict], seed: int = 0) -> list[dict]:

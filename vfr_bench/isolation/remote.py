@@ -84,10 +84,15 @@ class RemoteAdapter(Adapter):
         return reply
 
     def _ensure(self) -> None:
+        """A live worker; one that died is restarted and, if the model was loaded, loaded again here,
+        which the runner calls before it starts the clock (model loading is never timed)."""
         if not self._alive():
-            if self._hello is not None:
-                self.restarts += 1
+            restarting = self._hello is not None
             self._start()
+            if restarting:
+                self.restarts += 1
+                if getattr(self, "_description", None) is not None:
+                    self.load()
 
     # ---- what the runner sees ----------------------------------------------------------------
 

@@ -155,7 +155,7 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
         sources={"thinker": "MiMo-Audio report Table 2 (36 layers, 4096, 11008, 32 heads, vocab 151680); MiMo-7B "
                             "config copy in NVIDIA-NeMo/Megatron-Bridge tests (8 kv heads, rope 640000)"},
         notes="the 6-layer patch encoder that re-reads each generated patch is not modelled (about 1.4% of a step's "
-              "bytes); text steps alternate with audio steps in the released model: set with --text-per-step"),
+              "bytes); text steps alternate with audio steps in the released model (text_tokens_per_speech_step, 0 here)"),
     Architecture(
         "fun-audio-chat-8b", "Fun-Audio-Chat 8B: Qwen3-8B-class backbone at 5 Hz; a 28-layer 1024-wide speech "
         "refined head takes 5 sequential passes per step for 5 speech tokens at 25 Hz",

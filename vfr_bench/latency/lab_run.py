@@ -61,7 +61,7 @@ def device_name(device: str) -> str:
 
 def run_latency(cfg: LatencyConfig, progress: Callable[[str], None] = lambda _: None) -> Path:
     arch = cfg.arch
-    peaks = detect_peaks(device_name(cfg.device), cfg.peak_bandwidth_gbs, cfg.peak_tflops)
+    peaks = detect_peaks(device_name(cfg.device), cfg.peak_bandwidth_gbs, cfg.peak_tflops, cfg.dtype)
     run_dir = RunDirectory(cfg.out)
     run_dir.open(resume=cfg.resume)
     started = now_iso()
@@ -127,7 +127,7 @@ def _record(cfg: LatencyConfig, key: tuple, spec: RateSpec, in_hz: float, out_hz
         "text": None, "audio": None, "streaming": False, "status": "ok", "error": None,
         "hypothetical_rate": arch.is_hypothetical(in_hz, out_hz),
         "timings": {"t_total": timings.t_total, "t_first_token": timings.t_first_token,
-                    "t_first_audio": None, "t_ar": timings.t_ar},
+                    "t_first_audio": None, "t_ar": timings.t_ar},  # no vocoder is timed: no audio exists
         "latency": {
             "t_prefill": timings.t_prefill,
             "ms_per_llm_step": 1000 * timings.t_ar / p.llm_steps,

@@ -33,13 +33,17 @@ class DevicePeaks:
     source: str
 
 
-def detect_peaks(device_name: str, bandwidth_gbs: float | None = None, tflops: float | None = None) -> DevicePeaks:
-    """The card's peaks from the table, overridden by what the user gives (GB/s, TFLOP/s)."""
+def detect_peaks(device_name: str, bandwidth_gbs: float | None = None, tflops: float | None = None,
+                 dtype: str = "bf16") -> DevicePeaks:
+    """The card's peaks from the table, overridden by what the user gives (GB/s, TFLOP/s). The table's
+    throughput is dense bf16/fp16; for fp32 it is left unknown unless given."""
     bandwidth = flops = None
     source = "unknown card: give --peak-bandwidth and --peak-tflops"
     for key, label, bw, fl in CARD_PEAKS:
         if key.lower() in device_name.lower():
-            bandwidth, flops, source = bw, fl, f"data sheet: {label}"
+            bandwidth, flops, source = bw, (fl if dtype in ("bf16", "fp16") else None), f"data sheet: {label}"
+            if dtype not in ("bf16", "fp16"):
+                source += f" (no {dtype} throughput in the table: give --peak-tflops)"
             break
     if bandwidth_gbs is not None:
         bandwidth, source = bandwidth_gbs * 1e9, "user-given" if flops is None else source + "; bandwidth user-given"

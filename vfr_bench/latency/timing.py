@@ -154,7 +154,7 @@ class Lab:
             text_done = 0
             for step in range(p.speech_steps):
                 # interleaved text steps, spread evenly among the speech steps
-                while text_done < p.text_steps and text_done * p.speech_steps <= step * p.text_steps:
+                while text_done < p.text_steps and text_done * p.speech_steps < (step + 1) * p.text_steps:
                     with clock("thinker"):
                         hidden = self.thinker.forward(self.thinker.embed(token))
                         token = self.thinker.next_token(hidden)

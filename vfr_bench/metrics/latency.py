@@ -20,8 +20,12 @@ def _lab(name: str):
 
 
 def _rtf(record: dict, ctx=None) -> SampleScore | None:
+    """t_total per second of output audio where the request speaks, of input audio otherwise."""
+    from vfr_bench.protocol import SPEECH_OUTPUT_KINDS
+
     t_total = (record.get("timings") or {}).get("t_total")
-    seconds = record.get("output_seconds") or record.get("input_seconds")
+    speaks = record.get("request_kind") in SPEECH_OUTPUT_KINDS
+    seconds = record.get("output_seconds") if speaks else record.get("input_seconds")
     if t_total is None or not seconds:
         return None
     return SampleScore(t_total / seconds)
