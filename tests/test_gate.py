@@ -207,3 +207,36 @@ def test_calibration_reports_spread_and_proposes_thresholds(tmp_path, base_data)
     result = CliRunner().invoke(main, ["gate", "calibrate", *map(str, runs), "--out", str(tmp_path / "p.yaml")])
     assert result.exit_code == 0 and "worst of N" in result.output
     assert load_config(tmp_path / "p.yaml").rule_for("asr", "6.25", "wer").source.startswith("p.yaml")
+
+
+def test_a_candidate_that_fails_on_samples_the_baseline_answered_fails(tmp_path, base_data):
+    lengths, p, edits = base_data
+    base = synthetic_run(tmp_path / "b", edits, lengths)
+    cand = synthetic_run(tmp_path / "c", edits, lengths)
+    lines = (cand / "samples.jsonl").read_text().splitlines()
+    broken = []
+    for i, line in enumerate(lines):
+        record = json.loads(line)
+        if i % 3 == 0:  # the candidate errors on a third of the samples; on the rest it equals the baseline
+            record.update(status="error", error="boom")
+        broken.append(json.dumps(record))
+    (cand / "samples.jsonl").write_text("\n".join(broken) + "\n")
+    code, verdict, output = gate(tmp_path, base, cand)
+    coverage = next(c for c in verdict["cells"] if c["kind"] == "coverage")
+    assert code == 1 and coverage["verdict"] == "fail" and "67 of 200" in coverage["reason"]
+
+
+def test_rule_rates_are_normalised_and_unmatched_rules_are_reported(tmp_path, base_data):
+    lengths, p, edits = base_data
+    config = tmp_path / "g.yaml"
+    config.write_text("rules:\n  - metric: wer\n    rate: 6.250\n    max_regression: 0.5\n"
+                      "  - metric: wer\n    task: asr-typo\n    max_regression: 0.01\n")
+    assert load_config(config).rules[0].rate == "6.25"
+    base = synthetic_run(tmp_path / "b", edits, lengths)
+    cand = synthetic_run(tmp_path / "c", draw_edits(lengths, p + 0.02, seed=3), lengths)
+    code, verdict, output = gate(tmp_path, base, cand, config)
+    assert code == 0  # the 0.5 rule for rate 6.25 allowed it
+    assert "matched no cell" in output and "task=asr-typo" in output
+    config.write_text("latency:\n  metric: rtf_p50\n")
+    with pytest.raises(GateConfigError, match="latency metric 'rtf_p50'"):
+        load_config(config)

@@ -398,7 +398,7 @@ def gate(ctx, baseline, candidate, config_path, baseline_model, candidate_model,
 
     from vfr_bench.gate.compare import CannotCompare, compare, load_run
     from vfr_bench.gate.config import GateConfigError, load_config
-    from vfr_bench.gate.output import markdown, overall, verdict_json
+    from vfr_bench.gate.output import markdown, overall, unmatched_rules, verdict_json
 
     try:
         config = load_config(config_path)
@@ -414,6 +414,9 @@ def gate(ctx, baseline, candidate, config_path, baseline_model, candidate_model,
             Path(json_path).write_text(json.dumps({"verdict": "cannot-compare", "reason": str(err)}, indent=2) + "\n")
         sys.exit(2)
     text = markdown(verdicts, base, cand, config.confidence)
+    unused = unmatched_rules(verdicts, config.rules)
+    if unused:
+        text += "\nRules that matched no cell (check the task and rate names): " + "; ".join(unused) + "\n"
     click.echo(text)
     if markdown_path:
         Path(markdown_path).write_text(text, encoding="utf-8")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ class RunData:
     model: str
     samples: dict[tuple[str, str, str], dict]      # (task, rate, sample id) -> ok sample record
     scores: dict[tuple[str, str, str], dict]       # (task, rate, metric) -> {sample id: score record}
+    attempted: set[tuple[str, str, str]] = field(default_factory=set)  # every (task, rate, id) recorded
 
     def hardware(self) -> str:
         hw = self.manifest.get("hardware") or {}
@@ -70,7 +71,8 @@ def load_run(path: Path, model: str | None, role: str) -> RunData:
     manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     if not (path / SCORES).is_file():
         raise CannotCompare(f"{role} {path} has not been scored: run `vfr-bench score {path}` first")
-    samples = [s for s in read_jsonl(path / SAMPLES) if s.get("status") == "ok"]
+    everything = read_jsonl(path / SAMPLES)
+    samples = [s for s in everything if s.get("status") == "ok"]
     models = sorted({s["model"] for s in samples})
     if model is None:
         if len(models) != 1:
@@ -83,7 +85,8 @@ def load_run(path: Path, model: str | None, role: str) -> RunData:
     for sc in read_jsonl(path / SCORES):
         if sc["model"] == model and sc.get("value") is not None:
             scores[(sc["task"], sc["rate_spec"], sc["metric"])][sc["sample_id"]] = sc
-    return RunData(path, manifest, model, by_sample, dict(scores))
+    attempted = {(s["task"], s["rate_spec"], s["sample_id"]) for s in everything if s["model"] == model}
+    return RunData(path, manifest, model, by_sample, dict(scores), attempted)
 
 
 def check_comparable(base: RunData, cand: RunData, tasks: list[str], metrics: list[str]) -> None:
@@ -120,13 +123,35 @@ def compare(base: RunData, cand: RunData, config: GateConfig) -> list[Verdict]:
     check_comparable(base, cand, sorted({c[0] for c in quality_cells} | {t for t, _ in rate_cells}),
                      sorted({c[2] for c in quality_cells}))
     rng = np.random.default_rng(config.seed)
-    verdicts = [quality_verdict(base, cand, cell, config.rule_for(*cell), config, rng) for cell in quality_cells]
+    verdicts = coverage_verdicts(base, cand, config)
+    verdicts += [quality_verdict(base, cand, cell, config.rule_for(*cell), config, rng) for cell in quality_cells]
     for task, rate in rate_cells:
         verdicts.extend(rate_verdicts(base, cand, task, rate, config))
         latency = latency_verdict(base, cand, task, rate, config, rng)
         if latency is not None:
             verdicts.append(latency)
     return verdicts
+
+
+def coverage_verdicts(base: RunData, cand: RunData, config: GateConfig) -> list[Verdict]:
+    """Samples the baseline answered that the candidate failed on or never ran, per (task, rate): the
+    quality cells compare only what both answered, so a candidate that fails on the hard ones must
+    not pass on the easy ones."""
+    out = []
+    for task, rate in sorted({(t, r) for (t, r, _) in base.samples}):
+        answered = {i for (t, r, i) in base.samples if (t, r) == (task, rate)}
+        kept = {i for (t, r, i) in cand.samples if (t, r) == (task, rate)}
+        lost = answered - kept
+        if not lost and (task, rate) in {(t, r) for (t, r, _) in cand.attempted}:
+            continue
+        ran = {i for (t, r, i) in cand.attempted if (t, r) == (task, rate)}
+        why = (f"the candidate has no ok sample in this cell ({len(ran)} recorded)" if not kept else
+               f"{len(lost)} of {len(answered)} samples the baseline answered failed or are missing in the candidate")
+        verdict = "fail" if len(lost) > config.max_lost_samples else "pass"
+        out.append(Verdict("coverage", task, rate, "lost_samples", float(len(answered)), float(len(kept & answered)),
+                           float(-len(lost)), None, None, len(answered), f"<= {config.max_lost_samples} lost",
+                           verdict, why))
+    return out
 
 
 def _arrays(scores: dict, ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

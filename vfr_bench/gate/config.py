@@ -21,6 +21,7 @@
       metric: t_total_p50
       max_ratio: 1.25           # candidate / baseline
       report_only: false
+    max_lost_samples: 0         # samples the baseline answered that the candidate failed or lacks
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 import yaml
 
 DEFAULT_ABSOLUTE = {"wer": 0.01, "cer": 0.01}
+LATENCY_TIMINGS = ("t_total", "t_first_token", "t_first_audio", "t_ar")
 DEFAULT_RELATIVE = 0.05
 TESTS = ("paired-bootstrap", "two-proportion")
 
@@ -76,6 +78,7 @@ class GateConfig:
     latency_metric: str = "t_total_p50"
     latency_max_ratio: float = 1.25
     latency_report_only: bool = False
+    max_lost_samples: int = 0   # samples the baseline answered that the candidate failed or lacks
     source: str = "defaults"
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -103,6 +106,19 @@ def _amount(value: Any, where: str) -> tuple[float, bool]:
     return amount, False
 
 
+def _rate_label(value: Any, where: str) -> str | None:
+    """A rule's rate as the run directory writes it ("4", "6.25:12.5"); YAML reads an unquoted
+    25:12.5 as a base-60 number, so IN:OUT must be quoted."""
+    if value is None:
+        return None
+    from vfr_bench.rates import RateSpecError, parse_rate_spec
+
+    try:
+        return parse_rate_spec(str(value)).label
+    except RateSpecError as err:
+        raise GateConfigError(f"{where}: {err}") from None
+
+
 def load_config(path: str | Path | None) -> GateConfig:
     if path is None:
         return GateConfig()
@@ -113,7 +129,7 @@ def load_config(path: str | Path | None) -> GateConfig:
         raise GateConfigError(f"{path}: cannot read gate config ({err})") from None
     if not isinstance(raw, dict):
         raise GateConfigError(f"{path}: a gate config is a mapping")
-    unknown = set(raw) - {"confidence", "resamples", "seed", "rules", "rate_fidelity", "latency"}
+    unknown = set(raw) - {"confidence", "resamples", "seed", "rules", "rate_fidelity", "latency", "max_lost_samples"}
     if unknown:
         raise GateConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     confidence = float(raw.get("confidence", 0.95))
@@ -133,14 +149,19 @@ def load_config(path: str | Path | None) -> GateConfig:
         test = item.get("test", "paired-bootstrap")
         if test not in TESTS:
             raise GateConfigError(f"{where}: test {test!r} is not one of {TESTS}")
-        rules.append(Rule(str(item["metric"]), amount, relative, item.get("task"),
-                          None if item.get("rate") is None else str(item["rate"]), test,
+        rules.append(Rule(str(item["metric"]), amount, relative, item.get("task"), _rate_label(item.get("rate"), where),
+                          test,
                           bool(item.get("report_only", False)), source=f"{path.name} rule {i}"))
     rate = raw.get("rate_fidelity") or {}
     latency = raw.get("latency") or {}
+    latency_metric = str(latency.get("metric", "t_total_p50"))
+    timing, _, agg = latency_metric.rpartition("_")
+    if timing not in LATENCY_TIMINGS or agg not in ("mean", "p50", "p90", "p95"):
+        raise GateConfigError(f"{path}: latency metric {latency_metric!r} is not one of "
+                              f"{{{','.join(LATENCY_TIMINGS)}}}_{{mean,p50,p90,p95}}")
     return GateConfig(confidence=confidence, resamples=int(raw.get("resamples", 2000)), seed=int(raw.get("seed", 0)),
                       rules=tuple(rules), rate_max_abs_error=float(rate.get("max_abs_error", 0.10)),
                       rate_report_only=bool(rate.get("report_only", False)),
-                      latency_metric=str(latency.get("metric", "t_total_p50")),
+                      latency_metric=latency_metric, max_lost_samples=int(raw.get("max_lost_samples", 0)),
                       latency_max_ratio=float(latency.get("max_ratio", 1.25)),
                       latency_report_only=bool(latency.get("report_only", False)), source=str(path), raw=raw)

@@ -34,6 +34,13 @@ def markdown(verdicts: list[Verdict], base: RunData, cand: RunData, confidence: 
     return "\n".join(lines) + "\n"
 
 
+def unmatched_rules(verdicts: list[Verdict], rules) -> list[str]:
+    """Configured rules that matched no compared cell: usually a misspelt task or rate."""
+    cells = {(v.task, v.rate, v.metric) for v in verdicts}
+    return [f"{r.source}: metric={r.metric} task={r.task} rate={r.rate}" for r in rules
+            if not any(r.matches(*c) for c in cells)]
+
+
 def verdict_json(verdicts: list[Verdict], base: RunData, cand: RunData, config_source: str) -> dict[str, Any]:
     return {"verdict": overall(verdicts), "baseline": {"run": str(base.path), "model": base.model},
             "candidate": {"run": str(cand.path), "model": cand.model}, "config": config_source,
