@@ -43,16 +43,14 @@ BUILTIN_MODELS: tuple[ModelEntry, ...] = (
                "Whisper + fixed patching (the patching baseline)"),
     ModelEntry("reference-threshold", _REFERENCE, {"strategy": "threshold"},
                "Whisper + cut where adjacent similarity falls below a threshold (rate is an outcome)"),
+    ModelEntry("flexislm", "baselines.flexislm:FlexiSLMAdapter", {},
+               "FlexiSLM (official inference code): controllable 12.5-4 Hz in and out, s2t and s2s"),
     ModelEntry("qwen2.5-omni", "baselines.qwen25_omni:Qwen25OmniAdapter", {},
                "Qwen2.5-Omni (transformers): 25 Hz audio in, 50 Hz talker codes out; s2t and s2s"),
 )
 
 # Models whose adapters are not installed here: what to tell a user who asks for one.
 NOT_INSTALLED_HINTS: dict[str, str] = {
-    "flexislm": ("FlexiSLM is not installed. It is not on PyPI: install it from its repository "
-                 "(AmphionTeam/FlexiSLM, with `pip install flexicodec`), then install a vfr-bench "
-                 "adapter package that registers 'flexislm' under the entry-point group "
-                 f"'{ENTRY_POINT_GROUP}'."),
     "kimi-audio": "the Kimi-Audio adapter is not installed (install Kimi-Audio from its repository).",
     "mimo-audio": "the MiMo-Audio adapter is not installed (install MiMo-Audio from its repository).",
     "fun-audio-chat": "the Fun-Audio-Chat adapter is not installed (install it from its repository).",
