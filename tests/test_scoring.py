@@ -107,3 +107,17 @@ def test_a_non_finite_metric_value_is_an_error_not_a_crash(tmp_path, monkeypatch
     failed = [s for s in read_jsonl(tmp_path / "scores.jsonl") if s.get("error")]
     assert len(failed) == 1 and "non-finite" in failed[0]["error"]
     assert next(r for r in rows if r["metric"] == "wer")["n"] == 1
+
+
+def test_metric_provenance_never_fails_a_run_for_a_missing_package(monkeypatch):
+    """Seen on the GPU machine: without whisper-normalizer installed, writing the manifest failed."""
+    from importlib.metadata import PackageNotFoundError
+
+    from vfr_bench import provenance
+
+    def missing(name):
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(provenance, "version", missing)
+    assert get_metric("wer").describe()["normaliser_version"] is None
+    assert get_metric("qa_accuracy").describe()["normaliser_version"] is None

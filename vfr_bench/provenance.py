@@ -36,6 +36,14 @@ def git_commit() -> dict[str, Any]:
         return {"commit": None, "dirty": None}
 
 
+def installed_version(dist: str) -> str | None:
+    """A distribution's version, None where it is not installed (provenance never fails a run)."""
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
 def library_versions() -> dict[str, str | None]:
     out = {}
     for name in LIBRARIES:

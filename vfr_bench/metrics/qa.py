@@ -43,10 +43,10 @@ def _accuracy(channel: str):
 
 
 def _provenance(ctx=None) -> dict:
-    from importlib.metadata import version
+    from vfr_bench.provenance import installed_version
 
     return {"normaliser": "whisper_normalizer EnglishTextNormalizer (en) / BasicTextNormalizer, articles dropped",
-            "normaliser_version": version("whisper-normalizer"), "rule": "any answer's token sequence contained"}
+            "normaliser_version": installed_version("whisper-normalizer"), "rule": "any answer's token sequence contained"}
 
 
 def _s2s_provenance(ctx=None) -> dict:

@@ -9,7 +9,7 @@ Japanese and Korean are not written with spaces, so they get CER and no WER.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.metadata import version
+from vfr_bench.provenance import installed_version
 
 from vfr_bench.metrics.base import Metric, SampleScore
 
@@ -83,7 +83,7 @@ def _error_rate(record: dict, hypothesis: str | None, unit: str) -> SampleScore 
 
 def _provenance() -> dict:
     return {"normaliser": "whisper_normalizer EnglishTextNormalizer (en) / BasicTextNormalizer",
-            "normaliser_version": version("whisper-normalizer"), "jiwer_version": version("jiwer")}
+            "normaliser_version": installed_version("whisper-normalizer"), "jiwer_version": installed_version("jiwer")}
 
 
 def _judge_provenance(ctx=None) -> dict:
