@@ -51,9 +51,12 @@ BUILTIN_MODELS: tuple[ModelEntry, ...] = (
 
 # Models whose adapters are not installed here: what to tell a user who asks for one.
 NOT_INSTALLED_HINTS: dict[str, str] = {
-    "kimi-audio": "the Kimi-Audio adapter is not installed (install Kimi-Audio from its repository).",
-    "mimo-audio": "the MiMo-Audio adapter is not installed (install MiMo-Audio from its repository).",
-    "fun-audio-chat": "the Fun-Audio-Chat adapter is not installed (install it from its repository).",
+    "kimi-audio": ("the Kimi-Audio adapter is not installed: vfr-bench has none yet (Kimi-Audio itself installs "
+                   "from MoonshotAI/Kimi-Audio); an outside package can register one under 'vfr_bench.adapters'."),
+    "mimo-audio": ("the MiMo-Audio adapter is not installed: vfr-bench has none yet (MiMo-Audio itself installs "
+                   "from XiaomiMiMo/MiMo-Audio)."),
+    "fun-audio-chat": ("the Fun-Audio-Chat adapter is not installed: vfr-bench has none yet (it installs from "
+                       "FunAudioLLM/Fun-Audio-Chat)."),
 }
 
 
