@@ -34,8 +34,8 @@ def test_unknown_name_suggests_close_ones():
 def test_known_but_uninstalled_model_says_how_to_install_it():
     with pytest.raises(AdapterUnavailable, match="FlexiSLM is not installed.*flexicodec"):
         ModelRegistry().create("flexislm").check_available()
-    with pytest.raises(AdapterUnavailable, match="Kimi-Audio adapter is not installed"):
-        ModelRegistry().entry("kimi-audio")
+    with pytest.raises(AdapterUnavailable, match="MiMo-Audio adapter is not installed"):
+        ModelRegistry().entry("mimo-audio")
 
 
 def test_unknown_option_lists_the_known_ones():

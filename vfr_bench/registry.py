@@ -45,14 +45,14 @@ BUILTIN_MODELS: tuple[ModelEntry, ...] = (
                "Whisper + cut where adjacent similarity falls below a threshold (rate is an outcome)"),
     ModelEntry("flexislm", "baselines.flexislm:FlexiSLMAdapter", {},
                "FlexiSLM (official inference code): controllable 12.5-4 Hz in and out, s2t and s2s"),
+    ModelEntry("kimi-audio", "baselines.kimi_audio:KimiAudioAdapter", {},
+               "Kimi-Audio (its own inference code, CUDA): 12.5 Hz audio tokens in and out; s2t and s2s"),
     ModelEntry("qwen2.5-omni", "baselines.qwen25_omni:Qwen25OmniAdapter", {},
                "Qwen2.5-Omni (transformers): 25 Hz audio in, 50 Hz talker codes out; s2t and s2s"),
 )
 
 # Models whose adapters are not installed here: what to tell a user who asks for one.
 NOT_INSTALLED_HINTS: dict[str, str] = {
-    "kimi-audio": ("the Kimi-Audio adapter is not installed: vfr-bench has none yet (Kimi-Audio itself installs "
-                   "from MoonshotAI/Kimi-Audio); an outside package can register one under 'vfr_bench.adapters'."),
     "mimo-audio": ("the MiMo-Audio adapter is not installed: vfr-bench has none yet (MiMo-Audio itself installs "
                    "from XiaomiMiMo/MiMo-Audio)."),
     "fun-audio-chat": ("the Fun-Audio-Chat adapter is not installed: vfr-bench has none yet (it installs from "
