@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from vfr_bench.metrics import Metric, MetricUnavailable, get_metric, metrics_for_task
+from vfr_bench.metrics import ALWAYS_METRICS, Metric, MetricUnavailable, get_metric, metrics_for_task
 from vfr_bench.metrics.context import JudgeSettings, ScoringContext
 from vfr_bench.run_dir import (MANIFEST, SAMPLES, SCORES, SUMMARY, RunDirectory, append_jsonl, read_jsonl,
                                write_json_atomic, write_text_atomic)
@@ -142,8 +142,9 @@ def _score_locked(run_dir: Path, task_metrics: dict[str, list[str]], seed: int, 
             else:
                 results = [_score_record(r, metric, ctx) for r in todo]
             append_jsonl(run_dir / SCORES, [r for r in results if r is not None])
-            scored = sum(r is not None for r in results)
-            progress(f"{name}: {scored} of {len(todo)} samples in {time.perf_counter() - started:.1f} s")
+            if metric not in ALWAYS_METRICS:  # rate and latency metrics are instant: no line each
+                scored = sum(r is not None for r in results)
+                progress(f"{name}: {scored} of {len(todo)} samples in {time.perf_counter() - started:.1f} s")
         except MetricUnavailable as err:
             unavailable.append(f"{name}: {err}")
         finally:
