@@ -1,6 +1,5 @@
 """Data loaders on small fixtures in their real formats, the noise mixer, and the built-in suites."""
 
-import json
 import shutil
 
 import numpy as np

@@ -13,7 +13,7 @@ import soundfile as sf
 
 from baselines.kimi_audio import KimiAudioAdapter, chats
 from tests.helpers import write_manifest
-from vfr_bench.protocol import AdapterUnavailable, Request
+from vfr_bench.protocol import AdapterUnavailable
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run_dir import read_jsonl
 from vfr_bench.runner import RunConfig, Runner

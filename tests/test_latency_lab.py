@@ -10,7 +10,7 @@ pytest.importorskip("transformers", reason="the latency lab needs: pip install '
 from vfr_bench.latency.architectures import ARCHITECTURES, get_architecture  # noqa: E402
 from vfr_bench.latency.lab_run import LatencyConfig, run_latency  # noqa: E402
 from vfr_bench.latency.roofline import (DevicePeaks, StackShape, decode_bound_seconds, decode_bytes,  # noqa: E402
-                                        detect_peaks, prefill_bound_seconds, prefill_flops, roofline_bounds)
+                                        detect_peaks, prefill_bound_seconds, prefill_flops)
 from vfr_bench.latency.stacks import Stack  # noqa: E402
 from vfr_bench.latency.timing import Lab, plan  # noqa: E402
 from vfr_bench.rates import parse_rate_specs  # noqa: E402

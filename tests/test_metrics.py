@@ -1,7 +1,6 @@
 """Metrics against independently computed values on real speech (Piper's voice, the built-in set)."""
 
 import json
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from vfr_bench.audio import load_audio, write_flac
 from vfr_bench.metrics import get_metric
 from vfr_bench.metrics.base import MetricUnavailable
-from vfr_bench.metrics.context import JudgeSettings, ScoringContext
+from vfr_bench.metrics.context import JudgeSettings
 from vfr_bench.metrics.qa import contains_answer
 from vfr_bench.metrics.signal import si_sdr
 from vfr_bench.metrics.wer import char_errors, normalise, word_errors
