@@ -8,7 +8,6 @@ or by a faster-whisper model name (e.g. `large-v3`) where the hub can be reached
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,9 +121,7 @@ class WhisperCT2:
                 "compute_type": self.compute_type, "multilingual": self.is_multilingual}
         weights = Path(self.location) / "model.bin"
         if weights.is_file():
-            digest = hashlib.sha256()
-            with open(weights, "rb") as f:
-                for block in iter(lambda: f.read(1 << 22), b""):
-                    digest.update(block)
-            info["weights_sha256"] = digest.hexdigest()
+            from vfr_bench.provenance import file_sha256
+
+            info["weights_sha256"] = file_sha256(weights)
         return info

