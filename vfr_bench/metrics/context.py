@@ -72,7 +72,8 @@ class ScoringContext:
         from vfr_bench.metrics.asr_judge import judge_id, load_judge
 
         key = f"{judge_id(self.judges)}|{record['audio']}"
-        cache = JsonCache(self.cache_dir / "asr_transcripts.jsonl")
+        # one cache object per metric pass: a new one per sample would re-read the whole file each time
+        cache = self.resource("asr-transcripts", lambda: JsonCache(self.cache_dir / "asr_transcripts.jsonl"))
         hit = cache.get(key)
         if hit is not None:
             return hit
