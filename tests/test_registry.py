@@ -34,8 +34,10 @@ def test_unknown_name_suggests_close_ones():
 def test_known_but_uninstalled_model_says_how_to_install_it():
     with pytest.raises(AdapterUnavailable, match="FlexiSLM is not installed.*flexicodec"):
         ModelRegistry().create("flexislm").check_available()
-    with pytest.raises(AdapterUnavailable, match="MiMo-Audio adapter is not installed"):
-        ModelRegistry().entry("mimo-audio")
+    with pytest.raises(AdapterUnavailable, match="MiMo-Audio is not installed.*repo=PATH_TO_CLONE"):
+        ModelRegistry().create("mimo-audio").check_available()
+    with pytest.raises(AdapterUnavailable, match="Fun-Audio-Chat is not installed.*recurse-submodules"):
+        ModelRegistry().create("fun-audio-chat").check_available()
 
 
 def test_unknown_option_lists_the_known_ones():

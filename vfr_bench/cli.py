@@ -488,7 +488,7 @@ def list_(what: str) -> None:
 
     table = Table()
     if what == "models":
-        from vfr_bench.registry import NOT_INSTALLED_HINTS, ModelRegistry
+        from vfr_bench.registry import ModelRegistry
 
         registry = ModelRegistry()
         for col in ("name", "capabilities", "rate control", "source", "summary"):
@@ -501,9 +501,6 @@ def list_(what: str) -> None:
             except Exception as err:  # an outside package's broken entry point: show it, keep listing
                 caps, rate = "-", f"cannot load: {err}"
             table.add_row(name, caps, rate, entry.source, entry.summary)
-        for name in sorted(NOT_INSTALLED_HINTS):
-            if name not in registry.names():
-                table.add_row(name, "-", "-", "not installed", "see `vfr-bench run --model " + name + "`")
     elif what == "tasks":
         from vfr_bench.data.sources import availability, short_spec
         from vfr_bench.tasks import all_tasks, expand

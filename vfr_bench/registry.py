@@ -47,17 +47,13 @@ BUILTIN_MODELS: tuple[ModelEntry, ...] = (
                "FlexiSLM (official inference code): controllable 12.5-4 Hz in and out, s2t and s2s"),
     ModelEntry("kimi-audio", "baselines.kimi_audio:KimiAudioAdapter", {},
                "Kimi-Audio (its own inference code, CUDA): 12.5 Hz audio tokens in and out; s2t and s2s"),
+    ModelEntry("mimo-audio", "baselines.mimo_audio:MimoAudioAdapter", {},
+               "MiMo-Audio (its own inference code, CUDA): patches of 4 x 25 Hz frames = 6.25 Hz; s2t, s2s, tts"),
+    ModelEntry("fun-audio-chat", "baselines.fun_audio_chat:FunAudioChatAdapter", {},
+               "Fun-Audio-Chat (its own model code): 5 Hz backbone, 25 Hz speech tokens; s2t and s2s"),
     ModelEntry("qwen2.5-omni", "baselines.qwen25_omni:Qwen25OmniAdapter", {},
                "Qwen2.5-Omni (transformers): 25 Hz audio in, 50 Hz talker codes out; s2t and s2s"),
 )
-
-# Models whose adapters are not installed here: what to tell a user who asks for one.
-NOT_INSTALLED_HINTS: dict[str, str] = {
-    "mimo-audio": ("the MiMo-Audio adapter is not installed: vfr-bench has none yet (MiMo-Audio itself installs "
-                   "from XiaomiMiMo/MiMo-Audio)."),
-    "fun-audio-chat": ("the Fun-Audio-Chat adapter is not installed: vfr-bench has none yet (it installs from "
-                       "FunAudioLLM/Fun-Audio-Chat)."),
-}
 
 
 class ModelRegistry:
@@ -81,9 +77,7 @@ class ModelRegistry:
     def entry(self, name: str) -> ModelEntry:
         if name in self._entries:
             return self._entries[name]
-        if name in NOT_INSTALLED_HINTS:
-            raise AdapterUnavailable(f"model {name!r}: {NOT_INSTALLED_HINTS[name]}")
-        close = difflib.get_close_matches(name, list(self._entries) + list(NOT_INSTALLED_HINTS), n=3, cutoff=0.5)
+        close = difflib.get_close_matches(name, list(self._entries), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise UnknownModel(f"unknown model {name!r}{hint} (known: {', '.join(self.names())}; "
                            "`vfr-bench list models` shows them)")
