@@ -68,7 +68,8 @@ def test_noisy_dataset_hash_and_babble_sources(tmp_path):
     clean = load_dataset(str(manifest))
     noisy = with_noise(clean, {"kind": "babble", "snr_db": 5.0, "seed": 0})
     assert noisy.content_hash != clean.content_hash
-    assert all(str(s.audio) not in s.noise.sources and len(s.noise.sources) == 2 for s in noisy.samples)
+    assert all(str(s.audio) not in s.noise.pool() and len(s.noise.pool()) == 2 for s in noisy.samples)
+    assert all(s.noise.sources is noisy.samples[0].noise.sources for s in noisy.samples)  # shared, not n^2 paths
     audio, info = noisy.samples[0].load_audio()
     assert abs(info["noise"]["measured_snr_db"] - 5.0) < 0.1
 

@@ -24,10 +24,16 @@ class NoiseSpec:
     kind: str
     snr_db: float
     seed: int
-    sources: tuple[str, ...] = ()   # babble: other utterances; folder: noise files
+    sources: tuple[str, ...] = ()   # babble: the data set's utterances; folder: noise files
+    exclude: str | None = None      # babble: the sample's own audio, never a talker in its own noise
+
+    def pool(self) -> tuple[str, ...]:
+        """The files this sample's noise is drawn from. Samples share one `sources` tuple: a copy
+        per sample without its own file would hold n^2 paths for a data set of n."""
+        return tuple(p for p in self.sources if p != self.exclude) if self.exclude else self.sources
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "snr_db": self.snr_db, "seed": self.seed, "sources": list(self.sources)}
+        return {"kind": self.kind, "snr_db": self.snr_db, "seed": self.seed, "sources": len(self.pool())}
 
 
 def power(x: np.ndarray) -> float:
@@ -87,9 +93,9 @@ def noise_for(spec: NoiseSpec, n: int, sample_id: str) -> np.ndarray:
     if spec.kind == "pink":
         return pink(n, rng)
     if spec.kind == "babble":
-        return babble(n, rng, spec.sources)
+        return babble(n, rng, spec.pool())
     if spec.kind == "folder":
-        return from_folder(n, rng, spec.sources)
+        return from_folder(n, rng, spec.pool())
     raise ValueError(f"unknown noise kind {spec.kind!r} (one of {', '.join(KINDS)})")
 
 

@@ -37,8 +37,7 @@ class Sample:
         from vfr_bench.data.noise import mix
 
         mixed, measured = mix(audio, self.noise, self.id)
-        return mixed, {"noise": {**self.noise.to_json(), "sources": len(self.noise.sources),
-                                 "measured_snr_db": measured}}
+        return mixed, {"noise": {**self.noise.to_json(), "measured_snr_db": measured}}
 
 
 @dataclass(frozen=True)

@@ -141,13 +141,16 @@ def with_noise(dataset: Dataset, condition: dict[str, Any]) -> Dataset:
         raise ManifestError(f"noise kind {kind!r} is not one of {list(KINDS)}")
     if kind == "folder" and not condition.get("folder"):
         raise ManifestError("noise kind 'folder' needs a folder (e.g. MUSAN's noise folder): --noise-folder DIR")
-    folder = folder_sources(condition["folder"]) if kind == "folder" else ()
+    if kind == "folder":
+        sources = folder_sources(condition["folder"])
+    elif kind == "babble":  # one tuple for all samples; each leaves its own file out when mixing
+        sources = tuple(str(o.audio) for o in dataset.samples if o.audio is not None)
+    else:
+        sources = ()
     samples = []
     for s in dataset.samples:
-        sources = folder if kind == "folder" else (
-            tuple(str(o.audio) for o in dataset.samples if o.id != s.id and o.audio is not None)
-            if kind == "babble" else ())
-        spec = NoiseSpec(kind, snr, int(condition.get("seed", 0)), sources)
+        own = str(s.audio) if kind == "babble" and s.audio is not None else None
+        spec = NoiseSpec(kind, snr, int(condition.get("seed", 0)), sources, exclude=own)
         samples.append(replace(s, noise=spec, extra={**s.extra, "noise_kind": kind, "snr_db": snr}))
     digest = dataset.content_hash + "|" + json.dumps(condition, sort_keys=True)
     return Dataset(name=f"{dataset.name}@{kind}@{snr:g}dB", source=dataset.source, revision=dataset.revision,
