@@ -47,6 +47,8 @@ class KimiAudioAdapter(Adapter):
         "checkpoint": (str, "moonshotai/Kimi-Audio-7B-Instruct", "hub name or local folder"),
         "asr_prompt": (str, "Please transcribe the spoken content into written text.", "instruction for asr"),
         "temperature": (float, 0.0, "audio and text sampling temperature (0: greedy)"),
+        "trust_remote_code": (bool, False, "allow the checkpoint's own Python files, which kimia_infer loads "
+                                           "with trust_remote_code=True (set by run --trust-remote-code)"),
     }
 
     def __init__(self, device: str = "cpu", **options: Any) -> None:
@@ -63,6 +65,10 @@ class KimiAudioAdapter(Adapter):
         if not self.device.startswith("cuda"):
             raise AdapterUnavailable("kimi-audio needs a CUDA GPU: its inference code is hard-coded to cuda")
         self.check_available()
+        if not self.config["trust_remote_code"]:
+            raise AdapterUnavailable(
+                "kimi-audio: its inference code loads the checkpoint with trust_remote_code=True, running the "
+                "Python files that come with it; read them, then run with --trust-remote-code")
         from kimia_infer.api.kimia import KimiAudio
 
         self.kimi = KimiAudio(model_path=self.config["checkpoint"], load_detokenizer=True)

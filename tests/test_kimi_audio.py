@@ -80,6 +80,21 @@ def test_needs_kimi_audio_and_cuda(fake_kimi):
         KimiAudioAdapter(device="cpu").load()
 
 
+def test_runs_the_checkpoint_code_only_when_allowed(fake_kimi):
+    with pytest.raises(AdapterUnavailable, match="trust_remote_code=True.*--trust-remote-code"):
+        KimiAudioAdapter(device="cuda").load()
+    KimiAudioAdapter(device="cuda", trust_remote_code="true").load()
+
+
+def test_the_run_flag_reaches_only_adapters_that_declare_it():
+    from vfr_bench.cli import _allow_remote_code
+
+    options = {"kimi-audio": {}, "reference": {}, "qwen2.5-omni": {}, "flexislm": {"trust_remote_code": "false"}}
+    _allow_remote_code(options)
+    assert options == {"kimi-audio": {"trust_remote_code": "true"}, "reference": {}, "qwen2.5-omni": {},
+                       "flexislm": {"trust_remote_code": "false"}}
+
+
 def test_without_kimi_audio_the_message_says_how_to_install_it():
     with pytest.raises(AdapterUnavailable, match="not on PyPI.*torch==2.4.1"):
         KimiAudioAdapter().check_available()
@@ -90,7 +105,8 @@ def test_runner_with_the_fake_interface(tmp_path, fake_kimi, monkeypatch):
     manifest = write_manifest(tmp_path / "data", n=3, seconds=2.0)
     tasks = all_tasks()
     config = RunConfig(models=["kimi-audio"], rate_specs=parse_rate_specs("native,6.25"), device="cuda",
-                       tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest), warmup=0)
+                       tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest), warmup=0,
+                       model_options={"kimi-audio": {"trust_remote_code": True}})
     Runner(config).run()
     records = read_jsonl(tmp_path / "run" / "samples.jsonl")
     assert {r["status"] for r in records if r["rate_spec"] == "6.25"} == {"skipped"}

@@ -88,6 +88,22 @@ def _parse_model_args(values: tuple[str, ...], models: list[str]) -> dict[str, d
     return out
 
 
+def _allow_remote_code(options: dict[str, dict[str, str]]) -> None:
+    """--trust-remote-code: set the option on the adapters that declare one (their model code runs a
+    checkpoint's own Python files); an explicit --model-arg trust_remote_code=... still wins."""
+    from vfr_bench.registry import ModelRegistry, UnknownModel
+    from vfr_bench.protocol import AdapterUnavailable
+
+    registry = ModelRegistry()
+    for model, opts in options.items():
+        try:
+            declared = "trust_remote_code" in registry.adapter_class(model).options
+        except (UnknownModel, AdapterUnavailable):
+            continue  # the runner reports these models with their own message
+        if declared:
+            opts.setdefault("trust_remote_code", "true")
+
+
 @main.command()
 @click.option("--model", "models", multiple=True, metavar="NAME",
               help=f"Model to run (repeatable). Default: {', '.join(DEFAULT_MODELS)}.")
@@ -110,11 +126,13 @@ def _parse_model_args(values: tuple[str, ...], models: list[str]) -> dict[str, d
               help="Adapter option, e.g. model=/path/to/whisper-large-v3-ct2 (repeatable).")
 @click.option("--model-env", "model_envs", multiple=True, metavar="MODEL=ENV",
               help="Run MODEL in its own environment (a name from `vfr-bench env create`, a venv folder or a python).")
+@click.option("--trust-remote-code", is_flag=True,
+              help="Allow models whose loading runs Python files shipped with the checkpoint (Kimi-Audio).")
 @click.option("--no-score", is_flag=True, help="Skip the scoring pass at the end.")
 @click.option("--report", "make_report", is_flag=True, help="Also write a report into reports/<run-id>/.")
 @judge_options
 def run(models, rates, tasks, data, noise, noise_folder, out, limit, device, seed, resume, shard, warmup, model_args,
-        model_envs, no_score, make_report, asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples, workers) -> None:
+        model_envs, trust_remote_code, no_score, make_report, asr_judge, asr_judge_backend, judge_url, judge_model, judge_samples, workers) -> None:
     """Run models over rate specs and tasks; write a run directory and print a results table."""
     from rich.console import Console
 
@@ -150,9 +168,12 @@ def run(models, rates, tasks, data, noise, noise_folder, out, limit, device, see
         raise click.BadParameter("no task named", param_hint="--tasks")
     if out is None:
         out = Path("results") / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{'+'.join(model_names)[:60]}"
+    model_options = _parse_model_args(model_args, model_names)
+    if trust_remote_code:
+        _allow_remote_code(model_options)
     config = RunConfig(models=model_names, rate_specs=specs, tasks=task_list, out=Path(out),
                        data=str(Path(data).resolve()) if data else None,
-                       model_options=_parse_model_args(model_args, model_names),
+                       model_options=model_options,
                        model_envs=_parse_model_envs(model_envs, model_names), limit=limit,
                        device=_resolve_device(device), seed=seed, resume=resume, shard=_parse_shard(shard),
                        warmup=warmup, argv=["vfr-bench", *sys.argv[1:]])
