@@ -28,7 +28,10 @@ def test_help_and_lists():
     assert "run" in invoke("--help").output
     models = invoke("list", "models").output
     assert "reference-dynamic" in models and "flexislm" in models
-    assert "rate-fidelity" in invoke("list", "tasks").output
+    tasks = {line.split("│")[1].strip(): line for line in invoke("list", "tasks").output.splitlines() if "│" in line}
+    assert "rate-fidelity" in tasks
+    assert "24 x 12 noise" in tasks["asr-noise"]  # every sample heard again under each noise condition
+    assert "│ 40 " in tasks["multilingual-espeak"]  # split by language, not multiplied
     assert "wer" in invoke("list", "metrics").output
 
 

@@ -170,3 +170,13 @@ def test_espeak_suite(monkeypatch):
     monkeypatch.setattr(espeak_suite, "cache_root", lambda: __import__("pathlib").Path("/nonexistent-cache"))
     with pytest.raises(ManifestError, match="apt-get install espeak-ng"):
         espeak_suite.multilingual_espeak()
+
+
+def test_known_sizes_without_synthesising_anything():
+    from vfr_bench.data.sources import known_size
+
+    assert known_size("builtin:read-speech-en") == (24, ["en"])
+    assert known_size("builtin:spoken-qa-en") == (100, ["en"])
+    assert known_size("builtin:multilingual-espeak") == (40, ["de", "es", "it", "en"])
+    assert known_size({"loader": "fleurs", "languages": ["de_de"]}) == (None, ["de_de"])
+    assert known_size("/some/manifest.jsonl") == (None, ["en"])

@@ -217,21 +217,6 @@ def _print_table(table) -> None:
     console.print(table)
 
 
-def _task_size(spec) -> tuple[str, str]:
-    """Samples and languages of a task's data, where known without loading it."""
-    from importlib.resources import files
-
-    known = {"builtin:read-speech-en": ("read_speech_en.jsonl", "en"), "builtin:spoken-qa-en": ("spoken_qa_en.jsonl", "en"),
-             "builtin:multilingual-espeak": ("multilingual_espeak.jsonl", "de, es, it, en")}
-    if isinstance(spec, str) and spec in known:
-        name, languages = known[spec]
-        lines = files("vfr_bench.data").joinpath(name).read_text(encoding="utf-8").splitlines()
-        return str(sum(1 for line in lines if line.strip())), languages
-    if isinstance(spec, dict) and spec.get("loader") == "fleurs":
-        return "-", ", ".join(spec.get("languages", []))
-    return "-", "en"
-
-
 def _resolve_device(device: str) -> str:
     if device != "auto":
         return device
@@ -523,17 +508,19 @@ def list_(what: str) -> None:
                 caps, rate = "-", f"cannot load: {err}"
             table.add_row(name, caps, rate, entry.source, entry.summary)
     elif what == "tasks":
-        from vfr_bench.data.sources import availability, short_spec
-        from vfr_bench.tasks import all_tasks, expand
+        from vfr_bench.data.sources import availability, known_size, noise_conditions, short_spec
+        from vfr_bench.tasks import all_tasks
 
         for col in ("name", "source", "size", "languages", "request", "metrics", "available here", "description"):
             table.add_column(col)
         for task in all_tasks().values():
             ok, how = availability(task.data)
-            size, languages = _task_size(task.data)
-            conditions = len(expand(task))
-            table.add_row(task.name, short_spec(task.data), size + (f" x {conditions} noise" if conditions > 1 else ""),
-                          languages, ", ".join(task.request_kinds), ", ".join(task.metrics) or "(rate, latency)",
+            count, languages = known_size(task.data)
+            size = "-" if count is None else str(count)
+            grid = task.options.get("noise_grid")
+            noise = len(noise_conditions(grid)) if grid else 1  # each noise condition hears every sample again
+            table.add_row(task.name, short_spec(task.data), size + (f" x {noise} noise" if noise > 1 else ""),
+                          ", ".join(task.options.get("languages") or languages), ", ".join(task.request_kinds), ", ".join(task.metrics) or "(rate, latency)",
                           ("yes: " if ok else "no: ") + how, task.description)
     else:
         from vfr_bench.metrics import ALL_METRICS

@@ -41,13 +41,15 @@ def multilingual_espeak(languages: list[str] | None = None) -> Dataset:
                    {"tts": "espeak-ng", "tts_version": version, "voices": VOICES})
 
 
+def items() -> list[dict]:
+    text = files("vfr_bench.data").joinpath("multilingual_espeak.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
 def _synthesise(folder: Path) -> None:
     ok, reason = available()
     if not ok:
         raise ManifestError(f"the {NAME} suite {reason}")
-    items = [json.loads(line) for line in
-             files("vfr_bench.data").joinpath("multilingual_espeak.jsonl").read_text(encoding="utf-8").splitlines()
-             if line.strip()]
 
     def speak(item: dict, work: Path) -> str:
         wav = work / f"{item['id']}.wav"
@@ -55,4 +57,4 @@ def _synthesise(folder: Path) -> None:
                        capture_output=True)
         return wav.name
 
-    build_folder(folder, items, speak)
+    build_folder(folder, items(), speak)

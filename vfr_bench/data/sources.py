@@ -41,6 +41,23 @@ def _builtin(name: str, languages: list[str] | None = None) -> Dataset:
     return loaders[name]()
 
 
+def known_size(spec: str | dict[str, Any]) -> tuple[int | None, list[str]]:
+    """Samples and languages of a data spec where known without loading or synthesising it."""
+    from vfr_bench.data import builtin_speech, espeak_suite
+
+    items: dict[str, Callable[[], list[dict]]] = {
+        "read-speech-en": builtin_speech.sentences,
+        "spoken-qa-en": builtin_speech.questions,
+        "multilingual-espeak": espeak_suite.items,
+    }
+    if isinstance(spec, str) and spec.startswith("builtin:") and spec[len("builtin:"):] in items:
+        found = items[spec[len("builtin:"):]]()
+        return len(found), list(dict.fromkeys(item.get("language", "en") for item in found))
+    if isinstance(spec, dict) and spec.get("loader") == "fleurs":
+        return None, list(spec.get("languages", []))
+    return None, ["en"]
+
+
 def _fleurs(languages: list[str], split: str = "test", path: str | None = None) -> Dataset:
     """FLEURS per language config (google/fleurs), one data set with each sample's language set."""
     from vfr_bench.data.huggingface import load_huggingface
