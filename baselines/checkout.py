@@ -16,14 +16,17 @@ from types import ModuleType
 from vfr_bench.protocol import AdapterUnavailable
 
 
-def checkout_folder(option: str | None, env_var: str, marker: str, install: str) -> Path | None:
-    """The clone named by the option or `env_var`, checked for `marker`; None when neither is set."""
+def checkout_folder(option: str | None, env_var: str, marker: str | tuple[str, ...], install: str) -> Path | None:
+    """The clone named by the option or `env_var`, checked for a `marker` file (any of several, for
+    layouts that moved between versions); None when neither is set."""
     value = option or os.environ.get(env_var)
     if not value:
         return None
     folder = Path(value).expanduser().resolve()
-    if not (folder / marker).is_file():
-        raise AdapterUnavailable(f"{folder} is not a clone of the model's repository (no {marker}). {install}")
+    markers = (marker,) if isinstance(marker, str) else marker
+    if not any((folder / m).is_file() for m in markers):
+        raise AdapterUnavailable(f"{folder} is not a clone of the model's repository (no {' or '.join(markers)}). "
+                                 f"{install}")
     return folder
 
 

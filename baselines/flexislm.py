@@ -1,55 +1,101 @@
-"""`flexislm`: FlexiSLM's official inference code (AmphionTeam/FlexiSLM), both class-name versions.
+"""`flexislm`: FlexiSLM's official inference code (AmphionTeam/FlexiSLM), every layout released so far.
 
-Rate mapping: a rate spec IN:OUT gives `input_framerate=IN` and `framerate=OUT` in Hz. FlexiSLM reads
-a value <= 1 as a merge threshold, not a rate; the rate parser refuses such values, and threshold
-mode is asked for explicitly with `--model-arg threshold=T` and `--rates native`.
+FlexiSLM is not a package: its code runs from a clone (`--model-arg repo=PATH` or
+$FLEXISLM_REPO), imported as `src.inference_flexislm` (FlexiSLMInferenceConfig / FlexiSLMInference,
+or the earlier Interleaved* names) or, in the first release, `flexislm.inference_flexislm`. The
+checkpoint is a local folder (passed as `model_path`) or, where the config takes one, a release
+name such as `stage2_7B` (fetched with its `auto_download`).
+
+Rate mapping: a rate spec IN:OUT gives `input_framerate=IN` and `framerate=OUT` in Hz (`framerate`
+is accepted by every version). FlexiSLM reads a value <= 1 as a merge threshold, not a rate; the
+rate parser refuses such values, and threshold mode is asked for explicitly with
+`--model-arg threshold=T` and `--rates native`.
 
 Rate accounting:
-- input: FlexiSLM's own `avg_input_framerate` (25 Hz base x groups / base frames) and our count of
-  the merged groups, taken from the `token_lengths` its audio encoder returns (wrapped
+- input: FlexiSLM's own `avg_input_framerate` (encoder base rate x groups / base frames) and our
+  count of the merged groups, taken from the `token_lengths` its audio encoder returns (wrapped
   `_encode_audio`), divided by the input seconds; both are recorded.
-- output: speech tokens generated (`audio_ids`) / seconds of the decoded 24 kHz audio. The duration
-  classes (`length_ids`) give a second figure, `output_hz_by_durations`, using the convention
-  duration = length_id + 1 frames of 12.5 Hz (the flow-matching decode path; the latent path uses
-  length_id); the convention is recorded with each sample.
+- output: speech tokens generated (`audio_ids`) / seconds of the decoded audio, at the sample rate
+  the model reports (24 kHz from the flow-matching decoder, 16 kHz from FlexiCodec's). The duration
+  classes (`length_ids`) give a second figure, `output_hz_by_durations`, in 12.5 Hz frames: the
+  flow-matching path expands a token to `length_id` frames, FlexiCodec's code decoder to
+  `length_id + 1`; the convention follows the decoder in use unless set, and is recorded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import inspect
+import json
 import os
 import tempfile
 import time
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from baselines.checkout import checkout_folder
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 
-BASE_INPUT_HZ = 25.0
 DURATION_HZ = 12.5
-OUTPUT_SAMPLE_RATE = 24000
-# (module, config class, inference class): the current names first, then the earlier commit's
+# (module, config class, inference class), newest layout first
 CLASS_VERSIONS = (
-    ("flexislm.inference_flexislm", "FlexiSLMInferenceConfig", "FlexiSLMInference"),
-    ("flexislm.inference", "FlexiSLMInferenceConfig", "FlexiSLMInference"),
-    ("flexislm.inference_interleaved", "InterleavedInferenceConfig", "InterleavedS2SInference"),
+    ("src.inference_flexislm", "FlexiSLMInferenceConfig", "FlexiSLMInference"),
+    ("src.inference_flexislm", "InterleavedInferenceConfig", "InterleavedS2SInference"),
+    ("flexislm.inference_flexislm", "InterleavedInferenceConfig", "InterleavedS2SInference"),
 )
-INSTALL = ("FlexiSLM is not installed: it is not on PyPI. Clone AmphionTeam/FlexiSLM, `pip install -e .` in it "
-           "and `pip install flexicodec`; or build an environment for it with `vfr-bench env create flexislm` "
-           "and run with --model-env flexislm=flexislm")
+MARKERS = ("src/inference_flexislm.py", "flexislm/inference_flexislm.py")
+INSTALL = ("FlexiSLM is not installed: it is not on PyPI and has no setup file. Clone AmphionTeam/FlexiSLM, "
+           "`pip install -r requirements.txt` in it (that pins flexicodec from its git repository), and run with "
+           "--model-arg repo=PATH_TO_CLONE (or set FLEXISLM_REPO); to keep its pins apart, build it an "
+           "environment with `vfr-bench env create flexislm` and add --model-env flexislm=flexislm")
 
 
-def find_classes(modules=CLASS_VERSIONS):
-    """(config class, inference class, where) from the first class-name version that imports."""
+def find_classes(folder: Path | None = None, modules=CLASS_VERSIONS):
+    """(config class, inference class, where) from the first layout that imports."""
+    import sys
+
+    if folder is not None and str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
     errors = []
     for module_name, config_name, inference_name in modules:
         try:
             module = importlib.import_module(module_name)
             return getattr(module, config_name), getattr(module, inference_name), f"{module_name}.{inference_name}"
         except (ImportError, AttributeError) as err:
-            errors.append(f"{module_name}: {err}")
+            errors.append(f"{module_name}.{inference_name}: {err}")
     raise AdapterUnavailable(f"{INSTALL} ({'; '.join(errors)})")
+
+
+def config_fields(config_cls) -> set[str]:
+    if dataclasses.is_dataclass(config_cls):
+        return {f.name for f in dataclasses.fields(config_cls)}
+    return set(inspect.signature(config_cls).parameters)
+
+
+def config_arguments(fields: set[str], checkpoint: str | None, extra: dict[str, Any]) -> dict[str, Any]:
+    """The inference config's arguments: the checkpoint, flexible frame rates on, the user's extras."""
+    if not checkpoint:
+        raise AdapterUnavailable("flexislm: give --model-arg checkpoint=FOLDER (e.g. FlexiSLM-7B-Stage2) or, with "
+                                 "a FlexiSLM that downloads its weights, a release name such as stage2_7B")
+    kwargs: dict[str, Any] = {"enable_flexible_framerate": True}
+    if Path(checkpoint).expanduser().is_dir():
+        kwargs["model_path"] = str(Path(checkpoint).expanduser())
+    elif "checkpoint" in fields:
+        kwargs["checkpoint"] = checkpoint  # a release name: its auto_download fetches what is missing
+    else:
+        raise AdapterUnavailable(f"flexislm: checkpoint folder not found: {checkpoint} (this FlexiSLM version "
+                                 "takes a folder, not a release name)")
+    if "auto_download" in fields:
+        # fills the encoder and codec paths from the clone's models/ folder, fetching only what is missing
+        kwargs["auto_download"] = True
+    unknown = sorted(set(extra) - fields)
+    if unknown:
+        raise ValueError(f"flexislm: its config has no field {', '.join(unknown)}")
+    kwargs.update(extra)
+    return {k: v for k, v in kwargs.items() if k in fields}
 
 
 def framerate_arguments(input_hz: float | None, output_hz: float | None, threshold: float | None) -> dict[str, float]:
@@ -86,16 +132,19 @@ class FlexiSLMAdapter(Adapter):
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s"})
     rate_control = RateControl("controllable", native_input_hz=6.25, native_output_hz=6.25, min_hz=4.0, max_hz=12.5)
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
-        "checkpoint": (str, None, "FlexiSLM checkpoint folder (FlexiSLM-7B-Stage2 or 0_5B-Stage2)"),
+        "repo": (str, None, "clone of AmphionTeam/FlexiSLM (default: $FLEXISLM_REPO)"),
+        "checkpoint": (str, None, "checkpoint folder (FlexiSLM-7B-Stage2, FlexiSLM-0_5B-Stage2) or a release name "
+                                  "(stage2_7B) where its config downloads"),
+        "config": (str, None, "JSON object or file of further inference-config fields (e.g. the codec paths)"),
         "threshold": (float, None, "merge threshold mode (0 < T <= 1) instead of a rate; run with --rates native"),
-        "duration_convention": (str, "length_id_plus_1", "length_id_plus_1 | length_id"),
+        "duration_convention": (str, "auto", "auto (from the decoder in use) | length_id_plus_1 | length_id"),
         "asr_prompt": (str, "Transcribe the audio.", "text query sent with audio for asr requests"),
     }
 
     def __init__(self, device: str = "cpu", **options: Any) -> None:
         super().__init__(device=device, **options)
-        if self.config["duration_convention"] not in ("length_id_plus_1", "length_id"):
-            raise ValueError("flexislm: duration_convention is length_id_plus_1 or length_id")
+        if self.config["duration_convention"] not in ("auto", "length_id_plus_1", "length_id"):
+            raise ValueError("flexislm: duration_convention is auto, length_id_plus_1 or length_id")
         self.inference = None
 
     def rate_control_for(self) -> RateControl:
@@ -103,16 +152,34 @@ class FlexiSLMAdapter(Adapter):
             return RateControl("threshold", native_input_hz=None, native_output_hz=None)
         return self.rate_control
 
+    def _classes(self):
+        return find_classes(checkout_folder(self.config["repo"], "FLEXISLM_REPO", MARKERS, INSTALL))
+
     def check_available(self) -> None:
-        find_classes()
+        self._classes()
+
+    def _extra_config(self) -> dict[str, Any]:
+        value = self.config["config"]
+        if not value:
+            return {}
+        text = Path(value).expanduser().read_text() if Path(value).expanduser().is_file() else value
+        try:
+            extra = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"flexislm: config is neither a JSON object nor a JSON file: {err}") from None
+        if not isinstance(extra, dict):
+            raise ValueError("flexislm: config must be a JSON object of inference-config fields")
+        return extra
 
     def load(self) -> None:
-        config_cls, inference_cls, self.where = find_classes()
-        if not self.config["checkpoint"]:
-            raise AdapterUnavailable("flexislm: give the checkpoint folder with --model-arg checkpoint=PATH "
-                                     "(FlexiSLM-7B-Stage2 or FlexiSLM-0_5B-Stage2)")
-        cfg = config_cls(checkpoint=self.config["checkpoint"], enable_flexible_framerate=True)
+        config_cls, inference_cls, self.where = self._classes()
+        cfg = config_cls(**config_arguments(config_fields(config_cls), self.config["checkpoint"], self._extra_config()))
         self.inference = inference_cls(cfg, self.device)
+        self.flow_matching = bool(getattr(self.inference.config, "use_flow_matching_decoder", False))
+        convention = self.config["duration_convention"]
+        if convention == "auto":  # flow matching expands a token to length_id frames, FlexiCodec's decoder to +1
+            convention = "length_id" if self.flow_matching else "length_id_plus_1"
+        self.convention = convention
         self._wrap_encoder()
 
     def _wrap_encoder(self) -> None:
@@ -132,9 +199,20 @@ class FlexiSLMAdapter(Adapter):
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
-        info.update({"checkpoint": self.config["checkpoint"], "inference_class": getattr(self, "where", None),
-                     "duration_convention": self.config["duration_convention"]})
+        info.update({"checkpoint": self.config["checkpoint"], "inference_class": getattr(self, "where", None)})
+        if self.inference is not None:
+            info.update({"duration_convention": self.convention, "flow_matching_decoder": self.flow_matching,
+                         "output_sample_rate": getattr(self.inference.config, "output_sample_rate", None)})
         return info
+
+    def _output_sample_rate(self, result: dict[str, Any]) -> int:
+        """The decoded audio's rate as the model states it (later versions return it; earlier ones
+        write audio at their config's output_sample_rate)."""
+        rate = result.get("sample_rate") or getattr(self.inference.config, "output_sample_rate", None)
+        if not rate:
+            raise RuntimeError("flexislm: the model states no sample rate for its audio (no sample_rate in the "
+                               "result, no output_sample_rate in its config)")
+        return int(rate)
 
     def generate(self, request: Request) -> Response:
         if self.inference is None:
@@ -155,19 +233,19 @@ class FlexiSLMAdapter(Adapter):
             elapsed = time.perf_counter() - start
         seconds_in = len(request.audio) / request.sample_rate
         extra: dict[str, Any] = {"avg_input_framerate": float(result.get("avg_input_framerate") or 0.0),
-                                 "framerate_arguments": rates, "duration_convention": self.config["duration_convention"],
+                                 "framerate_arguments": rates, "duration_convention": self.convention,
                                  "inference_seconds": elapsed, **self._groups}
         if self._groups.get("groups"):
             extra["input_hz_from_groups"] = self._groups["groups"] / seconds_in
-        audio = n_out = None
+        audio = n_out = rate = None
         if speech:
             tokens = result.get("audio_ids") if result.get("audio_ids") is not None else result.get("audio_tokens")
             n_out = int(_numpy(tokens).reshape(-1).shape[0]) if tokens is not None else None
             if result.get("audio") is not None:
                 audio = _numpy(result["audio"]).reshape(-1).astype(np.float32)
+                rate = self._output_sample_rate(result)
             if result.get("length_ids") is not None and n_out:
-                covered = output_durations(result["length_ids"], self.config["duration_convention"])
+                covered = output_durations(result["length_ids"], self.convention)
                 extra["output_hz_by_durations"] = n_out / covered if covered else None
-        return Response(text=result.get("text"), audio=audio,
-                        audio_sample_rate=OUTPUT_SAMPLE_RATE if audio is not None else None,
+        return Response(text=result.get("text"), audio=audio, audio_sample_rate=rate,
                         n_input_tokens=self._groups.get("groups"), n_output_tokens=n_out, extra=extra)

@@ -1,17 +1,28 @@
-"""The FlexiSLM adapter's mapping, against FakeFlexiSLMInference: a small fake of the documented
-interface (generate_from_audio, _encode_audio's token_lengths, avg_input_framerate, audio_ids,
-length_ids), written here because FlexiSLM and its weights cannot be installed on this machine.
-It is not FlexiSLM: it only behaves as its interface says."""
+"""The FlexiSLM adapter's mapping, against fakes of the documented interface of its two layouts,
+written here because FlexiSLM and its weights cannot be installed on this machine. They are not
+FlexiSLM: they only behave as its interface says.
+
+- FakeFlexiSLMConfig / FakeFlexiSLMInference: the current layout (`src.inference_flexislm`): a
+  config dataclass with `model_path`, a release-name `checkpoint`, `auto_download`, the
+  flow-matching decoder on by default (24 kHz, a token lasts `length_id` frames of 12.5 Hz), and a
+  `sample_rate` in the result.
+- FakeInterleavedConfig: the first release (`flexislm.inference_flexislm`, Interleaved* names):
+  `model_path` only, FlexiCodec's decoder (16 kHz, a token lasts `length_id + 1` frames), no
+  `sample_rate` in the result (audio comes at the config's `output_sample_rate`).
+Both: `_encode_audio(audio, framerate)` returns `token_lengths` [1, groups] in 25 Hz base frames;
+`generate_from_audio(audio_path, text_query, history, framerate, input_framerate,
+output_text_only)` returns text, audio, audio_ids, length_ids and avg_input_framerate."""
 
 import math
 import sys
 import types
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from baselines.flexislm import FlexiSLMAdapter, framerate_arguments, output_durations
+from baselines.flexislm import FlexiSLMAdapter, config_arguments, framerate_arguments, output_durations
 from tests.helpers import write_manifest
 from vfr_bench.protocol import AdapterUnavailable, Request
 from vfr_bench.rates import parse_rate_specs
@@ -20,50 +31,86 @@ from vfr_bench.runner import RunConfig, Runner
 from vfr_bench.tasks import all_tasks
 
 
+CURRENT = ("FlexiSLMInferenceConfig", "FlexiSLMInference")
+INTERLEAVED = ("InterleavedInferenceConfig", "InterleavedS2SInference")
+
+
+@dataclass
 class FakeFlexiSLMConfig:
-    def __init__(self, checkpoint, enable_flexible_framerate=True, **kwargs):
-        self.checkpoint = checkpoint
+    model_path: str | None = None
+    checkpoint: str = "stage2_7B"
+    auto_download: bool = False
+    use_flow_matching_decoder: bool = True
+    enable_flexible_framerate: bool = False
+    output_sample_rate: int = 24000
+    flexicodec_ckpt_path: str | None = None
+
+
+@dataclass
+class FakeInterleavedConfig:
+    model_path: str | None = None
+    use_flow_matching_decoder: bool = False
+    enable_flexible_framerate: bool = False
+    output_sample_rate: int = 16000
+    flexicodec_ckpt_path: str | None = None
 
 
 class FakeFlexiSLMInference:
     """Groups 25 Hz base frames to the input rate, emits round(rate x seconds) speech tokens with
-    duration classes that cover the input's length, and decodes them to 24 kHz silence."""
+    duration classes that cover the input's length, and decodes them to silence."""
 
-    def __init__(self, config, device):
+    def __init__(self, config, device="cuda"):
         self.config = config
 
-    def _encode_audio(self, audio, input_framerate):
-        frames = max(1, math.ceil(len(audio) / 16000 * 25))
-        groups = frames if input_framerate >= 25 else max(1, round(input_framerate / 25 * frames)) \
-            if input_framerate > 1 else max(1, round(frames * input_framerate / 4))
+    def _encode_audio(self, audio_tensor, framerate=1.0):
+        frames = max(1, math.ceil(len(audio_tensor) / 16000 * 25))
+        groups = frames if framerate >= 25 else max(1, round(framerate / 25 * frames)) \
+            if framerate > 1 else max(1, round(frames * framerate / 4))
         edges = np.round(np.linspace(0, frames, groups + 1)).astype(int)
-        return {"semantic_features": np.zeros((groups, 4)), "token_lengths": np.diff(edges)}
+        return {"semantic_features": np.zeros((groups, 4)), "token_lengths": np.diff(edges)[None]}
 
     def generate_from_audio(self, audio_path, text_query="", history="", framerate=None, input_framerate=None,
                             output_text_only=False):
         audio, sr = sf.read(audio_path)
-        codec = self._encode_audio(audio, input_framerate)
-        lengths = codec["token_lengths"]
+        lengths = self._encode_audio(audio, input_framerate)["token_lengths"][0]
         result = {"text": f"heard {len(lengths)} groups", "avg_input_framerate": 25.0 * len(lengths) / lengths.sum(),
                   "audio": None, "audio_ids": None, "audio_tokens": None, "length_ids": None, "framerate": framerate}
         if not output_text_only:
             seconds = len(audio) / sr
             n = max(1, round(framerate * seconds))
-            frames = np.full(n, seconds * 12.5 / n)
-            length_ids = np.maximum(np.round(frames).astype(int) - 1, 0)  # duration = length_id + 1 frames
+            frames = np.maximum(np.round(np.full(n, seconds * 12.5 / n)).astype(int), 1)
+            plus_one = not self.config.use_flow_matching_decoder
+            length_ids = frames - 1 if plus_one else frames
+            rate = self.config.output_sample_rate
             result.update(audio_ids=list(range(n)), length_ids=length_ids,
-                          audio=np.zeros(int((length_ids + 1).sum() / 12.5 * 24000), dtype=np.float32))
+                          audio=np.zeros(int(frames.sum() / 12.5 * rate), dtype=np.float32))
+            if hasattr(self.config, "checkpoint"):  # the current layout states its rate
+                result["sample_rate"] = rate
         return result
+
+
+def install(monkeypatch, module_name, names, config_cls):
+    """The fake under one layout's module and class names."""
+    module = types.ModuleType(module_name)
+    setattr(module, names[0], config_cls)
+    setattr(module, names[1], FakeFlexiSLMInference)
+    package = module_name.split(".")[0]
+    monkeypatch.setitem(sys.modules, package, types.ModuleType(package))
+    monkeypatch.setitem(sys.modules, module_name, module)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # a repo option puts the clone on it
+    return module
 
 
 @pytest.fixture
 def fake_flexislm(monkeypatch):
-    module = types.ModuleType("flexislm.inference_flexislm")
-    module.FlexiSLMInferenceConfig = FakeFlexiSLMConfig
-    module.FlexiSLMInference = FakeFlexiSLMInference
-    monkeypatch.setitem(sys.modules, "flexislm", types.ModuleType("flexislm"))
-    monkeypatch.setitem(sys.modules, "flexislm.inference_flexislm", module)
-    return module
+    return install(monkeypatch, "src.inference_flexislm", CURRENT, FakeFlexiSLMConfig)
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    folder = tmp_path / "FlexiSLM-7B-Stage2"
+    folder.mkdir()
+    return str(folder)
 
 
 def test_rate_specs_map_to_framerate_arguments():
@@ -80,17 +127,48 @@ def test_duration_conventions():
     assert output_durations([0, 1, 3], "length_id") == pytest.approx(4 / 12.5)
 
 
-def test_without_flexislm_the_message_says_how_to_install_it():
-    with pytest.raises(AdapterUnavailable, match="not on PyPI.*flexicodec"):
+def test_config_arguments_for_each_layout(checkpoint):
+    current = {"model_path", "checkpoint", "auto_download", "enable_flexible_framerate", "flexicodec_ckpt_path"}
+    first = {"model_path", "enable_flexible_framerate", "flexicodec_ckpt_path"}
+    assert config_arguments(current, checkpoint, {}) == {"model_path": checkpoint, "enable_flexible_framerate": True,
+                                                         "auto_download": True}
+    assert config_arguments(current, "stage2_0.5B", {}) == {"checkpoint": "stage2_0.5B", "auto_download": True,
+                                                            "enable_flexible_framerate": True}
+    assert config_arguments(first, checkpoint, {"flexicodec_ckpt_path": "/c.safetensors"}) == {
+        "model_path": checkpoint, "enable_flexible_framerate": True, "flexicodec_ckpt_path": "/c.safetensors"}
+    with pytest.raises(AdapterUnavailable, match="checkpoint folder not found: stage2_7B .*takes a folder"):
+        config_arguments(first, "stage2_7B", {})
+    with pytest.raises(AdapterUnavailable, match="give --model-arg checkpoint=FOLDER"):
+        config_arguments(first, None, {})
+    with pytest.raises(ValueError, match="no field colour"):
+        config_arguments(first, checkpoint, {"colour": "red"})
+
+
+def test_without_flexislm_the_message_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.delenv("FLEXISLM_REPO", raising=False)
+    with pytest.raises(AdapterUnavailable, match="not on PyPI.*requirements.txt.*flexicodec.*repo=PATH_TO_CLONE"):
         FlexiSLMAdapter(checkpoint="/ckpt").check_available()
+    with pytest.raises(AdapterUnavailable, match="not a clone.*src/inference_flexislm.py or flexislm/inference"):
+        FlexiSLMAdapter(repo=str(tmp_path)).check_available()
 
 
-def test_runner_with_the_fake_interface(tmp_path, fake_flexislm):
+def test_the_clone_goes_on_the_import_path(monkeypatch, tmp_path, checkpoint):
+    clone = tmp_path / "FlexiSLM"
+    (clone / "src").mkdir(parents=True)
+    (clone / "src" / "inference_flexislm.py").write_text("")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    install(monkeypatch, "src.inference_flexislm", CURRENT, FakeFlexiSLMConfig)
+    monkeypatch.setenv("FLEXISLM_REPO", str(clone))
+    FlexiSLMAdapter(checkpoint=checkpoint).check_available()
+    assert sys.path[0] == str(clone)
+
+
+def test_runner_with_the_current_layout(tmp_path, fake_flexislm, checkpoint):
     manifest = write_manifest(tmp_path / "data", n=3, seconds=2.0)
     tasks = all_tasks()
     config = RunConfig(models=["flexislm"], rate_specs=parse_rate_specs("12.5,6.25:12.5,4,0.9,25"),
                        tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest),
-                       model_options={"flexislm": {"checkpoint": "/ckpt"}}, warmup=0)
+                       model_options={"flexislm": {"checkpoint": checkpoint}}, warmup=0)
     Runner(config).run()
     records = read_jsonl(tmp_path / "run" / "samples.jsonl")
     ok = [r for r in records if r["status"] == "ok"]
@@ -106,27 +184,44 @@ def test_runner_with_the_fake_interface(tmp_path, fake_flexislm):
     for r in speech:
         assert abs(r["achieved_output_hz"] / r["requested_output_hz"] - 1) < 0.1
         assert r["adapter_extra"]["output_hz_by_durations"] == pytest.approx(r["achieved_output_hz"], rel=0.05)
-        assert r["adapter_extra"]["duration_convention"] == "length_id_plus_1"
+        assert r["adapter_extra"]["duration_convention"] == "length_id"  # the flow-matching decoder
     mixed = next(r for r in speech if r["rate_spec"] == "6.25:12.5")
     assert mixed["adapter_extra"]["framerate_arguments"] == {"input_framerate": 6.25, "framerate": 12.5}
     assert all(r["n_output_tokens"] is None for r in ok if r["task"] == "asr")
 
 
-def test_threshold_mode_is_explicit(tmp_path, fake_flexislm):
-    adapter = FlexiSLMAdapter(checkpoint="/ckpt", threshold=0.8)
+def test_the_first_release_layout_at_its_own_sample_rate(monkeypatch, checkpoint):
+    install(monkeypatch, "flexislm.inference_flexislm", INTERLEAVED, FakeInterleavedConfig)
+    adapter = FlexiSLMAdapter(checkpoint=checkpoint, config='{"flexicodec_ckpt_path": "/codec.safetensors"}')
+    adapter.load()
+    assert adapter.describe()["inference_class"] == "flexislm.inference_flexislm.InterleavedS2SInference"
+    assert adapter.inference.config.model_path == checkpoint
+    assert adapter.inference.config.flexicodec_ckpt_path == "/codec.safetensors"
+    out = adapter.generate(Request("s2s", "x", np.zeros(32000, dtype=np.float32), input_hz=6.25, output_hz=6.25))
+    assert out.audio_sample_rate == 16000 and out.extra["duration_convention"] == "length_id_plus_1"
+    seconds = len(out.audio) / out.audio_sample_rate
+    assert out.n_output_tokens / seconds == pytest.approx(6.25, rel=0.1)
+    assert out.extra["output_hz_by_durations"] == pytest.approx(out.n_output_tokens / seconds, rel=0.05)
+
+
+def test_threshold_mode_is_explicit(fake_flexislm, checkpoint):
+    adapter = FlexiSLMAdapter(checkpoint=checkpoint, threshold=0.8)
     assert adapter.rate_control_for().kind == "threshold"
     adapter.load()
-    audio = np.zeros(32000, dtype=np.float32)
-    out = adapter.generate(Request("s2t", "x", audio))
+    out = adapter.generate(Request("s2t", "x", np.zeros(32000, dtype=np.float32)))
     assert out.extra["framerate_arguments"] == {"input_framerate": 0.8, "framerate": 0.8} and out.n_input_tokens
 
 
-def test_the_earlier_class_names_are_found(monkeypatch):
-    module = types.ModuleType("flexislm.inference_interleaved")
-    module.InterleavedInferenceConfig = FakeFlexiSLMConfig
-    module.InterleavedS2SInference = FakeFlexiSLMInference
-    monkeypatch.setitem(sys.modules, "flexislm", types.ModuleType("flexislm"))
-    monkeypatch.setitem(sys.modules, "flexislm.inference_interleaved", module)
-    adapter = FlexiSLMAdapter(checkpoint="/ckpt")
+def test_a_bad_config_option_is_named(fake_flexislm, checkpoint):
+    with pytest.raises(ValueError, match="neither a JSON object nor a JSON file"):
+        FlexiSLMAdapter(checkpoint=checkpoint, config="{oops").load()
+
+
+@pytest.mark.parametrize("module_name, names", [("src.inference_flexislm", CURRENT),
+                                                ("src.inference_flexislm", INTERLEAVED),
+                                                ("flexislm.inference_flexislm", INTERLEAVED)])
+def test_each_layout_is_found(monkeypatch, checkpoint, module_name, names):
+    install(monkeypatch, module_name, names, FakeInterleavedConfig)
+    adapter = FlexiSLMAdapter(checkpoint=checkpoint)
     adapter.load()
-    assert adapter.describe()["inference_class"] == "flexislm.inference_interleaved.InterleavedS2SInference"
+    assert adapter.describe()["inference_class"] == f"{module_name}.{names[1]}"
