@@ -11,7 +11,11 @@ Rate accounting:
   them for CosyVoice (`n_output_codec_tokens`, 25 Hz); LLM speech steps = ceil(tokens /
   group_size) (`n_output_tokens`, 5 Hz); both per second of the CosyVoice3 waveform. The steps the
   streamer saw carry speech, the end-of-speech step included, are recorded as `llm_steps`.
-- t_first_token: the first text token handed to the streamer; t_ar: first to last step.
+- t_first_token: the first token handed to the streamer (with speech on, the <|audio_bos|> its
+  settings force); t_ar: first to last step. n_text_tokens excludes special tokens; the steps
+  are in `llm_steps`.
+Its generation switches (`model.sp_gen_kwargs`) persist on the model, so every request sets them
+all, from the state the model loaded with.
 """
 
 from __future__ import annotations
@@ -82,6 +86,9 @@ class FunAudioChatAdapter(Adapter):
         self.model = AutoModelForSeq2SeqLM.from_pretrained(self.checkpoint, config=config, torch_dtype=torch.bfloat16,
                                                            device_map=self.device)
         self.group_size = int(self.model.config.audio_config.group_size)
+        # its generation switches live on the model and persist between calls; each request starts
+        # from the freshly loaded state, as its examples do
+        self.initial_sp_gen_kwargs = dict(self.model.sp_gen_kwargs)
 
     def _load_vocoder(self) -> None:
         """CosyVoice3, loaded on the first s2s request so that s2t runs need neither it nor its weights."""
@@ -115,11 +122,14 @@ class FunAudioChatAdapter(Adapter):
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
     def generation_settings(self, speech: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(model.sp_gen_kwargs updates, generate kwargs), as its s2t and s2s examples set them."""
-        c = self.constant
+        """(model.sp_gen_kwargs, generate kwargs) as its s2t and s2s examples set them on a freshly
+        loaded model. The s2s settings force the first token to <|audio_bos|>; carried into a text
+        request, they would start its answer with speech."""
+        c, fresh = self.constant, self.initial_sp_gen_kwargs
         if not speech:
-            return {"text_greedy": True, "disable_speech": True}, {"max_new_tokens": self.config["max_new_tokens"]}
-        return ({**c.DEFAULT_SP_GEN_KWARGS, "text_greedy": True},
+            return ({**fresh, "text_greedy": True, "disable_speech": True},
+                    {"max_new_tokens": self.config["max_new_tokens"]})
+        return ({**fresh, **c.DEFAULT_SP_GEN_KWARGS, "text_greedy": True},
                 {**c.DEFAULT_S2M_GEN_KWARGS, "max_new_tokens": self.config["max_new_tokens"]})
 
     def generate(self, request: Request) -> Response:
@@ -138,7 +148,8 @@ class FunAudioChatAdapter(Adapter):
         start = time.perf_counter()  # after loading: the first token's time is the model's, not the disk's
         torch = self.torch
         sp_kwargs, gen_kwargs = self.generation_settings(speech)
-        self.model.sp_gen_kwargs.update(sp_kwargs)  # model state: set on every request
+        self.model.sp_gen_kwargs.clear()
+        self.model.sp_gen_kwargs.update(sp_kwargs)
         text = self.processor.apply_chat_template(self.conversation(request), add_generation_prompt=True, tokenize=False)
         inputs = self.processor(text=text, audio=[np.asarray(request.audio, dtype=np.float32)], return_tensors="pt",
                                 return_token_type_ids=False).to(self.model.device)
@@ -168,8 +179,14 @@ class FunAudioChatAdapter(Adapter):
                 extra["no_speech_tokens"] = True
         return Response(text=answer.strip(), audio=audio, audio_sample_rate=rate, n_input_tokens=n_in,
                         n_output_tokens=n_out, n_output_codec_tokens=n_codes,
-                        n_text_tokens=int(new_ids.shape[1]), t_first_token=streamer.first.get("text"),
+                        n_text_tokens=self._text_tokens(new_ids[0]), t_first_token=streamer.first.get("text"),
                         t_ar=streamer.t_ar, extra=extra)
+
+    def _text_tokens(self, ids) -> int:
+        """Text tokens among the generated ids: one per LLM step, less its special tokens
+        (<|audio_bos|>, <|audio_eos|>, end of turn, padding)."""
+        special = set(self.processor.tokenizer.all_special_ids)
+        return sum(1 for i in ids.tolist() if i not in special)
 
     def close(self) -> None:
         self.model = self.vocoder = None

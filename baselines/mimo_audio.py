@@ -7,13 +7,15 @@ loaded model's config, not assumed).
 Rate accounting:
 - input: the audio codes `preprocess_input` returns for the request's audio (wrapped), padded by the
   model code to whole patches: frames = codes / audio_channels (25 Hz, recorded as
-  `input_codec_frames`), LLM positions = frames / group_size (6.25 Hz, `n_input_tokens`).
+  `input_codec_frames_padded`), LLM positions = frames / group_size (6.25 Hz, `n_input_tokens`).
 - output: the codes passed to the tokenizer's `decode` (wrapped): frames at 25 Hz; LLM steps =
   ceil(frames / group_size) (`n_output_tokens`, 6.25 Hz), every code counted in
   `n_output_codec_tokens` (frames x 8, 200 per second), per second of the decoded 24 kHz speech.
   When the model writes no speech tokens its code saves one second of silence; the sample then
   records 0 output tokens and `no_speech_tokens`.
 - time to first token and the AR time come from a streamer put into its `model.generate` call.
+- asr_sft draws its instruction from Chinese and English templates with Python's `random`; the
+  adapter seeds that draw (seed 0 gives an English one) and restores the harness's random state.
 Its audio tokenizer imports flash-attn (CUDA only), so the adapter refuses other devices.
 """
 
@@ -146,19 +148,11 @@ class MimoAudioAdapter(Adapter):
             return mimo.tts_sft(request.text, output_path)
         raise ValueError(f"mimo-audio cannot answer a {request.kind!r} request")
 
-    def generate(self, request: Request) -> Response:
-        if self.mimo is None:
-            self.load()
-        start = time.perf_counter()
-        if request.kind != "tts" and request.audio is None:
-            raise ValueError(f"mimo-audio: a {request.kind} request needs audio")
+    def _answer(self, request: Request, speech: bool, start: float):
+        """(text channel, audio, sample rate) from its method, through the files it reads and writes."""
         import soundfile as sf
-        import torch
 
-        speech = request.kind in ("s2s", "tts")
-        random.seed(self.config["seed"])  # asr_sft picks its instruction with random.choice
-        torch.manual_seed(self.config["seed"])
-        with tempfile.TemporaryDirectory() as tmp:  # its methods read and write audio files
+        with tempfile.TemporaryDirectory() as tmp:
             input_path = None
             if request.audio is not None:
                 input_path = os.path.join(tmp, "input.wav")
@@ -167,9 +161,27 @@ class MimoAudioAdapter(Adapter):
             self._counts.clear()
             self._counts.update(input_path=input_path, start=start)
             text = self._call(request, input_path, output_path)
-            audio = rate = None
-            if speech:
-                audio, rate = sf.read(output_path, dtype="float32")
+            if not speech:
+                return text, None, None
+            audio, rate = sf.read(output_path, dtype="float32")
+            return text, audio, rate
+
+    def generate(self, request: Request) -> Response:
+        if self.mimo is None:
+            self.load()
+        start = time.perf_counter()
+        if request.kind != "tts" and request.audio is None:
+            raise ValueError(f"mimo-audio: a {request.kind} request needs audio")
+        import torch
+
+        speech = request.kind in ("s2s", "tts")
+        torch.manual_seed(self.config["seed"])
+        outside = random.getstate()
+        random.seed(self.config["seed"])  # asr_sft picks its instruction with random.choice
+        try:
+            text, audio, rate = self._answer(request, speech, start)
+        finally:
+            random.setstate(outside)  # the harness's own random stream is not the model's
         counts, group, channels = self._counts, self.mimo.group_size, self.mimo.audio_channels
         streamer: StepStreamer | None = counts.get("streamer")
         extra: dict[str, Any] = {"group_size": group, "audio_channels": channels}
@@ -177,7 +189,8 @@ class MimoAudioAdapter(Adapter):
         if "input_codes" in counts:
             frames = counts["input_codes"] // channels
             n_in = math.ceil(frames / group)
-            extra.update(input_codec_frames=frames, input_codec_hz=frames / (len(request.audio) / request.sample_rate))
+            # padded by its code to whole patches (up to group_size - 1 repeats of the last frame)
+            extra["input_codec_frames_padded"] = frames
         n_out = n_codes = None
         if speech:
             frames = counts.get("output_frames", 0)
@@ -190,7 +203,7 @@ class MimoAudioAdapter(Adapter):
         return Response(text=(text or "").strip() if isinstance(text, str) else None, audio=audio,
                         audio_sample_rate=rate, n_input_tokens=n_in, n_output_tokens=n_out,
                         n_output_codec_tokens=n_codes,
-                        n_text_tokens=streamer.counts.get("text") if streamer else None,
+                        n_text_tokens=streamer.counts.get("text", 0) if streamer else None,
                         t_first_token=streamer.first_step if streamer else None,
                         t_ar=streamer.t_ar if streamer else None, extra=extra)
 

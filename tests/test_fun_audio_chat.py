@@ -4,9 +4,12 @@ as its interface says):
 - `funaudiochat.register.register_funaudiochat()`, then transformers' AutoConfig / AutoProcessor /
   AutoModelForSeq2SeqLM `from_pretrained` (FakeProcessor, FakeModel);
 - the processor expands one audio placeholder per 5 frames of 25 Hz (int(seconds x 25) frames);
-- `model.sp_gen_kwargs` switches speech off or on; `model.generate` hands the streamer the prompt,
-  then one text token per step (1-D) and, while speaking, 5 speech tokens per step (2-D), the
-  last speech step being end-of-speech ids (>= 6561); it returns (input_ids, speech_ids);
+- `model.sp_gen_kwargs` (loaded as text_greedy False, only_crq_sampling True, disable_speech
+  False, force_text_abos False) persists between calls; `model.generate` hands the streamer the
+  prompt, then one text token per step (1-D). With force_text_abos the first token is
+  <|audio_bos|> and speaking starts after it: 5 speech tokens per step (2-D), the last speech
+  step being end-of-speech ids (>= 6561) with <|audio_eos|> as its text token. It returns
+  (input_ids, speech_ids), speech_ids of shape (1, 0) when nothing was spoken;
 - `utils.cosyvoice_detokenizer`: `get_audio_detokenizer()` loads `pretrained_models/...` relative
   to the working directory, `token2wav(vocoder, tokens, ...)` gives 24 kHz speech, 960 samples a token;
 - `utils.constant`: the prompts and generation settings (fake values here)."""
@@ -29,11 +32,13 @@ from vfr_bench.runner import RunConfig, Runner
 from vfr_bench.tasks import all_tasks
 
 AUDIO_ID, GROUP, SPEECH_EOS = 151646, 5, 6562
+AUDIO_BOS, AUDIO_EOS, IM_END = 151647, 151648, 151645
 
 constant = types.SimpleNamespace(
     DEFAULT_S2T_PROMPT="fake: text only", DEFAULT_S2M_PROMPT="fake: text and speech",
     SPOKEN_S2M_PROMPT="fake: text and speech, persona", AUDIO_TEMPLATE="<|audio_bos|><|AUDIO|><|audio_eos|>",
-    DEFAULT_SP_GEN_KWARGS={"text_greedy": False, "disable_speech": False, "fake_speech_setting": 1},
+    DEFAULT_SP_GEN_KWARGS={"text_greedy": False, "only_crq_sampling": True, "disable_speech": False,
+                           "force_text_abos": True},
     DEFAULT_S2M_GEN_KWARGS={"do_sample": True, "max_new_tokens": 512, "fake_generate_setting": 2})
 
 
@@ -44,6 +49,7 @@ class FakeBatch(dict):
 
 class FakeProcessor:
     audio_token_id = AUDIO_ID
+    tokenizer = types.SimpleNamespace(all_special_ids=[AUDIO_BOS, AUDIO_EOS, IM_END, AUDIO_ID])
 
     def __init__(self):
         self.conversations = []
@@ -58,7 +64,8 @@ class FakeProcessor:
         return FakeBatch(input_ids=torch.tensor([ids]), attention_mask=torch.ones(1, len(ids)))
 
     def decode(self, ids, skip_special_tokens=True):
-        return " ".join(str(int(i)) for i in ids)
+        special = set(self.tokenizer.all_special_ids) if skip_special_tokens else set()
+        return " ".join(str(int(i)) for i in ids if int(i) not in special)
 
 
 class FakeModel:
@@ -66,24 +73,34 @@ class FakeModel:
 
     def __init__(self):
         self.config = types.SimpleNamespace(audio_config=types.SimpleNamespace(group_size=GROUP))
-        self.sp_gen_kwargs = {"text_greedy": False, "disable_speech": False}
+        self.sp_gen_kwargs = {"text_greedy": False, "only_crq_sampling": True, "disable_speech": False,
+                              "force_text_abos": False}
         self.calls = []
 
     def generate(self, input_ids, attention_mask=None, streamer=None, **kwargs):
         self.calls.append({"sp": dict(self.sp_gen_kwargs), **kwargs})
         streamer.put(input_ids.cpu())
         n_in = int((input_ids == AUDIO_ID).sum())
-        speaking = not self.sp_gen_kwargs["disable_speech"]
-        steps = n_in + 1 if speaking else 4
-        speech = []
-        for i in range(steps):
-            streamer.put(torch.tensor([100 + i]))
-            if speaking:  # as many speech steps as the question had placeholders, then end of speech
+        text, speech = [], []
+        if self.sp_gen_kwargs["force_text_abos"]:
+            text.append(AUDIO_BOS)
+        streamer.put(torch.tensor([text[0] if text else 100]))
+        text = text or [100]
+        if text[0] == AUDIO_BOS and not self.sp_gen_kwargs["disable_speech"]:
+            # speaks as many steps as the question had placeholders, then ends speech
+            for i in range(n_in + 1):
+                token = AUDIO_EOS if i == n_in else 101 + i
+                streamer.put(torch.tensor([token]))
+                text.append(token)
                 group = torch.full((1, GROUP), SPEECH_EOS if i == n_in else i % 6561)
-                speech.append(group)
                 streamer.put(group)
-        text = torch.arange(100, 100 + steps)[None]
-        return torch.cat([input_ids, text], 1), (torch.cat(speech, 1) if speech else None)
+                speech.append(group)
+        else:
+            for i in range(3):
+                streamer.put(torch.tensor([101 + i]))
+                text.append(101 + i)
+        ids = torch.cat([input_ids, torch.tensor([text])], 1)
+        return ids, (torch.cat(speech, 1) if speech else torch.zeros(1, 0, dtype=torch.long))
 
 
 class FakeVocoder:
@@ -168,12 +185,16 @@ def test_prompts_and_speech_switch_per_request(clone):
     adapter.generate(Request("asr", "b", audio=audio))
     adapter.generate(Request("s2t", "c", audio=audio, text="Answer briefly."))
     s2s, asr, s2t = clone.model.calls
-    assert s2s["sp"]["disable_speech"] is False and s2s["sp"]["text_greedy"] is True
-    assert s2s["sp"]["fake_speech_setting"] == 1 and s2s["fake_generate_setting"] == 2
+    assert s2s["sp"] == {"text_greedy": True, "only_crq_sampling": True, "disable_speech": False,
+                         "force_text_abos": True}  # its s2s example's settings
+    assert s2s["fake_generate_setting"] == 2
     assert s2s["max_new_tokens"] == 99 and s2t["max_new_tokens"] == 99
-    assert asr["sp"]["disable_speech"] is True and s2t["sp"]["disable_speech"] is True  # reset after s2s
-    systems = [c[0]["content"] for c in clone.processor.conversations]
-    users = [c[1]["content"] for c in clone.processor.conversations]
+    for text_request in (asr, s2t):  # its s2t example's settings on a fresh model: nothing left from s2s
+        assert text_request["sp"] == {"text_greedy": True, "only_crq_sampling": True, "disable_speech": True,
+                                      "force_text_abos": False}
+    assert not adapter.generate(Request("s2t", "e", audio=audio)).text.startswith(str(AUDIO_BOS))
+    systems = [c[0]["content"] for c in clone.processor.conversations[:3]]
+    users = [c[1]["content"] for c in clone.processor.conversations[:3]]
     assert systems == ["fake: text and speech, persona", "fake: text only", "fake: text only"]
     assert users == [constant.AUDIO_TEMPLATE, constant.AUDIO_TEMPLATE + "\nTranscribe the speech into text.",
                      constant.AUDIO_TEMPLATE + "\nAnswer briefly."]
@@ -185,12 +206,13 @@ def test_prompts_and_speech_switch_per_request(clone):
 def test_counts_of_one_spoken_answer(clone):
     adapter = FunAudioChatAdapter(repo=str(clone.root), device="cuda")
     response = adapter.generate(Request("s2s", "a", audio=np.zeros(int(2.1 * 16000), dtype=np.float32)))
-    # 2.1 s -> 52 frames of 25 Hz -> 11 placeholders; the fake speaks 11 steps of 5 tokens, then ends
+    # 2.1 s -> 52 frames of 25 Hz -> 11 placeholders; after the forced <|audio_bos|> the fake speaks
+    # 11 steps of 5 tokens, then a step that ends speech
     assert response.n_input_tokens == 11
     assert response.n_output_codec_tokens == 55 and response.n_output_tokens == 11
-    assert response.extra["llm_steps"] == {"text": 12, "speech": 12}
+    assert response.extra["llm_steps"] == {"text": 13, "speech": 12}
     assert len(response.audio) == 55 * 960 and response.audio_sample_rate == 24000
-    assert response.n_text_tokens == 12 and response.text.startswith("100 101")
+    assert response.n_text_tokens == 11 and response.text.startswith("101 102")  # bos and eos are not text
     assert 0 <= response.t_first_token and 0 <= response.t_ar
     assert set(response.extra["stage_seconds"]) == {"generate", "token2wav"}
 
