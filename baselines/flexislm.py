@@ -29,6 +29,7 @@ import importlib
 import inspect
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +41,8 @@ from baselines.checkout import checkout_folder
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 
 DURATION_HZ = 12.5
+FLOW_MATCHING_RATE, FLEXICODEC_RATE = 24000, 16000  # its decoders' own output rates
+DEFAULT_ASR_PROMPT = "Transcribe the following audio:"  # its processor constants' ASR_PROMPT
 # (module, config class, inference class), newest layout first
 CLASS_VERSIONS = (
     ("src.inference_flexislm", "FlexiSLMInferenceConfig", "FlexiSLMInference"),
@@ -55,8 +58,6 @@ INSTALL = ("FlexiSLM is not installed: it is not on PyPI and has no setup file. 
 
 def find_classes(folder: Path | None = None, modules=CLASS_VERSIONS):
     """(config class, inference class, where) from the first layout that imports."""
-    import sys
-
     if folder is not None and str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
     errors = []
@@ -81,8 +82,11 @@ def config_arguments(fields: set[str], checkpoint: str | None, extra: dict[str, 
         raise AdapterUnavailable("flexislm: give --model-arg checkpoint=FOLDER (e.g. FlexiSLM-7B-Stage2) or, with "
                                  "a FlexiSLM that downloads its weights, a release name such as stage2_7B")
     kwargs: dict[str, Any] = {"enable_flexible_framerate": True}
+    looks_like_path = any(c in checkpoint for c in "/\\~") or checkpoint.startswith(".")
     if Path(checkpoint).expanduser().is_dir():
         kwargs["model_path"] = str(Path(checkpoint).expanduser())
+    elif looks_like_path:
+        raise AdapterUnavailable(f"flexislm: checkpoint folder not found: {checkpoint}")
     elif "checkpoint" in fields:
         kwargs["checkpoint"] = checkpoint  # a release name: its auto_download fetches what is missing
     else:
@@ -99,11 +103,15 @@ def config_arguments(fields: set[str], checkpoint: str | None, extra: dict[str, 
 
 
 def framerate_arguments(input_hz: float | None, output_hz: float | None, threshold: float | None) -> dict[str, float]:
-    """generate_from_audio's rate arguments: Hz above 1, or the merge threshold (<= 1) in threshold mode."""
+    """generate_from_audio's rate arguments: Hz above 1, or on the input side the merge threshold
+    (<= 1) in threshold mode. The output side always takes Hz: its rate-conditioned talker asserts
+    framerate > 1."""
     if threshold is not None:
         if not 0 < threshold <= 1:
             raise ValueError(f"flexislm: a merge threshold is in (0, 1], got {threshold}")
-        return {"input_framerate": threshold, "framerate": threshold}
+        if output_hz is None or output_hz <= 1:
+            raise ValueError(f"flexislm: output rate {output_hz} Hz; the output side takes Hz above 1")
+        return {"input_framerate": threshold, "framerate": float(output_hz)}
     for side, hz in (("input", input_hz), ("output", output_hz)):
         if hz is None or hz <= 1:
             raise ValueError(f"flexislm: {side} rate {hz} Hz; values <= 1 are merge thresholds, which need "
@@ -130,15 +138,19 @@ def _numpy(x: Any) -> np.ndarray:
 class FlexiSLMAdapter(Adapter):
     name = "flexislm"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s"})
+    # FlexiSLM has no native rate; `--rates native` runs it at 6.25 Hz, this adapter's choice
     rate_control = RateControl("controllable", native_input_hz=6.25, native_output_hz=6.25, min_hz=4.0, max_hz=12.5)
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "repo": (str, None, "clone of AmphionTeam/FlexiSLM (default: $FLEXISLM_REPO)"),
         "checkpoint": (str, None, "checkpoint folder (FlexiSLM-7B-Stage2, FlexiSLM-0_5B-Stage2) or a release name "
                                   "(stage2_7B) where its config downloads"),
         "config": (str, None, "JSON object or file of further inference-config fields (e.g. the codec paths)"),
-        "threshold": (float, None, "merge threshold mode (0 < T <= 1) instead of a rate; run with --rates native"),
+        "threshold": (float, None, "input merge threshold (0 < T <= 1) instead of an input rate; run with --rates "
+                                   "native"),
+        "threshold_output_hz": (float, 6.25, "output Hz in threshold mode (the output side takes a rate only)"),
         "duration_convention": (str, "auto", "auto (from the decoder in use) | length_id_plus_1 | length_id"),
-        "asr_prompt": (str, "Transcribe the audio.", "text query sent with audio for asr requests"),
+        "asr_prompt": (str, None, "text query for asr requests (default: its own ASR_PROMPT, which switches it to "
+                                  "its ASR system prompt)"),
     }
 
     def __init__(self, device: str = "cpu", **options: Any) -> None:
@@ -149,7 +161,7 @@ class FlexiSLMAdapter(Adapter):
 
     def rate_control_for(self) -> RateControl:
         if self.config["threshold"] is not None:
-            return RateControl("threshold", native_input_hz=None, native_output_hz=None)
+            return RateControl("threshold", native_input_hz=None, native_output_hz=self.config["threshold_output_hz"])
         return self.rate_control
 
     def _classes(self):
@@ -173,6 +185,9 @@ class FlexiSLMAdapter(Adapter):
 
     def load(self) -> None:
         config_cls, inference_cls, self.where = self._classes()
+        if not self.device.startswith("cuda"):
+            raise AdapterUnavailable("flexislm needs a CUDA GPU: its loader places the model on cuda; run with "
+                                     "--device cuda")
         cfg = config_cls(**config_arguments(config_fields(config_cls), self.config["checkpoint"], self._extra_config()))
         self.inference = inference_cls(cfg, self.device)
         self.flow_matching = bool(getattr(self.inference.config, "use_flow_matching_decoder", False))
@@ -180,6 +195,8 @@ class FlexiSLMAdapter(Adapter):
         if convention == "auto":  # flow matching expands a token to length_id frames, FlexiCodec's decoder to +1
             convention = "length_id" if self.flow_matching else "length_id_plus_1"
         self.convention = convention
+        module = sys.modules.get(self.where.rsplit(".", 1)[0])  # the module it was found in
+        self.asr_prompt = self.config["asr_prompt"] or getattr(module, "ASR_PROMPT", None) or DEFAULT_ASR_PROMPT
         self._wrap_encoder()
 
     def _wrap_encoder(self) -> None:
@@ -202,17 +219,21 @@ class FlexiSLMAdapter(Adapter):
         info.update({"checkpoint": self.config["checkpoint"], "inference_class": getattr(self, "where", None)})
         if self.inference is not None:
             info.update({"duration_convention": self.convention, "flow_matching_decoder": self.flow_matching,
-                         "output_sample_rate": getattr(self.inference.config, "output_sample_rate", None)})
+                         "asr_prompt": self.asr_prompt,
+                         "config_output_sample_rate": getattr(self.inference.config, "output_sample_rate", None)})
         return info
 
-    def _output_sample_rate(self, result: dict[str, Any]) -> int:
-        """The decoded audio's rate as the model states it (later versions return it; earlier ones
-        write audio at their config's output_sample_rate)."""
-        rate = result.get("sample_rate") or getattr(self.inference.config, "output_sample_rate", None)
-        if not rate:
-            raise RuntimeError("flexislm: the model states no sample rate for its audio (no sample_rate in the "
-                               "result, no output_sample_rate in its config)")
-        return int(rate)
+    def _output_sample_rate(self, result: dict[str, Any], extra: dict[str, Any]) -> int:
+        """The decoded audio's rate: as the result states it (later versions), else the decoder's own
+        (24 kHz flow matching, 16 kHz FlexiCodec). Earlier versions labelled audio with their config's
+        output_sample_rate whichever decoder ran; a mismatch is recorded, not trusted."""
+        if result.get("sample_rate"):
+            return int(result["sample_rate"])
+        native = FLOW_MATCHING_RATE if self.flow_matching else FLEXICODEC_RATE
+        configured = getattr(self.inference.config, "output_sample_rate", None)
+        if configured and int(configured) != native:
+            extra["config_output_sample_rate_ignored"] = int(configured)
+        return native
 
     def generate(self, request: Request) -> Response:
         if self.inference is None:
@@ -221,7 +242,10 @@ class FlexiSLMAdapter(Adapter):
             raise ValueError("flexislm: this adapter answers spoken input (asr, s2t, s2s)")
         rates = framerate_arguments(request.input_hz, request.output_hz, self.config["threshold"])
         speech = request.kind == "s2s"
-        query = self.config["asr_prompt"] if request.kind == "asr" else (request.text or "")
+        query = self.asr_prompt if request.kind == "asr" else (request.text or "")
+        if hasattr(self.inference.config, "decode_audio"):
+            # earlier versions decode whenever decode_audio is set, text-only requests included
+            self.inference.config.decode_audio = speech
         import soundfile as sf
 
         with tempfile.TemporaryDirectory() as tmp:  # the official API reads a file
@@ -239,13 +263,28 @@ class FlexiSLMAdapter(Adapter):
             extra["input_hz_from_groups"] = self._groups["groups"] / seconds_in
         audio = n_out = rate = None
         if speech:
-            tokens = result.get("audio_ids") if result.get("audio_ids") is not None else result.get("audio_tokens")
-            n_out = int(_numpy(tokens).reshape(-1).shape[0]) if tokens is not None else None
-            if result.get("audio") is not None:
-                audio = _numpy(result["audio"]).reshape(-1).astype(np.float32)
-                rate = self._output_sample_rate(result)
-            if result.get("length_ids") is not None and n_out:
-                covered = output_durations(result["length_ids"], self.convention)
-                extra["output_hz_by_durations"] = n_out / covered if covered else None
+            audio, rate, n_out = self._speech(result, extra)
         return Response(text=result.get("text"), audio=audio, audio_sample_rate=rate,
                         n_input_tokens=self._groups.get("groups"), n_output_tokens=n_out, extra=extra)
+
+    def _speech(self, result: dict[str, Any], extra: dict[str, Any]):
+        """(audio, sample rate, speech tokens decoded) of an s2s answer."""
+        tokens = result.get("audio_ids") if result.get("audio_ids") is not None else result.get("audio_tokens")
+        n_tokens = int(_numpy(tokens).reshape(-1).shape[0]) if tokens is not None else 0
+        lengths = result.get("length_ids")
+        n_lengths = None if lengths is None else int(_numpy(lengths).reshape(-1).shape[0])
+        # its decoders cut tokens and duration classes to the shorter of the two
+        n_out = n_tokens if n_lengths is None else min(n_tokens, n_lengths)
+        extra.update(speech_tokens_generated=n_tokens, duration_classes=n_lengths)
+        if result.get("audio") is None:
+            if n_out:  # its decoders return None on their own errors, logged and swallowed
+                raise RuntimeError(f"flexislm: {n_out} speech tokens came back without audio: its decoder failed "
+                                   "(see its log; the flow-matching decoder also needs its prompt audio)")
+            extra["no_speech_tokens"] = True
+            return None, None, 0
+        audio = _numpy(result["audio"]).reshape(-1).astype(np.float32)
+        if n_lengths:
+            ids = np.asarray(_numpy(lengths), dtype=np.int64).reshape(-1)[:n_out]
+            covered = output_durations(ids, self.convention)
+            extra["output_hz_by_durations"] = n_out / covered if covered else None
+        return audio, self._output_sample_rate(result, extra), n_out

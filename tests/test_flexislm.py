@@ -53,14 +53,20 @@ class FakeInterleavedConfig:
     enable_flexible_framerate: bool = False
     output_sample_rate: int = 16000
     flexicodec_ckpt_path: str | None = None
+    decode_audio: bool = True
 
 
 class FakeFlexiSLMInference:
     """Groups 25 Hz base frames to the input rate, emits round(rate x seconds) speech tokens with
-    duration classes that cover the input's length, and decodes them to silence."""
+    duration classes that cover the input's length, and decodes them to silence at its decoder's
+    own rate (24 kHz flow matching, 16 kHz FlexiCodec). `fail_decoding` makes the decoder return
+    None as its own error handling does; `drop_last_duration` returns one duration class fewer."""
+
+    fail_decoding = drop_last_duration = False
 
     def __init__(self, config, device="cuda"):
         self.config = config
+        self.queries = []
 
     def _encode_audio(self, audio_tensor, framerate=1.0):
         frames = max(1, math.ceil(len(audio_tensor) / 16000 * 25))
@@ -71,21 +77,28 @@ class FakeFlexiSLMInference:
 
     def generate_from_audio(self, audio_path, text_query="", history="", framerate=None, input_framerate=None,
                             output_text_only=False):
+        assert framerate > 1.0, "per_sample_frame_rate_embed requires target framerate > 1.0"
+        self.queries.append(text_query)
         audio, sr = sf.read(audio_path)
         lengths = self._encode_audio(audio, input_framerate)["token_lengths"][0]
         result = {"text": f"heard {len(lengths)} groups", "avg_input_framerate": 25.0 * len(lengths) / lengths.sum(),
                   "audio": None, "audio_ids": None, "audio_tokens": None, "length_ids": None, "framerate": framerate}
+        current = hasattr(self.config, "checkpoint")
+        decode = not output_text_only if current else self.config.decode_audio  # the first release ignores it
         if not output_text_only:
             seconds = len(audio) / sr
             n = max(1, round(framerate * seconds))
             frames = np.maximum(np.round(np.full(n, seconds * 12.5 / n)).astype(int), 1)
             plus_one = not self.config.use_flow_matching_decoder
             length_ids = frames - 1 if plus_one else frames
-            rate = self.config.output_sample_rate
-            result.update(audio_ids=list(range(n)), length_ids=length_ids,
-                          audio=np.zeros(int(frames.sum() / 12.5 * rate), dtype=np.float32))
-            if hasattr(self.config, "checkpoint"):  # the current layout states its rate
-                result["sample_rate"] = rate
+            result.update(audio_ids=list(range(n)), length_ids=length_ids[:-1] if self.drop_last_duration else length_ids)
+        if decode:
+            native = 24000 if self.config.use_flow_matching_decoder else 16000
+            covered = 0 if result["length_ids"] is None else \
+                (result["length_ids"] + (0 if self.config.use_flow_matching_decoder else 1)).sum()
+            result["audio"] = None if self.fail_decoding else np.zeros(int(covered / 12.5 * native), dtype=np.float32)
+            if current:  # the current layout states its rate
+                result["sample_rate"] = native
         return result
 
 
@@ -99,6 +112,11 @@ def install(monkeypatch, module_name, names, config_cls):
     monkeypatch.setitem(sys.modules, module_name, module)
     monkeypatch.setattr(sys, "path", list(sys.path))  # a repo option puts the clone on it
     return module
+
+
+@pytest.fixture(autouse=True)
+def no_cuda_queue(monkeypatch):
+    monkeypatch.setattr(FlexiSLMAdapter, "synchronize", lambda self: None)  # the fakes queue no CUDA work
 
 
 @pytest.fixture
@@ -115,11 +133,13 @@ def checkpoint(tmp_path):
 
 def test_rate_specs_map_to_framerate_arguments():
     assert framerate_arguments(12.5, 6.25, None) == {"input_framerate": 12.5, "framerate": 6.25}
-    assert framerate_arguments(None, None, 0.9) == {"input_framerate": 0.9, "framerate": 0.9}
+    assert framerate_arguments(None, 6.25, 0.9) == {"input_framerate": 0.9, "framerate": 6.25}
     with pytest.raises(ValueError, match="merge thresholds"):
         framerate_arguments(0.9, 0.9, None)
     with pytest.raises(ValueError, match=r"\(0, 1\]"):
-        framerate_arguments(None, None, 2.0)
+        framerate_arguments(None, 6.25, 2.0)
+    with pytest.raises(ValueError, match="output side takes Hz"):
+        framerate_arguments(None, 0.9, 0.9)  # its talker asserts framerate > 1
 
 
 def test_duration_conventions():
@@ -142,6 +162,8 @@ def test_config_arguments_for_each_layout(checkpoint):
         config_arguments(first, None, {})
     with pytest.raises(ValueError, match="no field colour"):
         config_arguments(first, checkpoint, {"colour": "red"})
+    with pytest.raises(AdapterUnavailable, match="checkpoint folder not found: ./FlexiSLM-7B-Stag2$"):
+        config_arguments(current, "./FlexiSLM-7B-Stag2", {})  # a mistyped folder is not a release name
 
 
 def test_without_flexislm_the_message_says_how_to_install_it(monkeypatch, tmp_path):
@@ -163,12 +185,17 @@ def test_the_clone_goes_on_the_import_path(monkeypatch, tmp_path, checkpoint):
     assert sys.path[0] == str(clone)
 
 
+def test_needs_cuda(fake_flexislm, checkpoint):
+    with pytest.raises(AdapterUnavailable, match="needs a CUDA GPU"):
+        FlexiSLMAdapter(device="cpu", checkpoint=checkpoint).load()
+
+
 def test_runner_with_the_current_layout(tmp_path, fake_flexislm, checkpoint):
     manifest = write_manifest(tmp_path / "data", n=3, seconds=2.0)
     tasks = all_tasks()
     config = RunConfig(models=["flexislm"], rate_specs=parse_rate_specs("12.5,6.25:12.5,4,0.9,25"),
                        tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest),
-                       model_options={"flexislm": {"checkpoint": checkpoint}}, warmup=0)
+                       model_options={"flexislm": {"checkpoint": checkpoint}}, warmup=0, device="cuda")
     Runner(config).run()
     records = read_jsonl(tmp_path / "run" / "samples.jsonl")
     ok = [r for r in records if r["status"] == "ok"]
@@ -192,7 +219,8 @@ def test_runner_with_the_current_layout(tmp_path, fake_flexislm, checkpoint):
 
 def test_the_first_release_layout_at_its_own_sample_rate(monkeypatch, checkpoint):
     install(monkeypatch, "flexislm.inference_flexislm", INTERLEAVED, FakeInterleavedConfig)
-    adapter = FlexiSLMAdapter(checkpoint=checkpoint, config='{"flexicodec_ckpt_path": "/codec.safetensors"}')
+    adapter = FlexiSLMAdapter(device="cuda", checkpoint=checkpoint,
+                              config='{"flexicodec_ckpt_path": "/codec.safetensors"}')
     adapter.load()
     assert adapter.describe()["inference_class"] == "flexislm.inference_flexislm.InterleavedS2SInference"
     assert adapter.inference.config.model_path == checkpoint
@@ -202,19 +230,54 @@ def test_the_first_release_layout_at_its_own_sample_rate(monkeypatch, checkpoint
     seconds = len(out.audio) / out.audio_sample_rate
     assert out.n_output_tokens / seconds == pytest.approx(6.25, rel=0.1)
     assert out.extra["output_hz_by_durations"] == pytest.approx(out.n_output_tokens / seconds, rel=0.05)
+    # a text request: its decode_audio switch is turned off, so nothing is decoded for it
+    text = adapter.generate(Request("s2t", "y", np.zeros(32000, dtype=np.float32), input_hz=6.25, output_hz=6.25))
+    assert text.audio is None and adapter.inference.config.decode_audio is False
+
+
+def test_flow_matching_in_the_first_release_is_read_at_24_khz(monkeypatch, checkpoint):
+    install(monkeypatch, "flexislm.inference_flexislm", INTERLEAVED, FakeInterleavedConfig)
+    adapter = FlexiSLMAdapter(device="cuda", checkpoint=checkpoint, config='{"use_flow_matching_decoder": true}')
+    out = adapter.generate(Request("s2s", "x", np.zeros(32000, dtype=np.float32), input_hz=6.25, output_hz=6.25))
+    # its config still says 16 kHz; the decoder writes 24 kHz, and the rate follows the decoder
+    assert out.audio_sample_rate == 24000 and out.extra["config_output_sample_rate_ignored"] == 16000
+    assert out.n_output_tokens / (len(out.audio) / 24000) == pytest.approx(6.25, rel=0.1)
+
+
+def test_decoding_failures_and_short_duration_lists(fake_flexislm, checkpoint, monkeypatch):
+    adapter = FlexiSLMAdapter(device="cuda", checkpoint=checkpoint)
+    request = Request("s2s", "x", np.zeros(32000, dtype=np.float32), input_hz=6.25, output_hz=6.25)
+    monkeypatch.setattr(FakeFlexiSLMInference, "drop_last_duration", True)
+    out = adapter.generate(request)
+    assert out.n_output_tokens == out.extra["duration_classes"] == out.extra["speech_tokens_generated"] - 1
+    monkeypatch.setattr(FakeFlexiSLMInference, "fail_decoding", True)
+    with pytest.raises(RuntimeError, match="speech tokens came back without audio"):
+        adapter.generate(request)
+
+
+def test_asr_uses_its_own_asr_prompt(fake_flexislm, checkpoint, monkeypatch):
+    audio = np.zeros(16000, dtype=np.float32)
+    adapter = FlexiSLMAdapter(device="cuda", checkpoint=checkpoint)
+    adapter.generate(Request("asr", "x", audio, input_hz=6.25, output_hz=6.25))
+    assert adapter.inference.queries[-1] == "Transcribe the following audio:"  # its constant, when not exported
+    monkeypatch.setattr(fake_flexislm, "ASR_PROMPT", "Its own words:", raising=False)
+    adapter = FlexiSLMAdapter(device="cuda", checkpoint=checkpoint)
+    adapter.generate(Request("asr", "x", audio, input_hz=6.25, output_hz=6.25))
+    assert adapter.inference.queries[-1] == "Its own words:"
 
 
 def test_threshold_mode_is_explicit(fake_flexislm, checkpoint):
-    adapter = FlexiSLMAdapter(checkpoint=checkpoint, threshold=0.8)
-    assert adapter.rate_control_for().kind == "threshold"
-    adapter.load()
-    out = adapter.generate(Request("s2t", "x", np.zeros(32000, dtype=np.float32)))
-    assert out.extra["framerate_arguments"] == {"input_framerate": 0.8, "framerate": 0.8} and out.n_input_tokens
+    adapter = FlexiSLMAdapter(device="cuda", checkpoint=checkpoint, threshold=0.8)
+    control = adapter.rate_control_for()
+    assert control.kind == "threshold" and control.native_output_hz == 6.25
+    in_hz, out_hz = control.resolve(parse_rate_specs("native")[0])
+    out = adapter.generate(Request("s2s", "x", np.zeros(32000, dtype=np.float32), input_hz=in_hz, output_hz=out_hz))
+    assert out.extra["framerate_arguments"] == {"input_framerate": 0.8, "framerate": 6.25} and out.n_input_tokens
 
 
 def test_a_bad_config_option_is_named(fake_flexislm, checkpoint):
     with pytest.raises(ValueError, match="neither a JSON object nor a JSON file"):
-        FlexiSLMAdapter(checkpoint=checkpoint, config="{oops").load()
+        FlexiSLMAdapter(device="cuda", checkpoint=checkpoint, config="{oops").load()
 
 
 @pytest.mark.parametrize("module_name, names", [("src.inference_flexislm", CURRENT),
@@ -222,6 +285,6 @@ def test_a_bad_config_option_is_named(fake_flexislm, checkpoint):
                                                 ("flexislm.inference_flexislm", INTERLEAVED)])
 def test_each_layout_is_found(monkeypatch, checkpoint, module_name, names):
     install(monkeypatch, module_name, names, FakeInterleavedConfig)
-    adapter = FlexiSLMAdapter(checkpoint=checkpoint)
+    adapter = FlexiSLMAdapter(device="cuda", checkpoint=checkpoint)
     adapter.load()
     assert adapter.describe()["inference_class"] == f"{module_name}.{names[1]}"
