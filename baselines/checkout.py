@@ -30,10 +30,15 @@ def checkout_folder(option: str | None, env_var: str, marker: str | tuple[str, .
     return folder
 
 
-def import_from_checkout(folder: Path | None, modules: tuple[str, ...], install: str) -> list[ModuleType]:
-    """Import `modules` with `folder` first on sys.path; a missing one raises AdapterUnavailable."""
+def put_on_path(folder: Path | None) -> None:
+    """The clone first on sys.path, once."""
     if folder is not None and str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
+
+
+def import_from_checkout(folder: Path | None, modules: tuple[str, ...], install: str) -> list[ModuleType]:
+    """Import `modules` with `folder` first on sys.path; a missing one raises AdapterUnavailable."""
+    put_on_path(folder)
     loaded = []
     for name in modules:
         try:

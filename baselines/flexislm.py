@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from baselines.checkout import checkout_folder
+from baselines.checkout import checkout_folder, put_on_path
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 
 DURATION_HZ = 12.5
@@ -58,8 +58,7 @@ INSTALL = ("FlexiSLM is not installed: it is not on PyPI and has no setup file. 
 
 def find_classes(folder: Path | None = None, modules=CLASS_VERSIONS):
     """(config class, inference class, where) from the first layout that imports."""
-    if folder is not None and str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+    put_on_path(folder)
     errors = []
     for module_name, config_name, inference_name in modules:
         try:

@@ -30,7 +30,7 @@ import numpy as np
 
 from baselines.checkout import attribute, checkout_folder, import_from_checkout, required_folder
 from baselines.step_streamer import StepStreamer
-from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
+from vfr_bench.protocol import Adapter, RateControl, Request, Response
 
 BACKBONE_HZ, SPEECH_HZ = 5.0, 25.0
 S3_VOCAB = 6561  # CosyVoice speech tokens; ids at or above are the head's special tokens

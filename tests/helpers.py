@@ -77,3 +77,21 @@ def make_registry() -> ModelRegistry:
     registry.register(ModelEntry("counting", "tests.helpers:CountingAdapter"))
     registry.register(ModelEntry("fixed", "tests.helpers:FixedRateAdapter"))
     return registry
+
+
+def run_rate_and_asr(tmp_path: Path, model: str, rates: str, options: dict[str, Any] | None = None,
+                     device: str = "cuda") -> list[dict]:
+    """`model` through the runner on three synthetic utterances of 2 to 2.5 s, tasks rate-fidelity
+    and asr, no warm-up; the sample records. Adapter tests run their fakes through it."""
+    from vfr_bench.rates import parse_rate_specs
+    from vfr_bench.run_dir import read_jsonl
+    from vfr_bench.runner import RunConfig, Runner
+    from vfr_bench.tasks import all_tasks
+
+    manifest = write_manifest(tmp_path / "data", n=3, seconds=2.0)
+    tasks = all_tasks()
+    config = RunConfig(models=[model], rate_specs=parse_rate_specs(rates), device=device,
+                       tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest),
+                       warmup=0, model_options={model: options or {}})
+    Runner(config).run()
+    return read_jsonl(tmp_path / "run" / "samples.jsonl")

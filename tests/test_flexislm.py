@@ -23,12 +23,9 @@ import pytest
 import soundfile as sf
 
 from baselines.flexislm import FlexiSLMAdapter, config_arguments, framerate_arguments, output_durations
-from tests.helpers import write_manifest
+from tests.helpers import run_rate_and_asr
 from vfr_bench.protocol import AdapterUnavailable, Request
 from vfr_bench.rates import parse_rate_specs
-from vfr_bench.run_dir import read_jsonl
-from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.tasks import all_tasks
 
 
 CURRENT = ("FlexiSLMInferenceConfig", "FlexiSLMInference")
@@ -191,13 +188,7 @@ def test_needs_cuda(fake_flexislm, checkpoint):
 
 
 def test_runner_with_the_current_layout(tmp_path, fake_flexislm, checkpoint):
-    manifest = write_manifest(tmp_path / "data", n=3, seconds=2.0)
-    tasks = all_tasks()
-    config = RunConfig(models=["flexislm"], rate_specs=parse_rate_specs("12.5,6.25:12.5,4,0.9,25"),
-                       tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest),
-                       model_options={"flexislm": {"checkpoint": checkpoint}}, warmup=0, device="cuda")
-    Runner(config).run()
-    records = read_jsonl(tmp_path / "run" / "samples.jsonl")
+    records = run_rate_and_asr(tmp_path, "flexislm", "12.5,6.25:12.5,4,0.9,25", {"checkpoint": checkpoint})
     ok = [r for r in records if r["status"] == "ok"]
     skipped = {r["rate_spec"] for r in records if r["status"] == "skipped"}
     assert skipped == {"0.9", "25"}  # a threshold-looking value and a rate above 12.5 are not run

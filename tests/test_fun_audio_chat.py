@@ -24,12 +24,8 @@ import pytest
 import torch
 
 from baselines.fun_audio_chat import FunAudioChatAdapter
-from tests.helpers import write_manifest
+from tests.helpers import run_rate_and_asr
 from vfr_bench.protocol import AdapterUnavailable, Request
-from vfr_bench.rates import parse_rate_specs
-from vfr_bench.run_dir import read_jsonl
-from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.tasks import all_tasks
 
 AUDIO_ID, GROUP, SPEECH_EOS = 151646, 5, 6562
 AUDIO_BOS, AUDIO_EOS, IM_END = 151647, 151648, 151645
@@ -218,13 +214,7 @@ def test_counts_of_one_spoken_answer(clone):
 
 
 def test_runner_with_the_fake_interface(tmp_path, clone):
-    manifest = write_manifest(tmp_path / "data", n=3, seconds=2.0)
-    tasks = all_tasks()
-    config = RunConfig(models=["fun-audio-chat"], rate_specs=parse_rate_specs("native,6.25"), device="cuda",
-                       tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest),
-                       warmup=0, model_options={"fun-audio-chat": {"repo": str(clone.root)}})
-    Runner(config).run()
-    records = read_jsonl(tmp_path / "run" / "samples.jsonl")
+    records = run_rate_and_asr(tmp_path, "fun-audio-chat", "native,6.25", {"repo": str(clone.root)})
     skipped = [r for r in records if r["rate_spec"] == "6.25"]
     assert skipped and all(r["status"] == "skipped" and "fixed 5 Hz" in r["error"] for r in skipped)
     ok = [r for r in records if r["status"] == "ok"]

@@ -12,12 +12,8 @@ import pytest
 import soundfile as sf
 
 from baselines.kimi_audio import KimiAudioAdapter, chats
-from tests.helpers import write_manifest
+from tests.helpers import run_rate_and_asr
 from vfr_bench.protocol import AdapterUnavailable
-from vfr_bench.rates import parse_rate_specs
-from vfr_bench.run_dir import read_jsonl
-from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.tasks import all_tasks
 
 OFFSET = 152064
 
@@ -102,13 +98,7 @@ def test_without_kimi_audio_the_message_says_how_to_install_it():
 
 def test_runner_with_the_fake_interface(tmp_path, fake_kimi, monkeypatch):
     monkeypatch.setattr(KimiAudioAdapter, "synchronize", lambda self: None)  # the fake queues no CUDA work
-    manifest = write_manifest(tmp_path / "data", n=3, seconds=2.0)
-    tasks = all_tasks()
-    config = RunConfig(models=["kimi-audio"], rate_specs=parse_rate_specs("native,6.25"), device="cuda",
-                       tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest), warmup=0,
-                       model_options={"kimi-audio": {"trust_remote_code": True}})
-    Runner(config).run()
-    records = read_jsonl(tmp_path / "run" / "samples.jsonl")
+    records = run_rate_and_asr(tmp_path, "kimi-audio", "native,6.25", {"trust_remote_code": True})
     assert {r["status"] for r in records if r["rate_spec"] == "6.25"} == {"skipped"}
     ok = [r for r in records if r["status"] == "ok"]
     assert len(ok) == 6

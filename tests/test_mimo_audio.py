@@ -16,12 +16,8 @@ import soundfile as sf
 import torch
 
 from baselines.mimo_audio import MimoAudioAdapter
-from tests.helpers import write_manifest
+from tests.helpers import run_rate_and_asr
 from vfr_bench.protocol import AdapterUnavailable, Request
-from vfr_bench.rates import parse_rate_specs
-from vfr_bench.run_dir import read_jsonl
-from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.tasks import all_tasks
 
 GROUP, CHANNELS, EMPTY, SEGMENT = 4, 8, 151670, 8  # SEGMENT: frames per decode call (1500 in the real code)
 
@@ -232,13 +228,7 @@ def test_no_speech_tokens_is_recorded_not_hidden(fake_mimo, weights):
 
 
 def test_runner_with_the_fake_interface(tmp_path, fake_mimo, weights):
-    manifest = write_manifest(tmp_path / "data", n=3, seconds=2.0)
-    tasks = all_tasks()
-    config = RunConfig(models=["mimo-audio"], rate_specs=parse_rate_specs("native,12.5"), device="cuda",
-                       tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest),
-                       warmup=0, model_options={"mimo-audio": weights})
-    Runner(config).run()
-    records = read_jsonl(tmp_path / "run" / "samples.jsonl")
+    records = run_rate_and_asr(tmp_path, "mimo-audio", "native,12.5", weights)
     skipped = [r for r in records if r["rate_spec"] == "12.5"]
     assert skipped and all(r["status"] == "skipped" and "fixed 6.25 Hz (patching)" in r["error"] for r in skipped)
     ok = [r for r in records if r["status"] == "ok"]
