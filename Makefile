@@ -34,6 +34,7 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_runner_overhead.py
 	$(BIN)/python scripts/bench_reference.py
+	$(BIN)/python scripts/bench_noise_memory.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
