@@ -520,7 +520,8 @@ def list_(what: str) -> None:
             grid = task.options.get("noise_grid")
             noise = len(noise_conditions(grid)) if grid else 1  # each noise condition hears every sample again
             table.add_row(task.name, short_spec(task.data), size + (f" x {noise} noise" if noise > 1 else ""),
-                          ", ".join(task.options.get("languages") or languages), ", ".join(task.request_kinds), ", ".join(task.metrics) or "(rate, latency)",
+                          ", ".join(task.options.get("languages") or languages), ", ".join(task.request_kinds),
+                          ", ".join(task.metrics) or "(rate, latency)",
                           ("yes: " if ok else "no: ") + how, task.description)
     else:
         from vfr_bench.metrics import ALL_METRICS

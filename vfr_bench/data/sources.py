@@ -28,30 +28,30 @@ FLEURS_LANGUAGE = {"de_de": "de", "es_419": "es", "it_it": "it", "en_us": "en", 
                    "ko_kr": "ko", "hi_in": "hi", "ar_eg": "ar", "sv_se": "sv", "fi_fi": "fi", "cs_cz": "cs"}
 
 
-def _builtin(name: str, languages: list[str] | None = None) -> Dataset:
+def _builtin_sets() -> dict[str, tuple[Callable[[list[str] | None], Dataset], Callable[[], list[dict]]]]:
+    """Built-in data sets: name -> (loader given the languages to keep, its item list)."""
     from vfr_bench.data import builtin_speech, espeak_suite
 
-    loaders: dict[str, Callable[[], Dataset]] = {
-        "read-speech-en": builtin_speech.read_speech_en,
-        "spoken-qa-en": builtin_speech.spoken_qa_en,
-        "multilingual-espeak": lambda: espeak_suite.multilingual_espeak(languages),
+    return {
+        "read-speech-en": (lambda languages: builtin_speech.read_speech_en(), builtin_speech.sentences),
+        "spoken-qa-en": (lambda languages: builtin_speech.spoken_qa_en(), builtin_speech.questions),
+        "multilingual-espeak": (espeak_suite.multilingual_espeak, espeak_suite.items),
     }
-    if name not in loaders:
-        raise ManifestError(f"unknown built-in data set {name!r} (built-in: {', '.join(loaders)})")
-    return loaders[name]()
+
+
+def _builtin(name: str, languages: list[str] | None = None) -> Dataset:
+    sets = _builtin_sets()
+    if name not in sets:
+        raise ManifestError(f"unknown built-in data set {name!r} (built-in: {', '.join(sets)})")
+    return sets[name][0](languages)
 
 
 def known_size(spec: str | dict[str, Any]) -> tuple[int | None, list[str]]:
     """Samples and languages of a data spec where known without loading or synthesising it."""
-    from vfr_bench.data import builtin_speech, espeak_suite
-
-    items: dict[str, Callable[[], list[dict]]] = {
-        "read-speech-en": builtin_speech.sentences,
-        "spoken-qa-en": builtin_speech.questions,
-        "multilingual-espeak": espeak_suite.items,
-    }
-    if isinstance(spec, str) and spec.startswith("builtin:") and spec[len("builtin:"):] in items:
-        found = items[spec[len("builtin:"):]]()
+    sets = _builtin_sets()
+    name = spec[len("builtin:"):] if isinstance(spec, str) and spec.startswith("builtin:") else None
+    if name in sets:
+        found = sets[name][1]()
         return len(found), list(dict.fromkeys(item.get("language", "en") for item in found))
     if isinstance(spec, dict) and spec.get("loader") == "fleurs":
         return None, list(spec.get("languages", []))

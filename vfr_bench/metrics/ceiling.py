@@ -9,7 +9,8 @@ tables and figures show it beside the measured models.
 
 from __future__ import annotations
 
-from vfr_bench.data.builtin_speech import piper_voice
+from vfr_bench.audio import prepare_audio
+from vfr_bench.data.builtin_speech import piper_speech, piper_voice
 from vfr_bench.metrics.asr_judge import judge_id, load_judge
 from vfr_bench.metrics.context import JsonCache, ScoringContext
 from vfr_bench.metrics.qa import contains_answer
@@ -21,9 +22,6 @@ METRIC = "qa_accuracy_s2s"
 
 def speak(text: str, voice) -> tuple:
     """Piper speech for `text` (the built-in sets' voice and settings), as 16 kHz mono."""
-    from vfr_bench.audio import prepare_audio
-    from vfr_bench.data.builtin_speech import piper_speech
-
     samples, rate = piper_speech(voice, text)
     audio = prepare_audio(samples, rate, origin=f"Piper speech of {text!r}")
     return audio.samples, audio.sample_rate
