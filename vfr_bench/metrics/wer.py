@@ -42,29 +42,26 @@ def normalise(text: str, language: str = "en") -> str:
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
     """(substitutions + deletions + insertions, reference words) on already normalised text."""
-    import jiwer
-
-    ref_words = reference.split()
-    hyp_words = hypothesis.split()
-    if not ref_words:
-        return len(hyp_words), 0
-    if not hyp_words:
-        return len(ref_words), len(ref_words)
-    out = jiwer.process_words(reference, hypothesis)
-    return out.substitutions + out.deletions + out.insertions, len(ref_words)
+    return _edits(reference, hypothesis, len(reference.split()), len(hypothesis.split()), "process_words")
 
 
 def char_errors(reference: str, hypothesis: str) -> tuple[int, int]:
     """Character edits on normalised text with spaces removed (how CER is reported for CJK)."""
+    ref, hyp = reference.replace(" ", ""), hypothesis.replace(" ", "")
+    return _edits(ref, hyp, len(ref), len(hyp), "process_characters")
+
+
+def _edits(reference: str, hypothesis: str, n_ref: int, n_hyp: int, process: str) -> tuple[int, int]:
+    """(edits, reference units) by jiwer's `process` (words or characters); an empty side needs no
+    alignment, and jiwer refuses an empty reference."""
+    if not n_ref:
+        return n_hyp, 0
+    if not n_hyp:
+        return n_ref, n_ref
     import jiwer
 
-    ref, hyp = reference.replace(" ", ""), hypothesis.replace(" ", "")
-    if not ref:
-        return len(hyp), 0
-    if not hyp:
-        return len(ref), len(ref)
-    out = jiwer.process_characters(ref, hyp)
-    return out.substitutions + out.deletions + out.insertions, len(ref)
+    out = getattr(jiwer, process)(reference, hypothesis)
+    return out.substitutions + out.deletions + out.insertions, n_ref
 
 
 def _error_rate(record: dict, hypothesis: str | None, unit: str) -> SampleScore | None:
