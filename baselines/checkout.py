@@ -25,8 +25,9 @@ def checkout_folder(option: str | None, env_var: str, marker: str | tuple[str, .
     folder = Path(value).expanduser().resolve()
     markers = (marker,) if isinstance(marker, str) else marker
     if not any((folder / m).is_file() for m in markers):
-        raise AdapterUnavailable(f"{folder} is not a clone of the model's repository (no {' or '.join(markers)}). "
-                                 f"{install}")
+        raise AdapterUnavailable(
+            f"{folder} is not a clone of the model's repository (no {' or '.join(markers)}). {install}"
+        )
     return folder
 
 

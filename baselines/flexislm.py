@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from vfr_bench.baselines.checkout import checkout_folder, put_on_path
 
-from baselines.checkout import checkout_folder, put_on_path
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 
 DURATION_HZ = 12.5
@@ -50,10 +50,12 @@ CLASS_VERSIONS = (
     ("flexislm.inference_flexislm", "InterleavedInferenceConfig", "InterleavedS2SInference"),
 )
 MARKERS = ("src/inference_flexislm.py", "flexislm/inference_flexislm.py")
-INSTALL = ("FlexiSLM is not installed: it is not on PyPI and has no setup file. Clone AmphionTeam/FlexiSLM, "
-           "`pip install -r requirements.txt` in it (that pins flexicodec from its git repository), and run with "
-           "--model-arg repo=PATH_TO_CLONE (or set FLEXISLM_REPO); to keep its pins apart, build it an "
-           "environment with `vfr-bench env create flexislm` and add --model-env flexislm=flexislm")
+INSTALL = (
+    "FlexiSLM is not installed: it is not on PyPI and has no setup file. Clone AmphionTeam/FlexiSLM, "
+    "`pip install -r requirements.txt` in it (that pins flexicodec from its git repository), and run with "
+    "--model-arg repo=PATH_TO_CLONE (or set FLEXISLM_REPO); to keep its pins apart, build it an "
+    "environment with `vfr-bench env create flexislm` and add --model-env flexislm=flexislm"
+)
 
 
 def find_classes(folder: Path | None = None, modules=CLASS_VERSIONS):
@@ -78,8 +80,10 @@ def config_fields(config_cls) -> set[str]:
 def config_arguments(fields: set[str], checkpoint: str | None, extra: dict[str, Any]) -> dict[str, Any]:
     """The inference config's arguments: the checkpoint, flexible frame rates on, the user's extras."""
     if not checkpoint:
-        raise AdapterUnavailable("flexislm: give --model-arg checkpoint=FOLDER (e.g. FlexiSLM-7B-Stage2) or, with "
-                                 "a FlexiSLM that downloads its weights, a release name such as stage2_7B")
+        raise AdapterUnavailable(
+            "flexislm: give --model-arg checkpoint=FOLDER (e.g. FlexiSLM-7B-Stage2) or, with "
+            "a FlexiSLM that downloads its weights, a release name such as stage2_7B"
+        )
     kwargs: dict[str, Any] = {"enable_flexible_framerate": True}
     looks_like_path = any(c in checkpoint for c in "/\\~") or checkpoint.startswith(".")
     if Path(checkpoint).expanduser().is_dir():
@@ -89,8 +93,10 @@ def config_arguments(fields: set[str], checkpoint: str | None, extra: dict[str, 
     elif "checkpoint" in fields:
         kwargs["checkpoint"] = checkpoint  # a release name: its auto_download fetches what is missing
     else:
-        raise AdapterUnavailable(f"flexislm: checkpoint folder not found: {checkpoint} (this FlexiSLM version "
-                                 "takes a folder, not a release name)")
+        raise AdapterUnavailable(
+            f"flexislm: checkpoint folder not found: {checkpoint} (this FlexiSLM version "
+            "takes a folder, not a release name)"
+        )
     if "auto_download" in fields:
         # fills the encoder and codec paths from the clone's models/ folder, fetching only what is missing
         kwargs["auto_download"] = True
@@ -113,8 +119,10 @@ def framerate_arguments(input_hz: float | None, output_hz: float | None, thresho
         return {"input_framerate": threshold, "framerate": float(output_hz)}
     for side, hz in (("input", input_hz), ("output", output_hz)):
         if hz is None or hz <= 1:
-            raise ValueError(f"flexislm: {side} rate {hz} Hz; values <= 1 are merge thresholds, which need "
-                             "--model-arg threshold=T and --rates native")
+            raise ValueError(
+                f"flexislm: {side} rate {hz} Hz; values <= 1 are merge thresholds, which need "
+                "--model-arg threshold=T and --rates native"
+            )
     return {"input_framerate": float(input_hz), "framerate": float(output_hz)}
 
 
@@ -141,15 +149,25 @@ class FlexiSLMAdapter(Adapter):
     rate_control = RateControl("controllable", native_input_hz=6.25, native_output_hz=6.25, min_hz=4.0, max_hz=12.5)
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "repo": (str, None, "clone of AmphionTeam/FlexiSLM (default: $FLEXISLM_REPO)"),
-        "checkpoint": (str, None, "checkpoint folder (FlexiSLM-7B-Stage2, FlexiSLM-0_5B-Stage2) or a release name "
-                                  "(stage2_7B) where its config downloads"),
+        "checkpoint": (
+            str,
+            None,
+            "checkpoint folder (FlexiSLM-7B-Stage2, FlexiSLM-0_5B-Stage2) or a release name "
+            "(stage2_7B) where its config downloads",
+        ),
         "config": (str, None, "JSON object or file of further inference-config fields (e.g. the codec paths)"),
-        "threshold": (float, None, "input merge threshold (0 < T <= 1) instead of an input rate; run with --rates "
-                                   "native"),
+        "threshold": (
+            float,
+            None,
+            "input merge threshold (0 < T <= 1) instead of an input rate; run with --rates native",
+        ),
         "threshold_output_hz": (float, 6.25, "output Hz in threshold mode (the output side takes a rate only)"),
         "duration_convention": (str, "auto", "auto (from the decoder in use) | length_id_plus_1 | length_id"),
-        "asr_prompt": (str, None, "text query for asr requests (default: its own ASR_PROMPT, which switches it to "
-                                  "its ASR system prompt)"),
+        "asr_prompt": (
+            str,
+            None,
+            "text query for asr requests (default: its own ASR_PROMPT, which switches it to its ASR system prompt)",
+        ),
     }
 
     def __init__(self, device: str = "cpu", **options: Any) -> None:
@@ -185,8 +203,9 @@ class FlexiSLMAdapter(Adapter):
     def load(self) -> None:
         config_cls, inference_cls, self.where = self._classes()
         if not self.device.startswith("cuda"):
-            raise AdapterUnavailable("flexislm needs a CUDA GPU: its loader places the model on cuda; run with "
-                                     "--device cuda")
+            raise AdapterUnavailable(
+                "flexislm needs a CUDA GPU: its loader places the model on cuda; run with --device cuda"
+            )
         cfg = config_cls(**config_arguments(config_fields(config_cls), self.config["checkpoint"], self._extra_config()))
         self.inference = inference_cls(cfg, self.device)
         self.flow_matching = bool(getattr(self.inference.config, "use_flow_matching_decoder", False))
@@ -206,9 +225,14 @@ class FlexiSLMAdapter(Adapter):
         def encode(*args, **kwargs):
             out = original(*args, **kwargs)
             lengths = out.get("token_lengths") if isinstance(out, dict) else None
-            self._groups = {} if lengths is None else {
-                "groups": int(np.asarray(_numpy(lengths)).reshape(-1).shape[0]),
-                "base_frames": int(np.asarray(_numpy(lengths)).sum())}
+            self._groups = (
+                {}
+                if lengths is None
+                else {
+                    "groups": int(np.asarray(_numpy(lengths)).reshape(-1).shape[0]),
+                    "base_frames": int(np.asarray(_numpy(lengths)).sum()),
+                }
+            )
             return out
 
         self.inference._encode_audio = encode
@@ -217,9 +241,14 @@ class FlexiSLMAdapter(Adapter):
         info = super().describe()
         info.update({"checkpoint": self.config["checkpoint"], "inference_class": getattr(self, "where", None)})
         if self.inference is not None:
-            info.update({"duration_convention": self.convention, "flow_matching_decoder": self.flow_matching,
-                         "asr_prompt": self.asr_prompt,
-                         "config_output_sample_rate": getattr(self.inference.config, "output_sample_rate", None)})
+            info.update(
+                {
+                    "duration_convention": self.convention,
+                    "flow_matching_decoder": self.flow_matching,
+                    "asr_prompt": self.asr_prompt,
+                    "config_output_sample_rate": getattr(self.inference.config, "output_sample_rate", None),
+                }
+            )
         return info
 
     def _output_sample_rate(self, result: dict[str, Any], extra: dict[str, Any]) -> int:
@@ -255,16 +284,26 @@ class FlexiSLMAdapter(Adapter):
             result = self.inference.generate_from_audio(path, text_query=query, output_text_only=not speech, **rates)
             elapsed = time.perf_counter() - start
         seconds_in = len(request.audio) / request.sample_rate
-        extra: dict[str, Any] = {"avg_input_framerate": float(result.get("avg_input_framerate") or 0.0),
-                                 "framerate_arguments": rates, "duration_convention": self.convention,
-                                 "inference_seconds": elapsed, **self._groups}
+        extra: dict[str, Any] = {
+            "avg_input_framerate": float(result.get("avg_input_framerate") or 0.0),
+            "framerate_arguments": rates,
+            "duration_convention": self.convention,
+            "inference_seconds": elapsed,
+            **self._groups,
+        }
         if self._groups.get("groups"):
             extra["input_hz_from_groups"] = self._groups["groups"] / seconds_in
         audio = n_out = rate = None
         if speech:
             audio, rate, n_out = self._speech(result, extra)
-        return Response(text=result.get("text"), audio=audio, audio_sample_rate=rate,
-                        n_input_tokens=self._groups.get("groups"), n_output_tokens=n_out, extra=extra)
+        return Response(
+            text=result.get("text"),
+            audio=audio,
+            audio_sample_rate=rate,
+            n_input_tokens=self._groups.get("groups"),
+            n_output_tokens=n_out,
+            extra=extra,
+        )
 
     def _speech(self, result: dict[str, Any], extra: dict[str, Any]):
         """(audio, sample rate, speech tokens decoded) of an s2s answer."""
@@ -277,8 +316,10 @@ class FlexiSLMAdapter(Adapter):
         extra.update(speech_tokens_generated=n_tokens, duration_classes=n_lengths)
         if result.get("audio") is None:
             if n_out:  # its decoders return None on their own errors, logged and swallowed
-                raise RuntimeError(f"flexislm: {n_out} speech tokens came back without audio: its decoder failed "
-                                   "(see its log; the flow-matching decoder also needs its prompt audio)")
+                raise RuntimeError(
+                    f"flexislm: {n_out} speech tokens came back without audio: its decoder failed "
+                    "(see its log; the flow-matching decoder also needs its prompt audio)"
+                )
             extra["no_speech_tokens"] = True
             return None, None, 0
         audio = _numpy(result["audio"]).reshape(-1).astype(np.float32)

@@ -27,17 +27,19 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from vfr_bench.baselines.checkout import attribute, checkout_folder, import_from_checkout, required_folder
+from vfr_bench.baselines.step_streamer import StepStreamer
 
-from baselines.checkout import attribute, checkout_folder, import_from_checkout, required_folder
-from baselines.step_streamer import StepStreamer
 from vfr_bench.protocol import Adapter, RateControl, Request, Response
 
 BACKBONE_HZ, SPEECH_HZ = 5.0, 25.0
 S3_VOCAB = 6561  # CosyVoice speech tokens; ids at or above are the head's special tokens
-INSTALL = ("Fun-Audio-Chat is not installed: it is not on PyPI. Clone FunAudioLLM/Fun-Audio-Chat with "
-           "--recurse-submodules, build it an environment (`vfr-bench env create fun-audio-chat --torch "
-           "torch==2.8.0`, which pins transformers 4.52.3), install its requirements.txt there, and run with "
-           "--model-env fun-audio-chat=fun-audio-chat --model-arg repo=PATH_TO_CLONE (or set FUN_AUDIO_CHAT_REPO)")
+INSTALL = (
+    "Fun-Audio-Chat is not installed: it is not on PyPI. Clone FunAudioLLM/Fun-Audio-Chat with "
+    "--recurse-submodules, build it an environment (`vfr-bench env create fun-audio-chat --torch "
+    "torch==2.8.0`, which pins transformers 4.52.3), install its requirements.txt there, and run with "
+    "--model-env fun-audio-chat=fun-audio-chat --model-arg repo=PATH_TO_CLONE (or set FUN_AUDIO_CHAT_REPO)"
+)
 DOWNLOAD = "hf download FunAudioLLM/{name} --local-dir REPO/pretrained_models/{name}"
 COSYVOICE = "Fun-CosyVoice3-0.5B-2512"  # where its detokenizer loads the vocoder from, relative to the clone
 
@@ -74,8 +76,11 @@ class FunAudioChatAdapter(Adapter):
     def load(self) -> None:
         register, self.constant = self._import()
         checkpoint = self.config["checkpoint"] or str(self.root / "pretrained_models" / "Fun-Audio-Chat-8B")
-        self.checkpoint = required_folder(checkpoint, "fun-audio-chat checkpoint",
-                                          DOWNLOAD.format(name="Fun-Audio-Chat-8B") + ", or --model-arg checkpoint=FOLDER")
+        self.checkpoint = required_folder(
+            checkpoint,
+            "fun-audio-chat checkpoint",
+            DOWNLOAD.format(name="Fun-Audio-Chat-8B") + ", or --model-arg checkpoint=FOLDER",
+        )
         import torch
         from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoProcessor
 
@@ -83,8 +88,9 @@ class FunAudioChatAdapter(Adapter):
         self.torch = torch
         config = AutoConfig.from_pretrained(self.checkpoint)
         self.processor = AutoProcessor.from_pretrained(self.checkpoint)
-        self.model = AutoModelForSeq2SeqLM.from_pretrained(self.checkpoint, config=config, torch_dtype=torch.bfloat16,
-                                                           device_map=self.device)
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(
+            self.checkpoint, config=config, torch_dtype=torch.bfloat16, device_map=self.device
+        )
         self.group_size = int(self.model.config.audio_config.group_size)
         # its generation switches live on the model and persist between calls; each request starts
         # from the freshly loaded state, as its examples do
@@ -92,11 +98,16 @@ class FunAudioChatAdapter(Adapter):
 
     def _load_vocoder(self) -> None:
         """CosyVoice3, loaded on the first s2s request so that s2t runs need neither it nor its weights."""
-        required_folder(str(self.root / "pretrained_models" / COSYVOICE), "fun-audio-chat's CosyVoice3 vocoder",
-                        DOWNLOAD.format(name=COSYVOICE))
+        required_folder(
+            str(self.root / "pretrained_models" / COSYVOICE),
+            "fun-audio-chat's CosyVoice3 vocoder",
+            DOWNLOAD.format(name=COSYVOICE),
+        )
         (self.detokenizer,) = import_from_checkout(
-            self.root, ("utils.cosyvoice_detokenizer",),
-            f"{INSTALL}; its third_party/CosyVoice submodule is needed for speech output")
+            self.root,
+            ("utils.cosyvoice_detokenizer",),
+            f"{INSTALL}; its third_party/CosyVoice submodule is needed for speech output",
+        )
         here = os.getcwd()
         os.chdir(self.root)  # it loads pretrained_models/... relative to the working directory
         try:
@@ -127,10 +138,14 @@ class FunAudioChatAdapter(Adapter):
         request, they would start its answer with speech."""
         c, fresh = self.constant, self.initial_sp_gen_kwargs
         if not speech:
-            return ({**fresh, "text_greedy": True, "disable_speech": True},
-                    {"max_new_tokens": self.config["max_new_tokens"]})
-        return ({**fresh, **c.DEFAULT_SP_GEN_KWARGS, "text_greedy": True},
-                {**c.DEFAULT_S2M_GEN_KWARGS, "max_new_tokens": self.config["max_new_tokens"]})
+            return (
+                {**fresh, "text_greedy": True, "disable_speech": True},
+                {"max_new_tokens": self.config["max_new_tokens"]},
+            )
+        return (
+            {**fresh, **c.DEFAULT_SP_GEN_KWARGS, "text_greedy": True},
+            {**c.DEFAULT_S2M_GEN_KWARGS, "max_new_tokens": self.config["max_new_tokens"]},
+        )
 
     def generate(self, request: Request) -> Response:
         if self.model is None:
@@ -150,16 +165,22 @@ class FunAudioChatAdapter(Adapter):
         sp_kwargs, gen_kwargs = self.generation_settings(speech)
         self.model.sp_gen_kwargs.clear()
         self.model.sp_gen_kwargs.update(sp_kwargs)
-        text = self.processor.apply_chat_template(self.conversation(request), add_generation_prompt=True, tokenize=False)
-        inputs = self.processor(text=text, audio=[np.asarray(request.audio, dtype=np.float32)], return_tensors="pt",
-                                return_token_type_ids=False).to(self.model.device)
+        text = self.processor.apply_chat_template(
+            self.conversation(request), add_generation_prompt=True, tokenize=False
+        )
+        inputs = self.processor(
+            text=text,
+            audio=[np.asarray(request.audio, dtype=np.float32)],
+            return_tensors="pt",
+            return_token_type_ids=False,
+        ).to(self.model.device)
         n_in = int((inputs["input_ids"] == self.processor.audio_token_id).sum())
         streamer = StepStreamer(lambda t: "speech" if getattr(t, "ndim", 1) == 2 else "text", start=start)
         torch.manual_seed(self.config["seed"])
         with torch.inference_mode():
             ids, speech_ids = self.model.generate(**inputs, **gen_kwargs, streamer=streamer)
         t_generate = time.perf_counter() - start
-        new_ids = ids[:, inputs["input_ids"].shape[1]:]
+        new_ids = ids[:, inputs["input_ids"].shape[1] :]
         answer = self.processor.decode(new_ids[0], skip_special_tokens=True)
         extra: dict[str, Any] = {"llm_steps": dict(streamer.counts), "group_size": self.group_size}
         if loaded_vocoder is not None:
@@ -170,17 +191,26 @@ class FunAudioChatAdapter(Adapter):
             n_codes, n_out = len(tokens), math.ceil(len(tokens) / self.group_size)
             if tokens:
                 before = time.perf_counter()
-                wav = self.detokenizer.token2wav(self.vocoder, tokens, embedding=None, token_hop_len=25 * 30,
-                                                 pre_lookahead_len=3)
+                wav = self.detokenizer.token2wav(
+                    self.vocoder, tokens, embedding=None, token_hop_len=25 * 30, pre_lookahead_len=3
+                )
                 audio = wav.reshape(-1).float().cpu().numpy().astype(np.float32)
                 rate = int(self.vocoder.sample_rate)
                 extra["stage_seconds"] = {"generate": t_generate, "token2wav": time.perf_counter() - before}
             else:
                 extra["no_speech_tokens"] = True
-        return Response(text=answer.strip(), audio=audio, audio_sample_rate=rate, n_input_tokens=n_in,
-                        n_output_tokens=n_out, n_output_codec_tokens=n_codes,
-                        n_text_tokens=self._text_tokens(new_ids[0]), t_first_token=streamer.first.get("text"),
-                        t_ar=streamer.t_ar, extra=extra)
+        return Response(
+            text=answer.strip(),
+            audio=audio,
+            audio_sample_rate=rate,
+            n_input_tokens=n_in,
+            n_output_tokens=n_out,
+            n_output_codec_tokens=n_codes,
+            n_text_tokens=self._text_tokens(new_ids[0]),
+            t_first_token=streamer.first.get("text"),
+            t_ar=streamer.t_ar,
+            extra=extra,
+        )
 
     def _text_tokens(self, ids) -> int:
         """Text tokens among the generated ids: one per LLM step, less its special tokens

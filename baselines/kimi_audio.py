@@ -22,9 +22,11 @@ from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request
 
 RATE_HZ = 12.5
 OUTPUT_SAMPLE_RATE = 24000
-INSTALL = ("Kimi-Audio is not installed: it is not on PyPI. Clone MoonshotAI/Kimi-Audio with its submodules and "
-           "`pip install -e .`; it pins torch 2.4.1, so build it an environment (`vfr-bench env create kimi-audio "
-           "--torch torch==2.4.1`) and run with --model-env kimi-audio=kimi-audio")
+INSTALL = (
+    "Kimi-Audio is not installed: it is not on PyPI. Clone MoonshotAI/Kimi-Audio with its submodules and "
+    "`pip install -e .`; it pins torch 2.4.1, so build it an environment (`vfr-bench env create kimi-audio "
+    "--torch torch==2.4.1`) and run with --model-env kimi-audio=kimi-audio"
+)
 
 
 def _count(x: Any, at_least: int | None = None) -> int:
@@ -47,8 +49,12 @@ class KimiAudioAdapter(Adapter):
         "checkpoint": (str, "moonshotai/Kimi-Audio-7B-Instruct", "hub name or local folder"),
         "asr_prompt": (str, "Please transcribe the spoken content into written text.", "instruction for asr"),
         "temperature": (float, 0.0, "audio and text sampling temperature (0: greedy)"),
-        "trust_remote_code": (bool, False, "allow the checkpoint's own Python files, which kimia_infer loads "
-                                           "with trust_remote_code=True (set by run --trust-remote-code)"),
+        "trust_remote_code": (
+            bool,
+            False,
+            "allow the checkpoint's own Python files, which kimia_infer loads "
+            "with trust_remote_code=True (set by run --trust-remote-code)",
+        ),
     }
 
     def __init__(self, device: str = "cpu", **options: Any) -> None:
@@ -68,7 +74,8 @@ class KimiAudioAdapter(Adapter):
         if not self.config["trust_remote_code"]:
             raise AdapterUnavailable(
                 "kimi-audio: its inference code loads the checkpoint with trust_remote_code=True, running the "
-                "Python files that come with it; read them, then run with --trust-remote-code")
+                "Python files that come with it; read them, then run with --trust-remote-code"
+            )
         from kimia_infer.api.kimia import KimiAudio
 
         self.kimi = KimiAudio(model_path=self.config["checkpoint"], load_detokenizer=True)
@@ -113,15 +120,24 @@ class KimiAudioAdapter(Adapter):
             path = os.path.join(tmp, "input.wav")
             sf.write(path, request.audio, request.sample_rate)
             start = time.perf_counter()
-            wav, text = self.kimi.generate(chats(request.kind, path, prompt), output_type="both" if speech else "text",
-                                           audio_temperature=self.config["temperature"],
-                                           text_temperature=self.config["temperature"])
+            wav, text = self.kimi.generate(
+                chats(request.kind, path, prompt),
+                output_type="both" if speech else "text",
+                audio_temperature=self.config["temperature"],
+                text_temperature=self.config["temperature"],
+            )
             elapsed = time.perf_counter() - start
         audio = None
         if speech and wav is not None:
-            audio = np.asarray(wav.detach().float().cpu().numpy() if hasattr(wav, "detach") else wav,
-                               dtype=np.float32).reshape(-1)
-        return Response(text=text, audio=audio, audio_sample_rate=OUTPUT_SAMPLE_RATE if audio is not None else None,
-                        n_input_tokens=self._counts.get("input_tokens"),
-                        n_output_tokens=self._counts.get("output_tokens") if speech else None,
-                        n_text_tokens=self._counts.get("text_tokens"), extra={"inference_seconds": elapsed})
+            audio = np.asarray(
+                wav.detach().float().cpu().numpy() if hasattr(wav, "detach") else wav, dtype=np.float32
+            ).reshape(-1)
+        return Response(
+            text=text,
+            audio=audio,
+            audio_sample_rate=OUTPUT_SAMPLE_RATE if audio is not None else None,
+            n_input_tokens=self._counts.get("input_tokens"),
+            n_output_tokens=self._counts.get("output_tokens") if speech else None,
+            n_text_tokens=self._counts.get("text_tokens"),
+            extra={"inference_seconds": elapsed},
+        )

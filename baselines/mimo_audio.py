@@ -29,17 +29,19 @@ import time
 from typing import Any, ClassVar
 
 import numpy as np
+from vfr_bench.baselines.checkout import attribute, checkout_folder, import_from_checkout, required_folder
+from vfr_bench.baselines.step_streamer import StepStreamer
 
-from baselines.checkout import attribute, checkout_folder, import_from_checkout, required_folder
-from baselines.step_streamer import StepStreamer
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 
 BASE_HZ, PATCH = 25.0, 4
 MODULE = "src.mimo_audio.mimo_audio"
-INSTALL = ("MiMo-Audio is not installed: it is not on PyPI. Clone XiaomiMiMo/MiMo-Audio, build it an environment "
-           "(`vfr-bench env create mimo-audio`, which pins torch 2.6 and transformers 4.49), install its "
-           "requirements.txt and flash-attn==2.7.4.post1 there, and run with --model-env mimo-audio=mimo-audio "
-           "--model-arg repo=PATH_TO_CLONE (or set MIMO_AUDIO_REPO)")
+INSTALL = (
+    "MiMo-Audio is not installed: it is not on PyPI. Clone XiaomiMiMo/MiMo-Audio, build it an environment "
+    "(`vfr-bench env create mimo-audio`, which pins torch 2.6 and transformers 4.49), install its "
+    "requirements.txt and flash-attn==2.7.4.post1 there, and run with --model-env mimo-audio=mimo-audio "
+    "--model-arg repo=PATH_TO_CLONE (or set MIMO_AUDIO_REPO)"
+)
 DOWNLOAD = "hf download XiaomiMiMo/{name} --local-dir FOLDER, then --model-arg {option}=FOLDER"
 
 
@@ -50,8 +52,9 @@ def _numel(x: Any) -> int:
 class MimoAudioAdapter(Adapter):
     name = "mimo-audio"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s", "tts"})
-    rate_control = RateControl("patching", native_input_hz=BASE_HZ / PATCH, native_output_hz=BASE_HZ / PATCH,
-                               base_hz=BASE_HZ, patch_size=PATCH)
+    rate_control = RateControl(
+        "patching", native_input_hz=BASE_HZ / PATCH, native_output_hz=BASE_HZ / PATCH, base_hz=BASE_HZ, patch_size=PATCH
+    )
     requirements = ("torch==2.6.0", "torchaudio==2.6.0", "transformers==4.49.0", "accelerate>=1.9.0", "librosa>=0.11")
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "repo": (str, None, "clone of XiaomiMiMo/MiMo-Audio (default: $MIMO_AUDIO_REPO)"),
@@ -81,16 +84,19 @@ class MimoAudioAdapter(Adapter):
         for option, name in (("checkpoint", "MiMo-Audio-7B-Instruct"), ("tokenizer", "MiMo-Audio-Tokenizer")):
             path = self.config[option] or (str(base / name) if base else None)
             if path is None:
-                raise AdapterUnavailable(f"mimo-audio: give --model-arg {option}=FOLDER or repo=PATH "
-                                         f"(looked for REPO/models/{name})")
+                raise AdapterUnavailable(
+                    f"mimo-audio: give --model-arg {option}=FOLDER or repo=PATH (looked for REPO/models/{name})"
+                )
             paths.append(required_folder(path, f"mimo-audio {option}", DOWNLOAD.format(name=name, option=option)))
         return paths[0], paths[1]
 
     def load(self) -> None:
         mimo_cls = self._import()
         if not self.device.startswith("cuda"):
-            raise AdapterUnavailable("mimo-audio needs a CUDA GPU: its audio tokenizer calls flash-attn's "
-                                     "flash_attn_varlen_func; run with --device cuda")
+            raise AdapterUnavailable(
+                "mimo-audio needs a CUDA GPU: its audio tokenizer calls flash-attn's "
+                "flash_attn_varlen_func; run with --device cuda"
+            )
         checkpoint, tokenizer = self._weights()
         self.paths = {"checkpoint": checkpoint, "tokenizer": tokenizer}
         self.mimo = mimo_cls(checkpoint, tokenizer, device=self.device)
@@ -115,8 +121,9 @@ class MimoAudioAdapter(Adapter):
 
         def streamed_generate(*args, **kwargs):
             empty = mimo.empty_token
-            streamer = StepStreamer(lambda t: "speech" if int(t.reshape(-1)[0]) == empty else "text",
-                                    start=counts["start"])
+            streamer = StepStreamer(
+                lambda t: "speech" if int(t.reshape(-1)[0]) == empty else "text", start=counts["start"]
+            )
             counts["streamer"] = streamer
             return generate(*args, streamer=streamer, **kwargs)
 
@@ -127,8 +134,14 @@ class MimoAudioAdapter(Adapter):
     def describe(self) -> dict[str, Any]:
         info = super().describe()
         if self.mimo is not None:
-            info.update({**self.paths, "group_size": self.mimo.group_size, "audio_channels": self.mimo.audio_channels,
-                         "output_sample_rate": 24000})
+            info.update(
+                {
+                    **self.paths,
+                    "group_size": self.mimo.group_size,
+                    "audio_channels": self.mimo.audio_channels,
+                    "output_sample_rate": 24000,
+                }
+            )
         return info
 
     def _call(self, request: Request, input_path: str | None, output_path: str) -> str:
@@ -200,12 +213,18 @@ class MimoAudioAdapter(Adapter):
                 extra["no_speech_tokens"] = True  # its code saved one second of silence instead
         if streamer is not None:
             extra["llm_steps"] = dict(streamer.counts)
-        return Response(text=(text or "").strip() if isinstance(text, str) else None, audio=audio,
-                        audio_sample_rate=rate, n_input_tokens=n_in, n_output_tokens=n_out,
-                        n_output_codec_tokens=n_codes,
-                        n_text_tokens=streamer.counts.get("text", 0) if streamer else None,
-                        t_first_token=streamer.first_step if streamer else None,
-                        t_ar=streamer.t_ar if streamer else None, extra=extra)
+        return Response(
+            text=(text or "").strip() if isinstance(text, str) else None,
+            audio=audio,
+            audio_sample_rate=rate,
+            n_input_tokens=n_in,
+            n_output_tokens=n_out,
+            n_output_codec_tokens=n_codes,
+            n_text_tokens=streamer.counts.get("text", 0) if streamer else None,
+            t_first_token=streamer.first_step if streamer else None,
+            t_ar=streamer.t_ar if streamer else None,
+            extra=extra,
+        )
 
     def close(self) -> None:
         self.mimo = None

@@ -27,8 +27,10 @@ CODEC_HZ = 50.0
 OUTPUT_SAMPLE_RATE = 24000
 TINY_CONFIG = Path(__file__).with_name("qwen25_omni_tiny_config.json")
 ASR_PROMPT = "Transcribe the audio into text."
-SYSTEM_PROMPT = ("You are Qwen, a virtual human developed by the Qwen Team, Alibaba Group, capable of perceiving "
-                 "auditory and visual inputs, as well as generating text and speech.")
+SYSTEM_PROMPT = (
+    "You are Qwen, a virtual human developed by the Qwen Team, Alibaba Group, capable of perceiving "
+    "auditory and visual inputs, as well as generating text and speech."
+)
 
 
 def audio_positions(mel_frames: int) -> int:
@@ -37,8 +39,9 @@ def audio_positions(mel_frames: int) -> int:
     return (conv - 2) // 2 + 1
 
 
-def generate_kwargs(transformers_major: int, speech: bool, thinker_max_new_tokens: int, talker_max_new_tokens: int,
-                    speaker: str) -> dict[str, Any]:
+def generate_kwargs(
+    transformers_major: int, speech: bool, thinker_max_new_tokens: int, talker_max_new_tokens: int, speaker: str
+) -> dict[str, Any]:
     """The generate() arguments of each API family: 4.52-4.57 take return_audio, 5.x generation_mode."""
     kwargs: dict[str, Any] = {"thinker_max_new_tokens": thinker_max_new_tokens, "speaker": speaker}
     if speech:
@@ -112,8 +115,9 @@ class Qwen25OmniAdapter(Adapter):
             import transformers
             from transformers import Qwen2_5OmniForConditionalGeneration
         except ImportError as err:
-            raise AdapterUnavailable(f"qwen2.5-omni needs transformers>=4.52 and torch ({err}): "
-                                     "pip install 'vfr-bench[qwen]'") from None
+            raise AdapterUnavailable(
+                f"qwen2.5-omni needs transformers>=4.52 and torch ({err}): pip install 'vfr-bench[qwen]'"
+            ) from None
         self.torch = torch
         self.transformers_major = int(transformers.__version__.split(".")[0])
         torch.manual_seed(self.config["seed"])
@@ -134,25 +138,33 @@ class Qwen25OmniAdapter(Adapter):
             dit = config.token2wav_config.dit_config
             # a released checkpoint loads its voices from spk_dict.pt; a random model gets a neutral one
             self.model.speaker_map[self.config["speaker"]] = {
-                "cond": torch.zeros(1, dit.enc_emb_dim), "ref_mel": torch.zeros(1, 30, dit.mel_dim),
-                "bos_token": config.talker_config.tts_text_start_token_id}
+                "cond": torch.zeros(1, dit.enc_emb_dim),
+                "ref_mel": torch.zeros(1, 30, dit.mel_dim),
+                "bos_token": config.talker_config.tts_text_start_token_id,
+            }
             self.talker_eos = [config.talker_config.tts_codec_end_token_id]
         else:
             from transformers import Qwen2_5OmniProcessor
 
             try:
                 self.model = Qwen2_5OmniForConditionalGeneration.from_pretrained(
-                    self.config["checkpoint"], torch_dtype=self.config["dtype"], device_map=self.device).eval()
+                    self.config["checkpoint"], torch_dtype=self.config["dtype"], device_map=self.device
+                ).eval()
                 self.processor = Qwen2_5OmniProcessor.from_pretrained(self.config["checkpoint"])
             except Exception as err:
-                raise AdapterUnavailable(f"qwen2.5-omni: cannot load {self.config['checkpoint']!r} ({err}); give a "
-                                         "local folder with --model-arg checkpoint=PATH") from None
+                raise AdapterUnavailable(
+                    f"qwen2.5-omni: cannot load {self.config['checkpoint']!r} ({err}); give a "
+                    "local folder with --model-arg checkpoint=PATH"
+                ) from None
             self.talker_eos = [8292, 8294]
         from transformers import WhisperFeatureExtractor
 
         # 128 mel bins and a long window: the defaults (80 bins, 30 s) would truncate long audio
-        self.features = self.processor.feature_extractor if self.processor else \
-            WhisperFeatureExtractor(feature_size=128, chunk_length=300)
+        self.features = (
+            self.processor.feature_extractor
+            if self.processor
+            else WhisperFeatureExtractor(feature_size=128, chunk_length=300)
+        )
         self.clock = StageClock(torch, self.device)
         for name in ("thinker", "talker", "token2wav"):
             if hasattr(self.model, name):
@@ -160,30 +172,54 @@ class Qwen25OmniAdapter(Adapter):
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
-        info.update({"checkpoint": self.config["random_init_config"] and "random weights" or self.config["checkpoint"],
-                     "codec_hz": CODEC_HZ, "output_sample_rate": OUTPUT_SAMPLE_RATE})
+        info.update(
+            {
+                "checkpoint": self.config["random_init_config"] and "random weights" or self.config["checkpoint"],
+                "codec_hz": CODEC_HZ,
+                "output_sample_rate": OUTPUT_SAMPLE_RATE,
+            }
+        )
         return info
 
     def _inputs(self, request: Request) -> dict[str, Any]:
         torch = self.torch
         prompt = ASR_PROMPT if request.kind == "asr" else (request.text or "")
         if self.processor is not None:
-            conversation = [{"role": "system", "content": [{"type": "text", "text": SYSTEM_PROMPT}]},
-                            {"role": "user", "content": [{"type": "audio", "audio": "input"},
-                                                         *([{"type": "text", "text": prompt}] if prompt else [])]}]
+            conversation = [
+                {"role": "system", "content": [{"type": "text", "text": SYSTEM_PROMPT}]},
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "audio", "audio": "input"},
+                        *([{"type": "text", "text": prompt}] if prompt else []),
+                    ],
+                },
+            ]
             text = self.processor.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
             inputs = self.processor(text=text, audio=[request.audio], return_tensors="pt", padding=True)
             return {k: v.to(self.device) for k, v in inputs.items()}
-        feats = self.features(request.audio, sampling_rate=request.sample_rate, return_attention_mask=True,
-                              return_tensors="pt", padding="do_not_pad")
+        feats = self.features(
+            request.audio,
+            sampling_rate=request.sample_rate,
+            return_attention_mask=True,
+            return_tensors="pt",
+            padding="do_not_pad",
+        )
         tc = self.model.config.thinker_config
         n = audio_positions(int(feats["attention_mask"].sum()))
-        ids = [tc.audio_start_token_id] + [tc.audio_token_index] * n + [tc.audio_end_token_id] + \
-            list(prompt.encode("utf-8"))  # byte-level ids: the random model's vocabulary starts with bytes
+        ids = (
+            [tc.audio_start_token_id]
+            + [tc.audio_token_index] * n
+            + [tc.audio_end_token_id]
+            + list(prompt.encode("utf-8"))
+        )  # byte-level ids: the random model's vocabulary starts with bytes
         input_ids = torch.tensor([ids], device=self.device)
-        return {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids),
-                "input_features": feats["input_features"].to(self.device),
-                "feature_attention_mask": feats["attention_mask"].to(self.device)}
+        return {
+            "input_ids": input_ids,
+            "attention_mask": torch.ones_like(input_ids),
+            "input_features": feats["input_features"].to(self.device),
+            "feature_attention_mask": feats["attention_mask"].to(self.device),
+        }
 
     def _decode(self, ids) -> str:
         if self.processor is not None:
@@ -198,8 +234,13 @@ class Qwen25OmniAdapter(Adapter):
         torch = self.torch
         inputs = self._inputs(request)
         speech = request.kind == "s2s"
-        kwargs = generate_kwargs(self.transformers_major, speech, self.config["thinker_max_new_tokens"],
-                                 self.config["talker_max_new_tokens"], self.config["speaker"])
+        kwargs = generate_kwargs(
+            self.transformers_major,
+            speech,
+            self.config["thinker_max_new_tokens"],
+            self.config["talker_max_new_tokens"],
+            self.config["speaker"],
+        )
         if speech:
             kwargs["talker_eos_token_id"] = self.talker_eos
         self.clock.reset()
@@ -207,10 +248,10 @@ class Qwen25OmniAdapter(Adapter):
         start = time.perf_counter()
         with torch.inference_mode():
             out = self.model.generate(**inputs, **kwargs)
-        sequences, wave = (out if isinstance(out, tuple) else (out, None))
+        sequences, wave = out if isinstance(out, tuple) else (out, None)
         if hasattr(sequences, "sequences"):
             sequences = sequences.sequences
-        text_ids = sequences[:, inputs["input_ids"].shape[1]:]
+        text_ids = sequences[:, inputs["input_ids"].shape[1] :]
         n_audio = int((inputs["input_ids"] == self.model.config.thinker_config.audio_token_index).sum())
         seconds = dict(self.clock.seconds)
         audio = None if wave is None else wave.reshape(-1).float().cpu().numpy().astype(np.float32)
@@ -219,11 +260,17 @@ class Qwen25OmniAdapter(Adapter):
         t_ar = None
         if first is not None:
             t_ar = max(0.0, seconds.get("thinker", 0.0) - first) + seconds.get("talker", 0.0)
-        return Response(text=self._decode(text_ids), audio=audio,
-                        audio_sample_rate=OUTPUT_SAMPLE_RATE if audio is not None else None,
-                        n_input_tokens=n_audio, n_output_tokens=self.clock.codes if speech else None,
-                        n_text_tokens=int(text_ids.shape[1]), t_first_token=first, t_ar=t_ar,
-                        extra={"stage_seconds": seconds, "transformers_major": self.transformers_major})
+        return Response(
+            text=self._decode(text_ids),
+            audio=audio,
+            audio_sample_rate=OUTPUT_SAMPLE_RATE if audio is not None else None,
+            n_input_tokens=n_audio,
+            n_output_tokens=self.clock.codes if speech else None,
+            n_text_tokens=int(text_ids.shape[1]),
+            t_first_token=first,
+            t_ar=t_ar,
+            extra={"stage_seconds": seconds, "transformers_major": self.transformers_major},
+        )
 
     def close(self) -> None:
         self.model = None

@@ -17,7 +17,7 @@ from pathlib import Path
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run_dir import read_jsonl
 from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.tasks import all_tasks
+from vfr_bench.task import all_tasks
 
 
 def main() -> None:
@@ -29,8 +29,13 @@ def main() -> None:
     args = parser.parse_args()
     tasks = all_tasks()
     with tempfile.TemporaryDirectory() as tmp:
-        config = RunConfig(models=args.models.split(","), rate_specs=parse_rate_specs(args.rates),
-                           tasks=[tasks[t] for t in args.tasks.split(",")], out=Path(tmp) / "run", limit=args.limit)
+        config = RunConfig(
+            models=args.models.split(","),
+            rate_specs=parse_rate_specs(args.rates),
+            tasks=[tasks[t] for t in args.tasks.split(",")],
+            out=Path(tmp) / "run",
+            limit=args.limit,
+        )
         Runner(config).run()
         records = [r for r in read_jsonl(Path(tmp) / "run" / "samples.jsonl") if r["status"] == "ok"]
     sums: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -43,10 +48,14 @@ def main() -> None:
             s["t_ar"] += r["timings"]["t_ar"]
             s["n_ar"] += 1
         s["hz"] += r["achieved_input_hz"]
-    print(f"{'model':<20} {'task':<14} {'rate':>6} {'n':>4} {'audio s':>8} {'t_total/s':>10} {'t_ar/s':>8} {'in Hz':>7}")
+    print(
+        f"{'model':<20} {'task':<14} {'rate':>6} {'n':>4} {'audio s':>8} {'t_total/s':>10} {'t_ar/s':>8} {'in Hz':>7}"
+    )
     for (model, task, spec), s in sums.items():
-        print(f"{model:<20} {task:<14} {spec:>6} {int(s['n']):>4} {s['audio']:>8.1f} {s['t_total'] / s['audio']:>10.4f} "
-              f"{(f'{s_ar:.4f}' if (s_ar := s['t_ar'] / s['audio']) and s['n_ar'] else '-'):>8} {s['hz'] / s['n']:>7.2f}")
+        print(
+            f"{model:<20} {task:<14} {spec:>6} {int(s['n']):>4} {s['audio']:>8.1f} {s['t_total'] / s['audio']:>10.4f} "
+            f"{(f'{s_ar:.4f}' if (s_ar := s['t_ar'] / s['audio']) and s['n_ar'] else '-'):>8} {s['hz'] / s['n']:>7.2f}"
+        )
 
 
 if __name__ == "__main__":

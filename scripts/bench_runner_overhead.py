@@ -22,7 +22,7 @@ from vfr_bench.protocol import Adapter, RateControl, Request, Response
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.registry import ModelEntry, ModelRegistry
 from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.tasks import all_tasks
+from vfr_bench.task import all_tasks
 
 
 class NoOpAdapter(Adapter):
@@ -54,15 +54,23 @@ def main() -> None:
         registry = ModelRegistry(use_entry_points=False)
         registry.register(ModelEntry("noop", "__main__:NoOpAdapter"))
         specs = parse_rate_specs(args.rates)
-        config = RunConfig(models=["noop"], rate_specs=specs, tasks=[all_tasks()["asr"]], out=tmp / "run",
-                           data=str(tmp / "m.jsonl"), warmup=1)
+        config = RunConfig(
+            models=["noop"],
+            rate_specs=specs,
+            tasks=[all_tasks()["asr"]],
+            out=tmp / "run",
+            data=str(tmp / "m.jsonl"),
+            warmup=1,
+        )
         start = time.perf_counter()
         outcome = Runner(config, registry=registry).run()
         elapsed = time.perf_counter() - start
     n = outcome.ok
-    print(f"runner overhead, no-op adapter: {n} samples ({args.samples} x {len(specs)} rates, "
-          f"{args.seconds:g} s WAV each) in {elapsed:.2f} s = {n / elapsed:.0f} samples/s "
-          f"({1000 * elapsed / n:.2f} ms per sample, incl. data hashing and set-up)")
+    print(
+        f"runner overhead, no-op adapter: {n} samples ({args.samples} x {len(specs)} rates, "
+        f"{args.seconds:g} s WAV each) in {elapsed:.2f} s = {n / elapsed:.0f} samples/s "
+        f"({1000 * elapsed / n:.2f} ms per sample, incl. data hashing and set-up)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,14 +28,27 @@ def make_run(folder: Path, copies: int) -> tuple[int, float]:
     for copy in range(copies):
         for s in read_speech_en().samples:
             wave = load_audio(s.audio).samples
-            noisy = wave + np.sqrt(np.mean(wave ** 2) / 10) * rng.standard_normal(len(wave)).astype(np.float32)
+            noisy = wave + np.sqrt(np.mean(wave**2) / 10) * rng.standard_normal(len(wave)).astype(np.float32)
             rel = f"audio/{s.id}-{copy}.flac"
             write_flac(folder / rel, noisy / max(1.0, np.abs(noisy).max()), 16000)
             seconds += len(wave) / 16000
-            records.append({"model": "noisy", "rate_spec": "native", "task": "rate-fidelity",
-                            "sample_id": f"{s.id}-{copy}", "status": "ok", "requested_input_hz": None,
-                            "requested_output_hz": None, "text": None, "audio": rel, "source_audio": str(s.audio),
-                            "language": "en", "reference": {"text": s.text}, "timings": {"t_total": 1.0}})
+            records.append(
+                {
+                    "model": "noisy",
+                    "rate_spec": "native",
+                    "task": "rate-fidelity",
+                    "sample_id": f"{s.id}-{copy}",
+                    "status": "ok",
+                    "requested_input_hz": None,
+                    "requested_output_hz": None,
+                    "text": None,
+                    "audio": rel,
+                    "source_audio": str(s.audio),
+                    "language": "en",
+                    "reference": {"text": s.text},
+                    "timings": {"t_total": 1.0},
+                }
+            )
     append_jsonl(folder / "samples.jsonl", records)
     (folder / "manifest.json").write_text(json.dumps({"argv": [], "models": {}, "tasks": {}}))
     return len(records), seconds
@@ -57,10 +70,12 @@ def main() -> None:
         folder = Path(tmp)
         n, seconds = make_run(folder, args.copies)
         print(f"{n} utterances, {seconds:.0f} s of audio, {cores} cores")
-        for label, metrics, workers in (("ASR judge faster-whisper tiny.en (asr_wer)", ["asr_wer"], 1),
-                                        ("PESQ wb + STOI, 1 process", ["pesq_wb", "stoi"], 1),
-                                        (f"PESQ wb + STOI, {cores} processes", ["pesq_wb", "stoi"], cores),
-                                        ("DNSMOS (speechmos ONNX)", ["dnsmos_ovrl"], 1)):
+        for label, metrics, workers in (
+            ("ASR judge faster-whisper tiny.en (asr_wer)", ["asr_wer"], 1),
+            ("PESQ wb + STOI, 1 process", ["pesq_wb", "stoi"], 1),
+            (f"PESQ wb + STOI, {cores} processes", ["pesq_wb", "stoi"], cores),
+            ("DNSMOS (speechmos ONNX)", ["dnsmos_ovrl"], 1),
+        ):
             elapsed = timed(folder, metrics, workers)
             print(f"{label:<45} {n / elapsed:7.1f} utterances/s  ({elapsed:.1f} s)")
 

@@ -15,14 +15,14 @@ from typing import ClassVar
 
 import numpy as np
 import soundfile as sf
+from vfr_bench.baselines.qwen25_omni import TINY_CONFIG
 
-from baselines.qwen25_omni import TINY_CONFIG
 from vfr_bench.protocol import Adapter, RateControl, Request, Response
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.registry import ModelEntry, ModelRegistry
 from vfr_bench.run_dir import read_jsonl
 from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.tasks import all_tasks
+from vfr_bench.task import all_tasks
 
 
 class SlowKernelAdapter(Adapter):
@@ -63,27 +63,54 @@ def main() -> None:
     tasks = all_tasks()
     with tempfile.TemporaryDirectory() as tmp:
         data = manifest(Path(tmp))
-        cfg = RunConfig(models=["qwen2.5-omni"], rate_specs=parse_rate_specs("native"),
-                        tasks=[tasks["rate-fidelity"], tasks["asr"]], out=out / "qwen-tiny", data=str(data),
-                        device="cuda", warmup=1,
-                        model_options={"qwen2.5-omni": {"random_init_config": str(TINY_CONFIG),
-                                                        "thinker_max_new_tokens": "16", "talker_max_new_tokens": "100"}})
+        cfg = RunConfig(
+            models=["qwen2.5-omni"],
+            rate_specs=parse_rate_specs("native"),
+            tasks=[tasks["rate-fidelity"], tasks["asr"]],
+            out=out / "qwen-tiny",
+            data=str(data),
+            device="cuda",
+            warmup=1,
+            model_options={
+                "qwen2.5-omni": {
+                    "random_init_config": str(TINY_CONFIG),
+                    "thinker_max_new_tokens": "16",
+                    "talker_max_new_tokens": "100",
+                }
+            },
+        )
         Runner(cfg).run()
         for r in read_jsonl(out / "qwen-tiny" / "samples.jsonl"):
-            print(r["task"], r["sample_id"], r["status"], r["error"] or "",
-                  "in Hz %.2f" % (r["achieved_input_hz"] or 0), "out Hz", r["achieved_output_hz"],
-                  {k: None if v is None else round(v, 4) for k, v in r["timings"].items()},
-                  {k: round(v, 4) for k, v in ((r.get("adapter_extra") or {}).get("stage_seconds") or {}).items()})
+            print(
+                r["task"],
+                r["sample_id"],
+                r["status"],
+                r["error"] or "",
+                "in Hz %.2f" % (r["achieved_input_hz"] or 0),
+                "out Hz",
+                r["achieved_output_hz"],
+                {k: None if v is None else round(v, 4) for k, v in r["timings"].items()},
+                {k: round(v, 4) for k, v in ((r.get("adapter_extra") or {}).get("stage_seconds") or {}).items()},
+            )
         registry = ModelRegistry(use_entry_points=False)
         registry.register(ModelEntry("slow-kernel", "__main__:SlowKernelAdapter"))
         for matmuls in (0, 200):
-            cfg = RunConfig(models=["slow-kernel"], rate_specs=parse_rate_specs("25"), tasks=[tasks["asr"]],
-                            out=out / f"slow-{matmuls}", data=str(data), device="cuda", warmup=1,
-                            model_options={"slow-kernel": {"matmuls": matmuls}})
+            cfg = RunConfig(
+                models=["slow-kernel"],
+                rate_specs=parse_rate_specs("25"),
+                tasks=[tasks["asr"]],
+                out=out / f"slow-{matmuls}",
+                data=str(data),
+                device="cuda",
+                warmup=1,
+                model_options={"slow-kernel": {"matmuls": matmuls}},
+            )
             Runner(cfg, registry=registry).run()
             totals = [r["timings"]["t_total"] for r in read_jsonl(out / f"slow-{matmuls}" / "samples.jsonl")]
-            print(f"slow kernel: {matmuls} queued 8192^2 bf16 matmuls -> t_total {np.round(totals, 4).tolist()} s"
-                  f" (expected about {matmuls * 2 * 8192 ** 3 / 790e12:.3f} s at 790 TFLOP/s)")
+            print(
+                f"slow kernel: {matmuls} queued 8192^2 bf16 matmuls -> t_total {np.round(totals, 4).tolist()} s"
+                f" (expected about {matmuls * 2 * 8192**3 / 790e12:.3f} s at 790 TFLOP/s)"
+            )
 
 
 if __name__ == "__main__":

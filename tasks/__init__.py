@@ -1,1 +1,1 @@
-"""Task suites: one YAML file each (see vfr_bench.tasks for the fields)."""
+"""Task suites: one YAML file each (see vfr_bench.task for the fields)."""

@@ -33,7 +33,7 @@ def write_manifest(folder: Path, n: int = 4, seconds: float = 1.0, extra_lines: 
         lines.append({"id": f"u{i}", "audio": path.name, "text": f"utterance number {i}"})
     lines += extra_lines or []
     manifest = folder / "data.jsonl"
-    manifest.write_text("".join(json.dumps(l) + "\n" for l in lines))
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
     return manifest
 
 
@@ -62,8 +62,13 @@ class CountingAdapter(Adapter):
             return Response(text="x", n_input_tokens=n_in, t_ar=float("nan"))
         if request.kind == "resynth":
             n_out = max(1, round(request.output_hz * seconds))
-            return Response(audio=request.audio, audio_sample_rate=request.sample_rate, n_input_tokens=n_in,
-                            n_output_tokens=n_out, t_ar=0.0)
+            return Response(
+                audio=request.audio,
+                audio_sample_rate=request.sample_rate,
+                n_input_tokens=n_in,
+                n_output_tokens=n_out,
+                t_ar=0.0,
+            )
         return Response(text=f"utterance number {request.sample_id[1:]}", n_input_tokens=n_in, n_text_tokens=3)
 
 
@@ -79,19 +84,27 @@ def make_registry() -> ModelRegistry:
     return registry
 
 
-def run_rate_and_asr(tmp_path: Path, model: str, rates: str, options: dict[str, Any] | None = None,
-                     device: str = "cuda") -> list[dict]:
+def run_rate_and_asr(
+    tmp_path: Path, model: str, rates: str, options: dict[str, Any] | None = None, device: str = "cuda"
+) -> list[dict]:
     """`model` through the runner on three synthetic utterances of 2 to 2.5 s, tasks rate-fidelity
     and asr, no warm-up; the sample records. Adapter tests run their fakes through it."""
     from vfr_bench.rates import parse_rate_specs
     from vfr_bench.run_dir import read_jsonl
     from vfr_bench.runner import RunConfig, Runner
-    from vfr_bench.tasks import all_tasks
+    from vfr_bench.task import all_tasks
 
     manifest = write_manifest(tmp_path / "data", n=3, seconds=2.0)
     tasks = all_tasks()
-    config = RunConfig(models=[model], rate_specs=parse_rate_specs(rates), device=device,
-                       tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest),
-                       warmup=0, model_options={model: options or {}})
+    config = RunConfig(
+        models=[model],
+        rate_specs=parse_rate_specs(rates),
+        device=device,
+        tasks=[tasks["rate-fidelity"], tasks["asr"]],
+        out=tmp_path / "run",
+        data=str(manifest),
+        warmup=0,
+        model_options={model: options or {}},
+    )
     Runner(config).run()
     return read_jsonl(tmp_path / "run" / "samples.jsonl")

@@ -42,15 +42,18 @@ def test_flexislm_without_flexislm_says_how_to_install_it(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
-@pytest.mark.parametrize("args, code, words", [
-    (["--model", "reference-unifrom"], 1, "did you mean 'reference-uniform'"),
-    (["--tasks", "asrr"], 2, "did you mean 'asr'"),
-    (["--rates", "12.5:abc"], 2, "'abc' is not a number"),
-    (["--rates", "-4"], 2, "positive"),
-    (["--rates", "0"], 2, "positive"),
-    (["--shard", "3/2"], 2, "0 <= I < N"),
-    (["--model-arg", "colour=red"], 1, "has no option colour"),
-])
+@pytest.mark.parametrize(
+    "args, code, words",
+    [
+        (["--model", "reference-unifrom"], 1, "did you mean 'reference-uniform'"),
+        (["--tasks", "asrr"], 2, "did you mean 'asr'"),
+        (["--rates", "12.5:abc"], 2, "'abc' is not a number"),
+        (["--rates", "-4"], 2, "positive"),
+        (["--rates", "0"], 2, "positive"),
+        (["--shard", "3/2"], 2, "0 <= I < N"),
+        (["--model-arg", "colour=red"], 1, "has no option colour"),
+    ],
+)
 def test_bad_arguments_fail_before_any_work(tmp_path, args, code, words):
     result = invoke("run", *args, "--out", str(tmp_path / "r"))
     assert result.exit_code == code, result.output
@@ -93,8 +96,19 @@ def test_run_end_to_end_on_the_reference_model(tmp_path, monkeypatch):
 def test_bad_samples_are_recorded_and_the_exit_code_says_so(tmp_path):
     manifest = write_manifest(tmp_path / "data", n=2, extra_lines=[{"id": "gone", "audio": "gone.wav", "text": "x"}])
     out = tmp_path / "run"
-    result = invoke("run", "--model", "reference-uniform", "--data", str(manifest), "--rates", "6.25",
-                    "--tasks", "asr", "--out", str(out))
+    result = invoke(
+        "run",
+        "--model",
+        "reference-uniform",
+        "--data",
+        str(manifest),
+        "--rates",
+        "6.25",
+        "--tasks",
+        "asr",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == EXIT_SAMPLES_FAILED, result.output
     assert "1 sample(s) failed" in result.output
     records = {r["sample_id"]: r for r in read_jsonl(out / "samples.jsonl")}
@@ -105,7 +119,11 @@ def test_bad_samples_are_recorded_and_the_exit_code_says_so(tmp_path):
 def test_model_args_apply_to_all_models_or_to_one():
     from vfr_bench.cli import _parse_model_args
 
-    parsed = _parse_model_args(("beam_size=5", "reference-uniform:model=C:/models/x", "reference-dynamic:max_span=16"),
-                               ["reference-dynamic", "reference-uniform"])
-    assert parsed == {"reference-dynamic": {"beam_size": "5", "max_span": "16"},
-                      "reference-uniform": {"beam_size": "5", "model": "C:/models/x"}}
+    parsed = _parse_model_args(
+        ("beam_size=5", "reference-uniform:model=C:/models/x", "reference-dynamic:max_span=16"),
+        ["reference-dynamic", "reference-uniform"],
+    )
+    assert parsed == {
+        "reference-dynamic": {"beam_size": "5", "max_span": "16"},
+        "reference-uniform": {"beam_size": "5", "model": "C:/models/x"},
+    }

@@ -12,7 +12,7 @@ from vfr_bench.data.manifest import ManifestError
 from vfr_bench.data.noise import NoiseSpec, mix, pink, snr_db
 from vfr_bench.data.sources import load_dataset, noise_conditions, with_noise
 from vfr_bench.metrics.qa import contains_answer
-from vfr_bench.tasks import all_tasks, expand
+from vfr_bench.task import all_tasks, expand
 
 
 def speechlike(seconds=2.0, seed=0):
@@ -42,7 +42,7 @@ def test_noise_hits_the_requested_snr(tmp_path, kind, snr):
 
 
 def test_pink_noise_falls_3_db_per_octave():
-    x = pink(2 ** 16, np.random.default_rng(0))
+    x = pink(2**16, np.random.default_rng(0))
     spectrum = np.abs(np.fft.rfft(x)) ** 2
     freqs = np.fft.rfftfreq(len(x), 1 / 16000)
     band = lambda lo, hi: spectrum[(freqs >= lo) & (freqs < hi)].mean()  # noqa: E731
@@ -80,16 +80,22 @@ def test_huggingface_loader_on_a_saved_dataset(tmp_path):
     sf.write(flac, tone(1.0), 16000, format="FLAC")
     wav = tmp_path / "b.wav"
     sf.write(wav, tone(0.5, sr=8000), 8000)
-    table = datasets.Dataset.from_dict({
-        "id": ["a", "b"],
-        "audio": [{"bytes": flac.read_bytes(), "path": "a.flac"}, {"bytes": None, "path": str(wav)}],
-        "prompt": ["what is one?", "what is two?"],
-        "reference": ["one", '["two", "2"]'],
-    }).cast_column("audio", datasets.Audio(decode=False))
+    table = datasets.Dataset.from_dict(
+        {
+            "id": ["a", "b"],
+            "audio": [{"bytes": flac.read_bytes(), "path": "a.flac"}, {"bytes": None, "path": str(wav)}],
+            "prompt": ["what is one?", "what is two?"],
+            "reference": ["one", '["two", "2"]'],
+        }
+    ).cast_column("audio", datasets.Audio(decode=False))
     table.save_to_disk(str(tmp_path / "saved"))
-    ds = load_dataset({"loader": "huggingface", "path": str(tmp_path / "saved"),
-                       "fields": {"id": "id", "audio": "audio", "text": None, "question": "prompt",
-                                  "answers": "reference"}})
+    ds = load_dataset(
+        {
+            "loader": "huggingface",
+            "path": str(tmp_path / "saved"),
+            "fields": {"id": "id", "audio": "audio", "text": None, "question": "prompt", "answers": "reference"},
+        }
+    )
     a, b = ds.samples
     assert (a.id, a.question, a.answers) == ("a", "what is one?", ("one",))
     assert b.answers == ("two", "2")
@@ -97,8 +103,13 @@ def test_huggingface_loader_on_a_saved_dataset(tmp_path):
     assert load_audio(b.audio).original_sample_rate == 8000
     assert ds.content_hash.startswith("sha256:")
     with pytest.raises(ManifestError, match="lacks the columns answers -> 'answer'"):
-        load_dataset({"loader": "huggingface", "path": str(tmp_path / "saved"),
-                      "fields": {"id": "id", "audio": "audio", "text": None, "answers": "answer"}})
+        load_dataset(
+            {
+                "loader": "huggingface",
+                "path": str(tmp_path / "saved"),
+                "fields": {"id": "id", "audio": "audio", "text": None, "answers": "answer"},
+            }
+        )
 
 
 def test_missing_hub_dataset_says_how_to_get_it(monkeypatch):
@@ -106,21 +117,25 @@ def test_missing_hub_dataset_says_how_to_get_it(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(ManifestError, match="needs the hub .* or give a local copy with `path:`"):
-        load_dataset({"loader": "huggingface", "name": "openslr/librispeech_asr", "config": "clean",
-                      "split": "test"})
+        load_dataset({"loader": "huggingface", "name": "openslr/librispeech_asr", "config": "clean", "split": "test"})
 
 
 def test_fleurs_languages_from_local_copies(tmp_path):
     datasets = pytest.importorskip("datasets")
     for config, text in (("de_de", "guten tag"), ("es_419", "buenos días")):
         sf.write(tmp_path / f"{config}.wav", tone(0.5), 16000)
-        datasets.Dataset.from_dict({"id": [1], "audio": [{"bytes": (tmp_path / f"{config}.wav").read_bytes(),
-                                                          "path": "x.wav"}],
-                                    "transcription": [text]}).cast_column(
-            "audio", datasets.Audio(decode=False)).save_to_disk(str(tmp_path / "fleurs" / config))
+        datasets.Dataset.from_dict(
+            {
+                "id": [1],
+                "audio": [{"bytes": (tmp_path / f"{config}.wav").read_bytes(), "path": "x.wav"}],
+                "transcription": [text],
+            }
+        ).cast_column("audio", datasets.Audio(decode=False)).save_to_disk(str(tmp_path / "fleurs" / config))
     ds = load_dataset({"loader": "fleurs", "languages": ["de_de", "es_419"], "path": str(tmp_path / "fleurs")})
-    assert [(s.id, s.language, s.text) for s in ds.samples] == [("de_de/1", "de", "guten tag"),
-                                                                ("es_419/1", "es", "buenos días")]
+    assert [(s.id, s.language, s.text) for s in ds.samples] == [
+        ("de_de/1", "de", "guten tag"),
+        ("es_419/1", "es", "buenos días"),
+    ]
 
 
 def test_librispeech_folder_layout(tmp_path, monkeypatch):
@@ -128,8 +143,9 @@ def test_librispeech_folder_layout(tmp_path, monkeypatch):
     chapter.mkdir(parents=True)
     for utt in ("0000", "0001"):
         sf.write(chapter / f"1089-134686-{utt}.flac", tone(0.5), 16000, format="FLAC")
-    (chapter / "1089-134686.trans.txt").write_text("1089-134686-0000 HE HOPED THERE WOULD BE STEW\n"
-                                                   "1089-134686-0001 STUFF IT INTO YOU\n")
+    (chapter / "1089-134686.trans.txt").write_text(
+        "1089-134686-0000 HE HOPED THERE WOULD BE STEW\n1089-134686-0001 STUFF IT INTO YOU\n"
+    )
     monkeypatch.setenv("LIBRISPEECH_ROOT", str(tmp_path))
     ds = load_dataset({"loader": "librispeech", "path": "$LIBRISPEECH_ROOT/test-clean"})
     assert [s.id for s in ds.samples] == ["1089-134686-0000", "1089-134686-0001"]

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import soundfile as sf
+from vfr_bench.baselines.flexislm import FlexiSLMAdapter, config_arguments, framerate_arguments, output_durations
 
-from baselines.flexislm import FlexiSLMAdapter, config_arguments, framerate_arguments, output_durations
 from tests.helpers import run_rate_and_asr
 from vfr_bench.protocol import AdapterUnavailable, Request
 from vfr_bench.rates import parse_rate_specs
-
 
 CURRENT = ("FlexiSLMInferenceConfig", "FlexiSLMInference")
 INTERLEAVED = ("InterleavedInferenceConfig", "InterleavedS2SInference")
@@ -67,19 +66,32 @@ class FakeFlexiSLMInference:
 
     def _encode_audio(self, audio_tensor, framerate=1.0):
         frames = max(1, math.ceil(len(audio_tensor) / 16000 * 25))
-        groups = frames if framerate >= 25 else max(1, round(framerate / 25 * frames)) \
-            if framerate > 1 else max(1, round(frames * framerate / 4))
+        groups = (
+            frames
+            if framerate >= 25
+            else max(1, round(framerate / 25 * frames))
+            if framerate > 1
+            else max(1, round(frames * framerate / 4))
+        )
         edges = np.round(np.linspace(0, frames, groups + 1)).astype(int)
         return {"semantic_features": np.zeros((groups, 4)), "token_lengths": np.diff(edges)[None]}
 
-    def generate_from_audio(self, audio_path, text_query="", history="", framerate=None, input_framerate=None,
-                            output_text_only=False):
+    def generate_from_audio(
+        self, audio_path, text_query="", history="", framerate=None, input_framerate=None, output_text_only=False
+    ):
         assert framerate > 1.0, "per_sample_frame_rate_embed requires target framerate > 1.0"
         self.queries.append(text_query)
         audio, sr = sf.read(audio_path)
         lengths = self._encode_audio(audio, input_framerate)["token_lengths"][0]
-        result = {"text": f"heard {len(lengths)} groups", "avg_input_framerate": 25.0 * len(lengths) / lengths.sum(),
-                  "audio": None, "audio_ids": None, "audio_tokens": None, "length_ids": None, "framerate": framerate}
+        result = {
+            "text": f"heard {len(lengths)} groups",
+            "avg_input_framerate": 25.0 * len(lengths) / lengths.sum(),
+            "audio": None,
+            "audio_ids": None,
+            "audio_tokens": None,
+            "length_ids": None,
+            "framerate": framerate,
+        }
         current = hasattr(self.config, "checkpoint")
         decode = not output_text_only if current else self.config.decode_audio  # the first release ignores it
         if not output_text_only:
@@ -88,11 +100,16 @@ class FakeFlexiSLMInference:
             frames = np.maximum(np.round(np.full(n, seconds * 12.5 / n)).astype(int), 1)
             plus_one = not self.config.use_flow_matching_decoder
             length_ids = frames - 1 if plus_one else frames
-            result.update(audio_ids=list(range(n)), length_ids=length_ids[:-1] if self.drop_last_duration else length_ids)
+            result.update(
+                audio_ids=list(range(n)), length_ids=length_ids[:-1] if self.drop_last_duration else length_ids
+            )
         if decode:
             native = 24000 if self.config.use_flow_matching_decoder else 16000
-            covered = 0 if result["length_ids"] is None else \
-                (result["length_ids"] + (0 if self.config.use_flow_matching_decoder else 1)).sum()
+            covered = (
+                0
+                if result["length_ids"] is None
+                else (result["length_ids"] + (0 if self.config.use_flow_matching_decoder else 1)).sum()
+            )
             result["audio"] = None if self.fail_decoding else np.zeros(int(covered / 12.5 * native), dtype=np.float32)
             if current:  # the current layout states its rate
                 result["sample_rate"] = native
@@ -147,12 +164,21 @@ def test_duration_conventions():
 def test_config_arguments_for_each_layout(checkpoint):
     current = {"model_path", "checkpoint", "auto_download", "enable_flexible_framerate", "flexicodec_ckpt_path"}
     first = {"model_path", "enable_flexible_framerate", "flexicodec_ckpt_path"}
-    assert config_arguments(current, checkpoint, {}) == {"model_path": checkpoint, "enable_flexible_framerate": True,
-                                                         "auto_download": True}
-    assert config_arguments(current, "stage2_0.5B", {}) == {"checkpoint": "stage2_0.5B", "auto_download": True,
-                                                            "enable_flexible_framerate": True}
+    assert config_arguments(current, checkpoint, {}) == {
+        "model_path": checkpoint,
+        "enable_flexible_framerate": True,
+        "auto_download": True,
+    }
+    assert config_arguments(current, "stage2_0.5B", {}) == {
+        "checkpoint": "stage2_0.5B",
+        "auto_download": True,
+        "enable_flexible_framerate": True,
+    }
     assert config_arguments(first, checkpoint, {"flexicodec_ckpt_path": "/c.safetensors"}) == {
-        "model_path": checkpoint, "enable_flexible_framerate": True, "flexicodec_ckpt_path": "/c.safetensors"}
+        "model_path": checkpoint,
+        "enable_flexible_framerate": True,
+        "flexicodec_ckpt_path": "/c.safetensors",
+    }
     with pytest.raises(AdapterUnavailable, match="checkpoint folder not found: stage2_7B .*takes a folder"):
         config_arguments(first, "stage2_7B", {})
     with pytest.raises(AdapterUnavailable, match="give --model-arg checkpoint=FOLDER"):
@@ -210,8 +236,9 @@ def test_runner_with_the_current_layout(tmp_path, fake_flexislm, checkpoint):
 
 def test_the_first_release_layout_at_its_own_sample_rate(monkeypatch, checkpoint):
     install(monkeypatch, "flexislm.inference_flexislm", INTERLEAVED, FakeInterleavedConfig)
-    adapter = FlexiSLMAdapter(device="cuda", checkpoint=checkpoint,
-                              config='{"flexicodec_ckpt_path": "/codec.safetensors"}')
+    adapter = FlexiSLMAdapter(
+        device="cuda", checkpoint=checkpoint, config='{"flexicodec_ckpt_path": "/codec.safetensors"}'
+    )
     adapter.load()
     assert adapter.describe()["inference_class"] == "flexislm.inference_flexislm.InterleavedS2SInference"
     assert adapter.inference.config.model_path == checkpoint
@@ -271,9 +298,14 @@ def test_a_bad_config_option_is_named(fake_flexislm, checkpoint):
         FlexiSLMAdapter(device="cuda", checkpoint=checkpoint, config="{oops").load()
 
 
-@pytest.mark.parametrize("module_name, names", [("src.inference_flexislm", CURRENT),
-                                                ("src.inference_flexislm", INTERLEAVED),
-                                                ("flexislm.inference_flexislm", INTERLEAVED)])
+@pytest.mark.parametrize(
+    "module_name, names",
+    [
+        ("src.inference_flexislm", CURRENT),
+        ("src.inference_flexislm", INTERLEAVED),
+        ("flexislm.inference_flexislm", INTERLEAVED),
+    ],
+)
 def test_each_layout_is_found(monkeypatch, checkpoint, module_name, names):
     install(monkeypatch, module_name, names, FakeInterleavedConfig)
     adapter = FlexiSLMAdapter(device="cuda", checkpoint=checkpoint)

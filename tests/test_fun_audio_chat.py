@@ -22,8 +22,8 @@ import types
 import numpy as np
 import pytest
 import torch
+from vfr_bench.baselines.fun_audio_chat import FunAudioChatAdapter
 
-from baselines.fun_audio_chat import FunAudioChatAdapter
 from tests.helpers import run_rate_and_asr
 from vfr_bench.protocol import AdapterUnavailable, Request
 
@@ -31,11 +31,18 @@ AUDIO_ID, GROUP, SPEECH_EOS = 151646, 5, 6562
 AUDIO_BOS, AUDIO_EOS, IM_END = 151647, 151648, 151645
 
 constant = types.SimpleNamespace(
-    DEFAULT_S2T_PROMPT="fake: text only", DEFAULT_S2M_PROMPT="fake: text and speech",
-    SPOKEN_S2M_PROMPT="fake: text and speech, persona", AUDIO_TEMPLATE="<|audio_bos|><|AUDIO|><|audio_eos|>",
-    DEFAULT_SP_GEN_KWARGS={"text_greedy": False, "only_crq_sampling": True, "disable_speech": False,
-                           "force_text_abos": True},
-    DEFAULT_S2M_GEN_KWARGS={"do_sample": True, "max_new_tokens": 512, "fake_generate_setting": 2})
+    DEFAULT_S2T_PROMPT="fake: text only",
+    DEFAULT_S2M_PROMPT="fake: text and speech",
+    SPOKEN_S2M_PROMPT="fake: text and speech, persona",
+    AUDIO_TEMPLATE="<|audio_bos|><|AUDIO|><|audio_eos|>",
+    DEFAULT_SP_GEN_KWARGS={
+        "text_greedy": False,
+        "only_crq_sampling": True,
+        "disable_speech": False,
+        "force_text_abos": True,
+    },
+    DEFAULT_S2M_GEN_KWARGS={"do_sample": True, "max_new_tokens": 512, "fake_generate_setting": 2},
+)
 
 
 class FakeBatch(dict):
@@ -69,8 +76,12 @@ class FakeModel:
 
     def __init__(self):
         self.config = types.SimpleNamespace(audio_config=types.SimpleNamespace(group_size=GROUP))
-        self.sp_gen_kwargs = {"text_greedy": False, "only_crq_sampling": True, "disable_speech": False,
-                              "force_text_abos": False}
+        self.sp_gen_kwargs = {
+            "text_greedy": False,
+            "only_crq_sampling": True,
+            "disable_speech": False,
+            "force_text_abos": False,
+        }
         self.calls = []
 
     def generate(self, input_ids, attention_mask=None, streamer=None, **kwargs):
@@ -123,11 +134,15 @@ def clone(tmp_path, monkeypatch):
     for name in ("Fun-Audio-Chat-8B", "Fun-CosyVoice3-0.5B-2512"):
         (root / "pretrained_models" / name).mkdir(parents=True)
     registered = []
-    modules = {"funaudiochat": types.ModuleType("funaudiochat"),
-               "funaudiochat.register": types.SimpleNamespace(register_funaudiochat=lambda: registered.append(1)),
-               "utils": types.ModuleType("utils"), "utils.constant": constant,
-               "utils.cosyvoice_detokenizer": types.SimpleNamespace(get_audio_detokenizer=fake_get_audio_detokenizer,
-                                                                    token2wav=fake_token2wav)}
+    modules = {
+        "funaudiochat": types.ModuleType("funaudiochat"),
+        "funaudiochat.register": types.SimpleNamespace(register_funaudiochat=lambda: registered.append(1)),
+        "utils": types.ModuleType("utils"),
+        "utils.constant": constant,
+        "utils.cosyvoice_detokenizer": types.SimpleNamespace(
+            get_audio_detokenizer=fake_get_audio_detokenizer, token2wav=fake_token2wav
+        ),
+    }
     for name, module in modules.items():
         monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.setattr(sys, "path", list(sys.path))  # the adapter puts the clone on it
@@ -139,6 +154,7 @@ def clone(tmp_path, monkeypatch):
             assert registered, "register_funaudiochat() runs before the Auto classes load"
             loaded[what] = (path, kwargs)
             return {"model": model, "processor": processor, "config": object()}[what]
+
         return load
 
     monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", from_pretrained("config"))
@@ -181,19 +197,30 @@ def test_prompts_and_speech_switch_per_request(clone):
     adapter.generate(Request("asr", "b", audio=audio))
     adapter.generate(Request("s2t", "c", audio=audio, text="Answer briefly."))
     s2s, asr, s2t = clone.model.calls
-    assert s2s["sp"] == {"text_greedy": True, "only_crq_sampling": True, "disable_speech": False,
-                         "force_text_abos": True}  # its s2s example's settings
+    assert s2s["sp"] == {
+        "text_greedy": True,
+        "only_crq_sampling": True,
+        "disable_speech": False,
+        "force_text_abos": True,
+    }  # its s2s example's settings
     assert s2s["fake_generate_setting"] == 2
     assert s2s["max_new_tokens"] == 99 and s2t["max_new_tokens"] == 99
     for text_request in (asr, s2t):  # its s2t example's settings on a fresh model: nothing left from s2s
-        assert text_request["sp"] == {"text_greedy": True, "only_crq_sampling": True, "disable_speech": True,
-                                      "force_text_abos": False}
+        assert text_request["sp"] == {
+            "text_greedy": True,
+            "only_crq_sampling": True,
+            "disable_speech": True,
+            "force_text_abos": False,
+        }
     assert not adapter.generate(Request("s2t", "e", audio=audio)).text.startswith(str(AUDIO_BOS))
     systems = [c[0]["content"] for c in clone.processor.conversations[:3]]
     users = [c[1]["content"] for c in clone.processor.conversations[:3]]
     assert systems == ["fake: text and speech, persona", "fake: text only", "fake: text only"]
-    assert users == [constant.AUDIO_TEMPLATE, constant.AUDIO_TEMPLATE + "\nTranscribe the speech into text.",
-                     constant.AUDIO_TEMPLATE + "\nAnswer briefly."]
+    assert users == [
+        constant.AUDIO_TEMPLATE,
+        constant.AUDIO_TEMPLATE + "\nTranscribe the speech into text.",
+        constant.AUDIO_TEMPLATE + "\nAnswer briefly.",
+    ]
     plain = FunAudioChatAdapter(repo=str(clone.root), device="cuda", s2s_system="plain")
     plain.generate(Request("s2s", "d", audio=audio))
     assert clone.processor.conversations[-1][0]["content"] == "fake: text and speech"
@@ -224,6 +251,7 @@ def test_runner_with_the_fake_interface(tmp_path, clone):
         assert r["timings"]["t_first_token"] is not None
     speech = [r for r in ok if r["task"] == "rate-fidelity"]
     assert all(r["request_kind"] == "s2s" for r in speech)
-    assert all(r["achieved_output_hz"] == pytest.approx(5) and r["output_codec_hz"] == pytest.approx(25)
-               for r in speech)
+    assert all(
+        r["achieved_output_hz"] == pytest.approx(5) and r["output_codec_hz"] == pytest.approx(25) for r in speech
+    )
     assert all(r["n_output_tokens"] is None for r in ok if r["task"] == "asr")

@@ -29,8 +29,17 @@ def draw_edits(lengths, p, seed):
     return np.random.default_rng(seed).binomial(lengths, np.clip(p, 0, 1))
 
 
-def synthetic_run(path, edits, lengths, model="m", rate_error=0.01, t_total=1.0, normaliser_version=None,
-                  data_hash="sha256:data", seed=0):
+def synthetic_run(
+    path,
+    edits,
+    lengths,
+    model="m",
+    rate_error=0.01,
+    t_total=1.0,
+    normaliser_version=None,
+    data_hash="sha256:data",
+    seed=0,
+):
     rng = np.random.default_rng(seed)
     path.mkdir(parents=True)
     samples = []
@@ -38,17 +47,39 @@ def synthetic_run(path, edits, lengths, model="m", rate_error=0.01, t_total=1.0,
         ref = " ".join(WORDS[(i + j) % len(WORDS)] for j in range(n))
         hyp = " ".join("zebra" if j < k else w for j, w in enumerate(ref.split()))
         err = rate_error * (1 + 0.2 * rng.standard_normal())
-        samples.append({"model": model, "rate_spec": "6.25", "task": "asr", "sample_id": f"s{i}", "status": "ok",
-                        "requested_input_hz": 6.25, "requested_output_hz": 6.25, "achieved_input_hz": 6.25 * (1 + err),
-                        "input_rate_error": err, "output_rate_error": None, "achieved_output_hz": None,
-                        "input_seconds": 5.0, "output_seconds": None, "text": hyp, "language": "en",
-                        "reference": {"text": ref},
-                        "timings": {"t_total": t_total * (1 + 0.05 * rng.standard_normal()), "t_first_token": None,
-                                    "t_first_audio": None, "t_ar": None}})
+        samples.append(
+            {
+                "model": model,
+                "rate_spec": "6.25",
+                "task": "asr",
+                "sample_id": f"s{i}",
+                "status": "ok",
+                "requested_input_hz": 6.25,
+                "requested_output_hz": 6.25,
+                "achieved_input_hz": 6.25 * (1 + err),
+                "input_rate_error": err,
+                "output_rate_error": None,
+                "achieved_output_hz": None,
+                "input_seconds": 5.0,
+                "output_seconds": None,
+                "text": hyp,
+                "language": "en",
+                "reference": {"text": ref},
+                "timings": {
+                    "t_total": t_total * (1 + 0.05 * rng.standard_normal()),
+                    "t_first_token": None,
+                    "t_first_audio": None,
+                    "t_ar": None,
+                },
+            }
+        )
     append_jsonl(path / "samples.jsonl", samples)
-    manifest = {"argv": ["test"], "models": {model: {}},
-                "tasks": {"asr": {"metrics": ["wer"], "dataset": {"content_hash": data_hash}}},
-                "hardware": {"cpu": "test cpu", "gpus": []}}
+    manifest = {
+        "argv": ["test"],
+        "models": {model: {}},
+        "tasks": {"asr": {"metrics": ["wer"], "dataset": {"content_hash": data_hash}}},
+        "hardware": {"cpu": "test cpu", "gpus": []},
+    }
     (path / "manifest.json").write_text(json.dumps(manifest))
     score_run(path, {"asr": ["wer"]})
     manifest = json.loads((path / "manifest.json").read_text())
@@ -66,9 +97,21 @@ def base_data():
 
 
 def gate(tmp_path, base, cand, config=None):
-    result = CliRunner().invoke(main, ["gate", "--baseline", str(base), "--candidate", str(cand),
-                                       "--json", str(tmp_path / "verdict.json"), "--markdown", str(tmp_path / "pr.md")]
-                                + (["--config", str(config)] if config else []))
+    result = CliRunner().invoke(
+        main,
+        [
+            "gate",
+            "--baseline",
+            str(base),
+            "--candidate",
+            str(cand),
+            "--json",
+            str(tmp_path / "verdict.json"),
+            "--markdown",
+            str(tmp_path / "pr.md"),
+        ]
+        + (["--config", str(config)] if config else []),
+    )
     return result.exit_code, json.loads((tmp_path / "verdict.json").read_text()), result.output
 
 
@@ -137,14 +180,21 @@ def test_false_alarms_on_noise_stay_at_or_below_the_level(base_data):
     cell = ("asr", "6.25", "wer")
 
     def run_data(e):
-        scores = {f"s{i}": {"value": k / n, "numerator": float(k), "denominator": float(n)}
-                  for i, (k, n) in enumerate(zip(e, lengths))}
+        scores = {
+            f"s{i}": {"value": k / n, "numerator": float(k), "denominator": float(n)}
+            for i, (k, n) in enumerate(zip(e, lengths))
+        }
         return RunData(path=None, manifest={}, model="m", samples={}, scores={cell: scores})
 
     base = run_data(edits)
     rng = np.random.default_rng(0)
-    fails = sum(quality_verdict(base, run_data(draw_edits(lengths, p, seed=1000 + s)), cell,
-                                config.rule_for(*cell), config, rng).verdict == "fail" for s in range(100))
+    fails = sum(
+        quality_verdict(
+            base, run_data(draw_edits(lengths, p, seed=1000 + s)), cell, config.rule_for(*cell), config, rng
+        ).verdict
+        == "fail"
+        for s in range(100)
+    )
     assert fails <= 5
 
 
@@ -174,8 +224,10 @@ def test_latency_ratio_fails_only_when_significantly_past_its_tolerance(tmp_path
 
 def test_config_rules_most_specific_wins_and_bad_rules_are_named(tmp_path):
     path = tmp_path / "g.yaml"
-    path.write_text("confidence: 0.9\nrules:\n  - metric: wer\n    max_regression: 0.01\n"
-                    "  - metric: wer\n    task: asr\n    rate: 4\n    max_regression: 5%\n")
+    path.write_text(
+        "confidence: 0.9\nrules:\n  - metric: wer\n    max_regression: 0.01\n"
+        "  - metric: wer\n    task: asr\n    rate: 4\n    max_regression: 5%\n"
+    )
     config = load_config(path)
     assert config.confidence == 0.9
     assert config.rule_for("asr", "4", "wer").relative and config.rule_for("asr", "4", "wer").max_regression == 0.05
@@ -229,8 +281,10 @@ def test_a_candidate_that_fails_on_samples_the_baseline_answered_fails(tmp_path,
 def test_rule_rates_are_normalised_and_unmatched_rules_are_reported(tmp_path, base_data):
     lengths, p, edits = base_data
     config = tmp_path / "g.yaml"
-    config.write_text("rules:\n  - metric: wer\n    rate: 6.250\n    max_regression: 0.5\n"
-                      "  - metric: wer\n    task: asr-typo\n    max_regression: 0.01\n")
+    config.write_text(
+        "rules:\n  - metric: wer\n    rate: 6.250\n    max_regression: 0.5\n"
+        "  - metric: wer\n    task: asr-typo\n    max_regression: 0.01\n"
+    )
     assert load_config(config).rules[0].rate == "6.25"
     base = synthetic_run(tmp_path / "b", edits, lengths)
     cand = synthetic_run(tmp_path / "c", draw_edits(lengths, p + 0.02, seed=3), lengths)

@@ -15,10 +15,9 @@ from vfr_bench.protocol import AdapterUnavailable, Request
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run_dir import read_jsonl
 from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.tasks import all_tasks
+from vfr_bench.task import all_tasks
 
 pytest.importorskip("faster_whisper", reason="the worker runs the reference model: pip install 'vfr-bench[reference]'")
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +28,14 @@ def second_env(tmp_path_factory):
     folder = tmp_path_factory.mktemp("env2")
     venv.EnvBuilder(with_pip=False).create(folder)
     python = folder / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     here = [p for p in sys.path if p.endswith("site-packages")]
-    Path(site, "parent-env.pth").write_text("\n".join([str(REPO), *here]) + "\n")
+    # addsitedir (not a bare path) so that the parent's own .pth files run too: the editable install's
+    # finder, which maps vfr_bench.baselines and vfr_bench.tasks to their folders, is one of them
+    lines = [f"import site; site.addsitedir({p!r})" for p in here]
+    Path(site, "parent-env.pth").write_text("\n".join(lines) + "\n")
     return str(python)
 
 
@@ -85,9 +88,15 @@ def test_worker_killed_mid_run_is_recorded_and_the_run_goes_on(tmp_path, second_
         return real_call(self, message)
 
     monkeypatch.setattr(remote.RemoteAdapter, "_call", killing_call)
-    config = RunConfig(models=["reference-uniform"], rate_specs=parse_rate_specs("6.25"), tasks=[all_tasks()["asr"]],
-                       out=tmp_path / "run", data=str(manifest), warmup=0,
-                       model_envs={"reference-uniform": second_env})
+    config = RunConfig(
+        models=["reference-uniform"],
+        rate_specs=parse_rate_specs("6.25"),
+        tasks=[all_tasks()["asr"]],
+        out=tmp_path / "run",
+        data=str(manifest),
+        warmup=0,
+        model_envs={"reference-uniform": second_env},
+    )
     outcome = Runner(config).run()
     records = {r["sample_id"]: r for r in read_jsonl(tmp_path / "run" / "samples.jsonl")}
     assert outcome.ok == 3 and outcome.error == 1
@@ -103,7 +112,7 @@ def test_unknown_environment_says_how_to_create_it():
 def test_a_bad_option_is_reported_from_the_worker(second_env):
     adapter = remote.RemoteAdapter("reference", second_env, options={"colour": "red"})
     with pytest.raises(remote.WorkerDied, match="has no option colour"):
-        adapter.capabilities
+        _ = adapter.capabilities
     adapter.close()
 
 

@@ -19,7 +19,7 @@ SCRIPT = textwrap.dedent("""
     from tests.helpers import make_registry
     from vfr_bench.rates import parse_rate_specs
     from vfr_bench.runner import RunConfig, Runner
-    from vfr_bench.tasks import all_tasks
+    from vfr_bench.task import all_tasks
     out, manifest, resume = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
     tasks = all_tasks()
     cfg = RunConfig(models=["counting"], rate_specs=parse_rate_specs("12.5,6.25,5,4"),
@@ -30,8 +30,11 @@ SCRIPT = textwrap.dedent("""
 
 
 def start(out, manifest, resume):
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, str(out), str(manifest), "1" if resume else "0"],
-                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(out), str(manifest), "1" if resume else "0"],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
 
 
 def wait_for_lines(path, n, proc, timeout=60):

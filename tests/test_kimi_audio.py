@@ -10,8 +10,8 @@ import types
 import numpy as np
 import pytest
 import soundfile as sf
+from vfr_bench.baselines.kimi_audio import KimiAudioAdapter, chats
 
-from baselines.kimi_audio import KimiAudioAdapter, chats
 from tests.helpers import run_rate_and_asr
 from vfr_bench.protocol import AdapterUnavailable
 
@@ -43,7 +43,9 @@ class FakeKimiAudio:
 
     def _generate_loop(self, audio_input_ids, output_type="text", **kwargs):
         n_in = int((np.asarray(audio_input_ids) >= OFFSET).sum())
-        audio = [OFFSET + i for i in range(n_in)] + [3, 4] if output_type == "both" else []  # ids below offset are dropped
+        audio = (
+            [OFFSET + i for i in range(n_in)] + [3, 4] if output_type == "both" else []
+        )  # ids below offset are dropped
         return audio, list(range(7))
 
     def generate(self, messages, output_type="text", **kwargs):
@@ -67,7 +69,8 @@ def fake_kimi(monkeypatch):
 def test_messages():
     assert chats("asr", "/a.wav", "Transcribe.") == [
         {"role": "user", "message_type": "text", "content": "Transcribe."},
-        {"role": "user", "message_type": "audio", "content": "/a.wav"}]
+        {"role": "user", "message_type": "audio", "content": "/a.wav"},
+    ]
     assert chats("s2s", "/a.wav", None) == [{"role": "user", "message_type": "audio", "content": "/a.wav"}]
 
 
@@ -87,8 +90,12 @@ def test_the_run_flag_reaches_only_adapters_that_declare_it():
 
     options = {"kimi-audio": {}, "reference": {}, "qwen2.5-omni": {}, "flexislm": {"trust_remote_code": "false"}}
     _allow_remote_code(options)
-    assert options == {"kimi-audio": {"trust_remote_code": "true"}, "reference": {}, "qwen2.5-omni": {},
-                       "flexislm": {"trust_remote_code": "false"}}
+    assert options == {
+        "kimi-audio": {"trust_remote_code": "true"},
+        "reference": {},
+        "qwen2.5-omni": {},
+        "flexislm": {"trust_remote_code": "false"},
+    }
 
 
 def test_without_kimi_audio_the_message_says_how_to_install_it():

@@ -9,8 +9,15 @@ pytest.importorskip("transformers", reason="the latency lab needs: pip install '
 
 from vfr_bench.latency.architectures import ARCHITECTURES, get_architecture  # noqa: E402
 from vfr_bench.latency.lab_run import LatencyConfig, run_latency  # noqa: E402
-from vfr_bench.latency.roofline import (DevicePeaks, StackShape, decode_bound_seconds, decode_bytes,  # noqa: E402
-                                        detect_peaks, prefill_bound_seconds, prefill_flops)
+from vfr_bench.latency.roofline import (  # noqa: E402
+    DevicePeaks,
+    StackShape,
+    decode_bound_seconds,
+    decode_bytes,
+    detect_peaks,
+    prefill_bound_seconds,
+    prefill_flops,
+)
 from vfr_bench.latency.stacks import Stack  # noqa: E402
 from vfr_bench.latency.timing import Lab, plan  # noqa: E402
 from vfr_bench.rates import parse_rate_specs  # noqa: E402
@@ -19,8 +26,9 @@ from vfr_bench.run_dir import read_jsonl  # noqa: E402
 
 def count_calls(module):
     calls = []
-    module.register_forward_hook(lambda m, args, kwargs, out: calls.append(kwargs["inputs_embeds"].shape[1]),
-                                 with_kwargs=True)
+    module.register_forward_hook(
+        lambda m, args, kwargs, out: calls.append(kwargs["inputs_embeds"].shape[1]), with_kwargs=True
+    )
     return calls
 
 
@@ -31,8 +39,17 @@ def test_steps_are_round_rate_times_seconds(hz, seconds, steps):
     assert p.input_speech_positions == steps and p.prefill_length == 32 + steps
 
 
-@pytest.mark.parametrize("name", ["flexislm-7b-tiny", "mimo-audio-7b-tiny", "qwen2.5-omni-7b-tiny",
-                                  "fun-audio-chat-8b-tiny", "kimi-audio-7b-tiny", "flexislm-7b-thinker"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "flexislm-7b-tiny",
+        "mimo-audio-7b-tiny",
+        "qwen2.5-omni-7b-tiny",
+        "fun-audio-chat-8b-tiny",
+        "kimi-audio-7b-tiny",
+        "flexislm-7b-thinker",
+    ],
+)
 def test_the_loop_runs_exactly_the_planned_steps(name):
     arch = get_architecture(name)
     if not name.endswith("-tiny"):
@@ -107,9 +124,20 @@ def test_lab_run_directory_is_a_run_directory(tmp_path):
 
     arch = get_architecture("flexislm-7b-tiny")
     out = tmp_path / "lat"
-    cfg = LatencyConfig(arch=arch, rate_specs=parse_rate_specs("12.5,4"), out=out, input_seconds=2, output_seconds=2,
-                        device="cpu", dtype="fp32", repeats=3, warmup=1, batch_sizes=[1, 2], peak_bandwidth_gbs=10,
-                        peak_tflops=1)
+    cfg = LatencyConfig(
+        arch=arch,
+        rate_specs=parse_rate_specs("12.5,4"),
+        out=out,
+        input_seconds=2,
+        output_seconds=2,
+        device="cpu",
+        dtype="fp32",
+        repeats=3,
+        warmup=1,
+        batch_sizes=[1, 2],
+        peak_bandwidth_gbs=10,
+        peak_tflops=1,
+    )
     run_latency(cfg)
     records = read_jsonl(out / "samples.jsonl")
     assert len(records) == 2 * 2 * 3

@@ -17,22 +17,35 @@ def test_reads_samples_resolving_paths_against_the_manifest_folder(tmp_path):
 
 def test_unknown_keys_pass_through_and_answers_are_kept(tmp_path):
     sf.write(tmp_path / "a.wav", tone(0.5), 16000)
-    (tmp_path / "m.jsonl").write_text(json.dumps(
-        {"id": "q1", "audio": "a.wav", "question": "capital of France?", "answers": ["Paris"],
-         "language": "fr", "speaker": "s7"}) + "\n")
+    (tmp_path / "m.jsonl").write_text(
+        json.dumps(
+            {
+                "id": "q1",
+                "audio": "a.wav",
+                "question": "capital of France?",
+                "answers": ["Paris"],
+                "language": "fr",
+                "speaker": "s7",
+            }
+        )
+        + "\n"
+    )
     sample = load_manifest(tmp_path / "m.jsonl").samples[0]
     assert sample.answers == ("Paris",) and sample.language == "fr" and sample.extra == {"speaker": "s7"}
 
 
-@pytest.mark.parametrize("line, message", [
-    ('{"id": "a", "audio": "a.wav"', r"m.jsonl:2: not valid JSON"),
-    ('{"audio": "a.wav"}', r"m.jsonl:2: missing required field 'id'"),
-    ('{"id": "b"}', r"m.jsonl:2: missing required field 'audio'"),
-    ('["id", "audio"]', r"m.jsonl:2: each line must be a JSON object"),
-    ('{"id": "b", "audio": "a.wav", "answers": "Paris"}', r"'answers' must be a list of strings"),
-    ('{"id": "u0", "audio": "a.wav"}', r"id 'u0' repeats line 1"),
-    ('{"id": "b", "audio": 3}', r"'audio' must be a path string"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"id": "a", "audio": "a.wav"', r"m.jsonl:2: not valid JSON"),
+        ('{"audio": "a.wav"}', r"m.jsonl:2: missing required field 'id'"),
+        ('{"id": "b"}', r"m.jsonl:2: missing required field 'audio'"),
+        ('["id", "audio"]', r"m.jsonl:2: each line must be a JSON object"),
+        ('{"id": "b", "audio": "a.wav", "answers": "Paris"}', r"'answers' must be a list of strings"),
+        ('{"id": "u0", "audio": "a.wav"}', r"id 'u0' repeats line 1"),
+        ('{"id": "b", "audio": 3}', r"'audio' must be a path string"),
+    ],
+)
 def test_malformed_lines_name_the_line_and_the_problem(tmp_path, line, message):
     sf.write(tmp_path / "a.wav", tone(0.5), 16000)
     (tmp_path / "m.jsonl").write_text('{"id": "u0", "audio": "a.wav"}\n' + line + "\n")

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
-from baselines.reference import merging
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from vfr_bench.baselines.reference import merging
 
 
 def piecewise_frames(lengths, dim=8, seed=0):
@@ -19,10 +19,10 @@ def test_dynamic_cuts_at_the_lowest_similarity_transitions():
 
 def test_group_count_is_round_target_over_base_times_frames():
     assert merging.target_group_count(100, 25, 6.25) == 25
-    assert merging.target_group_count(101, 25, 6.25) == 25   # 25.25 rounds down
-    assert merging.target_group_count(102, 25, 6.25) == 26   # 25.5: Python rounds half to even
-    assert merging.target_group_count(3, 25, 4) == 1          # never fewer than one group
-    assert merging.target_group_count(3, 25, 100) == 3        # never more groups than frames
+    assert merging.target_group_count(101, 25, 6.25) == 25  # 25.25 rounds down
+    assert merging.target_group_count(102, 25, 6.25) == 26  # 25.5: Python rounds half to even
+    assert merging.target_group_count(3, 25, 4) == 1  # never fewer than one group
+    assert merging.target_group_count(3, 25, 100) == 3  # never more groups than frames
 
 
 @settings(max_examples=60, deadline=None)
@@ -46,7 +46,7 @@ def test_max_span_caps_every_group_and_only_adds_groups(n, span, seed):
 
 def test_uniform_patching_uses_fixed_patches_in_time():
     assert merging.uniform_boundaries(16, 25, 6.25).tolist() == [0, 4, 8, 12, 16]
-    assert merging.uniform_boundaries(10, 25, 6.25).tolist() == [0, 4, 8, 10]   # last patch shorter
+    assert merging.uniform_boundaries(10, 25, 6.25).tolist() == [0, 4, 8, 10]  # last patch shorter
     assert np.diff(merging.uniform_boundaries(50, 25, 5)).tolist() == [5] * 10
     assert merging.uniform_boundaries(2, 25, 1).tolist() == [0, 2]
 

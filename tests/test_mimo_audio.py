@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
+from vfr_bench.baselines.mimo_audio import MimoAudioAdapter
 
-from baselines.mimo_audio import MimoAudioAdapter
 from tests.helpers import run_rate_and_asr
 from vfr_bench.protocol import AdapterUnavailable, Request
 
@@ -77,7 +77,7 @@ class FakeMimoAudio:
             sf.write(output_audio_path, np.zeros(24000), 24000)
             return text
         codes = torch.zeros(self.audio_channels, n, dtype=torch.long)
-        wav = torch.cat([self.mimo_audio_tokenizer.decode(codes[:, s:s + SEGMENT]) for s in range(0, n, SEGMENT)], -1)
+        wav = torch.cat([self.mimo_audio_tokenizer.decode(codes[:, s : s + SEGMENT]) for s in range(0, n, SEGMENT)], -1)
         sf.write(output_audio_path, wav.reshape(-1).numpy(), 24000)
         return text
 
@@ -93,8 +93,9 @@ class FakeMimoAudio:
         self.calls.append(("speech2text_dialogue_sft", thinking))
         return self.forward(self.preprocess_input(input_speech))
 
-    def spoken_dialogue_sft(self, input_speech, output_audio_path=None, system_prompt=None, prompt_speech=None,
-                            add_history=False):
+    def spoken_dialogue_sft(
+        self, input_speech, output_audio_path=None, system_prompt=None, prompt_speech=None, add_history=False
+    ):
         self.calls.append(("spoken_dialogue_sft", output_audio_path))
         codes = self.preprocess_input(input_speech)
         # answers with as many patches as the question had
@@ -169,7 +170,10 @@ def test_weights_default_to_the_clone_models_folder(fake_mimo, tmp_path, monkeyp
     adapter.load()
     mimo = fake_mimo.instances[-1]
     assert (mimo.model_path, mimo.tokenizer_path, mimo.device) == (
-        str(clone / "models" / "MiMo-Audio-7B-Instruct"), str(clone / "models" / "MiMo-Audio-Tokenizer"), "cuda")
+        str(clone / "models" / "MiMo-Audio-7B-Instruct"),
+        str(clone / "models" / "MiMo-Audio-Tokenizer"),
+        "cuda",
+    )
 
 
 def test_each_request_kind_calls_its_method(fake_mimo, weights):
@@ -240,6 +244,7 @@ def test_runner_with_the_fake_interface(tmp_path, fake_mimo, weights):
         assert r["timings"]["t_first_token"] is not None
     speech = [r for r in ok if r["task"] == "rate-fidelity"]
     assert all(r["request_kind"] == "s2s" for r in speech)
-    assert all(r["achieved_output_hz"] == pytest.approx(6.25) and r["output_codec_hz"] == pytest.approx(200)
-               for r in speech)
+    assert all(
+        r["achieved_output_hz"] == pytest.approx(6.25) and r["output_codec_hz"] == pytest.approx(200) for r in speech
+    )
     assert all(r["n_output_tokens"] is None for r in ok if r["task"] == "asr")

@@ -1,5 +1,6 @@
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vfr_bench.report.pareto import pareto_mask
 
@@ -8,15 +9,15 @@ def brute_force(cost, quality, higher):
     q = quality if higher else -quality
     keep = []
     for i in range(len(cost)):
-        dominated = any(cost[j] <= cost[i] and q[j] >= q[i] and (cost[j] < cost[i] or q[j] > q[i])
-                        for j in range(len(cost)))
+        dominated = any(
+            cost[j] <= cost[i] and q[j] >= q[i] and (cost[j] < cost[i] or q[j] > q[i]) for j in range(len(cost))
+        )
         keep.append(not dominated)
     return np.array(keep, dtype=bool)
 
 
 @settings(max_examples=300, deadline=None)
-@given(points=st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), min_size=1, max_size=40),
-       higher=st.booleans())
+@given(points=st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), min_size=1, max_size=40), higher=st.booleans())
 def test_frontier_equals_brute_force(points, higher):
     # small integer grids make ties in cost, in quality and in both common
     cost = np.array([p[0] for p in points], dtype=float)

@@ -5,25 +5,28 @@ import sys
 from pathlib import Path
 
 import pytest
+from vfr_bench.baselines.qwen25_omni import TINY_CONFIG, audio_positions, generate_kwargs
 
-from baselines.qwen25_omni import TINY_CONFIG, audio_positions, generate_kwargs
 from tests.helpers import write_manifest
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run_dir import read_jsonl
 from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.tasks import all_tasks
+from vfr_bench.task import all_tasks
 
 
 def test_audio_positions_follow_the_encoder_strides():
-    assert audio_positions(300) == 75     # 3 s at 100 fps -> 25 Hz
+    assert audio_positions(300) == 75  # 3 s at 100 fps -> 25 Hz
     assert audio_positions(100) == 25
-    assert audio_positions(101) == 25     # conv: 100 // 2 + 1 = 51; pool: 49 // 2 + 1 = 25
-    assert audio_positions(103) == 26     # conv 52; pool 26: a partial pair still yields a position
+    assert audio_positions(101) == 25  # conv: 100 // 2 + 1 = 51; pool: 49 // 2 + 1 = 25
+    assert audio_positions(103) == 26  # conv 52; pool 26: a partial pair still yields a position
 
 
 def test_generate_arguments_of_both_api_families():
-    assert generate_kwargs(5, False, 8, 60, "Chelsie") == {"thinker_max_new_tokens": 8, "speaker": "Chelsie",
-                                                           "generation_mode": "text"}
+    assert generate_kwargs(5, False, 8, 60, "Chelsie") == {
+        "thinker_max_new_tokens": 8,
+        "speaker": "Chelsie",
+        "generation_mode": "text",
+    }
     assert generate_kwargs(4, False, 8, 60, "Chelsie")["return_audio"] is False
     speech4 = generate_kwargs(4, True, 8, 60, "Ethan")
     assert speech4["return_audio"] is True and speech4["talker_max_new_tokens"] == 60 and speech4["speaker"] == "Ethan"
@@ -37,11 +40,21 @@ def test_tiny_model_through_the_runner(tmp_path):
         pytest.skip("Qwen2.5-Omni needs transformers>=4.52")
     manifest = write_manifest(tmp_path / "data", n=3, seconds=1.0)
     tasks = all_tasks()
-    config = RunConfig(models=["qwen2.5-omni"], rate_specs=parse_rate_specs("native,12.5"),
-                       tasks=[tasks["rate-fidelity"], tasks["asr"]], out=tmp_path / "run", data=str(manifest),
-                       model_options={"qwen2.5-omni": {"random_init_config": str(TINY_CONFIG),
-                                                       "thinker_max_new_tokens": "8", "talker_max_new_tokens": "60"}},
-                       warmup=1)
+    config = RunConfig(
+        models=["qwen2.5-omni"],
+        rate_specs=parse_rate_specs("native,12.5"),
+        tasks=[tasks["rate-fidelity"], tasks["asr"]],
+        out=tmp_path / "run",
+        data=str(manifest),
+        model_options={
+            "qwen2.5-omni": {
+                "random_init_config": str(TINY_CONFIG),
+                "thinker_max_new_tokens": "8",
+                "talker_max_new_tokens": "60",
+            }
+        },
+        warmup=1,
+    )
     outcome = Runner(config).run()
     records = read_jsonl(tmp_path / "run" / "samples.jsonl")
     ok = [r for r in records if r["status"] == "ok"]
@@ -56,8 +69,9 @@ def test_tiny_model_through_the_runner(tmp_path):
     assert all(r["request_kind"] == "s2s" and r["n_output_tokens"] > 0 for r in speech)
     assert all(r["achieved_output_hz"] == pytest.approx(50.0) for r in speech)  # 480 samples of 24 kHz per code
     assert all((tmp_path / "run" / r["audio"]).is_file() for r in speech)
-    assert all(r["requested_output_hz"] == 50.0 and r["timings"]["t_first_audio"] == r["timings"]["t_total"]
-               for r in speech)
+    assert all(
+        r["requested_output_hz"] == 50.0 and r["timings"]["t_first_audio"] == r["timings"]["t_total"] for r in speech
+    )
     assert all(r["n_output_tokens"] is None and r["achieved_output_hz"] is None for r in ok if r["task"] == "asr")
     from vfr_bench.scoring import score_run
 

@@ -18,24 +18,33 @@ def test_in_out_pair_and_native():
     assert parse_rate_spec("NATIVE").is_native
 
 
-@pytest.mark.parametrize("bad, words", [
-    ("12.5:abc", "'abc' is not a number"),
-    ("-4", "positive"),
-    ("0", "positive"),
-    ("nan", "positive, finite"),
-    ("inf", "positive, finite"),
-    ("", "empty"),
-    ("1:2:3", "more than one ':'"),
-    ("4:0", "positive"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ("12.5:abc", "'abc' is not a number"),
+        ("-4", "positive"),
+        ("0", "positive"),
+        ("nan", "positive, finite"),
+        ("inf", "positive, finite"),
+        ("", "empty"),
+        ("1:2:3", "more than one ':'"),
+        ("4:0", "positive"),
+    ],
+)
 def test_bad_specs_are_refused_with_the_reason(bad, words):
     with pytest.raises(RateSpecError, match=words.replace("(", r"\(")):
         parse_rate_spec(bad)
 
 
 def test_list_parsing_keeps_order_and_refuses_duplicates():
-    assert [s.label for s in parse_rate_specs("12.5,6.25,5,4,native,6.25:12.5")] == \
-        ["12.5", "6.25", "5", "4", "native", "6.25:12.5"]
+    assert [s.label for s in parse_rate_specs("12.5,6.25,5,4,native,6.25:12.5")] == [
+        "12.5",
+        "6.25",
+        "5",
+        "4",
+        "native",
+        "6.25:12.5",
+    ]
     with pytest.raises(RateSpecError, match="given twice"):
         parse_rate_specs("12.5,6.25,12.5")
     with pytest.raises(RateSpecError, match="given twice"):  # equal labels would share sample keys

@@ -93,7 +93,7 @@ def test_threshold_strategy_rate_is_an_outcome_that_rises_with_the_threshold(spe
 
 
 def test_audio_longer_than_one_whisper_window(models, speech):
-    audio = np.concatenate([a.samples for _, a in speech] * 3)   # about 40 s
+    audio = np.concatenate([a.samples for _, a in speech] * 3)  # about 40 s
     seconds = len(audio) / 16000
     assert seconds > 30
     r = models["reference-uniform"].generate(Request("asr", "long", audio, input_hz=6.25))
@@ -109,8 +109,14 @@ def test_a_folder_without_weights_is_a_clear_error(tmp_path):
         adapter.load()
 
 
-@pytest.mark.parametrize("samples", [np.zeros(32000, dtype=np.float32), np.zeros(800, dtype=np.float32),
-                                     (0.01 * np.random.default_rng(0).standard_normal(400)).astype(np.float32)])
+@pytest.mark.parametrize(
+    "samples",
+    [
+        np.zeros(32000, dtype=np.float32),
+        np.zeros(800, dtype=np.float32),
+        (0.01 * np.random.default_rng(0).standard_normal(400)).astype(np.float32),
+    ],
+)
 def test_silent_and_very_short_inputs_are_answered_not_crashed(models, samples):
     adapter = models["reference-dynamic"]
     asr = adapter.generate(Request("asr", "edge", samples, input_hz=4.0))

@@ -48,8 +48,10 @@ def test_unknown_option_lists_the_known_ones():
 
 
 def test_outside_packages_register_through_entry_points(monkeypatch):
-    eps = [EntryPoint("my-model", "tests.helpers:CountingAdapter", registry_module.ENTRY_POINT_GROUP),
-           EntryPoint("broken", "tests.helpers:NoSuchClass", registry_module.ENTRY_POINT_GROUP)]
+    eps = [
+        EntryPoint("my-model", "tests.helpers:CountingAdapter", registry_module.ENTRY_POINT_GROUP),
+        EntryPoint("broken", "tests.helpers:NoSuchClass", registry_module.ENTRY_POINT_GROUP),
+    ]
     monkeypatch.setattr(registry_module, "entry_points", lambda group: [e for e in eps if e.group == group])
     reg = ModelRegistry()
     assert reg.entry("my-model").source.startswith("entry point")

@@ -37,17 +37,48 @@ def quality_run(tmp_path_factory):
                 errors = min(10, rng.binomial(10, min(1.0, slope * 0.5 / hz)))
                 hyp = " ".join("zebra" if j < errors else w for j, w in enumerate(WORDS))
                 achieved = hz * (1 + 0.03 * rng.standard_normal())
-                samples.append({"model": model, "rate_spec": f"{hz:g}", "task": "asr", "sample_id": f"s{i}",
-                                "status": "ok", "requested_input_hz": hz, "requested_output_hz": hz,
-                                "achieved_input_hz": achieved, "achieved_output_hz": None,
-                                "input_rate_error": achieved / hz - 1, "output_rate_error": None,
-                                "input_seconds": 3.0, "output_seconds": None, "text": hyp, "language": "en",
-                                "reference": {"text": ref},
-                                "timings": {"t_total": 0.1 * hz * (1 + 0.1 * rng.random()), "t_first_token": None,
-                                            "t_first_audio": None, "t_ar": 0.05 * hz}})
+                samples.append(
+                    {
+                        "model": model,
+                        "rate_spec": f"{hz:g}",
+                        "task": "asr",
+                        "sample_id": f"s{i}",
+                        "status": "ok",
+                        "requested_input_hz": hz,
+                        "requested_output_hz": hz,
+                        "achieved_input_hz": achieved,
+                        "achieved_output_hz": None,
+                        "input_rate_error": achieved / hz - 1,
+                        "output_rate_error": None,
+                        "input_seconds": 3.0,
+                        "output_seconds": None,
+                        "text": hyp,
+                        "language": "en",
+                        "reference": {"text": ref},
+                        "timings": {
+                            "t_total": 0.1 * hz * (1 + 0.1 * rng.random()),
+                            "t_first_token": None,
+                            "t_first_audio": None,
+                            "t_ar": 0.05 * hz,
+                        },
+                    }
+                )
     append_jsonl(path / "samples.jsonl", samples)
-    (path / "manifest.json").write_text(json.dumps({"argv": ["test"], "models": {}, "tasks": {
-        "asr": {"version": 1, "metrics": ["wer"], "dataset": {"name": "synthetic", "content_hash": "sha256:x"}}}}))
+    (path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "argv": ["test"],
+                "models": {},
+                "tasks": {
+                    "asr": {
+                        "version": 1,
+                        "metrics": ["wer"],
+                        "dataset": {"name": "synthetic", "content_hash": "sha256:x"},
+                    }
+                },
+            }
+        )
+    )
     score_run(path, {"asr": ["wer"]})
     return path
 
@@ -67,8 +98,9 @@ def test_pareto_series_frontier_and_fading_read_back(quality_run):
     for model in ("flexislm-7b", "reference-uniform"):
         line = lines[model]
         assert list(line.get_ydata()) == pytest.approx([summary[(model, s, "wer")] for s in ("12.5", "6.25", "4")])
-        assert list(line.get_xdata()) == pytest.approx([summary[(model, s, "achieved_input_hz")]
-                                                        for s in ("12.5", "6.25", "4")])
+        assert list(line.get_xdata()) == pytest.approx(
+            [summary[(model, s, "achieved_input_hz")] for s in ("12.5", "6.25", "4")]
+        )
         assert line.get_color() == style.colour(model)
     cost = np.array([p.achieved_hz for p in pts])
     wer = np.array([p.value for p in pts])
@@ -87,13 +119,13 @@ def test_reported_overlay_is_labelled_and_never_moves_measured_points(quality_ru
     assert clean.value == pytest.approx(0.0238) and clean.channel == "s2t"  # percent -> fraction
     plain = figures.pareto_figure(pts, "achieved_hz")
     overlaid = figures.pareto_figure(pts, "achieved_hz", reported)
-    for a, b in zip(plain.axes[0].get_lines(), [l for l in overlaid.axes[0].get_lines()
-                                                  if not l.get_label().startswith("reported")]):
+    measured = [line for line in overlaid.axes[0].get_lines() if not line.get_label().startswith("reported")]
+    for a, b in zip(plain.axes[0].get_lines(), measured):
         assert a.get_label() == b.get_label()
         assert list(a.get_xdata()) == list(b.get_xdata()) and list(a.get_ydata()) == list(b.get_ydata())
-    marks = [l for l in overlaid.axes[0].get_lines() if l.get_label().startswith("reported: flexislm-readme")]
-    assert marks and all(l.get_markerfacecolor() == "none" for l in marks)
-    assert {l.get_xdata()[0] for l in marks} == {25.0, 12.5, 6.25}
+    marks = [line for line in overlaid.axes[0].get_lines() if line.get_label().startswith("reported: flexislm-readme")]
+    assert marks and all(line.get_markerfacecolor() == "none" for line in marks)
+    assert {line.get_xdata()[0] for line in marks} == {25.0, 12.5, 6.25}
     plt.close(plain)
     plt.close(overlaid)
 
@@ -102,7 +134,7 @@ def test_calibration_figure_prints_the_mean_abs_error(quality_run):
     samples = read_jsonl(quality_run / "samples.jsonl")
     fig = figures.calibration_figure(samples)
     ax = fig.axes[0]
-    assert any(l.get_label() == "identity" for l in ax.get_lines())
+    assert any(line.get_label() == "identity" for line in ax.get_lines())
     text = next(t for t in ax.texts if t.get_gid() == "mean-abs-error").get_text()
     for model in ("flexislm-7b", "reference-uniform"):
         err = np.mean([abs(s["input_rate_error"]) for s in samples if s["model"] == model])
@@ -116,7 +148,9 @@ def test_latency_figure_series_match_the_samples():
     fig, series = figures.latency_figure(samples)
     flexi = series["flexislm-7b-thinker"]
     assert flexi["rates"] == [4.0, 5.0, 6.25, 12.5, 25.0]
-    at_625 = [s["timings"]["t_total"] for s in samples if s["model"] == "flexislm-7b-thinker" and s["rate_spec"] == "6.25"]
+    at_625 = [
+        s["timings"]["t_total"] for s in samples if s["model"] == "flexislm-7b-thinker" and s["rate_spec"] == "6.25"
+    ]
     assert flexi["t_total_p50"][2] == pytest.approx(float(np.median(at_625)))
     assert flexi["speedup"][-1] == pytest.approx(1.0)
     assert all(0 < b < t for b, t in zip(flexi["bound"], flexi["t_total_p50"]))
@@ -142,8 +176,15 @@ def test_tables_agree_with_summary_and_bold_the_best(quality_run):
 def test_report_folder_has_every_file_non_empty_and_a_readme(quality_run, tmp_path):
     made = build_report([quality_run, EXAMPLES / "thinkers"], tmp_path / "rep", reported_csv=REPORTED)
     names = [m[0] for m in made]
-    assert {"pareto_quality_vs_rate.pdf", "pareto_quality_vs_latency.pdf", "rate_calibration.pdf",
-            "latency_vs_rate.pdf", "results.md", "results.tex", "results.csv"} <= set(names)
+    assert {
+        "pareto_quality_vs_rate.pdf",
+        "pareto_quality_vs_latency.pdf",
+        "rate_calibration.pdf",
+        "latency_vs_rate.pdf",
+        "results.md",
+        "results.tex",
+        "results.csv",
+    } <= set(names)
     for name in names:
         assert (tmp_path / "rep" / name).stat().st_size > 200
         if name.endswith(".pdf"):

@@ -6,18 +6,23 @@ import pytest
 import soundfile as sf
 
 from tests.helpers import CountingAdapter, make_registry, tone, write_manifest
-from vfr_bench.rates import parse_rate_specs
-from vfr_bench.run_dir import RunDirError, RunDirectory, read_jsonl
-from vfr_bench.runner import RunConfig, Runner, in_shard, subset
 from vfr_bench.data.manifest import load_manifest
+from vfr_bench.rates import parse_rate_specs
+from vfr_bench.run_dir import RunDirectory, RunDirError, read_jsonl
+from vfr_bench.runner import RunConfig, Runner, in_shard, subset
 from vfr_bench.scoring import score_run
-from vfr_bench.tasks import all_tasks
+from vfr_bench.task import all_tasks
 
 
 def config(tmp_path, manifest, **kw):
     tasks = all_tasks()
-    defaults = dict(models=["counting"], rate_specs=parse_rate_specs("12.5,6.25"),
-                    tasks=[tasks["asr"], tasks["rate-fidelity"]], out=tmp_path / "run", data=str(manifest))
+    defaults = dict(
+        models=["counting"],
+        rate_specs=parse_rate_specs("12.5,6.25"),
+        tasks=[tasks["asr"], tasks["rate-fidelity"]],
+        out=tmp_path / "run",
+        data=str(manifest),
+    )
     defaults.update(kw)
     return RunConfig(**defaults)
 
@@ -84,10 +89,12 @@ def test_bad_audio_files_are_per_sample_errors(tmp_path):
     (folder).mkdir()
     (folder / "corrupt.wav").write_bytes(b"not audio at all")
     sf.write(folder / "stereo48k.wav", tone(1.0, sr=48000, channels=2), 48000)
-    lines = [{"id": "missing", "audio": "gone.wav", "text": "x"},
-             {"id": "corrupt", "audio": "corrupt.wav", "text": "x"},
-             {"id": "ok", "audio": "stereo48k.wav", "text": "x"}]
-    (folder / "m.jsonl").write_text("".join(json.dumps(l) + "\n" for l in lines))
+    lines = [
+        {"id": "missing", "audio": "gone.wav", "text": "x"},
+        {"id": "corrupt", "audio": "corrupt.wav", "text": "x"},
+        {"id": "ok", "audio": "stereo48k.wav", "text": "x"},
+    ]
+    (folder / "m.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     outcome = run(config(tmp_path, folder / "m.jsonl", rate_specs=parse_rate_specs("5"), tasks=[all_tasks()["asr"]]))
     records = {r["sample_id"]: r for r in read_jsonl(tmp_path / "run" / "samples.jsonl")}
     assert records["missing"]["status"] == "error" and "not found" in records["missing"]["error"]
@@ -163,8 +170,16 @@ def test_limit_takes_the_same_subset_whatever_the_file_order(tmp_path):
 
 def test_nan_from_an_adapter_is_that_samples_error_and_numpy_numbers_are_fine(tmp_path):
     manifest = write_manifest(tmp_path / "data", n=3)
-    outcome = run(config(tmp_path, manifest, model_options={"counting": {"nan_on": "u1"}}, warmup=0,
-                         rate_specs=parse_rate_specs("6.25"), tasks=[all_tasks()["asr"]]))
+    outcome = run(
+        config(
+            tmp_path,
+            manifest,
+            model_options={"counting": {"nan_on": "u1"}},
+            warmup=0,
+            rate_specs=parse_rate_specs("6.25"),
+            tasks=[all_tasks()["asr"]],
+        )
+    )
     records = {r["sample_id"]: r for r in read_jsonl(tmp_path / "run" / "samples.jsonl")}
     assert outcome.ok == 2 and outcome.error == 1
     assert "non-finite values for timings.t_ar" in records["u1"]["error"] and records["u1"]["n_input_tokens"] is None
@@ -176,7 +191,7 @@ def test_ids_that_sanitise_alike_get_their_own_audio_files(tmp_path):
     folder.mkdir()
     sf.write(folder / "a.wav", tone(1.0), 16000)
     lines = [{"id": "spk/utt 1", "audio": "a.wav", "text": "x"}, {"id": "spk_utt_1", "audio": "a.wav", "text": "x"}]
-    (folder / "m.jsonl").write_text("".join(json.dumps(l) + "\n" for l in lines))
+    (folder / "m.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     run(config(tmp_path, folder / "m.jsonl", rate_specs=parse_rate_specs("6.25"), tasks=[all_tasks()["rate-fidelity"]]))
     paths = [r["audio"] for r in read_jsonl(tmp_path / "run" / "samples.jsonl")]
     assert len(set(paths)) == 2 and all((tmp_path / "run" / p).is_file() for p in paths)

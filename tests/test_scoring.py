@@ -10,11 +10,23 @@ from vfr_bench.scoring import bootstrap_ci, score_run
 
 
 def record(sample_id, hyp, ref, spec="6.25", achieved=6.0, t_total=0.1):
-    return {"model": "m", "rate_spec": spec, "task": "asr", "sample_id": sample_id, "status": "ok",
-            "requested_input_hz": float(spec), "requested_output_hz": float(spec), "achieved_input_hz": achieved,
-            "achieved_output_hz": None, "input_seconds": 2.0, "output_seconds": None, "text": hyp,
-            "language": "en", "reference": {"text": ref},
-            "timings": {"t_total": t_total, "t_first_token": None, "t_first_audio": None, "t_ar": None}}
+    return {
+        "model": "m",
+        "rate_spec": spec,
+        "task": "asr",
+        "sample_id": sample_id,
+        "status": "ok",
+        "requested_input_hz": float(spec),
+        "requested_output_hz": float(spec),
+        "achieved_input_hz": achieved,
+        "achieved_output_hz": None,
+        "input_seconds": 2.0,
+        "output_seconds": None,
+        "text": hyp,
+        "language": "en",
+        "reference": {"text": ref},
+        "timings": {"t_total": t_total, "t_first_token": None, "t_first_audio": None, "t_ar": None},
+    }
 
 
 def test_whisper_normaliser_is_applied_before_wer():
@@ -24,11 +36,14 @@ def test_whisper_normaliser_is_applied_before_wer():
 
 def test_wer_is_corpus_level_total_edits_over_total_words(tmp_path):
     # sample a: 1 error in 2 words; sample b: 0 errors in 8 words -> corpus 1/10, mean of ratios 0.25
-    append_jsonl(tmp_path / "samples.jsonl", [
-        record("a", "hello there", "hello world"),
-        record("b", "the cat sat on the warm red mat", "the cat sat on the warm red mat"),
-        {**record("c", None, "x"), "status": "error", "error": "boom"},
-    ])
+    append_jsonl(
+        tmp_path / "samples.jsonl",
+        [
+            record("a", "hello there", "hello world"),
+            record("b", "the cat sat on the warm red mat", "the cat sat on the warm red mat"),
+            {**record("c", None, "x"), "status": "error", "error": "boom"},
+        ],
+    )
     rows = score_run(tmp_path, {"asr": ["wer"]})
     wer = next(r for r in rows if r["metric"] == "wer")
     assert wer["value"] == pytest.approx(0.1) and wer["n"] == 2
@@ -52,8 +67,7 @@ def test_rescoring_computes_only_new_samples(tmp_path):
 
 
 def test_latency_percentiles(tmp_path):
-    append_jsonl(tmp_path / "samples.jsonl",
-                 [record(str(i), "a", "a", t_total=float(i)) for i in range(1, 101)])
+    append_jsonl(tmp_path / "samples.jsonl", [record(str(i), "a", "a", t_total=float(i)) for i in range(1, 101)])
     rows = {r["metric"]: r for r in score_run(tmp_path, {"asr": []})}
     assert rows["t_total_p50"]["value"] == pytest.approx(50.5)
     assert rows["t_total_p95"]["value"] == pytest.approx(np.percentile(np.arange(1, 101), 95))
@@ -98,8 +112,10 @@ def test_a_non_finite_metric_value_is_an_error_not_a_crash(tmp_path, monkeypatch
     from vfr_bench.metrics.base import SampleScore
 
     # like SI-SDR on a silent output: log10(0) is -inf
-    fake = replace(metrics.get_metric("wer"), compute=lambda r, ctx=None: SampleScore(
-        float("-inf") if r["text"] == "silence" else 0.0, 0.0, 1.0))
+    fake = replace(
+        metrics.get_metric("wer"),
+        compute=lambda r, ctx=None: SampleScore(float("-inf") if r["text"] == "silence" else 0.0, 0.0, 1.0),
+    )
     monkeypatch.setitem(metrics.ALL_METRICS, "wer", fake)
     append_jsonl(tmp_path / "samples.jsonl", [record("a", "silence", "x"), record("b", "hello", "hello")])
     rows = score_run(tmp_path, {"asr": ["wer"]})

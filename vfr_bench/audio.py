@@ -21,7 +21,7 @@ class AudioError(ValueError):
 
 @dataclass(frozen=True)
 class Audio:
-    samples: np.ndarray          # mono float32 at `sample_rate`
+    samples: np.ndarray  # mono float32 at `sample_rate`
     sample_rate: int
     original_sample_rate: int
     original_channels: int
@@ -49,8 +49,9 @@ def load_audio(path: str | Path, sample_rate: int = MODEL_SAMPLE_RATE) -> Audio:
     return prepare_audio(data, original_sr, sample_rate, origin=str(path))
 
 
-def prepare_audio(data: np.ndarray, original_sr: int, sample_rate: int = MODEL_SAMPLE_RATE,
-                  origin: str = "audio") -> Audio:
+def prepare_audio(
+    data: np.ndarray, original_sr: int, sample_rate: int = MODEL_SAMPLE_RATE, origin: str = "audio"
+) -> Audio:
     """Check and convert an in-memory signal ([n] or [n, channels]) exactly as `load_audio` does."""
     data = np.asarray(data, dtype=np.float32)
     if data.ndim == 1:
@@ -80,5 +81,10 @@ def write_flac(path: Path, samples: np.ndarray, sample_rate: int) -> None:
     import soundfile as sf
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0), sample_rate,
-             format="FLAC", subtype="PCM_16")
+    sf.write(
+        str(path),
+        np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0),
+        sample_rate,
+        format="FLAC",
+        subtype="PCM_16",
+    )

@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn, \
-    TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import (
+    Progress as RichProgress,
+)
 from rich.table import Table
 
 from vfr_bench.runner import Cell, Progress
@@ -17,12 +25,20 @@ class RichProgressReporter(Progress):
 
     def __init__(self, console: Console):
         self.console = console
-        self.bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                                console=console, disable=not console.is_terminal, transient=False)
+        self.bar = RichProgress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not console.is_terminal,
+            transient=False,
+        )
         self._ids: dict[int, int] = {}
 
-    def __enter__(self) -> "RichProgressReporter":
+    def __enter__(self) -> RichProgressReporter:
         self.bar.start()
         return self
 
@@ -56,16 +72,36 @@ def results_table(summary_rows: list[dict], samples: list[dict]) -> Table:
         status[cell][s["status"]] += 1
         requested[cell] = (s["requested_input_hz"], s["requested_output_hz"])
     table = Table(title="vfr-bench results (rate = requested IN[:OUT] Hz; |err| = |achieved/requested - 1|)")
-    for col in ("model", "task", "rate", "in Hz", "in p95 |err|", "out Hz", "out p95 |err|", "WER [95% CI]",
-                "speech WER", "t_total p50 s", "ok/err/skip"):
+    for col in (
+        "model",
+        "task",
+        "rate",
+        "in Hz",
+        "in p95 |err|",
+        "out Hz",
+        "out p95 |err|",
+        "WER [95% CI]",
+        "speech WER",
+        "t_total p50 s",
+        "ok/err/skip",
+    ):
         table.add_column(col, justify="left" if col in ("model", "task") else "right", no_wrap=True)
     for cell in sorted(status, key=lambda c: (c[0], c[1], -(requested[c][0] or 1e9), c[2])):
         m = by_cell.get(cell, {})
         st = status[cell]
-        table.add_row(cell[0], cell[1], cell[2], _val(m, "achieved_input_hz", "{:.2f}"),
-                      _val(m, "input_rate_abs_error_p95", "{:.1%}"), _val(m, "achieved_output_hz", "{:.2f}"), _val(m, "output_rate_abs_error_p95", "{:.1%}"),
-                      _wer(m.get("wer")), _val(m, "asr_wer", "{:.3f}"), _val(m, "t_total_p50", "{:.3f}"),
-                      f"{st['ok']}/{st['error']}/{st['skipped']}")
+        table.add_row(
+            cell[0],
+            cell[1],
+            cell[2],
+            _val(m, "achieved_input_hz", "{:.2f}"),
+            _val(m, "input_rate_abs_error_p95", "{:.1%}"),
+            _val(m, "achieved_output_hz", "{:.2f}"),
+            _val(m, "output_rate_abs_error_p95", "{:.1%}"),
+            _wer(m.get("wer")),
+            _val(m, "asr_wer", "{:.3f}"),
+            _val(m, "t_total_p50", "{:.3f}"),
+            f"{st['ok']}/{st['error']}/{st['skipped']}",
+        )
     return table
 
 

@@ -52,22 +52,30 @@ class RateControl:
         if spec.is_native:
             return None
         if self.kind == "threshold":
-            return (f"rate {spec.label} Hz: this model merges by a similarity threshold and takes no rate "
-                    "request; run it with --rates native and set the threshold with --model-arg threshold=T")
+            return (
+                f"rate {spec.label} Hz: this model merges by a similarity threshold and takes no rate "
+                "request; run it with --rates native and set the threshold with --model-arg threshold=T"
+            )
         if self.kind == "controllable":
             for side, hz in (("input", spec.input_hz), ("output", spec.output_hz)):
                 if hz is not None and not (self.min_hz <= hz <= self.max_hz):
-                    return (f"requested {side} rate {hz:g} Hz is outside this model's range "
-                            f"[{self.min_hz:g}, {self.max_hz:g}] Hz")
+                    return (
+                        f"requested {side} rate {hz:g} Hz is outside this model's range "
+                        f"[{self.min_hz:g}, {self.max_hz:g}] Hz"
+                    )
             return None
         # fixed and patching: only their own rate
-        for side, hz, native in (("input", spec.input_hz, self.native_input_hz),
-                                 ("output", spec.output_hz, self.native_output_hz)):
+        for side, hz, native in (
+            ("input", spec.input_hz, self.native_input_hz),
+            ("output", spec.output_hz, self.native_output_hz),
+        ):
             if hz is None or native is None:
                 continue
             if abs(hz - native) > 1e-9:
-                return (f"requested {side} rate {hz:g} Hz: this model runs at a fixed {native:g} Hz "
-                        f"({self.kind}); not run at another rate")
+                return (
+                    f"requested {side} rate {hz:g} Hz: this model runs at a fixed {native:g} Hz "
+                    f"({self.kind}); not run at another rate"
+                )
         return None
 
     def resolve(self, spec: RateSpec) -> tuple[float | None, float | None]:
@@ -95,9 +103,9 @@ class Request:
     sample_id: str
     audio: np.ndarray | None = None
     sample_rate: int = 16000
-    text: str | None = None          # text prompt (spoken QA instruction) or text to speak (tts)
+    text: str | None = None  # text prompt (spoken QA instruction) or text to speak (tts)
     language: str = "en"
-    input_hz: float | None = None    # None: the model's native rate
+    input_hz: float | None = None  # None: the model's native rate
     output_hz: float | None = None
 
 
@@ -112,11 +120,11 @@ class Response:
     text: str | None = None
     audio: np.ndarray | None = None
     audio_sample_rate: int | None = None
-    n_input_tokens: int | None = None      # speech positions the LM received (padding excluded)
-    n_output_tokens: int | None = None     # speech tokens generated autoregressively
+    n_input_tokens: int | None = None  # speech positions the LM received (padding excluded)
+    n_output_tokens: int | None = None  # speech tokens generated autoregressively
     n_output_codec_tokens: int | None = None  # codec codes, where one step emits several
     n_text_tokens: int | None = None
-    output_seconds: float | None = None    # defaults to the length of `audio`
+    output_seconds: float | None = None  # defaults to the length of `audio`
     t_first_token: float | None = None
     t_first_audio: float | None = None
     t_ar: float | None = None

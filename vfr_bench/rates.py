@@ -46,8 +46,7 @@ def _parse_hz(text: str, whole: str) -> float:
         hz = float(text)
     except ValueError:
         raise RateSpecError(
-            f"rate spec {whole!r}: {text!r} is not a number in Hz "
-            "(write IN, IN:OUT or native, e.g. 12.5, 6.25:12.5)"
+            f"rate spec {whole!r}: {text!r} is not a number in Hz (write IN, IN:OUT or native, e.g. 12.5, 6.25:12.5)"
         ) from None
     if not math.isfinite(hz) or hz <= 0:
         raise RateSpecError(f"rate spec {whole!r}: a frame rate must be a positive, finite number of Hz, got {text!r}")

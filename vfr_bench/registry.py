@@ -21,7 +21,7 @@ ENTRY_POINT_GROUP = "vfr_bench.adapters"
 @dataclass(frozen=True)
 class ModelEntry:
     name: str
-    target: str                      # "module:Class"
+    target: str  # "module:Class"
     preset: dict[str, Any] = field(default_factory=dict)  # options fixed by this name
     summary: str = ""
     source: str = "built-in"
@@ -32,27 +32,60 @@ class UnknownModel(KeyError):
         return str(self.args[0])
 
 
-_REFERENCE = "baselines.reference.adapter:ReferenceAdapter"
+_REFERENCE = "vfr_bench.baselines.reference.adapter:ReferenceAdapter"
 
 BUILTIN_MODELS: tuple[ModelEntry, ...] = (
-    ModelEntry("reference", _REFERENCE, {"strategy": "dynamic"},
-               "Whisper tiny.en with cosine-similarity frame merging (same as reference-dynamic)"),
-    ModelEntry("reference-dynamic", _REFERENCE, {"strategy": "dynamic"},
-               "Whisper + merging at the lowest-similarity transitions to the requested rate"),
-    ModelEntry("reference-uniform", _REFERENCE, {"strategy": "uniform"},
-               "Whisper + fixed patching (the patching baseline)"),
-    ModelEntry("reference-threshold", _REFERENCE, {"strategy": "threshold"},
-               "Whisper + cut where adjacent similarity falls below a threshold (rate is an outcome)"),
-    ModelEntry("flexislm", "baselines.flexislm:FlexiSLMAdapter", {},
-               "FlexiSLM (official inference code): controllable 12.5-4 Hz in and out, s2t and s2s"),
-    ModelEntry("kimi-audio", "baselines.kimi_audio:KimiAudioAdapter", {},
-               "Kimi-Audio (its own inference code, CUDA): 12.5 Hz audio tokens in and out; s2t and s2s"),
-    ModelEntry("mimo-audio", "baselines.mimo_audio:MimoAudioAdapter", {},
-               "MiMo-Audio (its own inference code, CUDA): patches of 4 x 25 Hz frames = 6.25 Hz; s2t, s2s, tts"),
-    ModelEntry("fun-audio-chat", "baselines.fun_audio_chat:FunAudioChatAdapter", {},
-               "Fun-Audio-Chat (its own model code): 5 Hz backbone, 25 Hz speech tokens; s2t and s2s"),
-    ModelEntry("qwen2.5-omni", "baselines.qwen25_omni:Qwen25OmniAdapter", {},
-               "Qwen2.5-Omni (transformers): 25 Hz audio in, 50 Hz talker codes out; s2t and s2s"),
+    ModelEntry(
+        "reference",
+        _REFERENCE,
+        {"strategy": "dynamic"},
+        "Whisper tiny.en with cosine-similarity frame merging (same as reference-dynamic)",
+    ),
+    ModelEntry(
+        "reference-dynamic",
+        _REFERENCE,
+        {"strategy": "dynamic"},
+        "Whisper + merging at the lowest-similarity transitions to the requested rate",
+    ),
+    ModelEntry(
+        "reference-uniform", _REFERENCE, {"strategy": "uniform"}, "Whisper + fixed patching (the patching baseline)"
+    ),
+    ModelEntry(
+        "reference-threshold",
+        _REFERENCE,
+        {"strategy": "threshold"},
+        "Whisper + cut where adjacent similarity falls below a threshold (rate is an outcome)",
+    ),
+    ModelEntry(
+        "flexislm",
+        "vfr_bench.baselines.flexislm:FlexiSLMAdapter",
+        {},
+        "FlexiSLM (official inference code): controllable 12.5-4 Hz in and out, s2t and s2s",
+    ),
+    ModelEntry(
+        "kimi-audio",
+        "vfr_bench.baselines.kimi_audio:KimiAudioAdapter",
+        {},
+        "Kimi-Audio (its own inference code, CUDA): 12.5 Hz audio tokens in and out; s2t and s2s",
+    ),
+    ModelEntry(
+        "mimo-audio",
+        "vfr_bench.baselines.mimo_audio:MimoAudioAdapter",
+        {},
+        "MiMo-Audio (its own inference code, CUDA): patches of 4 x 25 Hz frames = 6.25 Hz; s2t, s2s, tts",
+    ),
+    ModelEntry(
+        "fun-audio-chat",
+        "vfr_bench.baselines.fun_audio_chat:FunAudioChatAdapter",
+        {},
+        "Fun-Audio-Chat (its own model code): 5 Hz backbone, 25 Hz speech tokens; s2t and s2s",
+    ),
+    ModelEntry(
+        "qwen2.5-omni",
+        "vfr_bench.baselines.qwen25_omni:Qwen25OmniAdapter",
+        {},
+        "Qwen2.5-Omni (transformers): 25 Hz audio in, 50 Hz talker codes out; s2t and s2s",
+    ),
 )
 
 
@@ -79,8 +112,9 @@ class ModelRegistry:
             return self._entries[name]
         close = difflib.get_close_matches(name, list(self._entries), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise UnknownModel(f"unknown model {name!r}{hint} (known: {', '.join(self.names())}; "
-                           "`vfr-bench list models` shows them)")
+        raise UnknownModel(
+            f"unknown model {name!r}{hint} (known: {', '.join(self.names())}; `vfr-bench list models` shows them)"
+        )
 
     def adapter_class(self, name: str) -> type[Adapter]:
         entry = self.entry(name)
@@ -103,8 +137,10 @@ class ModelRegistry:
         options = dict(options or {})
         clash = sorted(k for k in options if k in entry.preset and str(options[k]) != str(entry.preset[k]))
         if clash:
-            raise ValueError(f"model {name!r} fixes {', '.join(f'{k}={entry.preset[k]}' for k in clash)}; "
-                             "choose another model name instead of overriding it")
+            raise ValueError(
+                f"model {name!r} fixes {', '.join(f'{k}={entry.preset[k]}' for k in clash)}; "
+                "choose another model name instead of overriding it"
+            )
         adapter = self.adapter_class(name)(device=device, **{**options, **entry.preset})
         adapter.name = name  # the registered name, which is what results are keyed by
         return adapter

@@ -11,9 +11,10 @@ import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 SAMPLES = "samples.jsonl"
 SCORES = "scores.jsonl"
@@ -44,7 +45,9 @@ def read_jsonl(path: Path) -> list[dict]:
             try:
                 out.append(json.loads(line))
             except json.JSONDecodeError as err:
-                raise RunDirError(f"{path}:{number} is not valid JSON ({err.msg}); the file was edited by hand?") from None
+                raise RunDirError(
+                    f"{path}:{number} is not valid JSON ({err.msg}); the file was edited by hand?"
+                ) from None
     return out
 
 
@@ -131,8 +134,10 @@ class RunDirectory:
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise RunDirError(f"run directory {self.path} is in use by another vfr-bench process ({holder}); "
-                              "wait for it to finish or choose another --out") from None
+            raise RunDirError(
+                f"run directory {self.path} is in use by another vfr-bench process ({holder}); "
+                "wait for it to finish or choose another --out"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {os.uname().nodename}\n".encode(), 0)
         self._lock_fd = fd
@@ -150,11 +155,14 @@ class RunDirectory:
         if manifest is not None:
             recorded = manifest.get("shard_count", 1)
             if recorded != self.shard[1]:
-                raise RunDirError(f"run directory {self.path} was started with --shard ?/{recorded}; "
-                                  f"resume it with the same shard count, not {self.shard[1]}")
+                raise RunDirError(
+                    f"run directory {self.path} was started with --shard ?/{recorded}; "
+                    f"resume it with the same shard count, not {self.shard[1]}"
+                )
         if not resume and (manifest is None or self.shard[1] == 1 or self._shard_started(manifest)):
-            raise RunDirError(f"run directory {self.path} already holds a run; pass --resume to continue it "
-                              "or choose another --out")
+            raise RunDirError(
+                f"run directory {self.path} already holds a run; pass --resume to continue it or choose another --out"
+            )
 
     def _shard_started(self, manifest: dict) -> bool:
         return any(s.get("shard") == f"{self.shard[0]}/{self.shard[1]}" for s in manifest.get("sessions", []))
@@ -164,7 +172,7 @@ class RunDirectory:
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    def __enter__(self) -> "RunDirectory":
+    def __enter__(self) -> RunDirectory:
         return self
 
     def __exit__(self, *exc: object) -> None:

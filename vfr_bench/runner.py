@@ -7,9 +7,10 @@ import math
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from vfr_bench.provenance import git_commit, hardware, library_versions, now_iso
 from vfr_bench.rates import RateSpec, achieved_hz, rate_error
 from vfr_bench.registry import ModelRegistry
 from vfr_bench.run_dir import RunDirectory, write_json_atomic
-from vfr_bench.tasks import Task
+from vfr_bench.task import Task
 
 
 @dataclass
@@ -32,7 +33,7 @@ class RunConfig:
     rate_specs: list[RateSpec]
     tasks: list[Task]
     out: Path
-    data: str | None = None                 # a manifest that replaces every task's own data
+    data: str | None = None  # a manifest that replaces every task's own data
     model_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     model_envs: dict[str, str] = field(default_factory=dict)  # model -> environment it runs in (a worker)
     limit: int | None = None
@@ -101,9 +102,13 @@ def safe_name(text: str) -> str:
 
 
 class Runner:
-    def __init__(self, config: RunConfig, registry: ModelRegistry | None = None,
-                 progress: Progress | None = None,
-                 dataset_loader: Callable[[Any], Dataset] = load_dataset):
+    def __init__(
+        self,
+        config: RunConfig,
+        registry: ModelRegistry | None = None,
+        progress: Progress | None = None,
+        dataset_loader: Callable[[Any], Dataset] = load_dataset,
+    ):
         self.config = config
         self.registry = registry or ModelRegistry()
         self.progress = progress or Progress()
@@ -146,9 +151,10 @@ class Runner:
                 from vfr_bench.isolation.remote import RemoteAdapter
 
                 self.registry.entry(name)  # an unknown name fails here, not in the worker
-                adapters[name] = RemoteAdapter(name, env_python(self.config.model_envs[name]), self.config.device,
-                                               options)
-                adapters[name].capabilities  # start the worker: a bad option or environment fails now
+                adapters[name] = RemoteAdapter(
+                    name, env_python(self.config.model_envs[name]), self.config.device, options
+                )
+                _ = adapters[name].capabilities  # start the worker: a bad option or environment fails now
                 continue
             adapters[name] = self.registry.create(name, device=self.config.device, options=options)
             check = getattr(adapters[name], "check_available", None)
@@ -159,8 +165,13 @@ class Runner:
     def _manifest(self, adapters: dict[str, Adapter], datasets: dict[str, Dataset], started: str) -> dict:
         cfg = self.config
         previous = self.run_dir.read_manifest() or {}
-        session = {"argv": cfg.argv, "shard": f"{cfg.shard[0]}/{cfg.shard[1]}", "started": started,
-                   "finished": None, "resume": cfg.resume}
+        session = {
+            "argv": cfg.argv,
+            "shard": f"{cfg.shard[0]}/{cfg.shard[1]}",
+            "started": started,
+            "finished": None,
+            "resume": cfg.resume,
+        }
         task_info = {}
         for task in cfg.tasks:
             ds = datasets[task.name]
@@ -199,7 +210,10 @@ class Runner:
         with self.run_dir.manifest_lock():
             manifest = self.run_dir.read_manifest() or {}
             for session in manifest.get("sessions", []):
-                if session.get("started") == started and session.get("shard") == f"{self.config.shard[0]}/{self.config.shard[1]}":
+                if (
+                    session.get("started") == started
+                    and session.get("shard") == f"{self.config.shard[0]}/{self.config.shard[1]}"
+                ):
                     session["finished"] = now_iso()
             manifest["finished"] = now_iso()
             write_json_atomic(self.run_dir.manifest_path, manifest)
@@ -267,12 +281,15 @@ class Runner:
         if refusal:
             return refusal
         if cell.task.request_kind_for(adapter.capabilities) is None:
-            return (f"model {cell.model!r} answers {sorted(adapter.capabilities)}, none of the request kinds "
-                    f"task {cell.task.name!r} takes ({', '.join(cell.task.request_kinds)})")
+            return (
+                f"model {cell.model!r} answers {sorted(adapter.capabilities)}, none of the request kinds "
+                f"task {cell.task.name!r} takes ({', '.join(cell.task.request_kinds)})"
+            )
         return None
 
-    def _run_cell(self, adapter: Adapter, cell: Cell, refusal: str | None, load_error: str | None,
-                  outcome: RunOutcome) -> None:
+    def _run_cell(
+        self, adapter: Adapter, cell: Cell, refusal: str | None, load_error: str | None, outcome: RunOutcome
+    ) -> None:
         counts = {"ok": 0, "error": 0, "skipped": 0}
         self.progress.cell_started(cell, len(cell.samples))
         if refusal is None and load_error is None:
@@ -316,18 +333,31 @@ class Runner:
     def _base_record(self, adapter: Adapter, cell: Cell, sample: Sample) -> dict[str, Any]:
         req_in, req_out = adapter.rate_control_for().resolve(cell.spec)
         return {
-            "model": cell.model, "rate_spec": cell.spec.label, "task": cell.task.name,
-            "task_version": cell.task.version, "sample_id": sample.id,
+            "model": cell.model,
+            "rate_spec": cell.spec.label,
+            "task": cell.task.name,
+            "task_version": cell.task.version,
+            "sample_id": sample.id,
             "request_kind": cell.task.request_kind_for(adapter.capabilities),
-            "requested_input_hz": req_in, "requested_output_hz": req_out,
-            "achieved_input_hz": None, "achieved_output_hz": None,
-            "input_rate_error": None, "output_rate_error": None,
-            "input_seconds": None, "output_seconds": None,
-            "n_input_tokens": None, "n_output_tokens": None, "n_output_codec_tokens": None,
-            "output_codec_hz": None, "n_text_tokens": None,
-            "text": None, "audio": None,
+            "requested_input_hz": req_in,
+            "requested_output_hz": req_out,
+            "achieved_input_hz": None,
+            "achieved_output_hz": None,
+            "input_rate_error": None,
+            "output_rate_error": None,
+            "input_seconds": None,
+            "output_seconds": None,
+            "n_input_tokens": None,
+            "n_output_tokens": None,
+            "n_output_codec_tokens": None,
+            "output_codec_hz": None,
+            "n_text_tokens": None,
+            "text": None,
+            "audio": None,
             "timings": {"t_total": None, "t_first_token": None, "t_first_audio": None, "t_ar": None},
-            "streaming": None, "status": None, "error": None,
+            "streaming": None,
+            "status": None,
+            "error": None,
             "language": sample.language,
             "reference": {"text": sample.text, "question": sample.question, "answers": list(sample.answers)},
             "source_audio": str(sample.audio) if sample.audio else None,
@@ -340,11 +370,16 @@ class Runner:
         try:
             audio, transform = sample.load_audio() if sample.audio else (None, {})
             if audio is not None:
-                record.update(input_seconds=audio.seconds, input_silent=audio.is_silent,
-                              input_original_sample_rate=audio.original_sample_rate,
-                              input_channels=audio.original_channels, **transform)
-            request = cell.task.build_request(record["request_kind"], sample, audio,
-                                              record["requested_input_hz"], record["requested_output_hz"])
+                record.update(
+                    input_seconds=audio.seconds,
+                    input_silent=audio.is_silent,
+                    input_original_sample_rate=audio.original_sample_rate,
+                    input_channels=audio.original_channels,
+                    **transform,
+                )
+            request = cell.task.build_request(
+                record["request_kind"], sample, audio, record["requested_input_hz"], record["requested_output_hz"]
+            )
             adapter.synchronize()
             start = monotonic()
             response = adapter.generate(request)
@@ -353,12 +388,16 @@ class Runner:
             self._fill_from_response(record, response, t_total, audio, cell, sample)
             record["status"] = "ok"
         except Exception as err:
-            record.update(status="error", error=f"{type(err).__name__}: {err}" if str(err) else type(err).__name__,
-                          traceback=traceback.format_exc(limit=8))
+            record.update(
+                status="error",
+                error=f"{type(err).__name__}: {err}" if str(err) else type(err).__name__,
+                traceback=traceback.format_exc(limit=8),
+            )
         return record
 
-    def _fill_from_response(self, record: dict, response, t_total: float, audio: Audio | None,
-                            cell: Cell, sample: Sample) -> None:
+    def _fill_from_response(
+        self, record: dict, response, t_total: float, audio: Audio | None, cell: Cell, sample: Sample
+    ) -> None:
         out_seconds = response.output_seconds
         audio_rel = None
         if response.audio is not None:
@@ -368,8 +407,13 @@ class Runner:
                 out_seconds = len(response.audio) / response.audio_sample_rate
             # the id's hash keeps ids that sanitise alike ("a/b", "a_b") from overwriting each other
             digest = hashlib.sha1(sample.id.encode()).hexdigest()[:8]
-            rel = Path("audio") / safe_name(cell.model) / safe_name(cell.spec.label) / safe_name(cell.task.name) \
+            rel = (
+                Path("audio")
+                / safe_name(cell.model)
+                / safe_name(cell.spec.label)
+                / safe_name(cell.task.name)
                 / f"{safe_name(sample.id)}-{digest}.flac"
+            )
             write_flac(self.run_dir.path / rel, response.audio, response.audio_sample_rate)
             audio_rel = str(rel)
         in_seconds = record["input_seconds"]
@@ -383,24 +427,37 @@ class Runner:
             "t_first_audio": (response.t_first_audio if response.streaming else t_total) if speech_out else None,
             "t_ar": response.t_ar,
         }
-        fields = _json_safe(dict(
-            achieved_input_hz=ach_in, achieved_output_hz=ach_out,
-            input_rate_error=rate_error(ach_in, record["requested_input_hz"]),
-            output_rate_error=rate_error(ach_out, record["requested_output_hz"]),
-            output_seconds=out_seconds, n_input_tokens=response.n_input_tokens,
-            n_output_tokens=response.n_output_tokens, n_output_codec_tokens=response.n_output_codec_tokens,
-            output_codec_hz=achieved_hz(response.n_output_codec_tokens, out_seconds),
-            n_text_tokens=response.n_text_tokens, text=response.text, audio=audio_rel, timings=timings,
-            streaming=response.streaming, adapter_extra=response.extra or None,
-        ), keep_non_finite=True)
+        fields = _json_safe(
+            dict(
+                achieved_input_hz=ach_in,
+                achieved_output_hz=ach_out,
+                input_rate_error=rate_error(ach_in, record["requested_input_hz"]),
+                output_rate_error=rate_error(ach_out, record["requested_output_hz"]),
+                output_seconds=out_seconds,
+                n_input_tokens=response.n_input_tokens,
+                n_output_tokens=response.n_output_tokens,
+                n_output_codec_tokens=response.n_output_codec_tokens,
+                output_codec_hz=achieved_hz(response.n_output_codec_tokens, out_seconds),
+                n_text_tokens=response.n_text_tokens,
+                text=response.text,
+                audio=audio_rel,
+                timings=timings,
+                streaming=response.streaming,
+                adapter_extra=response.extra or None,
+            ),
+            keep_non_finite=True,
+        )
         _check_finite(fields)  # before anything reaches the record: a refused sample carries none of it
         fields["adapter_extra"] = _json_safe(fields["adapter_extra"])
         record.update(fields)
 
 
 def _model_info(adapter: Adapter) -> dict[str, Any]:
-    return {"rate_control": adapter.rate_control_for().describe(), "capabilities": sorted(adapter.capabilities),
-            **adapter.describe()}
+    return {
+        "rate_control": adapter.rate_control_for().describe(),
+        "capabilities": sorted(adapter.capabilities),
+        **adapter.describe(),
+    }
 
 
 def _check_finite(fields: dict) -> None:

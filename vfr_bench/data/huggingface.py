@@ -26,9 +26,16 @@ def _datasets():
     return datasets
 
 
-def load_huggingface(name: str | None = None, config: str | None = None, split: str = "test",
-                     revision: str | None = None, path: str | None = None, fields: dict[str, Any] | None = None,
-                     language: str | None = None, cache_dir: Path | None = None) -> Dataset:
+def load_huggingface(
+    name: str | None = None,
+    config: str | None = None,
+    split: str = "test",
+    revision: str | None = None,
+    path: str | None = None,
+    fields: dict[str, Any] | None = None,
+    language: str | None = None,
+    cache_dir: Path | None = None,
+) -> Dataset:
     """`name` (+ config, split, revision) from the hub, or `path` from `Dataset.save_to_disk`."""
     datasets = _datasets()
     fields = {**DEFAULT_FIELDS, **(fields or {})}
@@ -43,9 +50,11 @@ def load_huggingface(name: str | None = None, config: str | None = None, split: 
     except FileNotFoundError as err:
         raise ManifestError(f"data set {where} not found ({err})") from None
     except Exception as err:  # the hub unreachable, a wrong config: say which and how to get it
-        raise ManifestError(f"cannot load the Hugging Face data set {where}: {type(err).__name__}: {err}. It needs "
-                            "the hub (or HF_DATASETS_OFFLINE=1 with it in the local cache), or give a local copy "
-                            "with `path:` (saved with Dataset.save_to_disk)") from None
+        raise ManifestError(
+            f"cannot load the Hugging Face data set {where}: {type(err).__name__}: {err}. It needs "
+            "the hub (or HF_DATASETS_OFFLINE=1 with it in the local cache), or give a local copy "
+            "with `path:` (saved with Dataset.save_to_disk)"
+        ) from None
     missing = [f"{k} -> {v!r}" for k, v in fields.items() if v and v not in ds.column_names]
     if missing:
         raise ManifestError(f"data set {where} lacks the columns {', '.join(missing)} (it has {ds.column_names})")
@@ -58,14 +67,25 @@ def load_huggingface(name: str | None = None, config: str | None = None, split: 
     samples = []
     for i, row in enumerate(ds):
         sid = str(row[fields["id"]]) if fields["id"] and fields["id"] in row else f"{i:06d}"
-        samples.append(Sample(id=sid, audio=_materialise(row[audio_column], folder, sid),
-                              text=_text(row, fields["text"]), question=_text(row, fields["question"]),
-                              answers=_answers(row, fields["answers"]),
-                              language=_text(row, fields["language"]) or language or "en"))
+        samples.append(
+            Sample(
+                id=sid,
+                audio=_materialise(row[audio_column], folder, sid),
+                text=_text(row, fields["text"]),
+                question=_text(row, fields["question"]),
+                answers=_answers(row, fields["answers"]),
+                language=_text(row, fields["language"]) or language or "en",
+            )
+        )
     revision_seen = getattr(ds, "_fingerprint", None) or "unknown"
-    return Dataset(name=where, source=f"huggingface:{path or name}", revision=revision or str(revision_seen),
-                   content_hash=content_hash(samples), samples=tuple(samples),
-                   provenance={"config": config, "split": split, "fields": fields})
+    return Dataset(
+        name=where,
+        source=f"huggingface:{path or name}",
+        revision=revision or str(revision_seen),
+        content_hash=content_hash(samples),
+        samples=tuple(samples),
+        provenance={"config": config, "split": split, "fields": fields},
+    )
 
 
 def _text(row: dict, column: str | None) -> str | None:

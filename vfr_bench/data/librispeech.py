@@ -16,16 +16,20 @@ def resolve_root(path: str) -> Path:
     """`path` with $VARS expanded; `$LIBRISPEECH_ROOT/test-clean` is the usual spelling."""
     expanded = os.path.expandvars(os.path.expanduser(path))
     if "$" in expanded:
-        raise ManifestError(f"LibriSpeech: {path} names an unset variable: set {ENV} to the folder that holds "
-                            "test-clean/ and test-other/ (from openslr.org/12, or use the huggingface suite)")
+        raise ManifestError(
+            f"LibriSpeech: {path} names an unset variable: set {ENV} to the folder that holds "
+            "test-clean/ and test-other/ (from openslr.org/12, or use the huggingface suite)"
+        )
     return Path(expanded)
 
 
 def load_librispeech(path: str, name: str | None = None) -> Dataset:
     root = resolve_root(path)
     if not root.is_dir():
-        raise ManifestError(f"LibriSpeech folder not found: {root}; download test-clean/test-other from "
-                            f"openslr.org/12 and set {ENV}, or run the Hugging Face version of this suite")
+        raise ManifestError(
+            f"LibriSpeech folder not found: {root}; download test-clean/test-other from "
+            f"openslr.org/12 and set {ENV}, or run the Hugging Face version of this suite"
+        )
     samples = []
     for trans in sorted(root.rglob("*.trans.txt")):
         for number, line in enumerate(trans.read_text(encoding="utf-8").splitlines(), 1):
@@ -37,5 +41,10 @@ def load_librispeech(path: str, name: str | None = None) -> Dataset:
             samples.append(Sample(id=uid, audio=trans.parent / f"{uid}.flac", text=text.strip(), language="en"))
     if not samples:
         raise ManifestError(f"{root} holds no LibriSpeech transcripts (*.trans.txt)")
-    return Dataset(name=name or root.name, source=f"librispeech:{root}", revision="folder",
-                   content_hash=content_hash(samples), samples=tuple(samples))
+    return Dataset(
+        name=name or root.name,
+        source=f"librispeech:{root}",
+        revision="folder",
+        content_hash=content_hash(samples),
+        samples=tuple(samples),
+    )

@@ -15,8 +15,9 @@ class ManifestError(ValueError):
     """A manifest that cannot be read; the message names the file and the line."""
 
 
-def load_manifest(path: str | Path, name: str | None = None, source: str | None = None,
-                  revision: str = "file") -> Dataset:
+def load_manifest(
+    path: str | Path, name: str | None = None, source: str | None = None, revision: str = "file"
+) -> Dataset:
     """Read and check every line before anything runs: a malformed manifest fails as a whole.
 
     A line's audio file that is missing is not a manifest error: that sample is recorded as an
@@ -45,8 +46,13 @@ def load_manifest(path: str | Path, name: str | None = None, source: str | None 
         seen[samples[-1].id] = number
     if not samples:
         raise ManifestError(f"{path}: the manifest holds no samples")
-    return Dataset(name=name or path.stem, source=source or f"manifest:{path.resolve()}", revision=revision,
-                   content_hash=content_hash(samples), samples=tuple(samples))
+    return Dataset(
+        name=name or path.stem,
+        source=source or f"manifest:{path.resolve()}",
+        revision=revision,
+        content_hash=content_hash(samples),
+        samples=tuple(samples),
+    )
 
 
 def _sample(obj: dict, where: str, base: Path) -> Sample:
@@ -64,10 +70,15 @@ def _sample(obj: dict, where: str, base: Path) -> Sample:
     if isinstance(answers, str) or not all(isinstance(a, str) for a in answers):
         raise ManifestError(f"{where}: 'answers' must be a list of strings")
     audio = Path(obj["audio"])
-    return Sample(id=str(obj["id"]), audio=audio if audio.is_absolute() else base / audio,
-                  text=obj.get("text"), question=obj.get("question"), answers=tuple(answers),
-                  language=obj.get("language") or "en",
-                  extra={k: v for k, v in obj.items() if k not in KNOWN_KEYS})
+    return Sample(
+        id=str(obj["id"]),
+        audio=audio if audio.is_absolute() else base / audio,
+        text=obj.get("text"),
+        question=obj.get("question"),
+        answers=tuple(answers),
+        language=obj.get("language") or "en",
+        extra={k: v for k, v in obj.items() if k not in KNOWN_KEYS},
+    )
 
 
 def content_hash(samples: list[Sample] | tuple[Sample, ...]) -> str:
@@ -78,8 +89,13 @@ def content_hash(samples: list[Sample] | tuple[Sample, ...]) -> str:
     """
     h = hashlib.sha256()
     for s in samples:
-        fields = {"id": s.id, "text": s.text, "question": s.question, "answers": list(s.answers),
-                  "language": s.language}
+        fields = {
+            "id": s.id,
+            "text": s.text,
+            "question": s.question,
+            "answers": list(s.answers),
+            "language": s.language,
+        }
         h.update(json.dumps(fields, sort_keys=True).encode())
         h.update(_file_digest(s.audio))
     return "sha256:" + h.hexdigest()

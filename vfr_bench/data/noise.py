@@ -24,8 +24,8 @@ class NoiseSpec:
     kind: str
     snr_db: float
     seed: int
-    sources: tuple[str, ...] = ()   # babble: the data set's utterances; folder: noise files
-    exclude: str | None = None      # babble: the sample's own audio, never a talker in its own noise
+    sources: tuple[str, ...] = ()  # babble: the data set's utterances; folder: noise files
+    exclude: str | None = None  # babble: the sample's own audio, never a talker in its own noise
 
     def pool(self) -> tuple[str, ...]:
         """The files this sample's noise is drawn from. Samples share one `sources` tuple: a copy
@@ -62,7 +62,7 @@ def _loop_to(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         raise ValueError("empty noise source")
     reps = int(np.ceil((n + len(x)) / len(x)))
     start = int(rng.integers(0, len(x)))
-    return np.tile(x, reps)[start:start + n]
+    return np.tile(x, reps)[start : start + n]
 
 
 def babble(n: int, rng: np.random.Generator, sources: tuple[str, ...], talkers: int = 4) -> np.ndarray:
@@ -111,8 +111,9 @@ def mix(audio: Audio, spec: NoiseSpec, sample_id: str) -> tuple[Audio, float]:
     if peak > 1.0:  # scale speech and noise together: the SNR stays exact, nothing clips
         mixed, speech, noise = mixed / peak, speech / peak, noise / peak
     measured = snr_db(speech, noise)
-    return Audio(mixed.astype(np.float32), audio.sample_rate, audio.original_sample_rate,
-                 audio.original_channels), measured
+    return Audio(
+        mixed.astype(np.float32), audio.sample_rate, audio.original_sample_rate, audio.original_channels
+    ), measured
 
 
 def folder_sources(folder: str | Path) -> tuple[str, ...]:

@@ -18,14 +18,14 @@ class Sample:
 
     id: str
     audio: Path | None
-    text: str | None = None          # reference transcript
-    question: str | None = None      # text of a spoken question
-    answers: tuple[str, ...] = ()    # accepted answers
+    text: str | None = None  # reference transcript
+    question: str | None = None  # text of a spoken question
+    answers: tuple[str, ...] = ()  # accepted answers
     language: str = "en"
     extra: dict[str, Any] = field(default_factory=dict)  # unknown manifest keys, passed through
-    noise: "NoiseSpec | None" = None  # mixed in when the audio is loaded (noise suites)
+    noise: NoiseSpec | None = None  # mixed in when the audio is loaded (noise suites)
 
-    def load_audio(self) -> tuple["Audio", dict[str, Any]]:
+    def load_audio(self) -> tuple[Audio, dict[str, Any]]:
         """The sample's audio as models receive it, plus what was done to it (for the record)."""
         from vfr_bench.audio import load_audio
 
@@ -45,12 +45,18 @@ class Dataset:
     """Samples plus what the run manifest records about where they came from."""
 
     name: str
-    source: str                      # e.g. "builtin:read-speech-en" or "manifest:/path/x.jsonl"
-    revision: str                    # version of the built-in set, or "file"
-    content_hash: str                # sha256 over every sample's fields and audio bytes
+    source: str  # e.g. "builtin:read-speech-en" or "manifest:/path/x.jsonl"
+    revision: str  # version of the built-in set, or "file"
+    content_hash: str  # sha256 over every sample's fields and audio bytes
     samples: tuple[Sample, ...]
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source, "revision": self.revision,
-                "content_hash": self.content_hash, "n_samples": len(self.samples), **self.provenance}
+        return {
+            "name": self.name,
+            "source": self.source,
+            "revision": self.revision,
+            "content_hash": self.content_hash,
+            "n_samples": len(self.samples),
+            **self.provenance,
+        }

@@ -16,16 +16,34 @@ at each SNR: {kinds: [white, pink, babble], snr_db: [20, 10, 5, 0], seed: 0, fol
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from vfr_bench.data.manifest import ManifestError, content_hash, load_manifest
 from vfr_bench.data.sample import Dataset
 
-FLEURS_LANGUAGE = {"de_de": "de", "es_419": "es", "it_it": "it", "en_us": "en", "fr_fr": "fr", "pt_br": "pt",
-                   "nl_nl": "nl", "pl_pl": "pl", "ru_ru": "ru", "tr_tr": "tr", "cmn_hans_cn": "zh", "ja_jp": "ja",
-                   "ko_kr": "ko", "hi_in": "hi", "ar_eg": "ar", "sv_se": "sv", "fi_fi": "fi", "cs_cz": "cs"}
+FLEURS_LANGUAGE = {
+    "de_de": "de",
+    "es_419": "es",
+    "it_it": "it",
+    "en_us": "en",
+    "fr_fr": "fr",
+    "pt_br": "pt",
+    "nl_nl": "nl",
+    "pl_pl": "pl",
+    "ru_ru": "ru",
+    "tr_tr": "tr",
+    "cmn_hans_cn": "zh",
+    "ja_jp": "ja",
+    "ko_kr": "ko",
+    "hi_in": "hi",
+    "ar_eg": "ar",
+    "sv_se": "sv",
+    "fi_fi": "fi",
+    "cs_cz": "cs",
+}
 
 
 def _builtin_sets() -> dict[str, tuple[Callable[[list[str] | None], Dataset], Callable[[], list[dict]]]]:
@@ -49,7 +67,7 @@ def _builtin(name: str, languages: list[str] | None = None) -> Dataset:
 def known_size(spec: str | dict[str, Any]) -> tuple[int | None, list[str]]:
     """Samples and languages of a data spec where known without loading or synthesising it."""
     sets = _builtin_sets()
-    name = spec[len("builtin:"):] if isinstance(spec, str) and spec.startswith("builtin:") else None
+    name = spec[len("builtin:") :] if isinstance(spec, str) and spec.startswith("builtin:") else None
     if name in sets:
         found = sets[name][1]()
         return len(found), list(dict.fromkeys(item.get("language", "en") for item in found))
@@ -65,12 +83,23 @@ def _fleurs(languages: list[str], split: str = "test", path: str | None = None) 
     parts = []
     for config in languages:
         lang = FLEURS_LANGUAGE.get(config, config.split("_")[0])
-        part = load_huggingface(name="google/fleurs", config=config, split=split,
-                                path=str(Path(path) / config) if path else None, language=lang,
-                                fields={"id": "id", "audio": "audio", "text": "transcription"})
+        part = load_huggingface(
+            name="google/fleurs",
+            config=config,
+            split=split,
+            path=str(Path(path) / config) if path else None,
+            language=lang,
+            fields={"id": "id", "audio": "audio", "text": "transcription"},
+        )
         parts.extend(replace(s, id=f"{config}/{s.id}", language=lang) for s in part.samples)
-    return Dataset(name="fleurs", source="huggingface:google/fleurs", revision=split,
-                   content_hash=content_hash(parts), samples=tuple(parts), provenance={"languages": languages})
+    return Dataset(
+        name="fleurs",
+        source="huggingface:google/fleurs",
+        revision=split,
+        content_hash=content_hash(parts),
+        samples=tuple(parts),
+        provenance={"languages": languages},
+    )
 
 
 def load_dataset(spec: str | dict[str, Any]) -> Dataset:
@@ -120,12 +149,17 @@ def availability(spec: str | dict[str, Any]) -> tuple[bool, str]:
     import os
     import shutil
 
-    loader = spec.get("loader") if isinstance(spec, dict) else ("builtin" if spec.startswith("builtin:") else "manifest")
+    loader = (
+        spec.get("loader") if isinstance(spec, dict) else ("builtin" if spec.startswith("builtin:") else "manifest")
+    )
     name = spec.get("name") if isinstance(spec, dict) else spec.split(":", 1)[-1]
     if loader == "builtin":
         if name == "multilingual-espeak":
-            return (True, "espeak-ng (synthesised on first use)") if shutil.which("espeak-ng") else \
-                (False, "needs espeak-ng: apt-get install espeak-ng")
+            return (
+                (True, "espeak-ng (synthesised on first use)")
+                if shutil.which("espeak-ng")
+                else (False, "needs espeak-ng: apt-get install espeak-ng")
+            )
         ok = importlib.util.find_spec("piper") is not None
         return (ok, "Piper (synthesised on first use)" if ok else "needs Piper: pip install 'vfr-bench[reference]'")
     if loader == "manifest":
@@ -170,26 +204,41 @@ def with_noise(dataset: Dataset, condition: dict[str, Any]) -> Dataset:
         spec = NoiseSpec(kind, snr, int(condition.get("seed", 0)), sources, exclude=own)
         samples.append(replace(s, noise=spec, extra={**s.extra, "noise_kind": kind, "snr_db": snr}))
     digest = dataset.content_hash + "|" + json.dumps(condition, sort_keys=True)
-    return Dataset(name=f"{dataset.name}@{kind}@{snr:g}dB", source=dataset.source, revision=dataset.revision,
-                   content_hash="sha256:" + hashlib.sha256(digest.encode()).hexdigest(), samples=tuple(samples),
-                   provenance={**dataset.provenance, "noise": condition})
+    return Dataset(
+        name=f"{dataset.name}@{kind}@{snr:g}dB",
+        source=dataset.source,
+        revision=dataset.revision,
+        content_hash="sha256:" + hashlib.sha256(digest.encode()).hexdigest(),
+        samples=tuple(samples),
+        provenance={**dataset.provenance, "noise": condition},
+    )
 
 
 def noise_conditions(grid: dict[str, Any]) -> list[dict[str, Any]]:
     """A grid {kinds, snr_db, seed, folder} as single conditions, in grid order."""
     kinds = grid.get("kinds") or ["white"]
     snrs = grid.get("snr_db") or [20, 10, 5, 0]
-    return [{"kind": k, "snr_db": float(x), "seed": int(grid.get("seed", 0)),
-             **({"folder": grid["folder"]} if grid.get("folder") and k == "folder" else {})}
-            for k in kinds for x in snrs]
+    return [
+        {
+            "kind": k,
+            "snr_db": float(x),
+            "seed": int(grid.get("seed", 0)),
+            **({"folder": grid["folder"]} if grid.get("folder") and k == "folder" else {}),
+        }
+        for k in kinds
+        for x in snrs
+    ]
 
 
 def parse_noise_option(text: str, folder: str | None = None, seed: int = 0) -> dict[str, Any]:
     """`white,pink,babble@20,10,5,0` (kinds @ SNRs in dB) -> a noise grid."""
     kinds, _, snrs = text.partition("@")
     try:
-        grid = {"kinds": [k.strip() for k in kinds.split(",") if k.strip()],
-                "snr_db": [float(x) for x in snrs.split(",")] if snrs else [20, 10, 5, 0], "seed": seed}
+        grid = {
+            "kinds": [k.strip() for k in kinds.split(",") if k.strip()],
+            "snr_db": [float(x) for x in snrs.split(",")] if snrs else [20, 10, 5, 0],
+            "seed": seed,
+        }
     except ValueError:
         raise ManifestError(f"--noise {text!r}: write KINDS@SNRS, e.g. white,babble@20,10,5,0") from None
     if folder:

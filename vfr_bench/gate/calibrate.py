@@ -25,7 +25,7 @@ def _round_up(x: float) -> float:
     if x <= 0:
         return 0.0
     digits = 1 - int(math.floor(math.log10(x)))
-    return math.ceil(x * 10 ** digits) / 10 ** digits
+    return math.ceil(x * 10**digits) / 10**digits
 
 
 def calibrate(run_dirs: list[Path]) -> list[dict]:
@@ -47,8 +47,16 @@ def calibrate(run_dirs: list[Path]) -> list[dict]:
             continue
         arr = np.array(vals)
         worst = max(abs(a - b) for a, b in itertools.combinations(vals, 2))
-        row = {"model": model, "task": task, "rate": rate, "metric": metric, "n_runs": len(vals),
-               "mean": float(arr.mean()), "std": float(arr.std(ddof=1)), "worst_of_n": float(worst)}
+        row = {
+            "model": model,
+            "task": task,
+            "rate": rate,
+            "metric": metric,
+            "n_runs": len(vals),
+            "mean": float(arr.mean()),
+            "std": float(arr.std(ddof=1)),
+            "worst_of_n": float(worst),
+        }
         if metric.startswith(("t_total", "t_ar", "t_first", "ms_per")) and arr.min() > 0:
             row["proposed_max_ratio"] = _round_up(float(arr.max() / arr.min()) * 1.1)
         elif is_quality(metric):
@@ -58,22 +66,30 @@ def calibrate(run_dirs: list[Path]) -> list[dict]:
 
 
 def proposed_yaml(rows: list[dict]) -> str:
-    rules = [{"metric": r["metric"], "task": r["task"], "rate": r["rate"], "max_regression": r["proposed_max_regression"]}
-             for r in rows if "proposed_max_regression" in r]
+    rules = [
+        {"metric": r["metric"], "task": r["task"], "rate": r["rate"], "max_regression": r["proposed_max_regression"]}
+        for r in rows
+        if "proposed_max_regression" in r
+    ]
     ratios = [r["proposed_max_ratio"] for r in rows if r["metric"] == "t_total_p50" and "proposed_max_ratio" in r]
     doc = {"confidence": 0.95, "rules": rules}
     if ratios:
         doc["latency"] = {"metric": "t_total_p50", "max_ratio": max(ratios)}
-    return "# proposed by vfr-bench gate calibrate from repeated runs of one checkpoint\n" + \
-        yaml.safe_dump(doc, sort_keys=False)
+    return "# proposed by vfr-bench gate calibrate from repeated runs of one checkpoint\n" + yaml.safe_dump(
+        doc, sort_keys=False
+    )
 
 
 def calibration_markdown(rows: list[dict]) -> str:
-    lines = ["| model | task | rate | metric | runs | mean | std | worst of N | proposed |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| model | task | rate | metric | runs | mean | std | worst of N | proposed |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for r in rows:
         proposed = r.get("proposed_max_regression", r.get("proposed_max_ratio"))
         kind = "max ratio " if "proposed_max_ratio" in r else ""
-        lines.append(f"| {r['model']} | {r['task']} | {r['rate']} | {r['metric']} | {r['n_runs']} | {r['mean']:.4g} | "
-                     f"{r['std']:.3g} | {r['worst_of_n']:.3g} | {'-' if proposed is None else kind + format(proposed, 'g')} |")
+        lines.append(
+            f"| {r['model']} | {r['task']} | {r['rate']} | {r['metric']} | {r['n_runs']} | {r['mean']:.4g} | "
+            f"{r['std']:.3g} | {r['worst_of_n']:.3g} | {'-' if proposed is None else kind + format(proposed, 'g')} |"
+        )
     return "\n".join(lines) + "\n"

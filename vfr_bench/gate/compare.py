@@ -34,8 +34,8 @@ class RunData:
     path: Path
     manifest: dict
     model: str
-    samples: dict[tuple[str, str, str], dict]      # (task, rate, sample id) -> ok sample record
-    scores: dict[tuple[str, str, str], dict]       # (task, rate, metric) -> {sample id: score record}
+    samples: dict[tuple[str, str, str], dict]  # (task, rate, sample id) -> ok sample record
+    scores: dict[tuple[str, str, str], dict]  # (task, rate, metric) -> {sample id: score record}
     attempted: set[tuple[str, str, str]] = field(default_factory=set)  # every (task, rate, id) recorded
 
     def hardware(self) -> str:
@@ -46,7 +46,7 @@ class RunData:
 
 @dataclass
 class Verdict:
-    kind: str            # quality | rate | latency
+    kind: str  # quality | rate | latency
     task: str
     rate: str
     metric: str
@@ -57,7 +57,7 @@ class Verdict:
     ci_high: float | None
     n: int
     allowed: str
-    verdict: str         # pass | fail | report-only
+    verdict: str  # pass | fail | report-only
     reason: str
 
     def to_json(self) -> dict:
@@ -104,24 +104,33 @@ def check_comparable(base: RunData, cand: RunData, tasks: list[str], metrics: li
             if key in ("name", "aggregation", "higher_is_better", "unit"):
                 continue
             if bm.get(key) != cm.get(key):
-                problems.append(f"metric {metric!r}: {key} differs (baseline {bm.get(key)!r}, candidate {cm.get(key)!r})")
+                problems.append(
+                    f"metric {metric!r}: {key} differs (baseline {bm.get(key)!r}, candidate {cm.get(key)!r})"
+                )
     if problems:
         raise CannotCompare("the runs cannot be compared: " + "; ".join(problems))
 
 
 def is_quality(metric: str) -> bool:
-    return not metric.startswith(RATE_METRIC_PREFIXES) and not metric.startswith(("t_", "rtf", "ms_per", "ar_roof",
-                                                                                  "prefill_roof"))
+    return not metric.startswith(RATE_METRIC_PREFIXES) and not metric.startswith(
+        ("t_", "rtf", "ms_per", "ar_roof", "prefill_roof")
+    )
 
 
 def compare(base: RunData, cand: RunData, config: GateConfig) -> list[Verdict]:
     quality_cells = sorted(k for k in set(base.scores) & set(cand.scores) if is_quality(k[2]))
     rate_cells = sorted({(t, r) for (t, r, _) in base.samples} & {(t, r) for (t, r, _) in cand.samples})
     if not quality_cells and not rate_cells:
-        raise CannotCompare(f"no shared cells: baseline has tasks/rates {sorted({k[:2] for k in base.samples})}, "
-                            f"candidate {sorted({k[:2] for k in cand.samples})}")
-    check_comparable(base, cand, sorted({c[0] for c in quality_cells} | {t for t, _ in rate_cells}),
-                     sorted({c[2] for c in quality_cells}))
+        raise CannotCompare(
+            f"no shared cells: baseline has tasks/rates {sorted({k[:2] for k in base.samples})}, "
+            f"candidate {sorted({k[:2] for k in cand.samples})}"
+        )
+    check_comparable(
+        base,
+        cand,
+        sorted({c[0] for c in quality_cells} | {t for t, _ in rate_cells}),
+        sorted({c[2] for c in quality_cells}),
+    )
     rng = np.random.default_rng(config.seed)
     verdicts = coverage_verdicts(base, cand, config)
     verdicts += [quality_verdict(base, cand, cell, config.rule_for(*cell), config, rng) for cell in quality_cells]
@@ -145,12 +154,29 @@ def coverage_verdicts(base: RunData, cand: RunData, config: GateConfig) -> list[
         if not lost and (task, rate) in {(t, r) for (t, r, _) in cand.attempted}:
             continue
         ran = {i for (t, r, i) in cand.attempted if (t, r) == (task, rate)}
-        why = (f"the candidate has no ok sample in this cell ({len(ran)} recorded)" if not kept else
-               f"{len(lost)} of {len(answered)} samples the baseline answered failed or are missing in the candidate")
+        why = (
+            f"the candidate has no ok sample in this cell ({len(ran)} recorded)"
+            if not kept
+            else f"{len(lost)} of {len(answered)} samples the baseline answered failed or are missing in the candidate"
+        )
         verdict = "fail" if len(lost) > config.max_lost_samples else "pass"
-        out.append(Verdict("coverage", task, rate, "lost_samples", float(len(answered)), float(len(kept & answered)),
-                           float(-len(lost)), None, None, len(answered), f"<= {config.max_lost_samples} lost",
-                           verdict, why))
+        out.append(
+            Verdict(
+                "coverage",
+                task,
+                rate,
+                "lost_samples",
+                float(len(answered)),
+                float(len(kept & answered)),
+                float(-len(lost)),
+                None,
+                None,
+                len(answered),
+                f"<= {config.max_lost_samples} lost",
+                verdict,
+                why,
+            )
+        )
     return out
 
 
@@ -161,15 +187,29 @@ def _arrays(scores: dict, ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.nd
     return values, num, den
 
 
-def quality_verdict(base: RunData, cand: RunData, cell: tuple[str, str, str], rule: Rule, config: GateConfig,
-                    rng: np.random.Generator) -> Verdict:
+def quality_verdict(
+    base: RunData, cand: RunData, cell: tuple[str, str, str], rule: Rule, config: GateConfig, rng: np.random.Generator
+) -> Verdict:
     task, rate, name = cell
     metric = get_metric(name)
     ids = sorted(set(base.scores[cell]) & set(cand.scores[cell]))
     sign = 1.0 if metric.higher_is_better is False else -1.0  # worse = sign x (candidate - baseline)
     if not ids:
-        return Verdict("quality", task, rate, name, None, None, None, None, None, 0, rule.describe(), "report-only",
-                       "no shared samples in this cell")
+        return Verdict(
+            "quality",
+            task,
+            rate,
+            name,
+            None,
+            None,
+            None,
+            None,
+            None,
+            0,
+            rule.describe(),
+            "report-only",
+            "no shared samples in this cell",
+        )
     b, c = _arrays(base.scores[cell], ids), _arrays(cand.scores[cell], ids)
     b_value, c_value = aggregate(metric, *b), aggregate(metric, *c)
     allowed = rule.allowed(b_value if b_value is not None else 0.0)
@@ -180,8 +220,11 @@ def quality_verdict(base: RunData, cand: RunData, cell: tuple[str, str, str], ru
         idx = rng.integers(0, len(ids), size=(config.resamples, len(ids)))
         deltas = resampled_aggregates(metric, *c, idx) - resampled_aggregates(metric, *b, idx)
         deltas = deltas[np.isfinite(deltas)]
-        low, high = (float(np.quantile(deltas, alpha / 2)), float(np.quantile(deltas, 1 - alpha / 2))) \
-            if len(deltas) else (None, None)
+        low, high = (
+            (float(np.quantile(deltas, alpha / 2)), float(np.quantile(deltas, 1 - alpha / 2)))
+            if len(deltas)
+            else (None, None)
+        )
         worse_low = None if low is None else (low if sign > 0 else -high)
         significant = worse_low is not None and worse_low > 0
     delta = None if b_value is None or c_value is None else c_value - b_value
@@ -195,8 +238,9 @@ def quality_verdict(base: RunData, cand: RunData, cell: tuple[str, str, str], ru
         verdict, reason = "pass", "within the allowed regression"
     if rule.report_only:
         verdict, reason = "report-only", reason + " (report-only rule)"
-    return Verdict("quality", task, rate, name, b_value, c_value, delta, low, high, len(ids), rule.describe(), verdict,
-                   reason)
+    return Verdict(
+        "quality", task, rate, name, b_value, c_value, delta, low, high, len(ids), rule.describe(), verdict, reason
+    )
 
 
 def _two_proportion(b: np.ndarray, c: np.ndarray, sign: float, alpha: float) -> tuple[float, float, bool]:
@@ -215,7 +259,9 @@ def _two_proportion(b: np.ndarray, c: np.ndarray, sign: float, alpha: float) -> 
 
 
 def rate_verdicts(base: RunData, cand: RunData, task: str, rate: str, config: GateConfig) -> list[Verdict]:
-    ids = sorted({k[2] for k in base.samples if k[:2] == (task, rate)} & {k[2] for k in cand.samples if k[:2] == (task, rate)})
+    ids = sorted(
+        {k[2] for k in base.samples if k[:2] == (task, rate)} & {k[2] for k in cand.samples if k[:2] == (task, rate)}
+    )
     out = []
     for side in ("input", "output"):
         errors = {}
@@ -227,22 +273,42 @@ def rate_verdicts(base: RunData, cand: RunData, task: str, rate: str, config: Ga
             continue
         ok = errors["candidate"] <= config.rate_max_abs_error
         verdict = "pass" if ok else "fail"
-        reason = (f"mean |{side} rate error| {errors['candidate']:.3f} "
-                  f"{'within' if ok else 'exceeds'} {config.rate_max_abs_error:g}")
+        reason = (
+            f"mean |{side} rate error| {errors['candidate']:.3f} "
+            f"{'within' if ok else 'exceeds'} {config.rate_max_abs_error:g}"
+        )
         if config.rate_report_only:
             verdict, reason = "report-only", reason + " (report-only)"
         delta = None if errors["baseline"] is None else errors["candidate"] - errors["baseline"]
-        out.append(Verdict("rate", task, rate, f"{side}_rate_abs_error", errors["baseline"], errors["candidate"],
-                           delta, None, None, len(ids), f"<= {config.rate_max_abs_error:g}", verdict, reason))
+        out.append(
+            Verdict(
+                "rate",
+                task,
+                rate,
+                f"{side}_rate_abs_error",
+                errors["baseline"],
+                errors["candidate"],
+                delta,
+                None,
+                None,
+                len(ids),
+                f"<= {config.rate_max_abs_error:g}",
+                verdict,
+                reason,
+            )
+        )
     return out
 
 
-def latency_verdict(base: RunData, cand: RunData, task: str, rate: str, config: GateConfig,
-                    rng: np.random.Generator) -> Verdict | None:
+def latency_verdict(
+    base: RunData, cand: RunData, task: str, rate: str, config: GateConfig, rng: np.random.Generator
+) -> Verdict | None:
     timing, _, agg = config.latency_metric.rpartition("_")
     if not timing or agg not in ("p50", "p90", "p95", "mean"):
         timing, agg = config.latency_metric, "p50"
-    ids = sorted({k[2] for k in base.samples if k[:2] == (task, rate)} & {k[2] for k in cand.samples if k[:2] == (task, rate)})
+    ids = sorted(
+        {k[2] for k in base.samples if k[:2] == (task, rate)} & {k[2] for k in cand.samples if k[:2] == (task, rate)}
+    )
     b = np.array([(base.samples[(task, rate, i)].get("timings") or {}).get(timing) for i in ids], dtype=float)
     c = np.array([(cand.samples[(task, rate, i)].get("timings") or {}).get(timing) for i in ids], dtype=float)
     keep = np.isfinite(b) & np.isfinite(c)
@@ -260,11 +326,27 @@ def latency_verdict(base: RunData, cand: RunData, task: str, rate: str, config: 
     low, high = float(np.quantile(ratios, alpha / 2)), float(np.quantile(ratios, 1 - alpha / 2))
     slower = ratio > config.latency_max_ratio and low > 1.0
     verdict = "fail" if slower else "pass"
-    reason = f"{config.latency_metric} ratio {ratio:.3f} " + ("exceeds" if slower else "within") + \
-        f" {config.latency_max_ratio:g}"
+    reason = (
+        f"{config.latency_metric} ratio {ratio:.3f} "
+        + ("exceeds" if slower else "within")
+        + f" {config.latency_max_ratio:g}"
+    )
     if config.latency_report_only:
         verdict, reason = "report-only", reason + " (report-only)"
     elif base.hardware() != cand.hardware():
         verdict, reason = "report-only", reason + f" (different hardware: {base.hardware()} vs {cand.hardware()})"
-    return Verdict("latency", task, rate, config.latency_metric, float(stat(b)), float(stat(c)), ratio, low, high,
-                   len(b), f"ratio <= {config.latency_max_ratio:g}", verdict, reason)
+    return Verdict(
+        "latency",
+        task,
+        rate,
+        config.latency_metric,
+        float(stat(b)),
+        float(stat(c)),
+        ratio,
+        low,
+        high,
+        len(b),
+        f"ratio <= {config.latency_max_ratio:g}",
+        verdict,
+        reason,
+    )

@@ -1,27 +1,27 @@
 """Gate rules (gates.yaml): how much each metric may regress, and how that is tested.
 
-    confidence: 0.95            # level of the paired bootstrap / two-proportion test
-    resamples: 2000
-    seed: 0
-    rules:                      # the most specific matching rule wins (task, rate and metric > metric only)
-      - metric: wer
-        max_regression: 0.01    # absolute; "5%" is relative to the baseline's value
-      - metric: wer
-        task: asr
-        rate: "4"
-        max_regression: 0.03
-      - metric: accuracy
-        max_regression: 0.02
-        test: two-proportion    # or paired-bootstrap (the default)
-      - metric: utmos
-        report_only: true       # printed, never fails: for a metric being calibrated
-    rate_fidelity:
-      max_abs_error: 0.10       # the candidate's mean |achieved/requested - 1|, per side
-    latency:
-      metric: t_total_p50
-      max_ratio: 1.25           # candidate / baseline
-      report_only: false
-    max_lost_samples: 0         # samples the baseline answered that the candidate failed or lacks
+confidence: 0.95            # level of the paired bootstrap / two-proportion test
+resamples: 2000
+seed: 0
+rules:                      # the most specific matching rule wins (task, rate and metric > metric only)
+  - metric: wer
+    max_regression: 0.01    # absolute; "5%" is relative to the baseline's value
+  - metric: wer
+    task: asr
+    rate: "4"
+    max_regression: 0.03
+  - metric: accuracy
+    max_regression: 0.02
+    test: two-proportion    # or paired-bootstrap (the default)
+  - metric: utmos
+    report_only: true       # printed, never fails: for a metric being calibrated
+rate_fidelity:
+  max_abs_error: 0.10       # the candidate's mean |achieved/requested - 1|, per side
+latency:
+  metric: t_total_p50
+  max_ratio: 1.25           # candidate / baseline
+  report_only: false
+max_lost_samples: 0         # samples the baseline answered that the candidate failed or lacks
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class GateConfig:
     latency_metric: str = "t_total_p50"
     latency_max_ratio: float = 1.25
     latency_report_only: bool = False
-    max_lost_samples: int = 0   # samples the baseline answered that the candidate failed or lacks
+    max_lost_samples: int = 0  # samples the baseline answered that the candidate failed or lacks
     source: str = "defaults"
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -149,19 +149,38 @@ def load_config(path: str | Path | None) -> GateConfig:
         test = item.get("test", "paired-bootstrap")
         if test not in TESTS:
             raise GateConfigError(f"{where}: test {test!r} is not one of {TESTS}")
-        rules.append(Rule(str(item["metric"]), amount, relative, item.get("task"), _rate_label(item.get("rate"), where),
-                          test,
-                          bool(item.get("report_only", False)), source=f"{path.name} rule {i}"))
+        rules.append(
+            Rule(
+                str(item["metric"]),
+                amount,
+                relative,
+                item.get("task"),
+                _rate_label(item.get("rate"), where),
+                test,
+                bool(item.get("report_only", False)),
+                source=f"{path.name} rule {i}",
+            )
+        )
     rate = raw.get("rate_fidelity") or {}
     latency = raw.get("latency") or {}
     latency_metric = str(latency.get("metric", "t_total_p50"))
     timing, _, agg = latency_metric.rpartition("_")
     if timing not in LATENCY_TIMINGS or agg not in ("mean", "p50", "p90", "p95"):
-        raise GateConfigError(f"{path}: latency metric {latency_metric!r} is not one of "
-                              f"{{{','.join(LATENCY_TIMINGS)}}}_{{mean,p50,p90,p95}}")
-    return GateConfig(confidence=confidence, resamples=int(raw.get("resamples", 2000)), seed=int(raw.get("seed", 0)),
-                      rules=tuple(rules), rate_max_abs_error=float(rate.get("max_abs_error", 0.10)),
-                      rate_report_only=bool(rate.get("report_only", False)),
-                      latency_metric=latency_metric, max_lost_samples=int(raw.get("max_lost_samples", 0)),
-                      latency_max_ratio=float(latency.get("max_ratio", 1.25)),
-                      latency_report_only=bool(latency.get("report_only", False)), source=str(path), raw=raw)
+        raise GateConfigError(
+            f"{path}: latency metric {latency_metric!r} is not one of "
+            f"{{{','.join(LATENCY_TIMINGS)}}}_{{mean,p50,p90,p95}}"
+        )
+    return GateConfig(
+        confidence=confidence,
+        resamples=int(raw.get("resamples", 2000)),
+        seed=int(raw.get("seed", 0)),
+        rules=tuple(rules),
+        rate_max_abs_error=float(rate.get("max_abs_error", 0.10)),
+        rate_report_only=bool(rate.get("report_only", False)),
+        latency_metric=latency_metric,
+        max_lost_samples=int(raw.get("max_lost_samples", 0)),
+        latency_max_ratio=float(latency.get("max_ratio", 1.25)),
+        latency_report_only=bool(latency.get("report_only", False)),
+        source=str(path),
+        raw=raw,
+    )

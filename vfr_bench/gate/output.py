@@ -20,28 +20,41 @@ def _num(value: float | None, fmt: str = "{:.4g}") -> str:
 def markdown(verdicts: list[Verdict], base: RunData, cand: RunData, confidence: float) -> str:
     result = overall(verdicts)
     failed = sum(v.verdict == "fail" for v in verdicts)
-    lines = [f"## vfr-bench gate: {'PASS' if result == 'pass' else 'FAIL'}", "",
-             f"baseline `{base.model}` ({base.path}) vs candidate `{cand.model}` ({cand.path}); "
-             f"{len(verdicts)} cells, {failed} failed; CIs at {confidence:.0%}.", "",
-             "| cell | baseline | candidate | delta | CI | allowed | n | verdict |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"## vfr-bench gate: {'PASS' if result == 'pass' else 'FAIL'}",
+        "",
+        f"baseline `{base.model}` ({base.path}) vs candidate `{cand.model}` ({cand.path}); "
+        f"{len(verdicts)} cells, {failed} failed; CIs at {confidence:.0%}.",
+        "",
+        "| cell | baseline | candidate | delta | CI | allowed | n | verdict |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     order = {"fail": 0, "report-only": 2, "pass": 1}
     for v in sorted(verdicts, key=lambda v: (order[v.verdict], v.kind, v.task, v.rate, v.metric)):
         ci = "-" if v.ci_low is None else f"[{v.ci_low:.4g}, {v.ci_high:.4g}]"
-        lines.append(f"| {v.task} @ {v.rate} Hz, {v.metric} | {_num(v.baseline)} | {_num(v.candidate)} | "
-                     f"{_num(v.delta, '{:+.4g}') if v.kind != 'latency' else _num(v.delta, '{:.3f}x')} | {ci} | "
-                     f"{v.allowed} | {v.n} | {ICONS[v.verdict]}: {v.reason} |")
+        lines.append(
+            f"| {v.task} @ {v.rate} Hz, {v.metric} | {_num(v.baseline)} | {_num(v.candidate)} | "
+            f"{_num(v.delta, '{:+.4g}') if v.kind != 'latency' else _num(v.delta, '{:.3f}x')} | {ci} | "
+            f"{v.allowed} | {v.n} | {ICONS[v.verdict]}: {v.reason} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def unmatched_rules(verdicts: list[Verdict], rules) -> list[str]:
     """Configured rules that matched no compared cell: usually a misspelt task or rate."""
     cells = {(v.task, v.rate, v.metric) for v in verdicts}
-    return [f"{r.source}: metric={r.metric} task={r.task} rate={r.rate}" for r in rules
-            if not any(r.matches(*c) for c in cells)]
+    return [
+        f"{r.source}: metric={r.metric} task={r.task} rate={r.rate}"
+        for r in rules
+        if not any(r.matches(*c) for c in cells)
+    ]
 
 
 def verdict_json(verdicts: list[Verdict], base: RunData, cand: RunData, config_source: str) -> dict[str, Any]:
-    return {"verdict": overall(verdicts), "baseline": {"run": str(base.path), "model": base.model},
-            "candidate": {"run": str(cand.path), "model": cand.model}, "config": config_source,
-            "cells": [v.to_json() for v in verdicts]}
+    return {
+        "verdict": overall(verdicts),
+        "baseline": {"run": str(base.path), "model": base.model},
+        "candidate": {"run": str(cand.path), "model": cand.model},
+        "config": config_source,
+        "cells": [v.to_json() for v in verdicts],
+    }

@@ -32,8 +32,10 @@ def env_python(env: str) -> str:
     for candidate in candidates:
         if candidate.is_file():
             return str(candidate)
-    raise AdapterUnavailable(f"no environment {env!r}: create it with `vfr-bench env create MODEL --name {env}`, "
-                             "or give a virtual environment's folder or its python")
+    raise AdapterUnavailable(
+        f"no environment {env!r}: create it with `vfr-bench env create MODEL --name {env}`, "
+        "or give a virtual environment's folder or its python"
+    )
 
 
 def source_checkout() -> Path | None:
@@ -41,8 +43,14 @@ def source_checkout() -> Path | None:
     return root if (root / "pyproject.toml").is_file() else None
 
 
-def create_env(name: str, extras: tuple[str, ...], requirements: tuple[str, ...], torch: str | None = None,
-               path: Path | None = None, log=print) -> Path:
+def create_env(
+    name: str,
+    extras: tuple[str, ...],
+    requirements: tuple[str, ...],
+    torch: str | None = None,
+    path: Path | None = None,
+    log=print,
+) -> Path:
     """Build (or update) the environment; returns its folder."""
     folder = path or envs_root() / name
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -53,8 +61,9 @@ def create_env(name: str, extras: tuple[str, ...], requirements: tuple[str, ...]
     source = source_checkout()
     extra = f"[{','.join(extras)}]" if extras else ""
     target = f"{source}{extra}" if source else f"vfr-bench{extra}=={vfr_bench.__version__}"
-    steps = ([[python, "-m", "pip", "install", "--quiet", torch]] if torch else []) + \
-        [[python, "-m", "pip", "install", "--quiet", target, *requirements]]
+    steps = ([[python, "-m", "pip", "install", "--quiet", torch]] if torch else []) + [
+        [python, "-m", "pip", "install", "--quiet", target, *requirements]
+    ]
     for step in steps:
         log(" ".join(step[3:]))
         done = subprocess.run(step, capture_output=True, text=True)

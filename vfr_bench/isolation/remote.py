@@ -45,14 +45,33 @@ class RemoteAdapter(Adapter):
     # ---- the worker process ------------------------------------------------------------------
 
     def _start(self) -> None:
-        command = [self.python, "-m", "vfr_bench.isolation.worker", "--model", self.name, "--device", self.device,
-                   "--options", json.dumps(self.remote_options), "--exchange", str(self._exchange)]
+        command = [
+            self.python,
+            "-m",
+            "vfr_bench.isolation.worker",
+            "--model",
+            self.name,
+            "--device",
+            self.device,
+            "--options",
+            json.dumps(self.remote_options),
+            "--exchange",
+            str(self._exchange),
+        ]
         try:
-            self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                             stderr=open(self._log, "ab"), text=True, bufsize=1)
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=open(self._log, "ab"),
+                text=True,
+                bufsize=1,
+            )
         except OSError as err:
-            raise AdapterUnavailable(f"model {self.name!r}: cannot start its worker with {self.python} ({err}); "
-                                     f"build the environment with `vfr-bench env create`") from None
+            raise AdapterUnavailable(
+                f"model {self.name!r}: cannot start its worker with {self.python} ({err}); "
+                f"build the environment with `vfr-bench env create`"
+            ) from None
         self._loaded = False
         self._hello = self._call({"op": "hello"})
 
@@ -76,8 +95,10 @@ class RemoteAdapter(Adapter):
         if not line:
             code = self._process.wait(timeout=30)
             self._process = None
-            raise WorkerDied(f"the worker for model {self.name!r} ended (exit code {code}) during {message['op']!r}; "
-                             f"its log ends: {self._log_tail()[-600:]!r}")
+            raise WorkerDied(
+                f"the worker for model {self.name!r} ended (exit code {code}) during {message['op']!r}; "
+                f"its log ends: {self._log_tail()[-600:]!r}"
+            )
         reply = json.loads(line)
         if not reply.get("ok"):
             raise RuntimeError(f"{reply.get('error')} (in the worker for {self.name!r})")
@@ -118,9 +139,16 @@ class RemoteAdapter(Adapter):
         if not self._alive() or not self._loaded:
             self._ensure()
             self.load()
-        fields = {"kind": request.kind, "sample_id": request.sample_id, "sample_rate": request.sample_rate,
-                  "text": request.text, "language": request.language, "input_hz": request.input_hz,
-                  "output_hz": request.output_hz, "audio": None}
+        fields = {
+            "kind": request.kind,
+            "sample_id": request.sample_id,
+            "sample_rate": request.sample_rate,
+            "text": request.text,
+            "language": request.language,
+            "input_hz": request.input_hz,
+            "output_hz": request.output_hz,
+            "audio": None,
+        }
         path = None
         if request.audio is not None:
             path = self._exchange / f"in-{uuid.uuid4().hex}.npy"

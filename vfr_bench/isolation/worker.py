@@ -50,9 +50,16 @@ def serve(model: str, device: str, options: dict[str, Any], exchange: Path, stdi
             message = json.loads(line)
             op = message.get("op")
             if op == "hello":
-                reply({"ok": True, "name": adapter.name, "capabilities": sorted(adapter.capabilities),
-                       "rate_control": _rate_control(adapter), "options": adapter.config,
-                       "python": sys.executable})
+                reply(
+                    {
+                        "ok": True,
+                        "name": adapter.name,
+                        "capabilities": sorted(adapter.capabilities),
+                        "rate_control": _rate_control(adapter),
+                        "options": adapter.config,
+                        "python": sys.executable,
+                    }
+                )
             elif op == "load":
                 adapter.load()
                 reply({"ok": True, "describe": adapter.describe()})

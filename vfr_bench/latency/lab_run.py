@@ -8,9 +8,10 @@ scores.jsonl, summary.csv), one sample per (architecture, rate, batch size, repe
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import vfr_bench
 from vfr_bench.latency.architectures import Architecture
@@ -105,34 +106,63 @@ def _max_positions(cfg: LatencyConfig) -> int:
     return p.prefill_length + p.thinker_steps + 64
 
 
-def _record(cfg: LatencyConfig, key: tuple, spec: RateSpec, in_hz: float, out_hz: float, p: Plan, batch: int,
-            timings: Timings, peaks: DevicePeaks) -> dict[str, Any]:
+def _record(
+    cfg: LatencyConfig,
+    key: tuple,
+    spec: RateSpec,
+    in_hz: float,
+    out_hz: float,
+    p: Plan,
+    batch: int,
+    timings: Timings,
+    peaks: DevicePeaks,
+) -> dict[str, Any]:
     arch = cfg.arch
     prefill_bound, ar_bound = roofline_bounds(arch, p, batch, BYTES[cfg.dtype], peaks)
     output_seconds = cfg.output_seconds
     return {
-        "model": arch.name, "rate_spec": spec.label, "task": key[2], "sample_id": key[3],
-        "request_kind": "s2s", "batch_size": batch,
-        "requested_input_hz": in_hz, "requested_output_hz": out_hz,
+        "model": arch.name,
+        "rate_spec": spec.label,
+        "task": key[2],
+        "sample_id": key[3],
+        "request_kind": "s2s",
+        "batch_size": batch,
+        "requested_input_hz": in_hz,
+        "requested_output_hz": out_hz,
         "achieved_input_hz": p.input_speech_positions / cfg.input_seconds,
         "achieved_output_hz": p.speech_steps / output_seconds,
         "input_rate_error": p.input_speech_positions / cfg.input_seconds / in_hz - 1,
         "output_rate_error": p.speech_steps / output_seconds / out_hz - 1,
-        "input_seconds": cfg.input_seconds, "output_seconds": output_seconds,
-        "n_input_tokens": p.input_speech_positions, "n_output_tokens": p.speech_steps,
+        "input_seconds": cfg.input_seconds,
+        "output_seconds": output_seconds,
+        "n_input_tokens": p.input_speech_positions,
+        "n_output_tokens": p.speech_steps,
         "n_output_codec_tokens": p.speech_steps * arch.codes_per_step,
         "output_codec_hz": p.speech_steps * arch.codes_per_step / output_seconds,
-        "n_text_tokens": p.text_steps, "prefill_length": p.prefill_length, "prompt_tokens": p.prompt_tokens,
-        "llm_steps": p.llm_steps, "thinker_steps": p.thinker_steps,
-        "text": None, "audio": None, "streaming": False, "status": "ok", "error": None,
+        "n_text_tokens": p.text_steps,
+        "prefill_length": p.prefill_length,
+        "prompt_tokens": p.prompt_tokens,
+        "llm_steps": p.llm_steps,
+        "thinker_steps": p.thinker_steps,
+        "text": None,
+        "audio": None,
+        "streaming": False,
+        "status": "ok",
+        "error": None,
         "hypothetical_rate": arch.is_hypothetical(in_hz, out_hz),
-        "timings": {"t_total": timings.t_total, "t_first_token": timings.t_first_token,
-                    "t_first_audio": None, "t_ar": timings.t_ar},  # no vocoder is timed: no audio exists
+        "timings": {
+            "t_total": timings.t_total,
+            "t_first_token": timings.t_first_token,
+            "t_first_audio": None,
+            "t_ar": timings.t_ar,
+        },  # no vocoder is timed: no audio exists
         "latency": {
             "t_prefill": timings.t_prefill,
             "ms_per_llm_step": 1000 * timings.t_ar / p.llm_steps,
-            "stage_seconds": timings.stage_seconds, "stage_steps": timings.stage_steps,
-            "ar_bound_s": ar_bound, "prefill_bound_s": prefill_bound,
+            "stage_seconds": timings.stage_seconds,
+            "stage_steps": timings.stage_steps,
+            "ar_bound_s": ar_bound,
+            "prefill_bound_s": prefill_bound,
             "ar_roofline_ratio": None if not ar_bound else timings.t_ar / ar_bound,
             "prefill_roofline_ratio": None if not prefill_bound else timings.t_prefill / prefill_bound,
         },
@@ -141,29 +171,50 @@ def _record(cfg: LatencyConfig, key: tuple, spec: RateSpec, in_hz: float, out_hz
 
 def _manifest(cfg: LatencyConfig, peaks: DevicePeaks, started: str, previous: dict) -> dict:
     arch = cfg.arch
-    tasks = {task_name(b): {"name": task_name(b), "version": 1, "metrics": LAB_METRICS, "batch_size": b,
-                            "input_seconds": cfg.input_seconds, "output_seconds": cfg.output_seconds,
-                            "dataset": {"name": "none (random inputs)", "content_hash": "none"}}
-             for b in cfg.batch_sizes}
+    tasks = {
+        task_name(b): {
+            "name": task_name(b),
+            "version": 1,
+            "metrics": LAB_METRICS,
+            "batch_size": b,
+            "input_seconds": cfg.input_seconds,
+            "output_seconds": cfg.output_seconds,
+            "dataset": {"name": "none (random inputs)", "content_hash": "none"},
+        }
+        for b in cfg.batch_sizes
+    }
     from vfr_bench.metrics import metrics_for_task
 
     return {
         "kind": "latency-lab",
-        "vfr_bench_version": vfr_bench.__version__, "git": git_commit(),
+        "vfr_bench_version": vfr_bench.__version__,
+        "git": git_commit(),
         "argv": previous.get("argv", cfg.argv),
         "models": {**previous.get("models", {}), arch.name: arch.describe()},
         "rate_specs": sorted(set(previous.get("rate_specs", [])) | {s.label for s in cfg.rate_specs}),
         "tasks": {**previous.get("tasks", {}), **tasks},
         "metrics": {m.name: m.describe() for m in metrics_for_task(LAB_METRICS)},
-        "latency_lab": {"device": cfg.device, "device_name": peaks.name, "dtype": cfg.dtype,
-                        "peak_bandwidth_bytes_per_s": peaks.bandwidth, "peak_flops": peaks.flops,
-                        "peaks_source": peaks.source, "repeats": cfg.repeats, "warmup_requests": cfg.warmup,
-                        "kv_cache": "transformers DynamicCache", "attention": "sdpa",
-                        "weights": "random (seeded); a step's time does not depend on weight values",
-                        "steps": "fixed: round(rate x seconds); no end token"},
-        "hardware": hardware(), "libraries": library_versions(), "device": cfg.device, "seed": cfg.seed,
+        "latency_lab": {
+            "device": cfg.device,
+            "device_name": peaks.name,
+            "dtype": cfg.dtype,
+            "peak_bandwidth_bytes_per_s": peaks.bandwidth,
+            "peak_flops": peaks.flops,
+            "peaks_source": peaks.source,
+            "repeats": cfg.repeats,
+            "warmup_requests": cfg.warmup,
+            "kv_cache": "transformers DynamicCache",
+            "attention": "sdpa",
+            "weights": "random (seeded); a step's time does not depend on weight values",
+            "steps": "fixed: round(rate x seconds); no end token",
+        },
+        "hardware": hardware(),
+        "libraries": library_versions(),
+        "device": cfg.device,
+        "seed": cfg.seed,
         "shard_count": 1,
-        "started": previous.get("started", started), "finished": None,
+        "started": previous.get("started", started),
+        "finished": None,
         "sessions": previous.get("sessions", []) + [{"argv": cfg.argv, "shard": "0/1", "started": started}],
     }
 
@@ -172,7 +223,9 @@ def summary_table(rows: list[dict]) -> list[dict]:
     """Per (arch, task, rate): ms/step, total, speed-up vs the highest rate, measured / roofline."""
     cells: dict[tuple, dict[str, float]] = {}
     for row in rows:
-        cells.setdefault((row["model"], row["task"], row["rate_spec"], row["requested_output_hz"]), {})[row["metric"]] = row["value"]
+        cells.setdefault((row["model"], row["task"], row["rate_spec"], row["requested_output_hz"]), {})[
+            row["metric"]
+        ] = row["value"]
     out = []
     for (model, task), group in _group_by(cells, lambda k: (k[0], k[1])).items():
         top = max(group, key=lambda k: k[3] or 0)
@@ -180,11 +233,19 @@ def summary_table(rows: list[dict]) -> list[dict]:
         for key in sorted(group, key=lambda k: -(k[3] or 0)):
             m = cells[key]
             total = m.get("t_total_p50")
-            out.append({"model": model, "task": task, "rate": key[2], "ms_per_step": m.get("ms_per_llm_step_p50"),
-                        "t_prefill": m.get("t_prefill_p50"), "t_total": total,
-                        "speedup": (base_total / total) if base_total and total else None,
-                        "ar_roofline_ratio": m.get("ar_roofline_ratio_p50"),
-                        "prefill_roofline_ratio": m.get("prefill_roofline_ratio_p50")})
+            out.append(
+                {
+                    "model": model,
+                    "task": task,
+                    "rate": key[2],
+                    "ms_per_step": m.get("ms_per_llm_step_p50"),
+                    "t_prefill": m.get("t_prefill_p50"),
+                    "t_total": total,
+                    "speedup": (base_total / total) if base_total and total else None,
+                    "ar_roofline_ratio": m.get("ar_roofline_ratio_p50"),
+                    "prefill_roofline_ratio": m.get("prefill_roofline_ratio_p50"),
+                }
+            )
     return out
 
 

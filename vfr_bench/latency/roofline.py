@@ -28,13 +28,14 @@ CARD_PEAKS: tuple[tuple[str, str, float, float], ...] = (
 @dataclass(frozen=True)
 class DevicePeaks:
     name: str
-    bandwidth: float | None   # bytes per second
-    flops: float | None       # FLOP per second in the timed dtype
+    bandwidth: float | None  # bytes per second
+    flops: float | None  # FLOP per second in the timed dtype
     source: str
 
 
-def detect_peaks(device_name: str, bandwidth_gbs: float | None = None, tflops: float | None = None,
-                 dtype: str = "bf16") -> DevicePeaks:
+def detect_peaks(
+    device_name: str, bandwidth_gbs: float | None = None, tflops: float | None = None, dtype: str = "bf16"
+) -> DevicePeaks:
     """The card's peaks from the table, overridden by what the user gives (GB/s, TFLOP/s). The table's
     throughput is dense bf16/fp16; for fp32 it is left unknown unless given."""
     bandwidth = flops = None
@@ -90,8 +91,9 @@ class StackShape:
 
 def decode_bytes(shape: StackShape, context: int, batch: int, bytes_per_element: int) -> int:
     """Bytes one decode step must read: weights once, plus the KV cache of `context` positions per sequence."""
-    return shape.weights_read_per_step() * bytes_per_element + \
-        batch * context * shape.kv_bytes_per_position(bytes_per_element)
+    return shape.weights_read_per_step() * bytes_per_element + batch * context * shape.kv_bytes_per_position(
+        bytes_per_element
+    )
 
 
 def prefill_flops(shape: StackShape, length: int, batch: int) -> float:
@@ -103,8 +105,9 @@ def prefill_flops(shape: StackShape, length: int, batch: int) -> float:
     return dense + attention + head
 
 
-def decode_bound_seconds(shape: StackShape, start_context: int, steps: int, batch: int, bytes_per_element: int,
-                         peaks: DevicePeaks) -> float | None:
+def decode_bound_seconds(
+    shape: StackShape, start_context: int, steps: int, batch: int, bytes_per_element: int, peaks: DevicePeaks
+) -> float | None:
     """Least time for `steps` decode steps starting after `start_context` cached positions."""
     if peaks.bandwidth is None or steps <= 0:
         return None if peaks.bandwidth is None else 0.0
@@ -115,8 +118,9 @@ def decode_bound_seconds(shape: StackShape, start_context: int, steps: int, batc
     return (weights + kv) / peaks.bandwidth
 
 
-def prefill_bound_seconds(shape: StackShape, length: int, batch: int, bytes_per_element: int,
-                          peaks: DevicePeaks) -> float | None:
+def prefill_bound_seconds(
+    shape: StackShape, length: int, batch: int, bytes_per_element: int, peaks: DevicePeaks
+) -> float | None:
     """max(compute bound, weights-once memory bound) for one prefill of `length` positions."""
     bounds = []
     if peaks.flops is not None:
@@ -126,8 +130,9 @@ def prefill_bound_seconds(shape: StackShape, length: int, batch: int, bytes_per_
     return max(bounds) if bounds else None
 
 
-def roofline_bounds(arch, plan, batch: int, bytes_per_element: int,
-                    peaks: DevicePeaks) -> tuple[float | None, float | None]:
+def roofline_bounds(
+    arch, plan, batch: int, bytes_per_element: int, peaks: DevicePeaks
+) -> tuple[float | None, float | None]:
     """(prefill bound, AR-loop bound) in seconds for one request of `arch` under `plan`
     (vfr_bench.latency.timing.Plan), following the loop step for step."""
     thinker = arch.thinker.shape()
@@ -140,8 +145,9 @@ def roofline_bounds(arch, plan, batch: int, bytes_per_element: int,
             one = decode_bound_seconds(shape, 0, stage.steps_per_llm_step, batch, bytes_per_element, peaks)
             bound = None if one is None else one * plan.speech_steps
         else:
-            bound = decode_bound_seconds(shape, talker_context, stage.steps_per_llm_step * plan.speech_steps, batch,
-                                         bytes_per_element, peaks)
+            bound = decode_bound_seconds(
+                shape, talker_context, stage.steps_per_llm_step * plan.speech_steps, batch, bytes_per_element, peaks
+            )
             stage_prefill = prefill_bound_seconds(shape, talker_context, batch, bytes_per_element, peaks)
             if plan.speech_from_thinker:  # prefilled with the thinker, before the first token
                 prefill = None if prefill is None or stage_prefill is None else prefill + stage_prefill

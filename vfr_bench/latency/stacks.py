@@ -22,7 +22,7 @@ class StackConfig:
     heads: int
     kv_heads: int
     vocab: int
-    head_dim: int | None = None      # None: hidden / heads
+    head_dim: int | None = None  # None: hidden / heads
     tied: bool = False
     rope_theta: float = 1_000_000.0
     has_lm_head: bool = True
@@ -32,29 +32,63 @@ class StackConfig:
         return self.head_dim or self.hidden // self.heads
 
     def shape(self, extra_params: int = 0) -> StackShape:
-        return StackShape(self.layers, self.hidden, self.intermediate, self.heads, self.kv_heads,
-                          self.resolved_head_dim, self.vocab, self.tied, self.has_lm_head, extra_params)
+        return StackShape(
+            self.layers,
+            self.hidden,
+            self.intermediate,
+            self.heads,
+            self.kv_heads,
+            self.resolved_head_dim,
+            self.vocab,
+            self.tied,
+            self.has_lm_head,
+            extra_params,
+        )
 
-    def tiny(self) -> "StackConfig":
+    def tiny(self) -> StackConfig:
         """The same structure (grouped-query ratio, tying, output head) at a size a CPU test runs in
         milliseconds."""
         group = min(4, max(1, self.heads // self.kv_heads))
-        return replace(self, layers=2, hidden=64, intermediate=128, heads=group, kv_heads=1,
-                       vocab=min(self.vocab, 512), head_dim=16)
+        return replace(
+            self,
+            layers=2,
+            hidden=64,
+            intermediate=128,
+            heads=group,
+            kv_heads=1,
+            vocab=min(self.vocab, 512),
+            head_dim=16,
+        )
 
     def hf_config(self, max_positions: int) -> Any:
         from transformers import Qwen2Config
 
-        return Qwen2Config(vocab_size=self.vocab, hidden_size=self.hidden, intermediate_size=self.intermediate,
-                           num_hidden_layers=self.layers, num_attention_heads=self.heads,
-                           num_key_value_heads=self.kv_heads, head_dim=self.resolved_head_dim,
-                           tie_word_embeddings=self.tied, rope_theta=self.rope_theta,
-                           max_position_embeddings=max(max_positions, 32768), use_cache=True)
+        return Qwen2Config(
+            vocab_size=self.vocab,
+            hidden_size=self.hidden,
+            intermediate_size=self.intermediate,
+            num_hidden_layers=self.layers,
+            num_attention_heads=self.heads,
+            num_key_value_heads=self.kv_heads,
+            head_dim=self.resolved_head_dim,
+            tie_word_embeddings=self.tied,
+            rope_theta=self.rope_theta,
+            max_position_embeddings=max(max_positions, 32768),
+            use_cache=True,
+        )
 
     def describe(self) -> dict[str, Any]:
-        return {"layers": self.layers, "hidden": self.hidden, "intermediate": self.intermediate, "heads": self.heads,
-                "kv_heads": self.kv_heads, "head_dim": self.resolved_head_dim, "vocab": self.vocab,
-                "tied_embeddings": self.tied, "lm_head": self.has_lm_head}
+        return {
+            "layers": self.layers,
+            "hidden": self.hidden,
+            "intermediate": self.intermediate,
+            "heads": self.heads,
+            "kv_heads": self.kv_heads,
+            "head_dim": self.resolved_head_dim,
+            "vocab": self.vocab,
+            "tied_embeddings": self.tied,
+            "lm_head": self.has_lm_head,
+        }
 
 
 class Stack:
@@ -76,8 +110,9 @@ class Stack:
         self.config = config
         self.hf_config = hf_config
         self.device = device
-        self._cache_arg = "cache" if "cache" in inspect.signature(self.model.model.forward).parameters \
-            else "past_key_values"
+        self._cache_arg = (
+            "cache" if "cache" in inspect.signature(self.model.model.forward).parameters else "past_key_values"
+        )
         self.cache = None
 
     def parameter_count(self, exclude_embedding: bool = True) -> int:

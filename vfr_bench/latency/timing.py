@@ -11,9 +11,10 @@ what makes random weights time like trained ones.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from vfr_bench.latency.architectures import Architecture, Stage
 
@@ -22,11 +23,11 @@ from vfr_bench.latency.architectures import Architecture, Stage
 class Plan:
     """How many positions and steps one request takes at a rate (rounding: Python's round, at least 1)."""
 
-    input_speech_positions: int   # round(input Hz x input seconds)
+    input_speech_positions: int  # round(input Hz x input seconds)
     prompt_tokens: int
-    speech_steps: int             # round(output Hz x output seconds): steps that emit a speech token
-    text_steps: int               # thinker text steps interleaved with speech steps
-    leading_text_steps: int = 0   # thinker text steps before a talker starts (speech_from = "talker")
+    speech_steps: int  # round(output Hz x output seconds): steps that emit a speech token
+    text_steps: int  # thinker text steps interleaved with speech steps
+    leading_text_steps: int = 0  # thinker text steps before a talker starts (speech_from = "talker")
     speech_from_thinker: bool = True
 
     @property
@@ -47,10 +48,14 @@ class Plan:
 def plan(arch: Architecture, input_hz: float, output_hz: float, input_seconds: float, output_seconds: float) -> Plan:
     speech_steps = max(1, round(output_hz * output_seconds))
     from_thinker = arch.speech_from == "thinker"
-    return Plan(input_speech_positions=max(1, round(input_hz * input_seconds)), prompt_tokens=arch.prompt_tokens,
-                speech_steps=speech_steps, text_steps=round(speech_steps * arch.text_tokens_per_speech_step),
-                leading_text_steps=0 if from_thinker else round(arch.text_tokens_per_second * output_seconds),
-                speech_from_thinker=from_thinker)
+    return Plan(
+        input_speech_positions=max(1, round(input_hz * input_seconds)),
+        prompt_tokens=arch.prompt_tokens,
+        speech_steps=speech_steps,
+        text_steps=round(speech_steps * arch.text_tokens_per_speech_step),
+        leading_text_steps=0 if from_thinker else round(arch.text_tokens_per_second * output_seconds),
+        speech_from_thinker=from_thinker,
+    )
 
 
 @dataclass
@@ -97,8 +102,9 @@ class StageClock:
 class Lab:
     """One architecture built on one device, ready to time requests."""
 
-    def __init__(self, arch: Architecture, device: str = "cpu", dtype: str = "bf16", max_positions: int = 8192,
-                 seed: int = 0):
+    def __init__(
+        self, arch: Architecture, device: str = "cpu", dtype: str = "bf16", max_positions: int = 8192, seed: int = 0
+    ):
         import torch
 
         from vfr_bench.latency.stacks import Stack
@@ -129,8 +135,9 @@ class Lab:
             for _, stack, _ in self.stages:
                 stack.reset()
             prompt_ids = torch.randint(0, self.arch.thinker.vocab, (batch, p.prompt_tokens), device=self.device)
-            speech = torch.randn(batch, p.input_speech_positions, self.arch.thinker.hidden, device=self.device,
-                                 dtype=self.dtype)
+            speech = torch.randn(
+                batch, p.input_speech_positions, self.arch.thinker.hidden, device=self.device, dtype=self.dtype
+            )
             self.synchronize()
             start = time.perf_counter()
             prefill_hidden = self.thinker.forward(torch.cat([self.thinker.embed(prompt_ids), speech], dim=1))
@@ -177,8 +184,14 @@ class Lab:
             self.synchronize()
             t_total = time.perf_counter() - start
         seconds, steps = clock.totals()
-        return Timings(t_prefill=t_prefill, t_first_token=t_first_token, t_ar=t_total - t_prefill, t_total=t_total,
-                       stage_seconds=seconds, stage_steps=steps)
+        return Timings(
+            t_prefill=t_prefill,
+            t_first_token=t_first_token,
+            t_ar=t_total - t_prefill,
+            t_total=t_total,
+            stage_seconds=seconds,
+            stage_steps=steps,
+        )
 
     def _prefill_stages(self, hidden) -> None:
         """A talker or audio head that follows the conversation prefills on the thinker's states."""

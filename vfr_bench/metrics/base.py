@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from vfr_bench.metrics.context import ScoringContext
@@ -34,21 +35,26 @@ class Metric:
     name: str
     version: str
     description: str
-    higher_is_better: bool | None       # None: neither (a rate is judged against its request)
+    higher_is_better: bool | None  # None: neither (a rate is judged against its request)
     aggregation: Aggregation
-    compute: Callable[[dict, "ScoringContext"], SampleScore | None]
+    compute: Callable[[dict, ScoringContext], SampleScore | None]
     needs_reference_text: bool = False
     needs_reference_audio: bool = False
     needs_judge: bool = False
     device: str = "cpu"
     unit: str = ""
-    parallel: bool = False              # CPU-bound and stateless: spread over processes
-    check: Callable[["ScoringContext"], None] | None = None  # raises MetricUnavailable before any sample
+    parallel: bool = False  # CPU-bound and stateless: spread over processes
+    check: Callable[[ScoringContext], None] | None = None  # raises MetricUnavailable before any sample
     provenance: Callable[..., dict[str, Any]] | None = None  # normaliser/judge names and versions
 
-    def describe(self, ctx: "ScoringContext | None" = None) -> dict[str, Any]:
-        out = {"name": self.name, "version": self.version, "aggregation": self.aggregation,
-               "higher_is_better": self.higher_is_better, "unit": self.unit}
+    def describe(self, ctx: ScoringContext | None = None) -> dict[str, Any]:
+        out = {
+            "name": self.name,
+            "version": self.version,
+            "aggregation": self.aggregation,
+            "higher_is_better": self.higher_is_better,
+            "unit": self.unit,
+        }
         if self.provenance:
             out.update(self.provenance(ctx) if _takes_ctx(self.provenance) else self.provenance())
         return out

@@ -45,10 +45,22 @@ def judge_ceiling(ctx: ScoringContext, items: list[dict]) -> list[dict]:
             transcript = judge.transcribe(samples, sr, item.get("language") or "en")
             cache.put(key, transcript)
         correct = contains_answer(transcript, answers, item.get("language") or "en")
-        out.append({"model": MODEL, "rate_spec": "native", "task": item["task"], "sample_id": item["sample_id"],
-                    "requested_input_hz": None, "requested_output_hz": None, "metric": METRIC, "metric_version": "1",
-                    "value": float(correct), "numerator": None, "denominator": None,
-                    "detail": {"spoken": answers[0], "transcript": transcript, "tts": "piper en_US-joe-medium"}})
+        out.append(
+            {
+                "model": MODEL,
+                "rate_spec": "native",
+                "task": item["task"],
+                "sample_id": item["sample_id"],
+                "requested_input_hz": None,
+                "requested_output_hz": None,
+                "metric": METRIC,
+                "metric_version": "1",
+                "value": float(correct),
+                "numerator": None,
+                "denominator": None,
+                "detail": {"spoken": answers[0], "transcript": transcript, "tts": "piper en_US-joe-medium"},
+            }
+        )
     return out
 
 
@@ -61,8 +73,14 @@ def add_ceiling(ctx: ScoringContext) -> int:
         key = (record["task"], record["sample_id"])
         if answers and key not in done and key not in seen:
             seen.add(key)
-            items.append({"task": record["task"], "sample_id": record["sample_id"], "answers": answers,
-                          "language": record.get("language")})
+            items.append(
+                {
+                    "task": record["task"],
+                    "sample_id": record["sample_id"],
+                    "answers": answers,
+                    "language": record.get("language"),
+                }
+            )
     records = judge_ceiling(ctx, items)
     append_jsonl(ctx.run_dir / SCORES, records)
     return len(records)

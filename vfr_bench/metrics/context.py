@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -17,13 +18,13 @@ from vfr_bench.audio import load_audio
 class JudgeSettings:
     """The judges, as a user chose them (CLI, config or environment); recorded in the manifest."""
 
-    asr_backend: str = "faster-whisper"      # faster-whisper | openai-whisper | transformers
-    asr_model: str = "tiny.en"               # a name ("large-v3") or a local path; tiny.en and base ship on PyPI
+    asr_backend: str = "faster-whisper"  # faster-whisper | openai-whisper | transformers
+    asr_model: str = "tiny.en"  # a name ("large-v3") or a local path; tiny.en and base ship on PyPI
     asr_device: str = "cpu"
-    llm_url: str | None = None               # OpenAI-compatible base URL, e.g. http://localhost:8000/v1
+    llm_url: str | None = None  # OpenAI-compatible base URL, e.g. http://localhost:8000/v1
     llm_model: str | None = None
-    llm_samples: int = 1                     # n judgements per item, majority vote / mean
-    workers: int = 0                         # processes for parallel CPU metrics (0: one per core)
+    llm_samples: int = 1  # n judgements per item, majority vote / mean
+    workers: int = 0  # processes for parallel CPU metrics (0: one per core)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -35,20 +35,32 @@ def endpoint(ctx) -> tuple[str, str]:
     url = ctx.judges.llm_url or os.environ.get("VFR_BENCH_JUDGE_URL")
     model = ctx.judges.llm_model or os.environ.get("VFR_BENCH_JUDGE_MODEL")
     if not url or not model:
-        raise MetricUnavailable("the LLM judge needs an OpenAI-compatible endpoint: pass --judge-url and "
-                                "--judge-model (or set VFR_BENCH_JUDGE_URL and VFR_BENCH_JUDGE_MODEL); the key "
-                                "comes from VFR_BENCH_JUDGE_API_KEY or OPENAI_API_KEY")
+        raise MetricUnavailable(
+            "the LLM judge needs an OpenAI-compatible endpoint: pass --judge-url and "
+            "--judge-model (or set VFR_BENCH_JUDGE_URL and VFR_BENCH_JUDGE_MODEL); the key "
+            "comes from VFR_BENCH_JUDGE_API_KEY or OPENAI_API_KEY"
+        )
     return url.rstrip("/"), model
 
 
 def chat(url: str, model: str, prompt: str, seed: int) -> str:
     """One chat completion; raises with the server's message on failure."""
     key = os.environ.get("VFR_BENCH_JUDGE_API_KEY") or os.environ.get("OPENAI_API_KEY")
-    body = json.dumps({"model": model, "messages": [{"role": "user", "content": prompt}],
-                       "temperature": 0.0 if seed == 0 else 0.7, "seed": seed, "max_tokens": 8}).encode()
-    request = urllib.request.Request(f"{url}/chat/completions", data=body, method="POST",
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Bearer {key}"} if key else {})})
+    body = json.dumps(
+        {
+            "model": model,
+            "messages": [{"role": "user", "content": prompt}],
+            "temperature": 0.0 if seed == 0 else 0.7,
+            "seed": seed,
+            "max_tokens": 8,
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{url}/chat/completions",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
             payload = json.loads(response.read())
@@ -67,8 +79,9 @@ def judgements(record: dict, ctx, kind: str, response: str) -> list[str]:
     url, model = endpoint(ctx)
     text, digest = template(kind)
     ref = record.get("reference") or {}
-    prompt = text.format(question=ref.get("question") or "", answers="; ".join(ref.get("answers") or []),
-                         response=response)
+    prompt = text.format(
+        question=ref.get("question") or "", answers="; ".join(ref.get("answers") or []), response=response
+    )
     cache = ctx.resource("llm-cache", lambda: JsonCache(ctx.cache_dir / "llm_judge.jsonl"))
     out = []
     for i in range(max(1, ctx.judges.llm_samples)):
@@ -111,6 +124,7 @@ def _qa_judge(channel: str):
         if 2 * yes == len(votes):
             raise ValueError(f"judge votes tie {yes}:{len(votes) - yes}; use an odd number of judge samples")
         return SampleScore(float(2 * yes > len(votes)), detail={"votes": votes, "channel": channel})
+
     return compute
 
 
@@ -123,6 +137,7 @@ def _open_score(channel: str):
             return None
         scores = [parse_score(r) for r in judgements(record, ctx, "open_score", response)]
         return SampleScore(sum(scores) / len(scores), detail={"scores": scores, "channel": channel})
+
     return compute
 
 
@@ -131,10 +146,15 @@ def _provenance(kind: str):
         _, digest = template(kind)
         out = {"judge_prompt": TEMPLATES[kind], "judge_prompt_sha256": digest}
         if ctx is not None:
-            out.update({"judge": ctx.judges.llm_model or os.environ.get("VFR_BENCH_JUDGE_MODEL"),
-                        "judge_url": ctx.judges.llm_url or os.environ.get("VFR_BENCH_JUDGE_URL"),
-                        "judge_samples": ctx.judges.llm_samples})
+            out.update(
+                {
+                    "judge": ctx.judges.llm_model or os.environ.get("VFR_BENCH_JUDGE_MODEL"),
+                    "judge_url": ctx.judges.llm_url or os.environ.get("VFR_BENCH_JUDGE_URL"),
+                    "judge_samples": ctx.judges.llm_samples,
+                }
+            )
         return out
+
     return provenance
 
 
@@ -143,14 +163,50 @@ def _check(ctx) -> None:
 
 
 LLM_METRICS = (
-    Metric("qa_judge_accuracy", "1", "spoken-QA accuracy by LLM judge (majority of n), text channel", True, "mean",
-           _qa_judge("s2t"), needs_reference_text=True, needs_judge=True, check=_check,
-           provenance=_provenance("qa_correct")),
-    Metric("qa_judge_accuracy_s2s", "1", "spoken-QA accuracy by LLM judge, ASR transcript of the speech", True,
-           "mean", _qa_judge("s2s"), needs_reference_text=True, needs_judge=True, check=_check,
-           provenance=_provenance("qa_correct")),
-    Metric("judge_score", "1", "open-ended 1-5 score by LLM judge (mean of n), text channel", True, "mean",
-           _open_score("s2t"), needs_judge=True, check=_check, provenance=_provenance("open_score")),
-    Metric("judge_score_s2s", "1", "open-ended 1-5 score by LLM judge, ASR transcript of the speech", True, "mean",
-           _open_score("s2s"), needs_judge=True, check=_check, provenance=_provenance("open_score")),
+    Metric(
+        "qa_judge_accuracy",
+        "1",
+        "spoken-QA accuracy by LLM judge (majority of n), text channel",
+        True,
+        "mean",
+        _qa_judge("s2t"),
+        needs_reference_text=True,
+        needs_judge=True,
+        check=_check,
+        provenance=_provenance("qa_correct"),
+    ),
+    Metric(
+        "qa_judge_accuracy_s2s",
+        "1",
+        "spoken-QA accuracy by LLM judge, ASR transcript of the speech",
+        True,
+        "mean",
+        _qa_judge("s2s"),
+        needs_reference_text=True,
+        needs_judge=True,
+        check=_check,
+        provenance=_provenance("qa_correct"),
+    ),
+    Metric(
+        "judge_score",
+        "1",
+        "open-ended 1-5 score by LLM judge (mean of n), text channel",
+        True,
+        "mean",
+        _open_score("s2t"),
+        needs_judge=True,
+        check=_check,
+        provenance=_provenance("open_score"),
+    ),
+    Metric(
+        "judge_score_s2s",
+        "1",
+        "open-ended 1-5 score by LLM judge, ASR transcript of the speech",
+        True,
+        "mean",
+        _open_score("s2s"),
+        needs_judge=True,
+        check=_check,
+        provenance=_provenance("open_score"),
+    ),
 )

@@ -32,7 +32,7 @@ class Utmos22Strong:
         self.route = route
 
     @classmethod
-    def from_model(cls, model, route: str = "in-memory model") -> "Utmos22Strong":
+    def from_model(cls, model, route: str = "in-memory model") -> Utmos22Strong:
         """Score with an already built utmos_pytorch UTMOSModel (tests use a random one)."""
         import torch
 
@@ -41,14 +41,17 @@ class Utmos22Strong:
         def predict(wave: np.ndarray) -> float:
             with torch.inference_mode():
                 wav = torch.from_numpy(wave.astype(np.float32))[None, None]
-                out = model(wav=wav, domains=torch.zeros(1, dtype=torch.int),
-                            judge_id=torch.full((1,), UTMOS_JUDGE_ID, dtype=torch.int))
+                out = model(
+                    wav=wav,
+                    domains=torch.zeros(1, dtype=torch.int),
+                    judge_id=torch.full((1,), UTMOS_JUDGE_ID, dtype=torch.int),
+                )
                 return float(out.mean(dim=1).squeeze() * 2 + 3)
 
         return cls(predict, route)
 
     @classmethod
-    def from_checkpoint(cls, path: str) -> "Utmos22Strong":
+    def from_checkpoint(cls, path: str) -> Utmos22Strong:
         try:
             import torch
             from utmos_pytorch.utmos_torch import UTMOSModel
@@ -63,12 +66,14 @@ class Utmos22Strong:
             raise MetricUnavailable(f"UTMOS checkpoint {path} cannot be read: {err}") from None
         missing, unexpected = model.load_state_dict(state, strict=False)
         if missing or unexpected:  # utmos-pytorch itself loads non-strictly; a partial load would be garbage
-            raise MetricUnavailable(f"UTMOS checkpoint {path} does not fit UTMOS22 strong: {len(missing)} missing "
-                                    f"keys (e.g. {missing[:3]}), {len(unexpected)} unexpected (e.g. {unexpected[:3]})")
+            raise MetricUnavailable(
+                f"UTMOS checkpoint {path} does not fit UTMOS22 strong: {len(missing)} missing "
+                f"keys (e.g. {missing[:3]}), {len(unexpected)} unexpected (e.g. {unexpected[:3]})"
+            )
         return cls.from_model(model, route=f"checkpoint {path}")
 
     @classmethod
-    def from_hub(cls) -> "Utmos22Strong":
+    def from_hub(cls) -> Utmos22Strong:
         try:
             import torch
         except ImportError:
@@ -79,7 +84,8 @@ class Utmos22Strong:
             raise MetricUnavailable(
                 f"UTMOS22 strong weights are not available: torch.hub could not fetch {UTMOS_HUB_REPO} ({err}). "
                 f"Set {UTMOS_ENV} to a local UTMOS22 strong state dict (utmos-pytorch layout), or score with "
-                "an offline predictor instead: --metrics dnsmos_ovrl (a different predictor, named as such)") from None
+                "an offline predictor instead: --metrics dnsmos_ovrl (a different predictor, named as such)"
+            ) from None
         predictor.eval()
 
         def predict(wave: np.ndarray) -> float:
@@ -89,7 +95,7 @@ class Utmos22Strong:
         return cls(predict, f"torch.hub {UTMOS_HUB_REPO}")
 
     @classmethod
-    def load(cls) -> "Utmos22Strong":
+    def load(cls) -> Utmos22Strong:
         path = os.environ.get(UTMOS_ENV)
         return cls.from_checkpoint(path) if path else cls.from_hub()
 
@@ -129,6 +135,7 @@ def _dnsmos(field: str):
     def compute(record: dict, ctx) -> SampleScore | None:
         scores = _dnsmos_all(record, ctx)
         return None if scores is None else SampleScore(scores[field])
+
     return compute
 
 
@@ -138,8 +145,9 @@ def _dnsmos_check(ctx=None) -> None:
         import onnxruntime  # noqa: F401
         from speechmos import dnsmos  # noqa: F401
     except ImportError as err:
-        raise MetricUnavailable(f"dnsmos needs speechmos, onnxruntime and librosa ({err}): "
-                                "pip install speechmos onnxruntime librosa") from None
+        raise MetricUnavailable(
+            f"dnsmos needs speechmos, onnxruntime and librosa ({err}): pip install speechmos onnxruntime librosa"
+        ) from None
 
 
 def _distillmos_model():
@@ -147,8 +155,10 @@ def _distillmos_model():
         import distillmos
         import torch  # noqa: F401
     except Exception as err:  # it imports torchaudio, which fails beside a mismatched torch build
-        raise MetricUnavailable(f"distillmos cannot be imported here ({type(err).__name__}: {err}); it imports "
-                                "torchaudio at import time, which must match the installed torch build") from None
+        raise MetricUnavailable(
+            f"distillmos cannot be imported here ({type(err).__name__}: {err}); it imports "
+            "torchaudio at import time, which must match the installed torch build"
+        ) from None
     model = distillmos.ConvTransformerSQAModel()
     model.eval()
     return model
@@ -168,16 +178,42 @@ def _distillmos(record: dict, ctx) -> SampleScore | None:
 def _provenance(dist: str, extra: dict[str, Any] | None = None):
     def provenance() -> dict:
         return {"predictor": dist, "predictor_version": _v(dist), **(extra or {})}
+
     return provenance
 
 
 MOS_METRICS = (
-    Metric("utmos", "1", "UTMOS22 strong (SpeechMOS), predicted MOS of the output speech", True, "mean", _utmos,
-           check=_utmos_check, provenance=_provenance("utmos-pytorch", {"hub": UTMOS_HUB_REPO,
-                                                                        "checkpoint_env": UTMOS_ENV})),
-    *(Metric(f"dnsmos_{f.split('_')[0]}", "1", f"DNSMOS {f.split('_')[0].upper()} (speechmos ONNX), output speech",
-             True, "mean", _dnsmos(f), check=_dnsmos_check, provenance=_provenance("speechmos"))
-      for f in ("ovrl_mos", "sig_mos", "bak_mos", "p808_mos")),
-    Metric("distillmos", "1", "DistillMOS predicted MOS of the output speech", True, "mean", _distillmos,
-           check=lambda ctx=None: _distillmos_model(), provenance=_provenance("distillmos")),
+    Metric(
+        "utmos",
+        "1",
+        "UTMOS22 strong (SpeechMOS), predicted MOS of the output speech",
+        True,
+        "mean",
+        _utmos,
+        check=_utmos_check,
+        provenance=_provenance("utmos-pytorch", {"hub": UTMOS_HUB_REPO, "checkpoint_env": UTMOS_ENV}),
+    ),
+    *(
+        Metric(
+            f"dnsmos_{f.split('_')[0]}",
+            "1",
+            f"DNSMOS {f.split('_')[0].upper()} (speechmos ONNX), output speech",
+            True,
+            "mean",
+            _dnsmos(f),
+            check=_dnsmos_check,
+            provenance=_provenance("speechmos"),
+        )
+        for f in ("ovrl_mos", "sig_mos", "bak_mos", "p808_mos")
+    ),
+    Metric(
+        "distillmos",
+        "1",
+        "DistillMOS predicted MOS of the output speech",
+        True,
+        "mean",
+        _distillmos,
+        check=lambda ctx=None: _distillmos_model(),
+        provenance=_provenance("distillmos"),
+    ),
 )

@@ -24,7 +24,7 @@ def contains_answer(response: str, answers: list[str] | tuple[str, ...], languag
     tokens = answer_tokens(response, language)
     for answer in answers:
         wanted = answer_tokens(answer, language)
-        if wanted and any(tokens[i:i + len(wanted)] == wanted for i in range(len(tokens) - len(wanted) + 1)):
+        if wanted and any(tokens[i : i + len(wanted)] == wanted for i in range(len(tokens) - len(wanted) + 1)):
             return True
     return False
 
@@ -39,14 +39,18 @@ def _accuracy(channel: str):
             return None
         correct = contains_answer(response, answers, record.get("language") or "en")
         return SampleScore(float(correct), detail={"response": response, "channel": channel})
+
     return compute
 
 
 def _provenance(ctx=None) -> dict:
     from vfr_bench.provenance import installed_version
 
-    return {"normaliser": "whisper_normalizer EnglishTextNormalizer (en) / BasicTextNormalizer, articles dropped",
-            "normaliser_version": installed_version("whisper-normalizer"), "rule": "any answer's token sequence contained"}
+    return {
+        "normaliser": "whisper_normalizer EnglishTextNormalizer (en) / BasicTextNormalizer, articles dropped",
+        "normaliser_version": installed_version("whisper-normalizer"),
+        "rule": "any answer's token sequence contained",
+    }
 
 
 def _s2s_provenance(ctx=None) -> dict:
@@ -59,8 +63,25 @@ def _s2s_provenance(ctx=None) -> dict:
 
 
 QA_METRICS = (
-    Metric("qa_accuracy", "1", "spoken-QA accuracy by answer containment, text channel (s2t)", True, "mean",
-           _accuracy("s2t"), needs_reference_text=True, provenance=_provenance),
-    Metric("qa_accuracy_s2s", "1", "spoken-QA accuracy by answer containment, ASR transcript of the speech (s2s)",
-           True, "mean", _accuracy("s2s"), needs_reference_text=True, needs_judge=True, provenance=_s2s_provenance),
+    Metric(
+        "qa_accuracy",
+        "1",
+        "spoken-QA accuracy by answer containment, text channel (s2t)",
+        True,
+        "mean",
+        _accuracy("s2t"),
+        needs_reference_text=True,
+        provenance=_provenance,
+    ),
+    Metric(
+        "qa_accuracy_s2s",
+        "1",
+        "spoken-QA accuracy by answer containment, ASR transcript of the speech (s2s)",
+        True,
+        "mean",
+        _accuracy("s2s"),
+        needs_reference_text=True,
+        needs_judge=True,
+        provenance=_s2s_provenance,
+    ),
 )

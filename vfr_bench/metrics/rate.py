@@ -10,6 +10,7 @@ def _field(name: str):
     def compute(record: dict, ctx=None) -> SampleScore | None:
         value = record.get(name)
         return None if value is None else SampleScore(float(value))
+
     return compute
 
 
@@ -19,20 +20,47 @@ def _error(side: str, absolute: bool):
         if err is None:
             return None
         return SampleScore(abs(err) if absolute else err)
+
     return compute
 
 
 def _rate_metrics() -> list[Metric]:
     out = []
     for side in ("input", "output"):
-        out.append(Metric(f"achieved_{side}_hz", "1", f"achieved {side} frame rate", None, "mean",
-                          _field(f"achieved_{side}_hz"), unit="Hz"))
-        out.append(Metric(f"{side}_rate_error", "1", f"signed {side} rate error, achieved/requested - 1",
-                          None, "mean", _error(side, False)))
-        out.append(Metric(f"{side}_rate_abs_error", "1", f"mean |{side} rate error|", False, "mean",
-                          _error(side, True)))
-        out.append(Metric(f"{side}_rate_abs_error_p95", "1", f"95th percentile of |{side} rate error|",
-                          False, "p95", _error(side, True)))
+        out.append(
+            Metric(
+                f"achieved_{side}_hz",
+                "1",
+                f"achieved {side} frame rate",
+                None,
+                "mean",
+                _field(f"achieved_{side}_hz"),
+                unit="Hz",
+            )
+        )
+        out.append(
+            Metric(
+                f"{side}_rate_error",
+                "1",
+                f"signed {side} rate error, achieved/requested - 1",
+                None,
+                "mean",
+                _error(side, False),
+            )
+        )
+        out.append(
+            Metric(f"{side}_rate_abs_error", "1", f"mean |{side} rate error|", False, "mean", _error(side, True))
+        )
+        out.append(
+            Metric(
+                f"{side}_rate_abs_error_p95",
+                "1",
+                f"95th percentile of |{side} rate error|",
+                False,
+                "p95",
+                _error(side, True),
+            )
+        )
     return out
 
 

@@ -7,7 +7,6 @@ PESQ and STOI are the reference packages' own functions (pesq, pystoi).
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from vfr_bench.metrics.base import Metric, MetricUnavailable, SampleScore
@@ -26,9 +25,11 @@ def _pair(record: dict, ctx) -> tuple[np.ndarray, np.ndarray, int] | None:
 
 def _paired(score):
     """A metric of (reference, degraded, sample rate) -> float, applied to a sample's input and output."""
+
     def compute(record: dict, ctx) -> SampleScore | None:
         pair = _pair(record, ctx)
         return None if pair is None else SampleScore(float(score(*pair)))
+
     return compute
 
 
@@ -37,6 +38,7 @@ def _pesq(mode: str):
         from pesq import pesq
 
         return pesq(sr, ref, deg, mode)
+
     return _paired(score)
 
 
@@ -45,6 +47,7 @@ def _stoi(extended: bool):
         from pystoi import stoi
 
         return stoi(ref, deg, sr, extended=extended)
+
     return _paired(score)
 
 
@@ -66,6 +69,7 @@ def _needs(package: str, module: str):
             __import__(module)
         except ImportError:
             raise MetricUnavailable(f"this metric needs {package}: pip install {package}") from None
+
     return check
 
 
@@ -73,19 +77,68 @@ def _version(dist: str):
     def provenance() -> dict:
         found = installed_version(dist)
         return {"library": f"{dist} {found}" if found else f"{dist} (not installed)"}
+
     return provenance
 
 
 SIGNAL_METRICS = (
-    Metric("pesq_wb", "1", "PESQ wide band (ITU-T P.862.2), output vs input speech", True, "mean", _pesq("wb"),
-           needs_reference_audio=True, parallel=True, check=_needs("pesq", "pesq"), provenance=_version("pesq")),
-    Metric("pesq_nb", "1", "PESQ narrow band (ITU-T P.862), output vs input speech", True, "mean", _pesq("nb"),
-           needs_reference_audio=True, parallel=True, check=_needs("pesq", "pesq"), provenance=_version("pesq")),
-    Metric("stoi", "1", "short-time objective intelligibility", True, "mean", _stoi(False),
-           needs_reference_audio=True, parallel=True, check=_needs("pystoi", "pystoi"), provenance=_version("pystoi")),
-    Metric("estoi", "1", "extended STOI", True, "mean", _stoi(True), needs_reference_audio=True, parallel=True,
-           check=_needs("pystoi", "pystoi"), provenance=_version("pystoi")),
-    Metric("si_sdr", "1", "scale-invariant SDR (dB)", True, "mean", _paired(lambda ref, deg, sr: si_sdr(ref, deg)),
-           needs_reference_audio=True,
-           parallel=True, unit="dB"),
+    Metric(
+        "pesq_wb",
+        "1",
+        "PESQ wide band (ITU-T P.862.2), output vs input speech",
+        True,
+        "mean",
+        _pesq("wb"),
+        needs_reference_audio=True,
+        parallel=True,
+        check=_needs("pesq", "pesq"),
+        provenance=_version("pesq"),
+    ),
+    Metric(
+        "pesq_nb",
+        "1",
+        "PESQ narrow band (ITU-T P.862), output vs input speech",
+        True,
+        "mean",
+        _pesq("nb"),
+        needs_reference_audio=True,
+        parallel=True,
+        check=_needs("pesq", "pesq"),
+        provenance=_version("pesq"),
+    ),
+    Metric(
+        "stoi",
+        "1",
+        "short-time objective intelligibility",
+        True,
+        "mean",
+        _stoi(False),
+        needs_reference_audio=True,
+        parallel=True,
+        check=_needs("pystoi", "pystoi"),
+        provenance=_version("pystoi"),
+    ),
+    Metric(
+        "estoi",
+        "1",
+        "extended STOI",
+        True,
+        "mean",
+        _stoi(True),
+        needs_reference_audio=True,
+        parallel=True,
+        check=_needs("pystoi", "pystoi"),
+        provenance=_version("pystoi"),
+    ),
+    Metric(
+        "si_sdr",
+        "1",
+        "scale-invariant SDR (dB)",
+        True,
+        "mean",
+        _paired(lambda ref, deg, sr: si_sdr(ref, deg)),
+        needs_reference_audio=True,
+        parallel=True,
+        unit="dB",
+    ),
 )

@@ -3,7 +3,6 @@ with resemblyzer's speaker encoder (its weights ship in the package; no download
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from vfr_bench.metrics.base import Metric, MetricUnavailable, SampleScore
@@ -14,8 +13,10 @@ def _encoder():
     try:
         from resemblyzer import VoiceEncoder
     except Exception as err:  # webrtcvad imports pkg_resources: needs setuptools<81
-        raise MetricUnavailable(f"speaker_similarity needs resemblyzer ({type(err).__name__}: {err}); "
-                                "pip install resemblyzer 'setuptools<81'") from None
+        raise MetricUnavailable(
+            f"speaker_similarity needs resemblyzer ({type(err).__name__}: {err}); "
+            "pip install resemblyzer 'setuptools<81'"
+        ) from None
     return VoiceEncoder(device="cpu", verbose=False)
 
 
@@ -43,6 +44,15 @@ def _provenance() -> dict:
 
 
 SPEAKER_METRICS = (
-    Metric("speaker_similarity", "1", "cosine of resemblyzer speaker embeddings, input vs output speech", True,
-           "mean", _similarity, needs_reference_audio=True, check=lambda ctx=None: _encoder(), provenance=_provenance),
+    Metric(
+        "speaker_similarity",
+        "1",
+        "cosine of resemblyzer speaker embeddings, input vs output speech",
+        True,
+        "mean",
+        _similarity,
+        needs_reference_audio=True,
+        check=lambda ctx=None: _encoder(),
+        provenance=_provenance,
+    ),
 )

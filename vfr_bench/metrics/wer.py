@@ -8,10 +8,10 @@ Japanese and Korean are not written with spaces, so they get CER and no WER.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from vfr_bench.provenance import installed_version
+from functools import cache
 
 from vfr_bench.metrics.base import Metric, SampleScore
+from vfr_bench.provenance import installed_version
 
 CHARACTER_LANGUAGES = {"zh", "ja", "ko", "yue", "cmn"}
 
@@ -20,7 +20,7 @@ def base_language(language: str | None) -> str:
     return (language or "en").split("-")[0].split("_")[0].lower()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _normaliser(language: str):
     # Whisper's normalisers as packaged by whisper-normalizer (the same code openai-whisper ships).
     if base_language(language) == "en":
@@ -74,13 +74,20 @@ def _error_rate(record: dict, hypothesis: str | None, unit: str) -> SampleScore 
     ref, hyp = normalise(reference, language), normalise(hypothesis, language)
     edits, total = (word_errors if unit == "word" else char_errors)(ref, hyp)
     value = edits / total if total else float(edits > 0)
-    return SampleScore(value, edits, total, {"normalised_reference": ref, "normalised_hypothesis": hyp,
-                                             "normaliser": normaliser_name(language)})
+    return SampleScore(
+        value,
+        edits,
+        total,
+        {"normalised_reference": ref, "normalised_hypothesis": hyp, "normaliser": normaliser_name(language)},
+    )
 
 
 def _provenance() -> dict:
-    return {"normaliser": "whisper_normalizer EnglishTextNormalizer (en) / BasicTextNormalizer",
-            "normaliser_version": installed_version("whisper-normalizer"), "jiwer_version": installed_version("jiwer")}
+    return {
+        "normaliser": "whisper_normalizer EnglishTextNormalizer (en) / BasicTextNormalizer",
+        "normaliser_version": installed_version("whisper-normalizer"),
+        "jiwer_version": installed_version("jiwer"),
+    }
 
 
 def _judge_provenance(ctx=None) -> dict:
@@ -92,19 +99,45 @@ def _judge_provenance(ctx=None) -> dict:
     return out
 
 
-WER = Metric(name="wer", version="1", description="word error rate of the text channel, corpus-level, "
-             "Whisper-normalised (not for zh/ja/ko)", higher_is_better=False, aggregation="corpus",
-             compute=lambda r, ctx=None: _error_rate(r, r.get("text"), "word"), needs_reference_text=True,
-             provenance=_provenance)
-CER = Metric(name="cer", version="1", description="character error rate of the text channel, corpus-level",
-             higher_is_better=False, aggregation="corpus",
-             compute=lambda r, ctx=None: _error_rate(r, r.get("text"), "char"), needs_reference_text=True,
-             provenance=_provenance)
-ASR_WER = Metric(name="asr_wer", version="1", description="WER of the ASR judge's transcript of the generated "
-                 "speech, corpus-level", higher_is_better=False, aggregation="corpus",
-                 compute=lambda r, ctx: _error_rate(r, ctx.transcript(r), "word"), needs_reference_text=True,
-                 needs_judge=True, provenance=_judge_provenance)
-ASR_CER = Metric(name="asr_cer", version="1", description="CER of the ASR judge's transcript of the generated "
-                 "speech, corpus-level", higher_is_better=False, aggregation="corpus",
-                 compute=lambda r, ctx: _error_rate(r, ctx.transcript(r), "char"), needs_reference_text=True,
-                 needs_judge=True, provenance=_judge_provenance)
+WER = Metric(
+    name="wer",
+    version="1",
+    description="word error rate of the text channel, corpus-level, Whisper-normalised (not for zh/ja/ko)",
+    higher_is_better=False,
+    aggregation="corpus",
+    compute=lambda r, ctx=None: _error_rate(r, r.get("text"), "word"),
+    needs_reference_text=True,
+    provenance=_provenance,
+)
+CER = Metric(
+    name="cer",
+    version="1",
+    description="character error rate of the text channel, corpus-level",
+    higher_is_better=False,
+    aggregation="corpus",
+    compute=lambda r, ctx=None: _error_rate(r, r.get("text"), "char"),
+    needs_reference_text=True,
+    provenance=_provenance,
+)
+ASR_WER = Metric(
+    name="asr_wer",
+    version="1",
+    description="WER of the ASR judge's transcript of the generated speech, corpus-level",
+    higher_is_better=False,
+    aggregation="corpus",
+    compute=lambda r, ctx: _error_rate(r, ctx.transcript(r), "word"),
+    needs_reference_text=True,
+    needs_judge=True,
+    provenance=_judge_provenance,
+)
+ASR_CER = Metric(
+    name="asr_cer",
+    version="1",
+    description="CER of the ASR judge's transcript of the generated speech, corpus-level",
+    higher_is_better=False,
+    aggregation="corpus",
+    compute=lambda r, ctx: _error_rate(r, ctx.transcript(r), "char"),
+    needs_reference_text=True,
+    needs_judge=True,
+    provenance=_judge_provenance,
+)

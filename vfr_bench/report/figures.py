@@ -12,8 +12,11 @@ from vfr_bench.report import style
 from vfr_bench.report.pareto import pareto_mask
 from vfr_bench.report.points import Point, ReportedPoint
 
-X_AXES = {"achieved_hz": "achieved Hz (output where the task speaks, else input)",
-          "t_total_p50": "t_total p50 (s)", "t_ar_p50": "t_ar p50 (s)"}
+X_AXES = {
+    "achieved_hz": "achieved Hz (output where the task speaks, else input)",
+    "t_total_p50": "t_total p50 (s)",
+    "t_ar_p50": "t_ar p50 (s)",
+}
 FRONTIER_LABEL = "Pareto frontier"
 
 
@@ -21,8 +24,9 @@ def _panels(n: int):
     import matplotlib.pyplot as plt
 
     width = style.SINGLE_COLUMN_INCHES[0] if n == 1 else style.DOUBLE_COLUMN_INCHES[0]
-    fig, axes = plt.subplots(1, n, figsize=(width, style.DOUBLE_COLUMN_INCHES[1] + 0.4), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        1, n, figsize=(width, style.DOUBLE_COLUMN_INCHES[1] + 0.4), squeeze=False, layout="constrained"
+    )
     return fig, list(axes[0])
 
 
@@ -33,8 +37,14 @@ def _legend_below(fig, axes) -> None:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             seen.setdefault(label, handle)
     if seen:
-        fig.legend(list(seen.values()), list(seen), loc="outside lower center", ncols=min(3, len(seen)),
-                   frameon=False, fontsize=5)
+        fig.legend(
+            list(seen.values()),
+            list(seen),
+            loc="outside lower center",
+            ncols=min(3, len(seen)),
+            frameon=False,
+            fontsize=5,
+        )
 
 
 def pareto_figure(pts: list[Point], x: str = "achieved_hz", reported: list[ReportedPoint] = ()):
@@ -62,19 +72,48 @@ def pareto_figure(pts: list[Point], x: str = "achieved_hz", reported: list[Repor
             for i in idx:
                 p = cell[i]
                 err = None if p.ci_low is None else [[p.value - p.ci_low], [p.ci_high - p.value]]
-                ax.errorbar([cost[i]], [p.value], yerr=err, color=c, marker=m, ms=4, capsize=2, lw=0.8,
-                            alpha=1.0 if on_front[i] else 0.35)
+                ax.errorbar(
+                    [cost[i]],
+                    [p.value],
+                    yerr=err,
+                    color=c,
+                    marker=m,
+                    ms=4,
+                    capsize=2,
+                    lw=0.8,
+                    alpha=1.0 if on_front[i] else 0.35,
+                )
         front = np.argsort(cost[on_front])
-        ax.plot(cost[on_front][front], quality[on_front][front], color="0.3", ls="--", lw=0.8, label=FRONTIER_LABEL,
-                drawstyle="steps-post")
+        ax.plot(
+            cost[on_front][front],
+            quality[on_front][front],
+            color="0.3",
+            ls="--",
+            lw=0.8,
+            label=FRONTIER_LABEL,
+            drawstyle="steps-post",
+        )
         if x == "achieved_hz":
             for r in reported:
                 if r.metric != name:
                     continue
-                ax.plot([r.output_hz], [r.value], ls="none", marker=style.marker(r.model), mfc="none",
-                        color=style.colour(r.model), ms=5, label=f"reported: {r.source}, {r.model}")
-                ax.annotate(f"{r.task} {r.channel}", (r.output_hz, r.value), fontsize=4,
-                            textcoords="offset points", xytext=(3, -2))
+                ax.plot(
+                    [r.output_hz],
+                    [r.value],
+                    ls="none",
+                    marker=style.marker(r.model),
+                    mfc="none",
+                    color=style.colour(r.model),
+                    ms=5,
+                    label=f"reported: {r.source}, {r.model}",
+                )
+                ax.annotate(
+                    f"{r.task} {r.channel}",
+                    (r.output_hz, r.value),
+                    fontsize=4,
+                    textcoords="offset points",
+                    xytext=(3, -2),
+                )
         ax.set_xlabel(X_AXES[x])
         ax.set_ylabel(f"{name} ({'higher' if metric.higher_is_better else 'lower'} is better)")
         ax.set_title(task)
@@ -107,8 +146,15 @@ def calibration_figure(samples: list[dict]):
             if not keys:
                 continue
             positions = [r + (j - (len(models) - 1) / 2) * width for _, r in keys]
-            box = ax.boxplot([values[k] for k in keys], positions=positions, widths=width * 0.9, patch_artist=True,
-                             manage_ticks=False, showfliers=True, flierprops={"markersize": 2})
+            box = ax.boxplot(
+                [values[k] for k in keys],
+                positions=positions,
+                widths=width * 0.9,
+                patch_artist=True,
+                manage_ticks=False,
+                showfliers=True,
+                flierprops={"markersize": 2},
+            )
             for patch in box["boxes"]:
                 patch.set(facecolor=style.colour(model), alpha=0.6, label=model)
         lo, hi = min(rates) * 0.8, max(rates) * 1.1
@@ -145,8 +191,16 @@ def latency_figure(samples: list[dict], title: str = ""):
         ls = ["-", "-.", ":", (0, (5, 1))][tasks.index(task) % 4]
         entry = {"rates": rates}
         for ax, timing in zip(axes, timings):
-            vals = [np.array([(s["timings"] or {}).get(timing) for s in by_rate[r]
-                              if (s["timings"] or {}).get(timing) is not None]) for r in rates]
+            vals = [
+                np.array(
+                    [
+                        (s["timings"] or {}).get(timing)
+                        for s in by_rate[r]
+                        if (s["timings"] or {}).get(timing) is not None
+                    ]
+                )
+                for r in rates
+            ]
             keep = [i for i, v in enumerate(vals) if len(v)]
             if not keep:
                 continue
@@ -154,8 +208,19 @@ def latency_figure(samples: list[dict], title: str = ""):
             p50 = np.array([np.percentile(vals[i], 50) for i in keep])
             p90 = np.array([np.percentile(vals[i], 90) for i in keep])
             p95 = np.array([np.percentile(vals[i], 95) for i in keep])
-            ax.errorbar(xs, p50, yerr=[np.zeros_like(p50), p95 - p50], color=c, marker=m, mfc=f, ms=4, lw=1.0,
-                        ls=ls, capsize=2, label=label)
+            ax.errorbar(
+                xs,
+                p50,
+                yerr=[np.zeros_like(p50), p95 - p50],
+                color=c,
+                marker=m,
+                mfc=f,
+                ms=4,
+                lw=1.0,
+                ls=ls,
+                capsize=2,
+                label=label,
+            )
             ax.plot(xs, p90, ls="none", marker="_", color=c, ms=5)
             entry[f"{timing}_p50"] = p50.tolist()
             if timing == "t_total":

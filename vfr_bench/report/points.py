@@ -27,7 +27,7 @@ class Point:
     ci_low: float | None
     ci_high: float | None
     n: int
-    achieved_hz: float | None      # output side where the task speaks, else input side
+    achieved_hz: float | None  # output side where the task speaks, else input side
     t_total_p50: float | None
     t_ar_p50: float | None
     run: str
@@ -41,8 +41,8 @@ class ReportedPoint:
     input_hz: float
     output_hz: float
     metric: str
-    channel: str    # s2t or s2s
-    value: float    # on our scale (fractions where we use fractions)
+    channel: str  # s2t or s2s
+    value: float  # on our scale (fractions where we use fractions)
 
 
 @dataclass
@@ -88,12 +88,24 @@ def points(runs: list[Run]) -> list[Point]:
             for name, row in metrics.items():
                 if name not in quality:
                     continue
-                out.append(Point(model, task, spec, _float(row["requested_input_hz"]),
-                                 _float(row["requested_output_hz"]), name, float(row["value"]),
-                                 _float(row["ci_low"]), _float(row["ci_high"]), int(row["n"]),
-                                 None if achieved is None else float(achieved["value"]),
-                                 None if t_total is None else float(t_total["value"]),
-                                 None if t_ar is None else float(t_ar["value"]), str(run.path)))
+                out.append(
+                    Point(
+                        model,
+                        task,
+                        spec,
+                        _float(row["requested_input_hz"]),
+                        _float(row["requested_output_hz"]),
+                        name,
+                        float(row["value"]),
+                        _float(row["ci_low"]),
+                        _float(row["ci_high"]),
+                        int(row["n"]),
+                        None if achieved is None else float(achieved["value"]),
+                        None if t_total is None else float(t_total["value"]),
+                        None if t_ar is None else float(t_ar["value"]),
+                        str(run.path),
+                    )
+                )
     return out
 
 
@@ -113,7 +125,16 @@ def load_reported(path: Path) -> list[ReportedPoint]:
                 value = float(row[channel])
                 if row["metric"] in PERCENT_METRICS:
                     value /= 100.0
-                out.append(ReportedPoint(source=row["source"], model=row["model"], task=row["task"],
-                                         input_hz=float(row["input_hz"]), output_hz=float(row["output_hz"]),
-                                         metric=row["metric"], channel=channel, value=value))
+                out.append(
+                    ReportedPoint(
+                        source=row["source"],
+                        model=row["model"],
+                        task=row["task"],
+                        input_hz=float(row["input_hz"]),
+                        output_hz=float(row["output_hz"]),
+                        metric=row["metric"],
+                        channel=channel,
+                        value=value,
+                    )
+                )
     return out

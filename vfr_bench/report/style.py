@@ -8,8 +8,16 @@ import hashlib
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 # Known models keep their colour in every figure, whichever others share it.
-FIXED = {"flexislm": 0, "qwen2.5-omni": 1, "kimi-audio": 2, "mimo-audio": 3, "fun-audio-chat": 4,
-         "reference-dynamic": 5, "reference-uniform": 7, "reference": 5}
+FIXED = {
+    "flexislm": 0,
+    "qwen2.5-omni": 1,
+    "kimi-audio": 2,
+    "mimo-audio": 3,
+    "fun-audio-chat": 4,
+    "reference-dynamic": 5,
+    "reference-uniform": 7,
+    "reference": 5,
+}
 SINGLE_COLUMN_INCHES = (3.4, 2.6)
 DOUBLE_COLUMN_INCHES = (7.0, 2.8)
 
@@ -41,9 +49,21 @@ def apply(style_file: str | None = None) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"pdf.fonttype": 42, "ps.fonttype": 42, "font.size": 8, "axes.titlesize": 8,
-                         "axes.labelsize": 8, "legend.fontsize": 7, "xtick.labelsize": 7, "ytick.labelsize": 7,
-                         "axes.spines.top": False, "axes.spines.right": False, "savefig.bbox": "tight",
-                         "savefig.dpi": 200})
+    plt.rcParams.update(
+        {
+            "pdf.fonttype": 42,
+            "ps.fonttype": 42,
+            "font.size": 8,
+            "axes.titlesize": 8,
+            "axes.labelsize": 8,
+            "legend.fontsize": 7,
+            "xtick.labelsize": 7,
+            "ytick.labelsize": 7,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "savefig.bbox": "tight",
+            "savefig.dpi": 200,
+        }
+    )
     if style_file:
         plt.style.use(style_file)

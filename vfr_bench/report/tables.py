@@ -17,9 +17,9 @@ TAIL_COLUMNS = ("t_total_p50",)
 
 @dataclass
 class Table:
-    columns: list[str]                          # metric names
-    rows: list[dict]                            # model, task, rate, then metric -> summary row (dict) or None
-    best: dict[str, set[int]]                   # metric -> indices of the best rows (per task)
+    columns: list[str]  # metric names
+    rows: list[dict]  # model, task, rate, then metric -> summary row (dict) or None
+    best: dict[str, set[int]]  # metric -> indices of the best rows (per task)
 
 
 def build_table(runs: list[Run]) -> Table:
@@ -32,8 +32,11 @@ def build_table(runs: list[Run]) -> Table:
             cells.setdefault(key, {})[row["metric"]] = row
             order[key] = -float(row["requested_output_hz"] or row["requested_input_hz"] or 0)
     present = {m for metrics in cells.values() for m in metrics}
-    columns = [c for c in LEAD_COLUMNS if c in present] + sorted(present & quality) + \
-        [c for c in TAIL_COLUMNS if c in present]
+    columns = (
+        [c for c in LEAD_COLUMNS if c in present]
+        + sorted(present & quality)
+        + [c for c in TAIL_COLUMNS if c in present]
+    )
     keys = sorted(cells, key=lambda k: (k[1], k[0], order[k]))
     rows = [{"model": k[0], "task": k[1], "rate": k[2], **{c: cells[k].get(c) for c in columns}} for k in keys]
     best: dict[str, set[int]] = {}
@@ -63,10 +66,14 @@ def _cell(row: dict | None, latex: bool) -> str:
 
 
 def markdown(table: Table) -> str:
-    lines = ["| model | task | rate | " + " | ".join(table.columns) + " |",
-             "| --- | --- | --- | " + " | ".join("---" for _ in table.columns) + " |"]
+    lines = [
+        "| model | task | rate | " + " | ".join(table.columns) + " |",
+        "| --- | --- | --- | " + " | ".join("---" for _ in table.columns) + " |",
+    ]
     for i, r in enumerate(table.rows):
-        cells = [f"**{_cell(r[c], False)}**" if i in table.best.get(c, ()) else _cell(r[c], False) for c in table.columns]
+        cells = [
+            f"**{_cell(r[c], False)}**" if i in table.best.get(c, ()) else _cell(r[c], False) for c in table.columns
+        ]
         lines.append(f"| {r['model']} | {r['task']} | {r['rate']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -75,11 +82,17 @@ def latex(table: Table) -> str:
     def esc(text: str) -> str:
         return text.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
 
-    lines = [r"\begin{tabular}{lll" + "r" * len(table.columns) + "}", r"\toprule",
-             "model & task & rate & " + " & ".join(esc(c) for c in table.columns) + r" \\", r"\midrule"]
+    lines = [
+        r"\begin{tabular}{lll" + "r" * len(table.columns) + "}",
+        r"\toprule",
+        "model & task & rate & " + " & ".join(esc(c) for c in table.columns) + r" \\",
+        r"\midrule",
+    ]
     for i, r in enumerate(table.rows):
-        cells = [rf"\textbf{{{_cell(r[c], True)}}}" if i in table.best.get(c, ()) else _cell(r[c], True)
-                 for c in table.columns]
+        cells = [
+            rf"\textbf{{{_cell(r[c], True)}}}" if i in table.best.get(c, ()) else _cell(r[c], True)
+            for c in table.columns
+        ]
         lines.append(f"{esc(r['model'])} & {esc(r['task'])} & {esc(r['rate'])} & " + " & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"

@@ -29,8 +29,19 @@ from vfr_bench.audio import Audio
 from vfr_bench.data.sample import Sample
 from vfr_bench.protocol import REQUEST_KINDS, Request
 
-TASK_KEYS = {"name", "version", "description", "request", "data", "requires", "metrics", "prompt", "class", "noise",
-             "languages"}
+TASK_KEYS = {
+    "name",
+    "version",
+    "description",
+    "request",
+    "data",
+    "requires",
+    "metrics",
+    "prompt",
+    "class",
+    "noise",
+    "languages",
+}
 SAMPLE_FIELDS = {"text", "question", "answers"}
 
 
@@ -50,9 +61,9 @@ class Task:
     prompt: str | None = None
     path: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
-    noise: dict[str, Any] | None = None   # one condition {kind, snr_db, seed, folder}
-    language: str | None = None           # only this language's samples (a per-language suite)
-    family: str | None = None             # the suite a condition or language was expanded from
+    noise: dict[str, Any] | None = None  # one condition {kind, snr_db, seed, folder}
+    language: str | None = None  # only this language's samples (a per-language suite)
+    family: str | None = None  # the suite a condition or language was expanded from
 
     def request_kind_for(self, capabilities: frozenset[str]) -> str | None:
         """The first request kind the model can answer, or None."""
@@ -63,26 +74,40 @@ class Task:
         if missing:
             raise ValueError(f"sample {sample.id!r} lacks {', '.join(missing)}, which task {self.name!r} needs")
 
-    def build_request(self, kind: str, sample: Sample, audio: Audio | None,
-                      input_hz: float | None, output_hz: float | None) -> Request:
+    def build_request(
+        self, kind: str, sample: Sample, audio: Audio | None, input_hz: float | None, output_hz: float | None
+    ) -> Request:
         """Turn a sample into a request; a Task subclass may override this."""
         self.check_sample(sample)
         text = sample.text if kind == "tts" else self.prompt
-        return Request(kind=kind, sample_id=sample.id,
-                       audio=None if audio is None else audio.samples,
-                       sample_rate=audio.sample_rate if audio else 16000,
-                       text=text, language=sample.language, input_hz=input_hz, output_hz=output_hz)
+        return Request(
+            kind=kind,
+            sample_id=sample.id,
+            audio=None if audio is None else audio.samples,
+            sample_rate=audio.sample_rate if audio else 16000,
+            text=text,
+            language=sample.language,
+            input_hz=input_hz,
+            output_hz=output_hz,
+        )
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "request": list(self.request_kinds),
-                "metrics": list(self.metrics), "path": self.path, "noise": self.noise, "family": self.family}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "request": list(self.request_kinds),
+            "metrics": list(self.metrics),
+            "path": self.path,
+            "noise": self.noise,
+            "family": self.family,
+        }
 
-    def for_language(self, language: str) -> "Task":
+    def for_language(self, language: str) -> Task:
         from dataclasses import replace
 
         return replace(self, name=f"{self.name}@{language}", language=language, family=self.family or self.name)
 
-    def with_noise(self, condition: dict[str, Any]) -> "Task":
+    def with_noise(self, condition: dict[str, Any]) -> Task:
         """This task on noisy audio: one task per condition, so every table keys it apart."""
         from dataclasses import replace
 
@@ -90,9 +115,8 @@ class Task:
         return replace(self, name=name, noise=condition, family=self.family or self.name)
 
 
-
 def task_dirs() -> list[Path]:
-    dirs = [Path(str(files("tasks")))]
+    dirs = [Path(str(files("vfr_bench.tasks")))]
     for extra in os.environ.get("VFR_BENCH_TASK_PATH", "").split(os.pathsep):
         if extra:
             dirs.append(Path(extra))
@@ -108,7 +132,9 @@ def load_task_file(path: Path) -> Task:
         raise TaskError(f"{path}: a task file must be a mapping")
     unknown = set(raw) - TASK_KEYS
     if unknown:
-        raise TaskError(f"{path}: unknown key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(TASK_KEYS))})")
+        raise TaskError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(TASK_KEYS))})"
+        )
     for key in ("name", "request", "data"):
         if key not in raw:
             raise TaskError(f"{path}: missing required key {key!r}")
@@ -130,11 +156,18 @@ def load_task_file(path: Path) -> Task:
         raise TaskError(f"{path}: 'data' is a string (builtin:NAME or a manifest path) or a mapping with a loader")
     if raw.get("noise") is not None and not isinstance(raw["noise"], dict):
         raise TaskError(f"{path}: 'noise' is a mapping {{kinds: [...], snr_db: [...], seed: N}}")
-    return cls(name=str(raw["name"]), version=int(raw.get("version", 1)),
-               description=str(raw.get("description", "")), request_kinds=tuple(kinds), data=data,
-               requires=tuple(requires), metrics=tuple(_str_list(raw.get("metrics", []), "metrics", path)),
-               prompt=raw.get("prompt"), path=str(path),
-               options={k: v for k, v in (("noise_grid", raw.get("noise")), ("languages", raw.get("languages"))) if v})
+    return cls(
+        name=str(raw["name"]),
+        version=int(raw.get("version", 1)),
+        description=str(raw.get("description", "")),
+        request_kinds=tuple(kinds),
+        data=data,
+        requires=tuple(requires),
+        metrics=tuple(_str_list(raw.get("metrics", []), "metrics", path)),
+        prompt=raw.get("prompt"),
+        path=str(path),
+        options={k: v for k, v in (("noise_grid", raw.get("noise")), ("languages", raw.get("languages"))) if v},
+    )
 
 
 def _str_list(value: Any, key: str, path: Path) -> list[str]:
