@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all bench clean
+.PHONY: run test test-all lint bench clean
 
 # torch first, pinned: an unpinned torch (asked for by transformers) would pull a multi-GB CUDA build.
 # On a GPU machine, set TORCH to the CUDA build that fits its driver (make test TORCH='torch==X.Y.Z').
@@ -24,12 +24,18 @@ $(STAMP): pyproject.toml Makefile
 run: $(STAMP)
 	$(BIN)/vfr-bench run $(ARGS)
 
-test: $(STAMP)
+# Lint (ruff), format check and type check (mypy), then the tests.
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Tests marked slow run too.
-test-all: $(STAMP)
+test-all: lint
 	$(BIN)/python -m pytest --run-slow $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_runner_overhead.py

@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from vfr_bench.baselines.checkout import checkout_folder, put_on_path
 
+from vfr_bench.baselines.checkout import checkout_folder, put_on_path
+from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 
 DURATION_HZ = 12.5
@@ -123,6 +124,7 @@ def framerate_arguments(input_hz: float | None, output_hz: float | None, thresho
                 f"flexislm: {side} rate {hz} Hz; values <= 1 are merge thresholds, which need "
                 "--model-arg threshold=T and --rates native"
             )
+    assert input_hz is not None and output_hz is not None  # checked just above
     return {"input_framerate": float(input_hz), "framerate": float(output_hz)}
 
 
@@ -142,6 +144,9 @@ def _numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
+@register_model(
+    "flexislm", summary="FlexiSLM (official inference code): controllable 12.5-4 Hz in and out, s2t and s2s"
+)
 class FlexiSLMAdapter(Adapter):
     name = "flexislm"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s"})
@@ -174,7 +179,7 @@ class FlexiSLMAdapter(Adapter):
         super().__init__(device=device, **options)
         if self.config["duration_convention"] not in ("auto", "length_id_plus_1", "length_id"):
             raise ValueError("flexislm: duration_convention is auto, length_id_plus_1 or length_id")
-        self.inference = None
+        self.inference: Any = None  # its inference object, once loaded
 
     def rate_control_for(self) -> RateControl:
         if self.config["threshold"] is not None:

@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+
 from vfr_bench.baselines.checkout import attribute, checkout_folder, import_from_checkout, required_folder
 from vfr_bench.baselines.step_streamer import StepStreamer
-
+from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, RateControl, Request, Response
 
 BACKBONE_HZ, SPEECH_HZ = 5.0, 25.0
@@ -44,6 +45,9 @@ DOWNLOAD = "hf download FunAudioLLM/{name} --local-dir REPO/pretrained_models/{n
 COSYVOICE = "Fun-CosyVoice3-0.5B-2512"  # where its detokenizer loads the vocoder from, relative to the clone
 
 
+@register_model(
+    "fun-audio-chat", summary="Fun-Audio-Chat (its own model code): 5 Hz backbone, 25 Hz speech tokens; s2t and s2s"
+)
 class FunAudioChatAdapter(Adapter):
     name = "fun-audio-chat"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s"})
@@ -62,7 +66,9 @@ class FunAudioChatAdapter(Adapter):
         super().__init__(device=device, **options)
         if self.config["s2s_system"] not in ("spoken", "plain"):
             raise ValueError("fun-audio-chat: s2s_system is spoken or plain")
-        self.model = self.processor = self.vocoder = None
+        self.model: Any = None  # loaded in load()
+        self.processor: Any = None
+        self.vocoder: Any = None
 
     def _import(self):
         folder = checkout_folder(self.config["repo"], "FUN_AUDIO_CHAT_REPO", "funaudiochat/register.py", INSTALL)
@@ -185,20 +191,7 @@ class FunAudioChatAdapter(Adapter):
         extra: dict[str, Any] = {"llm_steps": dict(streamer.counts), "group_size": self.group_size}
         if loaded_vocoder is not None:
             extra["vocoder_load_seconds"] = loaded_vocoder  # inside this request's t_total
-        audio = rate = n_out = n_codes = None
-        if speech:
-            tokens = [] if speech_ids is None else [t for t in speech_ids[0].tolist() if 0 <= t < S3_VOCAB]
-            n_codes, n_out = len(tokens), math.ceil(len(tokens) / self.group_size)
-            if tokens:
-                before = time.perf_counter()
-                wav = self.detokenizer.token2wav(
-                    self.vocoder, tokens, embedding=None, token_hop_len=25 * 30, pre_lookahead_len=3
-                )
-                audio = wav.reshape(-1).float().cpu().numpy().astype(np.float32)
-                rate = int(self.vocoder.sample_rate)
-                extra["stage_seconds"] = {"generate": t_generate, "token2wav": time.perf_counter() - before}
-            else:
-                extra["no_speech_tokens"] = True
+        audio, rate, n_out, n_codes = self._speak(speech_ids, t_generate, extra) if speech else (None, None, None, None)
         return Response(
             text=answer.strip(),
             audio=audio,
@@ -211,6 +204,21 @@ class FunAudioChatAdapter(Adapter):
             t_ar=streamer.t_ar,
             extra=extra,
         )
+
+    def _speak(self, speech_ids, t_generate: float, extra: dict[str, Any]):
+        """(audio, sample rate, LLM speech steps, S3 tokens) from the speech ids `generate` returned;
+        an answer without speech tokens is recorded as such in `extra`, not hidden."""
+        tokens = [] if speech_ids is None else [t for t in speech_ids[0].tolist() if 0 <= t < S3_VOCAB]
+        n_codes, n_out = len(tokens), math.ceil(len(tokens) / self.group_size)
+        if not tokens:
+            extra["no_speech_tokens"] = True
+            return None, None, n_out, n_codes
+        before = time.perf_counter()
+        wav = self.detokenizer.token2wav(
+            self.vocoder, tokens, embedding=None, token_hop_len=25 * 30, pre_lookahead_len=3
+        )
+        extra["stage_seconds"] = {"generate": t_generate, "token2wav": time.perf_counter() - before}
+        return wav.reshape(-1).float().cpu().numpy().astype(np.float32), int(self.vocoder.sample_rate), n_out, n_codes
 
     def _text_tokens(self, ids) -> int:
         """Text tokens among the generated ids: one per LLM step, less its special tokens

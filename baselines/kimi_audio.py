@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 
 RATE_HZ = 12.5
@@ -40,6 +41,9 @@ def chats(kind: str, audio_path: str, prompt: str | None) -> list[dict]:
     return messages + [{"role": "user", "message_type": "audio", "content": audio_path}]
 
 
+@register_model(
+    "kimi-audio", summary="Kimi-Audio (its own inference code, CUDA): 12.5 Hz audio tokens in and out; s2t and s2s"
+)
 class KimiAudioAdapter(Adapter):
     name = "kimi-audio"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s"})
@@ -59,7 +63,7 @@ class KimiAudioAdapter(Adapter):
 
     def __init__(self, device: str = "cpu", **options: Any) -> None:
         super().__init__(device=device, **options)
-        self.kimi = None
+        self.kimi: Any = None  # KimiAudio, once loaded
 
     def check_available(self) -> None:
         try:

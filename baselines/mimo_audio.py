@@ -29,9 +29,10 @@ import time
 from typing import Any, ClassVar
 
 import numpy as np
+
 from vfr_bench.baselines.checkout import attribute, checkout_folder, import_from_checkout, required_folder
 from vfr_bench.baselines.step_streamer import StepStreamer
-
+from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 
 BASE_HZ, PATCH = 25.0, 4
@@ -49,6 +50,10 @@ def _numel(x: Any) -> int:
     return int(x.numel()) if hasattr(x, "numel") else int(np.asarray(x).size)
 
 
+@register_model(
+    "mimo-audio",
+    summary="MiMo-Audio (its own inference code, CUDA): patches of 4 x 25 Hz frames = 6.25 Hz; s2t, s2s, tts",
+)
 class MimoAudioAdapter(Adapter):
     name = "mimo-audio"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s", "tts"})
@@ -66,7 +71,7 @@ class MimoAudioAdapter(Adapter):
 
     def __init__(self, device: str = "cpu", **options: Any) -> None:
         super().__init__(device=device, **options)
-        self.mimo = None
+        self.mimo: Any = None  # MimoAudio, once loaded
         self._counts: dict[str, Any] = {}
 
     def _import(self):

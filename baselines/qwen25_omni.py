@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 
 INPUT_HZ = 25.0
@@ -90,6 +91,9 @@ class StageClock:
         self.seconds, self.first_thinker_end, self.codes = {}, None, 0
 
 
+@register_model(
+    "qwen2.5-omni", summary="Qwen2.5-Omni (transformers): 25 Hz audio in, 50 Hz talker codes out; s2t and s2s"
+)
 class Qwen25OmniAdapter(Adapter):
     name = "qwen2.5-omni"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s"})
@@ -107,7 +111,9 @@ class Qwen25OmniAdapter(Adapter):
 
     def __init__(self, device: str = "cpu", **options: Any) -> None:
         super().__init__(device=device, **options)
-        self.model = self.processor = self.clock = None
+        self.model: Any = None  # loaded in load()
+        self.processor: Any = None
+        self.clock: Any = None
 
     def load(self) -> None:
         try:
@@ -130,7 +136,7 @@ class Qwen25OmniAdapter(Adapter):
             verbosity = transformers.logging.get_verbosity()
             transformers.logging.set_verbosity_error()  # a shrunken config trips vocabulary-range warnings
             try:
-                config = Qwen2_5OmniConfig.from_dict(json.loads(path.read_text()))
+                config: Any = Qwen2_5OmniConfig.from_dict(json.loads(path.read_text()))
             finally:
                 transformers.logging.set_verbosity(verbosity)
             with torch.device(self.device):
@@ -198,6 +204,7 @@ class Qwen25OmniAdapter(Adapter):
             text = self.processor.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
             inputs = self.processor(text=text, audio=[request.audio], return_tensors="pt", padding=True)
             return {k: v.to(self.device) for k, v in inputs.items()}
+        assert request.audio is not None  # every request this model answers carries speech
         feats = self.features(
             request.audio,
             sampling_rate=request.sample_rate,

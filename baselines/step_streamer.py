@@ -46,4 +46,6 @@ class StepStreamer:
     @property
     def t_ar(self) -> float | None:
         """Seconds from the first generated step to the last: the autoregressive loop after prefill."""
-        return None if self.first_step is None else self.last_step - self.first_step
+        if self.first_step is None or self.last_step is None:
+            return None
+        return self.last_step - self.first_step

@@ -9,15 +9,15 @@ import sys
 import tracemalloc
 from pathlib import Path
 
+from vfr_bench.data.noise_grid import NoiseCondition, with_noise
 from vfr_bench.data.sample import Dataset, Sample
-from vfr_bench.data.sources import with_noise
 
 
 def main(n: int) -> None:
     samples = tuple(Sample(f"u{i}", Path(f"/data/LibriSpeech/test-clean/{i:05d}/{i:05d}-000.flac")) for i in range(n))
     clean = Dataset("bench", "manifest:bench", "file", "sha256:0", samples)
     tracemalloc.start()
-    noisy = with_noise(clean, {"kind": "babble", "snr_db": 5, "seed": 0})
+    noisy = with_noise(clean, NoiseCondition("babble", 5.0, 0))
     held, peak = tracemalloc.get_traced_memory()
     print(f"{len(noisy.samples)} samples: {held / 2**20:.1f} MiB held, {peak / 2**20:.1f} MiB peak")
 

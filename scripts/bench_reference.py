@@ -14,10 +14,10 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from vfr_bench.jsonl import read_jsonl
 from vfr_bench.rates import parse_rate_specs
-from vfr_bench.run_dir import read_jsonl
-from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.task import all_tasks
+from vfr_bench.run import RunConfig, Runner
+from vfr_bench.task_files import all_tasks
 
 
 def main() -> None:

@@ -18,11 +18,11 @@ from typing import ClassVar
 import numpy as np
 import soundfile as sf
 
+from vfr_bench.models import ModelRegistry, model_registry
 from vfr_bench.protocol import Adapter, RateControl, Request, Response
 from vfr_bench.rates import parse_rate_specs
-from vfr_bench.registry import ModelEntry, ModelRegistry
-from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.task import all_tasks
+from vfr_bench.run import RunConfig, Runner
+from vfr_bench.task_files import all_tasks
 
 
 class NoOpAdapter(Adapter):
@@ -40,9 +40,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each utterance")
     parser.add_argument("--rates", default="12.5,6.25,5,4")
     args = parser.parse_args()
-    import __main__
-
-    __main__.NoOpAdapter = NoOpAdapter
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         rng = np.random.default_rng(0)
@@ -51,8 +48,9 @@ def main() -> None:
             sf.write(tmp / f"{i}.wav", (0.1 * rng.standard_normal(int(args.seconds * 16000))).astype(np.float32), 16000)
             lines.append(json.dumps({"id": f"s{i}", "audio": f"{i}.wav", "text": "x"}))
         (tmp / "m.jsonl").write_text("\n".join(lines) + "\n")
-        registry = ModelRegistry(use_entry_points=False)
-        registry.register(ModelEntry("noop", "__main__:NoOpAdapter"))
+        models = model_registry(builtins=False)
+        models.add("noop", NoOpAdapter)
+        registry = ModelRegistry(models)
         specs = parse_rate_specs(args.rates)
         config = RunConfig(
             models=["noop"],

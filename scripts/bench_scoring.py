@@ -17,8 +17,9 @@ import numpy as np
 
 from vfr_bench.audio import load_audio, write_flac
 from vfr_bench.data.builtin_speech import read_speech_en
-from vfr_bench.metrics.context import JudgeSettings
-from vfr_bench.run_dir import SCORES, append_jsonl
+from vfr_bench.jsonl import append_jsonl
+from vfr_bench.metrics.judge_settings import JudgeSettings
+from vfr_bench.run_dir import SCORES
 from vfr_bench.scoring import score_run
 
 

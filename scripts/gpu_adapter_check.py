@@ -15,14 +15,14 @@ from typing import ClassVar
 
 import numpy as np
 import soundfile as sf
-from vfr_bench.baselines.qwen25_omni import TINY_CONFIG
 
+from vfr_bench.baselines.qwen25_omni import TINY_CONFIG
+from vfr_bench.jsonl import read_jsonl
+from vfr_bench.models import ModelRegistry, model_registry
 from vfr_bench.protocol import Adapter, RateControl, Request, Response
 from vfr_bench.rates import parse_rate_specs
-from vfr_bench.registry import ModelEntry, ModelRegistry
-from vfr_bench.run_dir import read_jsonl
-from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.task import all_tasks
+from vfr_bench.run import RunConfig, Runner
+from vfr_bench.task_files import all_tasks
 
 
 class SlowKernelAdapter(Adapter):
@@ -92,8 +92,9 @@ def main() -> None:
                 {k: None if v is None else round(v, 4) for k, v in r["timings"].items()},
                 {k: round(v, 4) for k, v in ((r.get("adapter_extra") or {}).get("stage_seconds") or {}).items()},
             )
-        registry = ModelRegistry(use_entry_points=False)
-        registry.register(ModelEntry("slow-kernel", "__main__:SlowKernelAdapter"))
+        models = model_registry(builtins=False)
+        models.add("slow-kernel", SlowKernelAdapter)
+        registry = ModelRegistry(models)
         for matmuls in (0, 200):
             cfg = RunConfig(
                 models=["slow-kernel"],
@@ -114,7 +115,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    import __main__
-
-    __main__.SlowKernelAdapter = SlowKernelAdapter
     main()

@@ -8,9 +8,9 @@ Rows are tasks (one per noise condition or language), columns the requested rate
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 from pathlib import Path
+
+from vfr_bench.run_dir import RunDirectory
 
 
 def main() -> None:
@@ -19,15 +19,15 @@ def main() -> None:
     parser.add_argument("--metric", default="wer")
     parser.add_argument("--model")
     args = parser.parse_args()
-    with open(args.run_dir / "summary.csv", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if not args.model or r["model"] == args.model]
-    cells: dict[tuple[str, str], dict[str, str]] = {}
+    run = RunDirectory(args.run_dir)
+    rows = [r for r in run.summary() if not args.model or r.model == args.model]
+    cells: dict[tuple[str, str], dict[str, float]] = {}
     for r in rows:
-        cells.setdefault((r["task"], r["rate_spec"]), {})[r["metric"]] = r["value"]
-    listed = json.loads((args.run_dir / "manifest.json").read_text()).get("tasks", {})  # grid order
-    present = {r["task"] for r in rows}
+        cells.setdefault((r.task, r.rate_spec), {})[r.metric] = r.value
+    listed = list(run.manifest().tasks)  # grid order
+    present = {r.task for r in rows}
     tasks = [t for t in listed if t in present] + sorted(present - set(listed))
-    rates = sorted({r["rate_spec"] for r in rows}, key=lambda x: -float(x) if x != "native" else float("-inf"))
+    rates = sorted({r.rate_spec for r in rows}, key=lambda x: -float(x) if x != "native" else float("-inf"))
     print("| condition | " + " | ".join(f"{rate} Hz: achieved / {args.metric}" for rate in rates) + " |")
     print("| --- | " + " | ".join("---" for _ in rates) + " |")
     for task in tasks:
@@ -35,7 +35,7 @@ def main() -> None:
         for rate in rates:
             m = cells.get((task, rate), {})
             hz, value = m.get("achieved_input_hz"), m.get(args.metric)
-            line.append("-" if hz is None or value is None else f"{float(hz):.2f} / {float(value):.3f}")
+            line.append("-" if hz is None or value is None else f"{hz:.2f} / {value:.3f}")
         print(f"| {task} | " + " | ".join(line) + " |")
 
 

@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 import numpy as np
 import soundfile as sf
 
+from vfr_bench.models import ModelRegistry, model_registry
 from vfr_bench.protocol import Adapter, RateControl, Request, Response
-from vfr_bench.registry import ModelEntry, ModelRegistry
+from vfr_bench.run_check import problems
 
 
 def tone(seconds: float, sr: int = 16000, freq: float = 220.0, channels: int = 1) -> np.ndarray:
@@ -78,10 +79,16 @@ class FixedRateAdapter(CountingAdapter):
 
 
 def make_registry() -> ModelRegistry:
-    registry = ModelRegistry(use_entry_points=False)
-    registry.register(ModelEntry("counting", "tests.helpers:CountingAdapter"))
-    registry.register(ModelEntry("fixed", "tests.helpers:FixedRateAdapter"))
-    return registry
+    registry = model_registry(builtins=False)
+    registry.add("counting", CountingAdapter)
+    registry.add("fixed", FixedRateAdapter)
+    return ModelRegistry(registry)
+
+
+def assert_conforms(run_dir: Path) -> None:
+    """The run directory keeps the contract (vfr-bench check)."""
+    found = problems(Path(run_dir))
+    assert found == [], "\n".join(found)
 
 
 def run_rate_and_asr(
@@ -89,10 +96,10 @@ def run_rate_and_asr(
 ) -> list[dict]:
     """`model` through the runner on three synthetic utterances of 2 to 2.5 s, tasks rate-fidelity
     and asr, no warm-up; the sample records. Adapter tests run their fakes through it."""
+    from vfr_bench.jsonl import read_jsonl
     from vfr_bench.rates import parse_rate_specs
-    from vfr_bench.run_dir import read_jsonl
-    from vfr_bench.runner import RunConfig, Runner
-    from vfr_bench.task import all_tasks
+    from vfr_bench.run import RunConfig, Runner
+    from vfr_bench.task_files import all_tasks
 
     manifest = write_manifest(tmp_path / "data", n=3, seconds=2.0)
     tasks = all_tasks()

@@ -1,27 +1,15 @@
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import write_manifest
+from tests.helpers import assert_conforms, write_manifest
 from vfr_bench.cli import EXIT_SAMPLES_FAILED, main
-from vfr_bench.run_dir import read_jsonl
-
-CHECK_RUN_DIR = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check-run-dir"
+from vfr_bench.jsonl import read_jsonl
 
 
 def invoke(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def assert_conforms(run_dir):
-    if not CHECK_RUN_DIR.exists():
-        pytest.skip("shared/tools/check-run-dir is not beside this checkout")
-    out = subprocess.run([sys.executable, str(CHECK_RUN_DIR), str(run_dir)], capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout
 
 
 def test_help_and_lists():
@@ -117,12 +105,10 @@ def test_bad_samples_are_recorded_and_the_exit_code_says_so(tmp_path):
 
 
 def test_model_args_apply_to_all_models_or_to_one():
-    from vfr_bench.cli import _parse_model_args
+    from vfr_bench.run.settings import RunSettings, model_options, parse_model_args
 
-    parsed = _parse_model_args(
-        ("beam_size=5", "reference-uniform:model=C:/models/x", "reference-dynamic:max_span=16"),
-        ["reference-dynamic", "reference-uniform"],
-    )
+    args = parse_model_args(("beam_size=5", "reference-uniform:model=C:/models/x", "reference-dynamic:max_span=16"))
+    parsed = model_options(RunSettings(model_args=args), ["reference-dynamic", "reference-uniform"])
     assert parsed == {
         "reference-dynamic": {"beam_size": "5", "max_span": "16"},
         "reference-uniform": {"beam_size": "5", "model": "C:/models/x"},

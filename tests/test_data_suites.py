@@ -8,11 +8,13 @@ import soundfile as sf
 
 from tests.helpers import tone
 from vfr_bench.audio import Audio, load_audio
+from vfr_bench.data.loaders import load_dataset
 from vfr_bench.data.manifest import ManifestError
 from vfr_bench.data.noise import NoiseSpec, mix, pink, snr_db
-from vfr_bench.data.sources import load_dataset, noise_conditions, with_noise
+from vfr_bench.data.noise_grid import NoiseCondition, NoiseGrid, conditions, with_noise
 from vfr_bench.metrics.qa import contains_answer
-from vfr_bench.task import all_tasks, expand
+from vfr_bench.task import expand
+from vfr_bench.task_files import all_tasks
 
 
 def speechlike(seconds=2.0, seed=0):
@@ -58,7 +60,7 @@ def test_noise_grid_becomes_one_task_per_condition():
     tasks = expand(all_tasks()["asr-noise"])
     assert len(tasks) == 12 and tasks[0].name == "asr-noise@white@20dB" and tasks[-1].name == "asr-noise@babble@0dB"
     assert {t.family for t in tasks} == {"asr-noise"}
-    assert len(noise_conditions({"kinds": ["pink"], "snr_db": [5]})) == 1
+    assert conditions(NoiseGrid(kinds=["pink"], snr_db=[5])) == [NoiseCondition("pink", 5.0, 0)]
 
 
 def test_noisy_dataset_hash_and_babble_sources(tmp_path):
@@ -66,7 +68,7 @@ def test_noisy_dataset_hash_and_babble_sources(tmp_path):
 
     manifest = write_manifest(tmp_path, n=3)
     clean = load_dataset(str(manifest))
-    noisy = with_noise(clean, {"kind": "babble", "snr_db": 5.0, "seed": 0})
+    noisy = with_noise(clean, NoiseCondition("babble", 5.0, 0))
     assert noisy.content_hash != clean.content_hash
     assert all(str(s.audio) not in s.noise.pool() and len(s.noise.pool()) == 2 for s in noisy.samples)
     assert all(s.noise.sources is noisy.samples[0].noise.sources for s in noisy.samples)  # shared, not n^2 paths
@@ -189,7 +191,7 @@ def test_espeak_suite(monkeypatch):
 
 
 def test_known_sizes_without_synthesising_anything():
-    from vfr_bench.data.sources import known_size
+    from vfr_bench.data.loaders import known_size
 
     assert known_size("builtin:read-speech-en") == (24, ["en"])
     assert known_size("builtin:spoken-qa-en") == (100, ["en"])

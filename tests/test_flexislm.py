@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import soundfile as sf
-from vfr_bench.baselines.flexislm import FlexiSLMAdapter, config_arguments, framerate_arguments, output_durations
 
 from tests.helpers import run_rate_and_asr
+from vfr_bench.baselines.flexislm import FlexiSLMAdapter, config_arguments, framerate_arguments, output_durations
 from vfr_bench.protocol import AdapterUnavailable, Request
 from vfr_bench.rates import parse_rate_specs
 

@@ -22,9 +22,9 @@ import types
 import numpy as np
 import pytest
 import torch
-from vfr_bench.baselines.fun_audio_chat import FunAudioChatAdapter
 
 from tests.helpers import run_rate_and_asr
+from vfr_bench.baselines.fun_audio_chat import FunAudioChatAdapter
 from vfr_bench.protocol import AdapterUnavailable, Request
 
 AUDIO_ID, GROUP, SPEECH_EOS = 151646, 5, 6562

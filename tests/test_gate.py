@@ -11,8 +11,9 @@ from vfr_bench.cli import main
 from vfr_bench.gate.calibrate import calibrate
 from vfr_bench.gate.compare import CannotCompare, RunData, compare, load_run, quality_verdict
 from vfr_bench.gate.config import GateConfig, GateConfigError, Rule, load_config
+from vfr_bench.jsonl import append_jsonl
 from vfr_bench.metrics.wer import WER
-from vfr_bench.run_dir import append_jsonl
+from vfr_bench.records import Manifest, ScoreRecord
 from vfr_bench.scoring import score_run
 
 WORDS = "apple river stone garden window market yellow silver basket candle forest mountain letter travel".split()
@@ -181,10 +182,22 @@ def test_false_alarms_on_noise_stay_at_or_below_the_level(base_data):
 
     def run_data(e):
         scores = {
-            f"s{i}": {"value": k / n, "numerator": float(k), "denominator": float(n)}
+            f"s{i}": ScoreRecord(
+                model="m",
+                rate_spec="6.25",
+                task="asr",
+                sample_id=f"s{i}",
+                metric="wer",
+                metric_version="1",
+                value=k / n,
+                numerator=float(k),
+                denominator=float(n),
+            )
             for i, (k, n) in enumerate(zip(e, lengths))
         }
-        return RunData(path=None, manifest={}, model="m", samples={}, scores={cell: scores})
+        return RunData(
+            path=None, manifest=Manifest(argv=[], models={}, tasks={}), model="m", samples={}, scores={cell: scores}
+        )
 
     base = run_data(edits)
     rng = np.random.default_rng(0)
@@ -232,9 +245,9 @@ def test_config_rules_most_specific_wins_and_bad_rules_are_named(tmp_path):
     assert config.confidence == 0.9
     assert config.rule_for("asr", "4", "wer").relative and config.rule_for("asr", "4", "wer").max_regression == 0.05
     assert config.rule_for("asr", "6.25", "wer").max_regression == 0.01
-    assert config.rule_for("qa", "6.25", "accuracy").relative  # default: 5% of the baseline
+    assert config.rule_for("qa", "6.25", "qa_accuracy").relative  # default: 5% of the baseline
     path.write_text("rules:\n  - metric: wer\n    max_regresion: 0.01\n")
-    with pytest.raises(GateConfigError, match="rule 1: unknown key"):
+    with pytest.raises(GateConfigError, match="rules.0.max_regresion: unknown key"):
         load_config(path)
 
 
@@ -292,5 +305,5 @@ def test_rule_rates_are_normalised_and_unmatched_rules_are_reported(tmp_path, ba
     assert code == 0  # the 0.5 rule for rate 6.25 allowed it
     assert "matched no cell" in output and "task=asr-typo" in output
     config.write_text("latency:\n  metric: rtf_p50\n")
-    with pytest.raises(GateConfigError, match="latency metric 'rtf_p50'"):
+    with pytest.raises(GateConfigError, match=r"latency.metric: not one of .* \(got 'rtf_p50'\)"):
         load_config(config)

@@ -11,11 +11,11 @@ import pytest
 from tests.helpers import write_manifest
 from vfr_bench.isolation import remote
 from vfr_bench.isolation.envs import env_python
+from vfr_bench.jsonl import read_jsonl
 from vfr_bench.protocol import AdapterUnavailable, Request
 from vfr_bench.rates import parse_rate_specs
-from vfr_bench.run_dir import read_jsonl
-from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.task import all_tasks
+from vfr_bench.run import RunConfig, Runner
+from vfr_bench.task_files import all_tasks
 
 pytest.importorskip("faster_whisper", reason="the worker runs the reference model: pip install 'vfr-bench[reference]'")
 
@@ -40,7 +40,7 @@ def second_env(tmp_path_factory):
 
 
 def test_worker_answers_like_the_in_process_adapter(second_env):
-    from vfr_bench.registry import ModelRegistry
+    from vfr_bench.models import ModelRegistry
 
     adapter = remote.RemoteAdapter("reference-uniform", second_env)
     try:

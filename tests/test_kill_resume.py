@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from tests.helpers import write_manifest
-from vfr_bench.run_dir import read_jsonl
+from vfr_bench.jsonl import read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -18,8 +18,8 @@ SCRIPT = textwrap.dedent("""
     from pathlib import Path
     from tests.helpers import make_registry
     from vfr_bench.rates import parse_rate_specs
-    from vfr_bench.runner import RunConfig, Runner
-    from vfr_bench.task import all_tasks
+    from vfr_bench.run import RunConfig, Runner
+    from vfr_bench.task_files import all_tasks
     out, manifest, resume = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
     tasks = all_tasks()
     cfg = RunConfig(models=["counting"], rate_specs=parse_rate_specs("12.5,6.25,5,4"),

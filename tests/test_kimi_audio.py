@@ -10,9 +10,9 @@ import types
 import numpy as np
 import pytest
 import soundfile as sf
-from vfr_bench.baselines.kimi_audio import KimiAudioAdapter, chats
 
 from tests.helpers import run_rate_and_asr
+from vfr_bench.baselines.kimi_audio import KimiAudioAdapter, chats
 from vfr_bench.protocol import AdapterUnavailable
 
 OFFSET = 152064
@@ -86,10 +86,10 @@ def test_runs_the_checkpoint_code_only_when_allowed(fake_kimi):
 
 
 def test_the_run_flag_reaches_only_adapters_that_declare_it():
-    from vfr_bench.cli import _allow_remote_code
+    from vfr_bench.models import ModelRegistry
 
     options = {"kimi-audio": {}, "reference": {}, "qwen2.5-omni": {}, "flexislm": {"trust_remote_code": "false"}}
-    _allow_remote_code(options)
+    ModelRegistry().allow_remote_code(options)
     assert options == {
         "kimi-audio": {"trust_remote_code": "true"},
         "reference": {},

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from vfr_bench.baselines.mimo_audio import MimoAudioAdapter
 
 from tests.helpers import run_rate_and_asr
+from vfr_bench.baselines.mimo_audio import MimoAudioAdapter
 from vfr_bench.protocol import AdapterUnavailable, Request
 
 GROUP, CHANNELS, EMPTY, SEGMENT = 4, 8, 151670, 8  # SEGMENT: frames per decode call (1500 in the real code)

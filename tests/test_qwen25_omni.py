@@ -1,17 +1,13 @@
 """Qwen2.5-Omni end to end through the runner, on a tiny randomly initialised model (no download)."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from vfr_bench.baselines.qwen25_omni import TINY_CONFIG, audio_positions, generate_kwargs
 
-from tests.helpers import write_manifest
+from tests.helpers import assert_conforms, write_manifest
+from vfr_bench.baselines.qwen25_omni import TINY_CONFIG, audio_positions, generate_kwargs
+from vfr_bench.jsonl import read_jsonl
 from vfr_bench.rates import parse_rate_specs
-from vfr_bench.run_dir import read_jsonl
-from vfr_bench.runner import RunConfig, Runner
-from vfr_bench.task import all_tasks
+from vfr_bench.run import RunConfig, Runner
+from vfr_bench.task_files import all_tasks
 
 
 def test_audio_positions_follow_the_encoder_strides():
@@ -76,7 +72,4 @@ def test_tiny_model_through_the_runner(tmp_path):
     from vfr_bench.scoring import score_run
 
     score_run(tmp_path / "run", {"asr": ["wer"], "rate-fidelity": []})
-    tool = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check-run-dir"
-    if tool.exists():
-        check = subprocess.run([sys.executable, str(tool), str(tmp_path / "run")], capture_output=True, text=True)
-        assert check.returncode == 0, check.stdout
+    assert_conforms(tmp_path / "run")

@@ -5,8 +5,8 @@ import pytest
 
 from vfr_bench.audio import load_audio
 from vfr_bench.metrics.wer import normalise, word_errors
+from vfr_bench.models import ModelRegistry
 from vfr_bench.protocol import AdapterUnavailable, Request
-from vfr_bench.registry import ModelRegistry
 
 pytest.importorskip("faster_whisper", reason="the reference model needs: pip install 'vfr-bench[reference]'")
 

@@ -3,8 +3,8 @@ from importlib.metadata import EntryPoint
 import pytest
 
 from vfr_bench import registry as registry_module
+from vfr_bench.models import ENTRY_POINT_GROUP, ModelRegistry, UnknownModel, model_registry
 from vfr_bench.protocol import Adapter, AdapterUnavailable
-from vfr_bench.registry import ModelRegistry, UnknownModel
 
 
 def test_every_registered_name_resolves_to_an_adapter_and_instantiates():
@@ -49,11 +49,11 @@ def test_unknown_option_lists_the_known_ones():
 
 def test_outside_packages_register_through_entry_points(monkeypatch):
     eps = [
-        EntryPoint("my-model", "tests.helpers:CountingAdapter", registry_module.ENTRY_POINT_GROUP),
-        EntryPoint("broken", "tests.helpers:NoSuchClass", registry_module.ENTRY_POINT_GROUP),
+        EntryPoint("my-model", "tests.helpers:CountingAdapter", ENTRY_POINT_GROUP),
+        EntryPoint("broken", "tests.helpers:NoSuchClass", ENTRY_POINT_GROUP),
     ]
     monkeypatch.setattr(registry_module, "entry_points", lambda group: [e for e in eps if e.group == group])
-    reg = ModelRegistry()
+    reg = ModelRegistry(model_registry())  # a fresh one: the module's registry has read its entry points
     assert reg.entry("my-model").source.startswith("entry point")
     assert reg.create("my-model").name == "my-model"
     with pytest.raises(AdapterUnavailable, match="defines no 'NoSuchClass'"):
@@ -61,6 +61,6 @@ def test_outside_packages_register_through_entry_points(monkeypatch):
 
 
 def test_entry_points_cannot_shadow_built_ins(monkeypatch):
-    eps = [EntryPoint("reference", "tests.helpers:CountingAdapter", registry_module.ENTRY_POINT_GROUP)]
+    eps = [EntryPoint("reference", "tests.helpers:CountingAdapter", ENTRY_POINT_GROUP)]
     monkeypatch.setattr(registry_module, "entry_points", lambda group: eps)
-    assert ModelRegistry().adapter_class("reference").__name__ == "ReferenceAdapter"
+    assert ModelRegistry(model_registry()).adapter_class("reference").__name__ == "ReferenceAdapter"

@@ -11,11 +11,12 @@ pytest.importorskip("matplotlib", reason="report needs: pip install 'vfr-bench[r
 
 import matplotlib.pyplot as plt  # noqa: E402
 
+from vfr_bench.jsonl import append_jsonl  # noqa: E402
 from vfr_bench.report import figures, style, tables  # noqa: E402
 from vfr_bench.report.build import build_report  # noqa: E402
 from vfr_bench.report.pareto import pareto_mask  # noqa: E402
 from vfr_bench.report.points import load_reported, load_run, points  # noqa: E402
-from vfr_bench.run_dir import append_jsonl, read_jsonl  # noqa: E402
+from vfr_bench.run_dir import RunDirectory, RunDirError  # noqa: E402
 from vfr_bench.scoring import score_run  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,7 +117,7 @@ def test_reported_overlay_is_labelled_and_never_moves_measured_points(quality_ru
     pts = points([load_run(quality_run)])
     reported = load_reported(REPORTED)
     clean = next(r for r in reported if r.model == "qwen2.5-omni" and r.task == "librispeech-test-clean")
-    assert clean.value == pytest.approx(0.0238) and clean.channel == "s2t"  # percent -> fraction
+    assert clean.value == pytest.approx(0.0238) and clean.metric == "wer"  # percent -> fraction
     plain = figures.pareto_figure(pts, "achieved_hz")
     overlaid = figures.pareto_figure(pts, "achieved_hz", reported)
     measured = [line for line in overlaid.axes[0].get_lines() if not line.get_label().startswith("reported")]
@@ -131,26 +132,24 @@ def test_reported_overlay_is_labelled_and_never_moves_measured_points(quality_ru
 
 
 def test_calibration_figure_prints_the_mean_abs_error(quality_run):
-    samples = read_jsonl(quality_run / "samples.jsonl")
+    samples = RunDirectory(quality_run).samples()
     fig = figures.calibration_figure(samples)
     ax = fig.axes[0]
     assert any(line.get_label() == "identity" for line in ax.get_lines())
     text = next(t for t in ax.texts if t.get_gid() == "mean-abs-error").get_text()
     for model in ("flexislm-7b", "reference-uniform"):
-        err = np.mean([abs(s["input_rate_error"]) for s in samples if s["model"] == model])
+        err = np.mean([abs(s.input_rate_error) for s in samples if s.model == model])
         assert f"{model}: mean |err| {err:.1%}" in text
     assert len(fig.axes) == 1  # no output side in an asr run
     plt.close(fig)
 
 
 def test_latency_figure_series_match_the_samples():
-    samples = read_jsonl(EXAMPLES / "thinkers" / "samples.jsonl")
+    samples = RunDirectory(EXAMPLES / "thinkers").samples()
     fig, series = figures.latency_figure(samples)
     flexi = series["flexislm-7b-thinker"]
     assert flexi["rates"] == [4.0, 5.0, 6.25, 12.5, 25.0]
-    at_625 = [
-        s["timings"]["t_total"] for s in samples if s["model"] == "flexislm-7b-thinker" and s["rate_spec"] == "6.25"
-    ]
+    at_625 = [s.timings.t_total for s in samples if s.model == "flexislm-7b-thinker" and s.rate_spec == "6.25"]
     assert flexi["t_total_p50"][2] == pytest.approx(float(np.median(at_625)))
     assert flexi["speedup"][-1] == pytest.approx(1.0)
     assert all(0 < b < t for b, t in zip(flexi["bound"], flexi["t_total_p50"]))
@@ -170,7 +169,7 @@ def test_tables_agree_with_summary_and_bold_the_best(quality_run):
     md = tables.markdown(table)
     assert f"**{best_wer:.3f} ± " in md
     tex = tables.latex(table)
-    assert r"\toprule" in tex and r"\textbf{" in tex and r"$\pm$" in tex and "achieved\\_input\\_hz" in tex
+    assert r"\toprule" in tex and r"\textbf{" in tex and r"$\pm$" in tex and "achieved input rate (Hz)" in tex
 
 
 def test_report_folder_has_every_file_non_empty_and_a_readme(quality_run, tmp_path):
@@ -210,5 +209,5 @@ def test_a_model_keeps_its_colour_and_variants_are_hollow():
 
 
 def test_not_a_run_directory(tmp_path):
-    with pytest.raises(FileNotFoundError, match="not a run directory"):
+    with pytest.raises(RunDirError, match="not a run directory"):
         build_report([tmp_path], tmp_path / "rep")

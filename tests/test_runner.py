@@ -1,17 +1,18 @@
 import json
-import subprocess
-import sys
 
 import pytest
 import soundfile as sf
 
-from tests.helpers import CountingAdapter, make_registry, tone, write_manifest
+from tests.helpers import CountingAdapter, assert_conforms, make_registry, tone, write_manifest
 from vfr_bench.data.manifest import load_manifest
+from vfr_bench.data.prepare import subset
+from vfr_bench.jsonl import read_jsonl
 from vfr_bench.rates import parse_rate_specs
-from vfr_bench.run_dir import RunDirectory, RunDirError, read_jsonl
-from vfr_bench.runner import RunConfig, Runner, in_shard, subset
+from vfr_bench.run import RunConfig, Runner
+from vfr_bench.run.plan import in_shard
+from vfr_bench.run_dir import RunDirectory, RunDirError
 from vfr_bench.scoring import score_run
-from vfr_bench.task import all_tasks
+from vfr_bench.task_files import all_tasks
 
 
 def config(tmp_path, manifest, **kw):
@@ -30,16 +31,6 @@ def config(tmp_path, manifest, **kw):
 def run(cfg):
     CountingAdapter.calls = []
     return Runner(cfg, registry=make_registry()).run()
-
-
-def check_run_dir(path):
-    from pathlib import Path
-
-    tool = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check-run-dir"
-    if not tool.exists():
-        pytest.skip("shared/tools/check-run-dir is not beside this checkout")
-    out = subprocess.run([sys.executable, str(tool), str(path)], capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout
 
 
 def test_grid_records_every_sample_with_rate_accounting(tmp_path):
@@ -64,7 +55,7 @@ def test_grid_records_every_sample_with_rate_accounting(tmp_path):
     assert manifest_json["tasks"]["asr"]["dataset"]["content_hash"].startswith("sha256:")
     assert manifest_json["finished"] is not None and manifest_json["hardware"]["cpu_count"]
     score_run(tmp_path / "run", {"asr": ["wer"]})
-    check_run_dir(tmp_path / "run")
+    assert_conforms(tmp_path / "run")
 
 
 def test_warmup_requests_are_made_but_not_recorded(tmp_path):

@@ -3,10 +3,11 @@ import csv
 import numpy as np
 import pytest
 
+from vfr_bench.jsonl import append_jsonl, read_jsonl
 from vfr_bench.metrics import get_metric
 from vfr_bench.metrics.wer import normalise, word_errors
-from vfr_bench.run_dir import append_jsonl, read_jsonl
-from vfr_bench.scoring import bootstrap_ci, score_run
+from vfr_bench.scoring import score_run
+from vfr_bench.stats import bootstrap_ci
 
 
 def record(sample_id, hyp, ref, spec="6.25", achieved=6.0, t_total=0.1):
@@ -45,8 +46,8 @@ def test_wer_is_corpus_level_total_edits_over_total_words(tmp_path):
         ],
     )
     rows = score_run(tmp_path, {"asr": ["wer"]})
-    wer = next(r for r in rows if r["metric"] == "wer")
-    assert wer["value"] == pytest.approx(0.1) and wer["n"] == 2
+    wer = next(r for r in rows if r.metric == "wer")
+    assert wer.value == pytest.approx(0.1) and wer.n == 2
     with open(tmp_path / "summary.csv") as f:
         summary = {r["metric"]: r for r in csv.DictReader(f)}
     assert float(summary["wer"]["value"]) == pytest.approx(0.1)
@@ -63,15 +64,15 @@ def test_rescoring_computes_only_new_samples(tmp_path):
     append_jsonl(tmp_path / "samples.jsonl", [record("b", "world", "word")])
     rows = score_run(tmp_path, {"asr": ["wer"]})
     assert len(read_jsonl(tmp_path / "scores.jsonl")) == 2 * n_first
-    assert next(r for r in rows if r["metric"] == "wer")["value"] == pytest.approx(0.5)
+    assert next(r for r in rows if r.metric == "wer").value == pytest.approx(0.5)
 
 
 def test_latency_percentiles(tmp_path):
     append_jsonl(tmp_path / "samples.jsonl", [record(str(i), "a", "a", t_total=float(i)) for i in range(1, 101)])
-    rows = {r["metric"]: r for r in score_run(tmp_path, {"asr": []})}
-    assert rows["t_total_p50"]["value"] == pytest.approx(50.5)
-    assert rows["t_total_p95"]["value"] == pytest.approx(np.percentile(np.arange(1, 101), 95))
-    assert rows["t_total_p50"]["ci_low"] < 50.5 < rows["t_total_p50"]["ci_high"]
+    rows = {r.metric: r for r in score_run(tmp_path, {"asr": []})}
+    assert rows["t_total_p50"].value == pytest.approx(50.5)
+    assert rows["t_total_p95"].value == pytest.approx(np.percentile(np.arange(1, 101), 95))
+    assert rows["t_total_p50"].ci_low < 50.5 < rows["t_total_p50"].ci_high
 
 
 def test_bootstrap_ci_covers_the_true_corpus_wer_and_shrinks_with_n():
@@ -81,7 +82,7 @@ def test_bootstrap_ci_covers_the_true_corpus_wer_and_shrinks_with_n():
     for n in (20, 500):
         den = rng.integers(5, 20, n).astype(float)
         num = rng.binomial(den.astype(int), 0.2).astype(float)
-        low, high = bootstrap_ci(wer, num / den, num, den, seed=0)
+        low, high = bootstrap_ci(wer.aggregation, num / den, num, den, seed=0)
         assert low < num.sum() / den.sum() < high
         widths.append(high - low)
     assert widths[1] < widths[0] / 3
@@ -99,8 +100,8 @@ def test_a_metric_failing_on_one_sample_is_recorded_and_the_rest_are_scored(tmp_
 
     monkeypatch.setattr(wer_module, "word_errors", flaky)
     append_jsonl(tmp_path / "samples.jsonl", [record("a", "poison", "hello"), record("b", "hello world", "hello word")])
-    rows = {r["metric"]: r for r in score_run(tmp_path, {"asr": ["wer"]})}
-    assert rows["wer"]["value"] == pytest.approx(0.5) and rows["wer"]["n"] == 1
+    rows = {r.metric: r for r in score_run(tmp_path, {"asr": ["wer"]})}
+    assert rows["wer"].value == pytest.approx(0.5) and rows["wer"].n == 1
     failed = [s for s in read_jsonl(tmp_path / "scores.jsonl") if s.get("error")]
     assert len(failed) == 1 and failed[0]["sample_id"] == "a" and "cannot align" in failed[0]["error"]
 
@@ -114,14 +115,15 @@ def test_a_non_finite_metric_value_is_an_error_not_a_crash(tmp_path, monkeypatch
     # like SI-SDR on a silent output: log10(0) is -inf
     fake = replace(
         metrics.get_metric("wer"),
-        compute=lambda r, ctx=None: SampleScore(float("-inf") if r["text"] == "silence" else 0.0, 0.0, 1.0),
+        compute=lambda r, ctx=None: SampleScore(float("-inf") if r.text == "silence" else 0.0, 0.0, 1.0),
     )
-    monkeypatch.setitem(metrics.ALL_METRICS, "wer", fake)
+    monkeypatch.setattr(metrics.METRICS, "_loaded", {**metrics.METRICS._loaded})  # undone after the test
+    metrics.METRICS.replace("wer", fake)
     append_jsonl(tmp_path / "samples.jsonl", [record("a", "silence", "x"), record("b", "hello", "hello")])
     rows = score_run(tmp_path, {"asr": ["wer"]})
     failed = [s for s in read_jsonl(tmp_path / "scores.jsonl") if s.get("error")]
     assert len(failed) == 1 and "non-finite" in failed[0]["error"]
-    assert next(r for r in rows if r["metric"] == "wer")["n"] == 1
+    assert next(r for r in rows if r.metric == "wer").n == 1
 
 
 def test_metric_provenance_never_fails_a_run_for_a_missing_package(monkeypatch):

@@ -57,6 +57,7 @@ class RateControl:
                 "request; run it with --rates native and set the threshold with --model-arg threshold=T"
             )
         if self.kind == "controllable":
+            assert self.min_hz is not None and self.max_hz is not None, "a controllable rate has a range"
             for side, hz in (("input", spec.input_hz), ("output", spec.output_hz)):
                 if hz is not None and not (self.min_hz <= hz <= self.max_hz):
                     return (
@@ -139,7 +140,7 @@ class Adapter(ABC):
     `vfr-bench --help` and `vfr-bench list` stay instant.
     """
 
-    name: ClassVar[str] = ""
+    name: str = ""  # the registered name; the registry sets it on each instance
     capabilities: ClassVar[frozenset[str]] = frozenset()
     rate_control: ClassVar[RateControl]
     # Options a user may set with --model-arg KEY=VALUE: name -> (type, default, help).
@@ -160,6 +161,10 @@ class Adapter(ABC):
             if value is not None and not isinstance(value, kind):
                 value = _coerce(key, value, kind)
             self.config[key] = value
+
+    def check_available(self) -> None:
+        """Raise AdapterUnavailable (saying what to install or set) when the model cannot run here;
+        called before any work, so a run fails at once rather than after loading its data."""
 
     def load(self) -> None:
         """Load weights; called once before the first request."""

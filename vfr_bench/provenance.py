@@ -82,7 +82,7 @@ def hardware() -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "python": sys.version.split()[0],
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cpu_count": os.cpu_count(),
         "memory_gib": _memory_gib(),
         "gpus": _gpus(),
@@ -90,7 +90,7 @@ def hardware() -> dict[str, Any]:
     return info
 
 
-def _cpu_model() -> str | None:
+def cpu_model() -> str | None:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):

@@ -1,4 +1,4 @@
-"""Rate specs (`IN`, `IN:OUT`, `native`) and rate accounting, as DESIGN.md defines them."""
+"""Rate specs (`IN`, `IN:OUT`, `native`) and rate accounting, as docs/design.md defines them."""
 
 from __future__ import annotations
 
@@ -89,7 +89,29 @@ def achieved_hz(n_tokens: int | None, seconds: float | None) -> float | None:
 
 
 def rate_error(achieved: float | None, requested: float | None) -> float | None:
-    """Signed relative error, achieved / requested - 1 (DESIGN.md); None when either side is unknown."""
+    """Signed relative error, achieved / requested - 1 (docs/design.md); None when either side is unknown."""
     if achieved is None or requested is None or requested <= 0:
         return None
     return achieved / requested - 1.0
+
+
+def rate_accounting(
+    n_input_tokens: int | None,
+    input_seconds: float | None,
+    requested_input_hz: float | None,
+    n_output_tokens: int | None,
+    output_seconds: float | None,
+    requested_output_hz: float | None,
+    n_output_codec_tokens: int | None = None,
+) -> dict[str, float | None]:
+    """Achieved Hz and signed rate error per side, and the codec rate: the fields every sample record
+    (runner and latency lab alike) carries."""
+    achieved_in = achieved_hz(n_input_tokens, input_seconds)
+    achieved_out = achieved_hz(n_output_tokens, output_seconds)
+    return {
+        "achieved_input_hz": achieved_in,
+        "achieved_output_hz": achieved_out,
+        "input_rate_error": rate_error(achieved_in, requested_input_hz),
+        "output_rate_error": rate_error(achieved_out, requested_output_hz),
+        "output_codec_hz": achieved_hz(n_output_codec_tokens, output_seconds),
+    }

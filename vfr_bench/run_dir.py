@@ -1,108 +1,58 @@
-"""The run directory (DESIGN.md "Run directory"): append-only records, a lock, resume.
+"""The run directory (docs/design.md "Run directory"): one read/write API over its files.
 
-Every finished sample is one complete JSON line written with a single `write`, flushed and
-fsynced before the next sample starts, so a run killed at any moment loses nothing finished.
-A line cut short by a kill mid-write is not a finished sample: resume drops it and redoes it.
+Runs, scoring, the latency lab, gates and reports read and write manifest.json, samples.jsonl,
+scores.jsonl and summary.csv only through `RunDirectory`, as the typed records of
+`vfr_bench.records`. A writer holds a lock per (run, shard) while the directory is open; the
+manifest has a lock of its own, since shards and scorers update it together.
 """
 
 from __future__ import annotations
 
+import csv
 import fcntl
-import json
+import io
 import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from vfr_bench.jsonl import append_lines, complete_lines, write_text_atomic
+from vfr_bench.records import SUMMARY_COLUMNS, Manifest, SampleKey, SampleRecord, ScoreRecord, SummaryRow
 
 SAMPLES = "samples.jsonl"
 SCORES = "scores.jsonl"
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
+R = TypeVar("R", bound=BaseModel)
 
 
 class RunDirError(RuntimeError):
     """A run directory that cannot be used as asked; the message says what to do instead."""
 
 
-def sample_key(record: dict) -> tuple[str, str, str, str]:
-    """A sample's identity in a run: resume and sharding key on this alone."""
-    return (record["model"], record["rate_spec"], record["task"], record["sample_id"])
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """Complete lines only: a last line with no newline was cut by a kill and is ignored."""
-    if not path.is_file():
-        return []
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    lines = text.split("\n")
-    complete = lines[:-1]  # the part after the last newline is either "" or a cut line
+def read_records(path: Path, model: type[R]) -> list[R]:
+    """Every complete line of `path` as a `model`; a malformed line names its file and number."""
     out = []
-    for number, line in enumerate(complete, 1):
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise RunDirError(
-                    f"{path}:{number} is not valid JSON ({err.msg}); the file was edited by hand?"
-                ) from None
+    for number, line in complete_lines(path):
+        try:
+            out.append(model.model_validate_json(line))
+        except ValidationError as err:
+            problem = err.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"]) or "line"
+            raise RunDirError(
+                f"{path}:{number} is not a valid {model.__name__} ({where}: {problem['msg']}); was it edited by hand?"
+            ) from None
     return out
 
 
-def append_jsonl(path: Path, records: list[dict]) -> None:
-    """Append whole lines under an exclusive lock (shards of one run share the file), then fsync."""
-    if not records:
-        return
-    data = "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n" for r in records).encode("utf-8")
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        _drop_cut_tail(fd)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _drop_cut_tail(fd: int) -> None:
-    """If the file ends in a line a kill cut short, truncate it so the next record starts clean."""
-    size = os.fstat(fd).st_size
-    if size == 0:
-        return
-    if os.pread(fd, 1, size - 1) == b"\n":
-        return
-    start = max(0, size - (1 << 20))
-    chunk = os.pread(fd, size - start, start)
-    last_newline = chunk.rfind(b"\n")
-    os.ftruncate(fd, start + last_newline + 1 if last_newline >= 0 else start)
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    write_text_atomic(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class RunDirectory:
-    """An open run directory, held under a lock for one (run, shard) for as long as it is open."""
+    """A run directory. Reading needs nothing; writing samples needs `open()`, which takes the lock
+    for one (run, shard) and refuses a directory that holds another run unless resuming it."""
 
-    def __init__(self, path: Path, shard: tuple[int, int] = (0, 1)):
+    def __init__(self, path: Path | str, shard: tuple[int, int] = (0, 1)):
         self.path = Path(path)
         self.shard = shard
         self._lock_fd: int | None = None
@@ -120,15 +70,19 @@ class RunDirectory:
         return self.path / MANIFEST
 
     @property
+    def summary_path(self) -> Path:
+        return self.path / SUMMARY
+
+    @property
     def audio_dir(self) -> Path:
         return self.path / "audio"
 
+    # ---- the writer's lock ------------------------------------------------------------------------
+
     def open(self, resume: bool) -> None:
-        """Take the lock; refuse a directory that holds another run unless resuming it."""
         self.path.mkdir(parents=True, exist_ok=True)
         i, n = self.shard
-        lock_path = self.path / f".lock-shard-{i}-of-{n}"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path / f".lock-shard-{i}-of-{n}", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -152,20 +106,16 @@ class RunDirectory:
         has_samples = self.samples_path.is_file() and self.samples_path.stat().st_size > 0
         if manifest is None and not has_samples:
             return
-        if manifest is not None:
-            recorded = manifest.get("shard_count", 1)
-            if recorded != self.shard[1]:
-                raise RunDirError(
-                    f"run directory {self.path} was started with --shard ?/{recorded}; "
-                    f"resume it with the same shard count, not {self.shard[1]}"
-                )
-        if not resume and (manifest is None or self.shard[1] == 1 or self._shard_started(manifest)):
+        if manifest is not None and manifest.shard_count != self.shard[1]:
+            raise RunDirError(
+                f"run directory {self.path} was started with --shard ?/{manifest.shard_count}; "
+                f"resume it with the same shard count, not {self.shard[1]}"
+            )
+        started = manifest is not None and any(s.shard == f"{self.shard[0]}/{self.shard[1]}" for s in manifest.sessions)
+        if not resume and (manifest is None or self.shard[1] == 1 or started):
             raise RunDirError(
                 f"run directory {self.path} already holds a run; pass --resume to continue it or choose another --out"
             )
-
-    def _shard_started(self, manifest: dict) -> bool:
-        return any(s.get("shard") == f"{self.shard[0]}/{self.shard[1]}" for s in manifest.get("sessions", []))
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -178,26 +128,89 @@ class RunDirectory:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def read_manifest(self) -> dict | None:
-        if not self.manifest_path.is_file():
-            return None
-        try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise RunDirError(f"{self.manifest_path} is not valid JSON ({err.msg})") from None
-
     @contextmanager
-    def manifest_lock(self) -> Iterator[None]:
-        """Shards update one manifest: read-modify-write under a lock of its own."""
-        fd = os.open(self.path / ".lock-manifest", os.O_RDWR | os.O_CREAT, 0o644)
+    def _file_lock(self, name: str) -> Iterator[None]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path / name, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)
 
-    def recorded_keys(self) -> set[tuple[str, str, str, str]]:
-        return {sample_key(r) for r in read_jsonl(self.samples_path)}
+    def scoring_lock(self) -> AbstractContextManager[None]:
+        """Scorers finishing together (shards) must not score the same samples twice."""
+        return self._file_lock(".lock-scoring")
 
-    def append_sample(self, record: dict) -> None:
-        append_jsonl(self.samples_path, [record])
+    # ---- manifest.json -----------------------------------------------------------------------------
+
+    def read_manifest(self) -> Manifest | None:
+        """The manifest, or None where the directory has none yet."""
+        if not self.manifest_path.is_file():
+            return None
+        try:
+            return Manifest.model_validate_json(self.manifest_path.read_text(encoding="utf-8"))
+        except ValidationError as err:
+            problem = err.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"]) or "top level"
+            raise RunDirError(f"{self.manifest_path} is not a valid manifest ({where}: {problem['msg']})") from None
+
+    def manifest(self) -> Manifest:
+        """The manifest of a run directory that must have one."""
+        manifest = self.read_manifest()
+        if manifest is None:
+            raise RunDirError(f"{self.path} is not a run directory (no {MANIFEST})")
+        return manifest
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        write_text_atomic(self.manifest_path, manifest.to_json())
+
+    def update_manifest(self, change: Callable[[Manifest | None], Manifest]) -> Manifest:
+        """Read-modify-write under the manifest lock; `change` gets None where there is no manifest yet."""
+        with self._file_lock(".lock-manifest"):
+            manifest = change(self.read_manifest())
+            self.write_manifest(manifest)
+            return manifest
+
+    # ---- samples.jsonl and scores.jsonl ---------------------------------------------------------------
+
+    def samples(self) -> list[SampleRecord]:
+        return read_records(self.samples_path, SampleRecord)
+
+    def recorded_keys(self) -> set[SampleKey]:
+        return {r.key for r in self.samples()}
+
+    def append_sample(self, record: SampleRecord) -> None:
+        append_lines(self.samples_path, [record.to_json()])
+
+    def scores(self) -> list[ScoreRecord]:
+        return read_records(self.scores_path, ScoreRecord)
+
+    def append_scores(self, records: list[ScoreRecord]) -> None:
+        append_lines(self.scores_path, [r.to_json() for r in records])
+
+    def drop_scores(self, metrics: list[str]) -> None:
+        """Remove every score of `metrics` (before they are computed again)."""
+        if not metrics or not self.scores_path.is_file():
+            return
+        kept = [s for s in self.scores() if s.metric not in metrics]
+        write_text_atomic(self.scores_path, "".join(s.to_json() + "\n" for s in kept))
+
+    # ---- summary.csv ------------------------------------------------------------------------------
+
+    def summary(self) -> list[SummaryRow]:
+        if not self.summary_path.is_file():
+            raise RunDirError(f"{self.path} has no {SUMMARY}: score it first (`vfr-bench score {self.path}`)")
+        with open(self.summary_path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        try:
+            return [SummaryRow.model_validate(row) for row in rows]
+        except ValidationError as err:
+            raise RunDirError(f"{self.summary_path} is not a valid summary ({err.errors()[0]['msg']})") from None
+
+    def write_summary(self, rows: list[SummaryRow]) -> None:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(SUMMARY_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(row.csv_row() for row in rows)
+        write_text_atomic(self.summary_path, buffer.getvalue())

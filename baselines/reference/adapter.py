@@ -14,14 +14,33 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from vfr_bench.baselines.reference import merging
 
+from vfr_bench.baselines.reference import merging
+from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response, monotonic
 
 BASE_HZ = 25.0
 STRATEGIES = ("dynamic", "uniform", "threshold")
 
 
+@register_model(
+    "reference",
+    summary="Whisper tiny.en with cosine-similarity frame merging (same as reference-dynamic)",
+    preset={"strategy": "dynamic"},
+)
+@register_model(
+    "reference-dynamic",
+    summary="Whisper + merging at the lowest-similarity transitions to the requested rate",
+    preset={"strategy": "dynamic"},
+)
+@register_model(
+    "reference-uniform", summary="Whisper + fixed patching (the patching baseline)", preset={"strategy": "uniform"}
+)
+@register_model(
+    "reference-threshold",
+    preset={"strategy": "threshold"},
+    summary="Whisper + cut where adjacent similarity falls below a threshold (rate is an outcome)",
+)
 class ReferenceAdapter(Adapter):
     name = "reference"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "resynth"})
@@ -47,7 +66,7 @@ class ReferenceAdapter(Adapter):
             raise ValueError(f"reference: strategy {self.config['strategy']!r} is not one of {STRATEGIES}")
         if self.config["max_span"] is not None and self.config["max_span"] < 1:
             raise ValueError("reference: max_span must be at least 1 frame")
-        self.whisper = None
+        self.whisper: Any = None  # WhisperCT2, once loaded
 
     def rate_control_for(self) -> RateControl:
         if self.config["strategy"] == "threshold":
@@ -138,6 +157,7 @@ class ReferenceAdapter(Adapter):
     def _resynthesise(self, request: Request) -> Response:
         from vfr_bench.baselines.reference import resynthesis
 
+        assert request.audio is not None  # generate() refuses a request without audio
         tokens, n_frames = resynthesis.mel_tokens(request.audio)
         in_bounds = self.group(tokens, request.input_hz, resynthesis.similarity_view(tokens))
         heard = merging.expand(merging.merge(tokens, in_bounds), in_bounds)

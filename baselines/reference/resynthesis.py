@@ -24,7 +24,6 @@ def _librosa():
         import librosa
     except ImportError:
         from vfr_bench.baselines.reference.whisper_model import INSTALL_HINT
-
         from vfr_bench.protocol import AdapterUnavailable
 
         raise AdapterUnavailable(f"librosa is not installed; {INSTALL_HINT}") from None

@@ -1,4 +1,4 @@
-"""The JSONL data manifest (`--data FILE.jsonl`, DESIGN.md "Data manifest")."""
+"""The JSONL data manifest (`--data FILE.jsonl`, docs/design.md "Data manifest")."""
 
 from __future__ import annotations
 

@@ -6,17 +6,17 @@ three standard deviations and the worst difference seen between any two runs, ro
 
 from __future__ import annotations
 
-import csv
 import itertools
 import math
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
 
-from vfr_bench.gate.compare import is_quality
-from vfr_bench.run_dir import SUMMARY
+from vfr_bench.metrics import get_metric
+from vfr_bench.run_dir import RunDirectory
 
 CALIBRATED_EXTRAS = ("t_total_p50", "input_rate_abs_error", "output_rate_abs_error")
 
@@ -28,38 +28,29 @@ def _round_up(x: float) -> float:
     return math.ceil(x * 10**digits) / 10**digits
 
 
-def calibrate(run_dirs: list[Path]) -> list[dict]:
+def calibrate(run_dirs: list[Path]) -> list[dict[str, Any]]:
     """Per (model, task, rate, metric) seen in at least two runs: n, mean, std, worst pairwise
     difference, proposed max_regression (quality) or max_ratio (latency)."""
     if len(run_dirs) < 2:
         raise ValueError("calibration needs at least two runs of the same checkpoint")
-    values: dict[tuple, list[float]] = defaultdict(list)
+    values: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
     for run in run_dirs:
-        path = Path(run) / SUMMARY
-        if not path.is_file():
-            raise FileNotFoundError(f"{run} has no {SUMMARY}: score it first (`vfr-bench score {run}`)")
-        with open(path, newline="") as f:
-            for row in csv.DictReader(f):
-                values[(row["model"], row["task"], row["rate_spec"], row["metric"])].append(float(row["value"]))
+        for summary in RunDirectory(run).summary():
+            values[(summary.model, summary.task, summary.rate_spec, summary.metric)].append(summary.value)
     out = []
-    for (model, task, rate, metric), vals in sorted(values.items()):
-        if len(vals) < 2 or not (is_quality(metric) or metric in CALIBRATED_EXTRAS):
+    for (model, task, rate, name), vals in sorted(values.items()):
+        metric = get_metric(name)
+        if len(vals) < 2 or not (metric.kind == "quality" or name in CALIBRATED_EXTRAS):
             continue
         arr = np.array(vals)
         worst = max(abs(a - b) for a, b in itertools.combinations(vals, 2))
-        row = {
-            "model": model,
-            "task": task,
-            "rate": rate,
-            "metric": metric,
-            "n_runs": len(vals),
-            "mean": float(arr.mean()),
-            "std": float(arr.std(ddof=1)),
-            "worst_of_n": float(worst),
-        }
-        if metric.startswith(("t_total", "t_ar", "t_first", "ms_per")) and arr.min() > 0:
+        row: dict[str, Any] = {
+            "model": model, "task": task, "rate": rate, "metric": name, "n_runs": len(vals),
+            "mean": float(arr.mean()), "std": float(arr.std(ddof=1)), "worst_of_n": float(worst),
+        }  # fmt: skip
+        if metric.kind == "latency" and arr.min() > 0:
             row["proposed_max_ratio"] = _round_up(float(arr.max() / arr.min()) * 1.1)
-        elif is_quality(metric):
+        elif metric.kind == "quality":
             row["proposed_max_regression"] = _round_up(max(3 * row["std"], worst))
         out.append(row)
     return out

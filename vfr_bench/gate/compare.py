@@ -5,24 +5,28 @@ is significant at the configured confidence (paired bootstrap over the shared sa
 two-proportion test), so a difference inside the noise passes and a real drop fails.
 Rate fidelity: the candidate's mean |rate error| must stay within a tolerance.
 Latency: the candidate / baseline ratio of the latency metric, significantly above its tolerance, fails.
+Which of the three a metric is comes from its metadata (`kind`), never from its name.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from vfr_bench.gate.config import GateConfig, Rule
 from vfr_bench.metrics import get_metric
-from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, read_jsonl
-from vfr_bench.scoring import aggregate, resampled_aggregates
+from vfr_bench.records import Manifest, SampleRecord, ScoreRecord
+from vfr_bench.run_dir import RunDirectory, RunDirError
+from vfr_bench.scoring.summary import score_arrays
+from vfr_bench.stats import aggregate, paired_bootstrap_delta, resample_indices, two_proportion
 
-RATE_METRIC_PREFIXES = ("achieved_", "input_rate", "output_rate")
+# metric metadata that does not change what a score means (shown, never compared)
+DESCRIPTIVE_KEYS = ("name", "kind", "aggregation", "higher_is_better", "unit")
+TaskRate = tuple[str, str]
 
 
 class CannotCompare(RuntimeError):
@@ -32,21 +36,22 @@ class CannotCompare(RuntimeError):
 @dataclass
 class RunData:
     path: Path
-    manifest: dict
+    manifest: Manifest
     model: str
-    samples: dict[tuple[str, str, str], dict]  # (task, rate, sample id) -> ok sample record
-    scores: dict[tuple[str, str, str], dict]  # (task, rate, metric) -> {sample id: score record}
+    samples: dict[tuple[str, str, str], SampleRecord]  # (task, rate, sample id) -> ok sample record
+    scores: dict[tuple[str, str, str], dict[str, ScoreRecord]]  # (task, rate, metric) -> {sample id: score}
     attempted: set[tuple[str, str, str]] = field(default_factory=set)  # every (task, rate, id) recorded
 
     def hardware(self) -> str:
-        hw = self.manifest.get("hardware") or {}
-        gpus = ", ".join(g.get("name", "") for g in hw.get("gpus") or [])
-        return gpus or hw.get("cpu") or "unknown"
+        return self.manifest.hardware_name()
+
+    def ids(self, task: str, rate: str) -> set[str]:
+        return {i for (t, r, i) in self.samples if (t, r) == (task, rate)}
 
 
 @dataclass
 class Verdict:
-    kind: str  # quality | rate | latency
+    kind: str  # quality | rate | latency | coverage
     task: str
     rate: str
     metric: str
@@ -60,50 +65,46 @@ class Verdict:
     verdict: str  # pass | fail | report-only
     reason: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def load_run(path: Path, model: str | None, role: str) -> RunData:
-    path = Path(path)
-    if not (path / MANIFEST).is_file():
-        raise CannotCompare(f"{role} {path} is not a run directory (no {MANIFEST})")
-    manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    if not (path / SCORES).is_file():
+    run = RunDirectory(path)
+    try:
+        manifest = run.manifest()
+    except RunDirError as err:
+        raise CannotCompare(f"{role}: {err}") from None
+    if not run.scores_path.is_file():
         raise CannotCompare(f"{role} {path} has not been scored: run `vfr-bench score {path}` first")
-    everything = read_jsonl(path / SAMPLES)
-    samples = [s for s in everything if s.get("status") == "ok"]
-    models = sorted({s["model"] for s in samples})
+    everything = run.samples()
+    models = sorted({s.model for s in everything if s.ok})
     if model is None:
         if len(models) != 1:
             raise CannotCompare(f"{role} {path} holds models {models}; name one with --{role}-model")
         model = models[0]
     elif model not in models:
         raise CannotCompare(f"{role} {path} has no ok samples of model {model!r} (it has {models})")
-    by_sample = {(s["task"], s["rate_spec"], s["sample_id"]): s for s in samples if s["model"] == model}
-    scores: dict[tuple[str, str, str], dict] = defaultdict(dict)
-    for sc in read_jsonl(path / SCORES):
-        if sc["model"] == model and sc.get("value") is not None:
-            scores[(sc["task"], sc["rate_spec"], sc["metric"])][sc["sample_id"]] = sc
-    attempted = {(s["task"], s["rate_spec"], s["sample_id"]) for s in everything if s["model"] == model}
-    return RunData(path, manifest, model, by_sample, dict(scores), attempted)
+    by_sample = {(s.task, s.rate_spec, s.sample_id): s for s in everything if s.ok and s.model == model}
+    scores: dict[tuple[str, str, str], dict[str, ScoreRecord]] = defaultdict(dict)
+    for sc in run.scores():
+        if sc.model == model and sc.value is not None:
+            scores[(sc.task, sc.rate_spec, sc.metric)][sc.sample_id] = sc
+    attempted = {(s.task, s.rate_spec, s.sample_id) for s in everything if s.model == model}
+    return RunData(Path(path), manifest, model, by_sample, dict(scores), attempted)
 
 
 def check_comparable(base: RunData, cand: RunData, tasks: list[str], metrics: list[str]) -> None:
     """Same data (content hash per task) and the same metric, normaliser and judge versions."""
     problems = []
     for task in tasks:
-        bh = ((base.manifest.get("tasks") or {}).get(task) or {}).get("dataset", {}).get("content_hash")
-        ch = ((cand.manifest.get("tasks") or {}).get(task) or {}).get("dataset", {}).get("content_hash")
+        bh, ch = (_content_hash(run.manifest, task) for run in (base, cand))
         if bh != ch:
             problems.append(f"task {task!r}: the data differ (baseline {bh}, candidate {ch})")
     for metric in metrics:
-        bm = (base.manifest.get("metrics") or {}).get(metric) or {}
-        cm = (cand.manifest.get("metrics") or {}).get(metric) or {}
+        bm, cm = base.manifest.metrics.get(metric) or {}, cand.manifest.metrics.get(metric) or {}
         for key in sorted(set(bm) | set(cm)):
-            if key in ("name", "aggregation", "higher_is_better", "unit"):
-                continue
-            if bm.get(key) != cm.get(key):
+            if key not in DESCRIPTIVE_KEYS and bm.get(key) != cm.get(key):
                 problems.append(
                     f"metric {metric!r}: {key} differs (baseline {bm.get(key)!r}, candidate {cm.get(key)!r})"
                 )
@@ -111,14 +112,13 @@ def check_comparable(base: RunData, cand: RunData, tasks: list[str], metrics: li
         raise CannotCompare("the runs cannot be compared: " + "; ".join(problems))
 
 
-def is_quality(metric: str) -> bool:
-    return not metric.startswith(RATE_METRIC_PREFIXES) and not metric.startswith(
-        ("t_", "rtf", "ms_per", "ar_roof", "prefill_roof")
-    )
+def _content_hash(manifest: Manifest, task: str) -> str | None:
+    info = manifest.tasks.get(task)
+    return info.content_hash if info else None
 
 
 def compare(base: RunData, cand: RunData, config: GateConfig) -> list[Verdict]:
-    quality_cells = sorted(k for k in set(base.scores) & set(cand.scores) if is_quality(k[2]))
+    quality_cells = sorted(k for k in set(base.scores) & set(cand.scores) if get_metric(k[2]).kind == "quality")
     rate_cells = sorted({(t, r) for (t, r, _) in base.samples} & {(t, r) for (t, r, _) in cand.samples})
     if not quality_cells and not rate_cells:
         raise CannotCompare(
@@ -147,11 +147,11 @@ def coverage_verdicts(base: RunData, cand: RunData, config: GateConfig) -> list[
     quality cells compare only what both answered, so a candidate that fails on the hard ones must
     not pass on the easy ones."""
     out = []
+    attempted_cells = {(t, r) for (t, r, _) in cand.attempted}
     for task, rate in sorted({(t, r) for (t, r, _) in base.samples}):
-        answered = {i for (t, r, i) in base.samples if (t, r) == (task, rate)}
-        kept = {i for (t, r, i) in cand.samples if (t, r) == (task, rate)}
+        answered, kept = base.ids(task, rate), cand.ids(task, rate)
         lost = answered - kept
-        if not lost and (task, rate) in {(t, r) for (t, r, _) in cand.attempted}:
+        if not lost and (task, rate) in attempted_cells:
             continue
         ran = {i for (t, r, i) in cand.attempted if (t, r) == (task, rate)}
         why = (
@@ -162,29 +162,11 @@ def coverage_verdicts(base: RunData, cand: RunData, config: GateConfig) -> list[
         verdict = "fail" if len(lost) > config.max_lost_samples else "pass"
         out.append(
             Verdict(
-                "coverage",
-                task,
-                rate,
-                "lost_samples",
-                float(len(answered)),
-                float(len(kept & answered)),
-                float(-len(lost)),
-                None,
-                None,
-                len(answered),
-                f"<= {config.max_lost_samples} lost",
-                verdict,
-                why,
+                "coverage", task, rate, "lost_samples", float(len(answered)), float(len(kept & answered)),
+                float(-len(lost)), None, None, len(answered), f"<= {config.max_lost_samples} lost", verdict, why,
             )
-        )
+        )  # fmt: skip
     return out
-
-
-def _arrays(scores: dict, ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    values = np.array([scores[i]["value"] for i in ids], dtype=float)
-    num = np.array([scores[i].get("numerator") or 0.0 for i in ids], dtype=float)
-    den = np.array([scores[i].get("denominator") or 0.0 for i in ids], dtype=float)
-    return values, num, den
 
 
 def quality_verdict(
@@ -196,36 +178,20 @@ def quality_verdict(
     sign = 1.0 if metric.higher_is_better is False else -1.0  # worse = sign x (candidate - baseline)
     if not ids:
         return Verdict(
-            "quality",
-            task,
-            rate,
-            name,
-            None,
-            None,
-            None,
-            None,
-            None,
-            0,
-            rule.describe(),
-            "report-only",
+            "quality", task, rate, name, None, None, None, None, None, 0, rule.describe(), "report-only",
             "no shared samples in this cell",
-        )
-    b, c = _arrays(base.scores[cell], ids), _arrays(cand.scores[cell], ids)
-    b_value, c_value = aggregate(metric, *b), aggregate(metric, *c)
+        )  # fmt: skip
+    b = score_arrays([base.scores[cell][i] for i in ids])
+    c = score_arrays([cand.scores[cell][i] for i in ids])
+    b_value, c_value = aggregate(metric.aggregation, *b), aggregate(metric.aggregation, *c)
     allowed = rule.allowed(b_value if b_value is not None else 0.0)
-    alpha = 1 - config.confidence
+    low: float | None
+    high: float | None
     if rule.test == "two-proportion":
-        low, high, significant = _two_proportion(b[0], c[0], sign, alpha)
+        low, high, significant = two_proportion(b[0], c[0], sign, config.confidence)
     else:
-        idx = rng.integers(0, len(ids), size=(config.resamples, len(ids)))
-        deltas = resampled_aggregates(metric, *c, idx) - resampled_aggregates(metric, *b, idx)
-        deltas = deltas[np.isfinite(deltas)]
-        low, high = (
-            (float(np.quantile(deltas, alpha / 2)), float(np.quantile(deltas, 1 - alpha / 2)))
-            if len(deltas)
-            else (None, None)
-        )
-        worse_low = None if low is None else (low if sign > 0 else -high)
+        low, high = paired_bootstrap_delta(metric.aggregation, b, c, rng, config.resamples, config.confidence)
+        worse_low = None if low is None or high is None else (low if sign > 0 else -high)
         significant = worse_low is not None and worse_low > 0
     delta = None if b_value is None or c_value is None else c_value - b_value
     worse = None if delta is None else sign * delta
@@ -243,84 +209,54 @@ def quality_verdict(
     )
 
 
-def _two_proportion(b: np.ndarray, c: np.ndarray, sign: float, alpha: float) -> tuple[float, float, bool]:
-    """Pooled two-proportion z-test on 0/1 outcomes; CI of the difference from the unpooled error."""
-    from statistics import NormalDist
-
-    n_b, n_c = len(b), len(c)
-    p_b, p_c = float(b.mean()), float(c.mean())
-    z_crit = NormalDist().inv_cdf(1 - alpha / 2)
-    se_unpooled = math.sqrt(p_b * (1 - p_b) / n_b + p_c * (1 - p_c) / n_c)
-    pooled = (b.sum() + c.sum()) / (n_b + n_c)
-    se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n_b + 1 / n_c))
-    diff = p_c - p_b
-    z = sign * diff / se_pooled if se_pooled > 0 else 0.0
-    return diff - z_crit * se_unpooled, diff + z_crit * se_unpooled, z > z_crit
+def _shared_ids(base: RunData, cand: RunData, task: str, rate: str) -> list[str]:
+    return sorted(base.ids(task, rate) & cand.ids(task, rate))
 
 
 def rate_verdicts(base: RunData, cand: RunData, task: str, rate: str, config: GateConfig) -> list[Verdict]:
-    ids = sorted(
-        {k[2] for k in base.samples if k[:2] == (task, rate)} & {k[2] for k in cand.samples if k[:2] == (task, rate)}
-    )
+    ids = _shared_ids(base, cand, task, rate)
     out = []
     for side in ("input", "output"):
-        errors = {}
+        errors: dict[str, float | None] = {}
         for role, run in (("baseline", base), ("candidate", cand)):
-            vals = [run.samples[(task, rate, i)].get(f"{side}_rate_error") for i in ids]
-            vals = [abs(v) for v in vals if v is not None]
-            errors[role] = float(np.mean(vals)) if vals else None
-        if errors["candidate"] is None:
+            vals = [getattr(run.samples[(task, rate, i)], f"{side}_rate_error") for i in ids]
+            found = [abs(v) for v in vals if v is not None]
+            errors[role] = float(np.mean(found)) if found else None
+        candidate, baseline = errors["candidate"], errors["baseline"]
+        if candidate is None:
             continue
-        ok = errors["candidate"] <= config.rate_max_abs_error
+        ok = candidate <= config.rate_max_abs_error
         verdict = "pass" if ok else "fail"
         reason = (
-            f"mean |{side} rate error| {errors['candidate']:.3f} "
-            f"{'within' if ok else 'exceeds'} {config.rate_max_abs_error:g}"
+            f"mean |{side} rate error| {candidate:.3f} {'within' if ok else 'exceeds'} {config.rate_max_abs_error:g}"
         )
         if config.rate_report_only:
             verdict, reason = "report-only", reason + " (report-only)"
-        delta = None if errors["baseline"] is None else errors["candidate"] - errors["baseline"]
+        delta = None if baseline is None else candidate - baseline
         out.append(
             Verdict(
-                "rate",
-                task,
-                rate,
-                f"{side}_rate_abs_error",
-                errors["baseline"],
-                errors["candidate"],
-                delta,
-                None,
-                None,
-                len(ids),
-                f"<= {config.rate_max_abs_error:g}",
-                verdict,
-                reason,
+                "rate", task, rate, f"{side}_rate_abs_error", baseline, candidate, delta, None, None, len(ids),
+                f"<= {config.rate_max_abs_error:g}", verdict, reason,
             )
-        )
+        )  # fmt: skip
     return out
 
 
 def latency_verdict(
     base: RunData, cand: RunData, task: str, rate: str, config: GateConfig, rng: np.random.Generator
 ) -> Verdict | None:
-    timing, _, agg = config.latency_metric.rpartition("_")
-    if not timing or agg not in ("p50", "p90", "p95", "mean"):
-        timing, agg = config.latency_metric, "p50"
-    ids = sorted(
-        {k[2] for k in base.samples if k[:2] == (task, rate)} & {k[2] for k in cand.samples if k[:2] == (task, rate)}
-    )
-    b = np.array([(base.samples[(task, rate, i)].get("timings") or {}).get(timing) for i in ids], dtype=float)
-    c = np.array([(cand.samples[(task, rate, i)].get("timings") or {}).get(timing) for i in ids], dtype=float)
+    metric = get_metric(config.latency_metric)
+    timing = metric.requires[0].split(".", 1)[1]  # timings.t_total -> t_total
+    ids = _shared_ids(base, cand, task, rate)
+    b = np.array([getattr(base.samples[(task, rate, i)].timings, timing) for i in ids], dtype=float)
+    c = np.array([getattr(cand.samples[(task, rate, i)].timings, timing) for i in ids], dtype=float)
     keep = np.isfinite(b) & np.isfinite(c)
     b, c = b[keep], c[keep]
     if len(b) == 0:
         return None
-
-    def stat(x, axis=None):
-        return np.mean(x, axis=axis) if agg == "mean" else np.percentile(x, float(agg[1:]), axis=axis)
-
+    stat = _statistic(metric.aggregation)
     ratio = float(stat(c) / stat(b))
-    idx = rng.integers(0, len(b), size=(config.resamples, len(b)))
+    idx = resample_indices(rng, len(b), config.resamples)
     ratios = stat(c[idx], axis=1) / stat(b[idx], axis=1)
     alpha = 1 - config.confidence
     low, high = float(np.quantile(ratios, alpha / 2)), float(np.quantile(ratios, 1 - alpha / 2))
@@ -336,17 +272,12 @@ def latency_verdict(
     elif base.hardware() != cand.hardware():
         verdict, reason = "report-only", reason + f" (different hardware: {base.hardware()} vs {cand.hardware()})"
     return Verdict(
-        "latency",
-        task,
-        rate,
-        config.latency_metric,
-        float(stat(b)),
-        float(stat(c)),
-        ratio,
-        low,
-        high,
-        len(b),
-        f"ratio <= {config.latency_max_ratio:g}",
-        verdict,
-        reason,
-    )
+        "latency", task, rate, config.latency_metric, float(stat(b)), float(stat(c)), ratio, low, high, len(b),
+        f"ratio <= {config.latency_max_ratio:g}", verdict, reason,
+    )  # fmt: skip
+
+
+def _statistic(aggregation: str):
+    if aggregation == "mean":
+        return lambda x, axis=None: np.mean(x, axis=axis)
+    return lambda x, axis=None: np.percentile(x, float(aggregation[1:]), axis=axis)

@@ -1,45 +1,50 @@
 """Gate rules (gates.yaml): how much each metric may regress, and how that is tested.
 
-confidence: 0.95            # level of the paired bootstrap / two-proportion test
-resamples: 2000
-seed: 0
-rules:                      # the most specific matching rule wins (task, rate and metric > metric only)
-  - metric: wer
-    max_regression: 0.01    # absolute; "5%" is relative to the baseline's value
-  - metric: wer
-    task: asr
-    rate: "4"
-    max_regression: 0.03
-  - metric: accuracy
-    max_regression: 0.02
-    test: two-proportion    # or paired-bootstrap (the default)
-  - metric: utmos
-    report_only: true       # printed, never fails: for a metric being calibrated
-rate_fidelity:
-  max_abs_error: 0.10       # the candidate's mean |achieved/requested - 1|, per side
-latency:
-  metric: t_total_p50
-  max_ratio: 1.25           # candidate / baseline
-  report_only: false
-max_lost_samples: 0         # samples the baseline answered that the candidate failed or lacks
+    confidence: 0.95            # level of the paired bootstrap / two-proportion test
+    resamples: 2000
+    seed: 0
+    rules:                      # the most specific matching rule wins (task, rate and metric > metric only)
+      - metric: wer
+        max_regression: 0.01    # absolute; "5%" is relative to the baseline's value
+      - metric: wer
+        task: asr
+        rate: "4"
+        max_regression: 0.03
+      - metric: qa_accuracy
+        max_regression: 0.02
+        test: two-proportion    # or paired-bootstrap (the default)
+      - metric: utmos
+        report_only: true       # printed, never fails: for a metric being calibrated
+    rate_fidelity:
+      max_abs_error: 0.10       # the candidate's mean |achieved/requested - 1|, per side
+      report_only: false
+    latency:
+      metric: t_total_p50
+      max_ratio: 1.25           # candidate / baseline
+      report_only: false
+    max_lost_samples: 0         # samples the baseline answered that the candidate failed or lacks
+
+A metric no rule names gets its own default (`gate_default` in its metadata: 0.01 absolute for
+WER and CER, 5% of the baseline otherwise).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import Field, field_validator
 
-DEFAULT_ABSOLUTE = {"wer": 0.01, "cer": 0.01}
-LATENCY_TIMINGS = ("t_total", "t_first_token", "t_first_audio", "t_ar")
-DEFAULT_RELATIVE = 0.05
-TESTS = ("paired-bootstrap", "two-proportion")
+from vfr_bench.stats import BOOTSTRAP_RESAMPLES
+from vfr_bench.validation import ConfigError, Strict, validate
+
+Test = Literal["paired-bootstrap", "two-proportion"]
 
 
-class GateConfigError(ValueError):
-    """A gates.yaml that cannot be used; the message names the rule."""
+class GateConfigError(ConfigError):
+    """A gates.yaml that cannot be used; the message names the file, the key and what was expected."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ class Rule:
     relative: bool = False
     task: str | None = None
     rate: str | None = None
-    test: str = "paired-bootstrap"
+    test: Test = "paired-bootstrap"
     report_only: bool = False
     source: str = "default"
 
@@ -67,10 +72,23 @@ class Rule:
         return f"{amount}, {self.test}" + (", report-only" if self.report_only else "")
 
 
+def parse_amount(value: Any) -> tuple[float, bool]:
+    """(amount, relative) from 0.01 or "5%"."""
+    text = str(value).strip()
+    relative = text.endswith("%")
+    try:
+        amount = float(text[:-1] if relative else text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number or a percentage") from None
+    if amount < 0:
+        raise ValueError("must not be negative")
+    return (amount / 100.0 if relative else amount), relative
+
+
 @dataclass(frozen=True)
 class GateConfig:
     confidence: float = 0.95
-    resamples: int = 2000
+    resamples: int = BOOTSTRAP_RESAMPLES
     seed: int = 0
     rules: tuple[Rule, ...] = ()
     rate_max_abs_error: float = 0.10
@@ -86,37 +104,71 @@ class GateConfig:
         matching = [r for r in self.rules if r.matches(task, rate, metric)]
         if matching:
             return max(matching, key=Rule.specificity)
-        if metric in DEFAULT_ABSOLUTE:
-            return Rule(metric, DEFAULT_ABSOLUTE[metric])
-        return Rule(metric, DEFAULT_RELATIVE, relative=True)
+        from vfr_bench.metrics import get_metric
+
+        amount, relative = parse_amount(get_metric(metric).gate_default)
+        return Rule(metric, amount, relative)
 
 
-def _amount(value: Any, where: str) -> tuple[float, bool]:
-    if isinstance(value, str) and value.strip().endswith("%"):
-        try:
-            return float(value.strip()[:-1]) / 100.0, True
-        except ValueError:
-            raise GateConfigError(f"{where}: {value!r} is not a percentage") from None
-    try:
-        amount = float(value)
-    except (TypeError, ValueError):
-        raise GateConfigError(f"{where}: max_regression {value!r} is not a number or a percentage") from None
-    if amount < 0:
-        raise GateConfigError(f"{where}: max_regression must not be negative")
-    return amount, False
+# ---- the file ---------------------------------------------------------------------------------------
 
 
-def _rate_label(value: Any, where: str) -> str | None:
-    """A rule's rate as the run directory writes it ("4", "6.25:12.5"); YAML reads an unquoted
-    25:12.5 as a base-60 number, so IN:OUT must be quoted."""
-    if value is None:
-        return None
-    from vfr_bench.rates import RateSpecError, parse_rate_spec
+class RuleFile(Strict):
+    metric: str
+    task: str | None = None
+    rate: str | None = None
+    max_regression: float | str | None = None
+    test: Test = "paired-bootstrap"
+    report_only: bool = False
 
-    try:
+    @field_validator("rate", mode="before")
+    @classmethod
+    def _rate_label(cls, value: Any) -> Any:
+        """A rule's rate as the run directory writes it ("4", "6.25:12.5"); YAML reads an unquoted
+        25:12.5 as a base-60 number, so IN:OUT must be quoted."""
+        if value is None:
+            return None
+        from vfr_bench.rates import parse_rate_spec
+
         return parse_rate_spec(str(value)).label
-    except RateSpecError as err:
-        raise GateConfigError(f"{where}: {err}") from None
+
+    @field_validator("max_regression")
+    @classmethod
+    def _amount(cls, value: Any) -> Any:
+        if value is not None:
+            parse_amount(value)
+        return value
+
+
+class RateFidelityFile(Strict):
+    max_abs_error: float = Field(0.10, ge=0)
+    report_only: bool = False
+
+
+class LatencyFile(Strict):
+    metric: str = "t_total_p50"
+    max_ratio: float = Field(1.25, gt=0)
+    report_only: bool = False
+
+    @field_validator("metric")
+    @classmethod
+    def _latency_metric(cls, value: str) -> str:
+        from vfr_bench.metrics.latency import AGGREGATIONS, TIMINGS
+
+        timing, _, agg = value.rpartition("_")
+        if timing not in TIMINGS or agg not in AGGREGATIONS:
+            raise ValueError(f"not one of {{{','.join(TIMINGS)}}}_{{{','.join(AGGREGATIONS)}}}")
+        return value
+
+
+class GateFile(Strict):
+    confidence: float = Field(0.95, ge=0.5, lt=1)
+    resamples: int = Field(BOOTSTRAP_RESAMPLES, ge=100)
+    seed: int = 0
+    rules: list[RuleFile] = Field(default_factory=list)
+    rate_fidelity: RateFidelityFile = RateFidelityFile()
+    latency: LatencyFile = LatencyFile()
+    max_lost_samples: int = Field(0, ge=0)
 
 
 def load_config(path: str | Path | None) -> GateConfig:
@@ -127,60 +179,31 @@ def load_config(path: str | Path | None) -> GateConfig:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise GateConfigError(f"{path}: cannot read gate config ({err})") from None
-    if not isinstance(raw, dict):
-        raise GateConfigError(f"{path}: a gate config is a mapping")
-    unknown = set(raw) - {"confidence", "resamples", "seed", "rules", "rate_fidelity", "latency", "max_lost_samples"}
-    if unknown:
-        raise GateConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
-    confidence = float(raw.get("confidence", 0.95))
-    if not 0.5 <= confidence < 1:
-        raise GateConfigError(f"{path}: confidence must be in [0.5, 1), got {confidence}")
+    try:
+        parsed = validate(GateFile, raw, str(path))
+    except ConfigError as err:
+        raise GateConfigError(str(err)) from None
     rules = []
-    for i, item in enumerate(raw.get("rules") or [], 1):
-        where = f"{path}: rule {i}"
-        if not isinstance(item, dict) or "metric" not in item:
-            raise GateConfigError(f"{where}: each rule is a mapping with at least 'metric'")
-        extra = set(item) - {"metric", "task", "rate", "max_regression", "test", "report_only"}
-        if extra:
-            raise GateConfigError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
-        if "max_regression" not in item and not item.get("report_only"):
-            raise GateConfigError(f"{where}: give max_regression (or report_only: true)")
-        amount, relative = _amount(item.get("max_regression", 0), where)
-        test = item.get("test", "paired-bootstrap")
-        if test not in TESTS:
-            raise GateConfigError(f"{where}: test {test!r} is not one of {TESTS}")
+    for i, item in enumerate(parsed.rules, 1):
+        if item.max_regression is None and not item.report_only:
+            raise GateConfigError(f"{path}: rules.{i - 1}: give max_regression (or report_only: true)")
+        amount, relative = parse_amount(item.max_regression or 0)
         rules.append(
             Rule(
-                str(item["metric"]),
+                item.metric,
                 amount,
                 relative,
-                item.get("task"),
-                _rate_label(item.get("rate"), where),
-                test,
-                bool(item.get("report_only", False)),
-                source=f"{path.name} rule {i}",
+                item.task,
+                item.rate,
+                item.test,
+                item.report_only,
+                f"{path.name} rule {i}",
             )
         )
-    rate = raw.get("rate_fidelity") or {}
-    latency = raw.get("latency") or {}
-    latency_metric = str(latency.get("metric", "t_total_p50"))
-    timing, _, agg = latency_metric.rpartition("_")
-    if timing not in LATENCY_TIMINGS or agg not in ("mean", "p50", "p90", "p95"):
-        raise GateConfigError(
-            f"{path}: latency metric {latency_metric!r} is not one of "
-            f"{{{','.join(LATENCY_TIMINGS)}}}_{{mean,p50,p90,p95}}"
-        )
     return GateConfig(
-        confidence=confidence,
-        resamples=int(raw.get("resamples", 2000)),
-        seed=int(raw.get("seed", 0)),
-        rules=tuple(rules),
-        rate_max_abs_error=float(rate.get("max_abs_error", 0.10)),
-        rate_report_only=bool(rate.get("report_only", False)),
-        latency_metric=latency_metric,
-        max_lost_samples=int(raw.get("max_lost_samples", 0)),
-        latency_max_ratio=float(latency.get("max_ratio", 1.25)),
-        latency_report_only=bool(latency.get("report_only", False)),
-        source=str(path),
-        raw=raw,
-    )
+        confidence=parsed.confidence, resamples=parsed.resamples, seed=parsed.seed, rules=tuple(rules),
+        rate_max_abs_error=parsed.rate_fidelity.max_abs_error, rate_report_only=parsed.rate_fidelity.report_only,
+        latency_metric=parsed.latency.metric, latency_max_ratio=parsed.latency.max_ratio,
+        latency_report_only=parsed.latency.report_only, max_lost_samples=parsed.max_lost_samples,
+        source=str(path), raw=raw,
+    )  # fmt: skip

@@ -20,6 +20,13 @@ import numpy as np
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 
 LOG_TAIL = 2000
+# Start the worker without the working directory on sys.path (as `python -m` would put it first): run
+# from a checkout, the folder `vfr_bench/` there would shadow the environment's installed vfr-bench,
+# whose adapters and suites live inside it (vfr_bench.baselines, vfr_bench.tasks).
+WORKER_BOOT = (
+    "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+    "from vfr_bench.isolation.worker import main; main()"
+)
 
 
 class WorkerDied(RuntimeError):
@@ -47,8 +54,8 @@ class RemoteAdapter(Adapter):
     def _start(self) -> None:
         command = [
             self.python,
-            "-m",
-            "vfr_bench.isolation.worker",
+            "-c",
+            WORKER_BOOT,
             "--model",
             self.name,
             "--device",
@@ -117,14 +124,22 @@ class RemoteAdapter(Adapter):
 
     # ---- what the runner sees ----------------------------------------------------------------
 
+    def start(self) -> None:
+        """Start the worker now (it says hello), so that a bad option or environment fails before any work."""
+        self._ensure()
+
+    def _greeting(self) -> dict[str, Any]:
+        """The worker's hello (what its adapter can do), from a live worker."""
+        self._ensure()
+        assert self._hello is not None, "a started worker has said hello"
+        return self._hello
+
     @property
     def capabilities(self) -> frozenset[str]:  # type: ignore[override]
-        self._ensure()
-        return frozenset(self._hello["capabilities"])
+        return frozenset(self._greeting()["capabilities"])
 
     def rate_control_for(self) -> RateControl:
-        self._ensure()
-        return RateControl(**self._hello["rate_control"])
+        return RateControl(**self._greeting()["rate_control"])
 
     def load(self) -> None:
         self._ensure()
@@ -169,11 +184,12 @@ class RemoteAdapter(Adapter):
         """The worker synchronises its device before it answers."""
 
     def close(self) -> None:
-        if self._alive():
+        process = self._process
+        if process is not None and process.poll() is None:
             try:
                 self._call({"op": "close"})
             except (WorkerDied, RuntimeError):
                 pass
-            self._process.wait(timeout=30)
+            process.wait(timeout=30)
         self._process = None
         shutil.rmtree(self._exchange, ignore_errors=True)

@@ -10,7 +10,7 @@ Protocol (one JSON object per line; audio as .npy files in a folder both sides c
     -> {"op": "close"}                      <- {"ok": true} and the worker exits
     any failure                             <- {"ok": false, "error": "Type: message", "traceback": "..."}
 
-Started as `python -m vfr_bench.isolation.worker --model NAME --device DEV --options JSON --exchange DIR`
+Started as `python -c WORKER_BOOT --model NAME --device DEV --options JSON --exchange DIR` (see remote.py)
 with the environment's own Python. stdout carries only protocol lines; everything else goes to stderr.
 """
 
@@ -34,8 +34,8 @@ def _rate_control(adapter) -> dict[str, Any]:
 
 
 def serve(model: str, device: str, options: dict[str, Any], exchange: Path, stdin, stdout) -> None:
+    from vfr_bench.models import ModelRegistry
     from vfr_bench.protocol import Request
-    from vfr_bench.registry import ModelRegistry
 
     adapter = ModelRegistry().create(model, device=device, options=options)
 

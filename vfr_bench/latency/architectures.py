@@ -62,14 +62,17 @@ class Architecture:
     notes: str = ""
 
     def resolve(self, spec: RateSpec) -> tuple[float, float]:
+        """The (input, output) Hz a request at `spec` runs at (its native rate for `native`)."""
         if spec.is_native:
             return self.native_input_hz, self.native_output_hz
+        assert spec.input_hz is not None and spec.output_hz is not None, "a non-native spec has both rates"
         return spec.input_hz, spec.output_hz
 
     def is_hypothetical(self, input_hz: float, output_hz: float) -> bool:
         """A rate the released model does not run (the lab still times what it would cost)."""
         if self.rate_control == "controllable":
-            return not all(self.min_hz <= hz <= self.max_hz for hz in (input_hz, output_hz))
+            lo, hi = self.min_hz or 0.0, self.max_hz or float("inf")
+            return not all(lo <= hz <= hi for hz in (input_hz, output_hz))
         return abs(input_hz - self.native_input_hz) > 1e-9 or abs(output_hz - self.native_output_hz) > 1e-9
 
     def thinker_only(self) -> Architecture:

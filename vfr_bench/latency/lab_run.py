@@ -1,30 +1,34 @@
 """`vfr-bench latency`: time each rate on a named architecture and write a run directory.
 
 The run directory has the same layout as `vfr-bench run` writes (manifest.json, samples.jsonl,
-scores.jsonl, summary.csv), one sample per (architecture, rate, batch size, repeat), so that
-`report` and `gate` read it like any other run.
+scores.jsonl, summary.csv), one sample per (architecture, rate, batch size, repeat), written
+through the same records, session builder and rate accounting, so that `report` and `gate` read
+it like any other run.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import vfr_bench
 from vfr_bench.latency.architectures import Architecture
 from vfr_bench.latency.roofline import DevicePeaks, detect_peaks, roofline_bounds
-from vfr_bench.latency.timing import Lab, Plan, Timings, plan
-from vfr_bench.provenance import git_commit, hardware, library_versions, now_iso
-from vfr_bench.rates import RateSpec
-from vfr_bench.run_dir import RunDirectory, write_json_atomic
+from vfr_bench.latency.timing import Lab, Plan, plan
+from vfr_bench.latency.timing import Timings as LabClock
+from vfr_bench.metrics import metrics_for_task
+from vfr_bench.progress import SILENT, Progress
+from vfr_bench.rates import RateSpec, rate_accounting
+from vfr_bench.records import LabTimings, SampleKey, SampleRecord, Session, SummaryRow, TaskInfo, Timings
+from vfr_bench.run.session import begin_session, finish_session
+from vfr_bench.run_dir import RunDirectory
 from vfr_bench.scoring import score_run
 
 TASK_PREFIX = "latency-lab"
-LAB_METRICS = ["t_prefill_p50", "ms_per_llm_step_p50", "ar_roofline_ratio_p50", "prefill_roofline_ratio_p50"]
 BYTES = {"bf16": 2, "fp16": 2, "fp32": 4}
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,49 +59,54 @@ def device_name(device: str) -> str:
         import torch
 
         return torch.cuda.get_device_name(torch.device(device))
-    from vfr_bench.provenance import _cpu_model
+    from vfr_bench.provenance import cpu_model
 
-    return _cpu_model() or "cpu"
+    return cpu_model() or "cpu"
 
 
-def run_latency(cfg: LatencyConfig, progress: Callable[[str], None] = lambda _: None) -> Path:
-    arch = cfg.arch
+def run_latency(cfg: LatencyConfig, progress: Progress = SILENT) -> Path:
+    """Time every (batch size, rate) cell not yet recorded, then score the run directory."""
     peaks = detect_peaks(device_name(cfg.device), cfg.peak_bandwidth_gbs, cfg.peak_tflops, cfg.dtype)
-    run_dir = RunDirectory(cfg.out)
-    run_dir.open(resume=cfg.resume)
-    started = now_iso()
+    run = RunDirectory(cfg.out)
+    run.open(resume=cfg.resume)
     try:
-        recorded = run_dir.recorded_keys()
-        with run_dir.manifest_lock():
-            write_json_atomic(run_dir.manifest_path, _manifest(cfg, peaks, started, run_dir.read_manifest() or {}))
-        max_positions = _max_positions(cfg)
-        progress(f"building {arch.name} with random weights on {cfg.device} ({cfg.dtype})")
-        lab = Lab(arch, device=cfg.device, dtype=cfg.dtype, max_positions=max_positions, seed=cfg.seed)
+        recorded = run.recorded_keys()
+        session = _begin(run, cfg, peaks)
         try:
-            for batch in cfg.batch_sizes:
-                for spec in cfg.rate_specs:
-                    in_hz, out_hz = arch.resolve(spec)
-                    keys = [(arch.name, spec.label, task_name(batch), f"repeat-{i}") for i in range(cfg.repeats)]
-                    todo = [k for k in keys if k not in recorded]
-                    if not todo:
-                        continue
-                    p = plan(arch, in_hz, out_hz, cfg.input_seconds, cfg.output_seconds)
-                    for _ in range(cfg.warmup):  # warm-up: kernels chosen, allocator grown; not recorded
-                        lab.run(p, batch)
-                    for key in todo:
-                        timings = lab.run(p, batch)
-                        run_dir.append_sample(_record(cfg, key, spec, in_hz, out_hz, p, batch, timings, peaks))
-                    progress(f"{arch.name} @ {spec.label} Hz, batch {batch}: done")
+            log.info("building %s with random weights on %s (%s)", cfg.arch.name, cfg.device, cfg.dtype)
+            lab = Lab(cfg.arch, device=cfg.device, dtype=cfg.dtype, max_positions=_max_positions(cfg), seed=cfg.seed)
+            try:
+                for batch in cfg.batch_sizes:
+                    for spec in cfg.rate_specs:
+                        _time_cell(run, lab, cfg, spec, batch, peaks, recorded, progress)
+            finally:
+                lab.close()
         finally:
-            lab.close()
+            finish_session(run, session)
     finally:
-        with run_dir.manifest_lock():
-            manifest = run_dir.read_manifest() or {}
-            manifest["finished"] = now_iso()
-            write_json_atomic(run_dir.manifest_path, manifest)
-        run_dir.close()
-    score_run(cfg.out, {task_name(b): LAB_METRICS for b in cfg.batch_sizes}, seed=cfg.seed)
+        run.close()
+    score_run(cfg.out, {task_name(b): [] for b in cfg.batch_sizes}, seed=cfg.seed)  # latency metrics only
     return cfg.out
+
+
+def _time_cell(
+    run: RunDirectory, lab: Lab, cfg: LatencyConfig, spec: RateSpec, batch: int, peaks: DevicePeaks,
+    recorded: set[SampleKey], progress: Progress,
+) -> None:  # fmt: skip
+    keys = [SampleKey(cfg.arch.name, spec.label, task_name(batch), f"repeat-{i}") for i in range(cfg.repeats)]
+    todo = [k for k in keys if k not in recorded]
+    if not todo:
+        return
+    in_hz, out_hz = cfg.arch.resolve(spec)
+    p = plan(cfg.arch, in_hz, out_hz, cfg.input_seconds, cfg.output_seconds)
+    label = f"{cfg.arch.name} @ {spec.label} Hz, batch {batch}"
+    progress.start(label, label, len(todo))
+    for _ in range(cfg.warmup):  # warm-up: kernels chosen, allocator grown; not recorded
+        lab.run(p, batch)
+    for key in todo:
+        run.append_sample(lab_record(cfg, key, in_hz, out_hz, p, batch, lab.run(p, batch), peaks))
+        progress.advance(label)
+    progress.finish(label, {"ok": len(todo)})
 
 
 def _max_positions(cfg: LatencyConfig) -> int:
@@ -106,151 +115,79 @@ def _max_positions(cfg: LatencyConfig) -> int:
     return p.prefill_length + p.thinker_steps + 64
 
 
-def _record(
-    cfg: LatencyConfig,
-    key: tuple,
-    spec: RateSpec,
-    in_hz: float,
-    out_hz: float,
-    p: Plan,
-    batch: int,
-    timings: Timings,
+def lab_record(
+    cfg: LatencyConfig, key: SampleKey, in_hz: float, out_hz: float, p: Plan, batch: int, timings: LabClock,
     peaks: DevicePeaks,
-) -> dict[str, Any]:
-    arch = cfg.arch
-    prefill_bound, ar_bound = roofline_bounds(arch, p, batch, BYTES[cfg.dtype], peaks)
-    output_seconds = cfg.output_seconds
-    return {
-        "model": arch.name,
-        "rate_spec": spec.label,
-        "task": key[2],
-        "sample_id": key[3],
-        "request_kind": "s2s",
-        "batch_size": batch,
-        "requested_input_hz": in_hz,
-        "requested_output_hz": out_hz,
-        "achieved_input_hz": p.input_speech_positions / cfg.input_seconds,
-        "achieved_output_hz": p.speech_steps / output_seconds,
-        "input_rate_error": p.input_speech_positions / cfg.input_seconds / in_hz - 1,
-        "output_rate_error": p.speech_steps / output_seconds / out_hz - 1,
-        "input_seconds": cfg.input_seconds,
-        "output_seconds": output_seconds,
-        "n_input_tokens": p.input_speech_positions,
-        "n_output_tokens": p.speech_steps,
-        "n_output_codec_tokens": p.speech_steps * arch.codes_per_step,
-        "output_codec_hz": p.speech_steps * arch.codes_per_step / output_seconds,
-        "n_text_tokens": p.text_steps,
-        "prefill_length": p.prefill_length,
-        "prompt_tokens": p.prompt_tokens,
-        "llm_steps": p.llm_steps,
-        "thinker_steps": p.thinker_steps,
-        "text": None,
-        "audio": None,
-        "streaming": False,
-        "status": "ok",
-        "error": None,
-        "hypothetical_rate": arch.is_hypothetical(in_hz, out_hz),
-        "timings": {
-            "t_total": timings.t_total,
-            "t_first_token": timings.t_first_token,
-            "t_first_audio": None,
-            "t_ar": timings.t_ar,
-        },  # no vocoder is timed: no audio exists
-        "latency": {
-            "t_prefill": timings.t_prefill,
-            "ms_per_llm_step": 1000 * timings.t_ar / p.llm_steps,
-            "stage_seconds": timings.stage_seconds,
-            "stage_steps": timings.stage_steps,
-            "ar_bound_s": ar_bound,
-            "prefill_bound_s": prefill_bound,
-            "ar_roofline_ratio": None if not ar_bound else timings.t_ar / ar_bound,
-            "prefill_roofline_ratio": None if not prefill_bound else timings.t_prefill / prefill_bound,
-        },
-    }
+) -> SampleRecord:  # fmt: skip
+    """One timed request as a sample record; no audio exists, so nothing vocodes and t_first_audio is None."""
+    prefill_bound, ar_bound = roofline_bounds(cfg.arch, p, batch, BYTES[cfg.dtype], peaks)
+    codec_tokens = p.speech_steps * cfg.arch.codes_per_step
+    rates: dict[str, Any] = rate_accounting(
+        p.input_speech_positions, cfg.input_seconds, in_hz, p.speech_steps, cfg.output_seconds, out_hz, codec_tokens
+    )
+    latency = LabTimings(
+        t_prefill=timings.t_prefill, ms_per_llm_step=1000 * timings.t_ar / p.llm_steps,
+        stage_seconds=timings.stage_seconds, stage_steps=timings.stage_steps, ar_bound_s=ar_bound,
+        prefill_bound_s=prefill_bound, ar_roofline_ratio=None if not ar_bound else timings.t_ar / ar_bound,
+        prefill_roofline_ratio=None if not prefill_bound else timings.t_prefill / prefill_bound,
+    )  # fmt: skip
+    return SampleRecord(
+        model=key.model, rate_spec=key.rate_spec, task=key.task, sample_id=key.sample_id, request_kind="s2s",
+        batch_size=batch, requested_input_hz=in_hz, requested_output_hz=out_hz, **rates,
+        input_seconds=cfg.input_seconds, output_seconds=cfg.output_seconds, n_input_tokens=p.input_speech_positions,
+        n_output_tokens=p.speech_steps, n_output_codec_tokens=codec_tokens, n_text_tokens=p.text_steps,
+        prefill_length=p.prefill_length, prompt_tokens=p.prompt_tokens, llm_steps=p.llm_steps,
+        thinker_steps=p.thinker_steps, streaming=False, status="ok",
+        hypothetical_rate=cfg.arch.is_hypothetical(in_hz, out_hz),
+        timings=Timings(t_total=timings.t_total, t_first_token=timings.t_first_token, t_ar=timings.t_ar),
+        latency=latency,
+    )  # fmt: skip
 
 
-def _manifest(cfg: LatencyConfig, peaks: DevicePeaks, started: str, previous: dict) -> dict:
-    arch = cfg.arch
+def _begin(run: RunDirectory, cfg: LatencyConfig, peaks: DevicePeaks) -> Session:
     tasks = {
-        task_name(b): {
-            "name": task_name(b),
-            "version": 1,
-            "metrics": LAB_METRICS,
-            "batch_size": b,
-            "input_seconds": cfg.input_seconds,
-            "output_seconds": cfg.output_seconds,
-            "dataset": {"name": "none (random inputs)", "content_hash": "none"},
-        }
+        task_name(b): TaskInfo(
+            name=task_name(b), version=1, metrics=[], batch_size=b, input_seconds=cfg.input_seconds,
+            output_seconds=cfg.output_seconds, dataset={"name": "none (random inputs)", "content_hash": "none"},
+        )
         for b in cfg.batch_sizes
-    }
-    from vfr_bench.metrics import metrics_for_task
-
-    return {
-        "kind": "latency-lab",
-        "vfr_bench_version": vfr_bench.__version__,
-        "git": git_commit(),
-        "argv": previous.get("argv", cfg.argv),
-        "models": {**previous.get("models", {}), arch.name: arch.describe()},
-        "rate_specs": sorted(set(previous.get("rate_specs", [])) | {s.label for s in cfg.rate_specs}),
-        "tasks": {**previous.get("tasks", {}), **tasks},
-        "metrics": {m.name: m.describe() for m in metrics_for_task(LAB_METRICS)},
-        "latency_lab": {
-            "device": cfg.device,
-            "device_name": peaks.name,
-            "dtype": cfg.dtype,
-            "peak_bandwidth_bytes_per_s": peaks.bandwidth,
-            "peak_flops": peaks.flops,
-            "peaks_source": peaks.source,
-            "repeats": cfg.repeats,
-            "warmup_requests": cfg.warmup,
-            "kv_cache": "transformers DynamicCache",
-            "attention": "sdpa",
-            "weights": "random (seeded); a step's time does not depend on weight values",
-            "steps": "fixed: round(rate x seconds); no end token",
-        },
-        "hardware": hardware(),
-        "libraries": library_versions(),
-        "device": cfg.device,
-        "seed": cfg.seed,
-        "shard_count": 1,
-        "started": previous.get("started", started),
-        "finished": None,
-        "sessions": previous.get("sessions", []) + [{"argv": cfg.argv, "shard": "0/1", "started": started}],
-    }
+    }  # fmt: skip
+    lab = {
+        "device": cfg.device, "device_name": peaks.name, "dtype": cfg.dtype,
+        "peak_bandwidth_bytes_per_s": peaks.bandwidth, "peak_flops": peaks.flops, "peaks_source": peaks.source,
+        "repeats": cfg.repeats, "warmup_requests": cfg.warmup, "kv_cache": "transformers DynamicCache",
+        "attention": "sdpa", "weights": "random (seeded); a step's time does not depend on weight values",
+        "steps": "fixed: round(rate x seconds); no end token",
+    }  # fmt: skip
+    return begin_session(
+        run, argv=cfg.argv, resume=cfg.resume, models={cfg.arch.name: cfg.arch.describe()},
+        rate_specs=[s.label for s in cfg.rate_specs], tasks=tasks,
+        metrics={m.name: m.describe() for m in metrics_for_task([])},
+        kind="latency-lab", latency_lab=lab, device=cfg.device, seed=cfg.seed,
+    )  # fmt: skip
 
 
-def summary_table(rows: list[dict]) -> list[dict]:
+def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
     """Per (arch, task, rate): ms/step, total, speed-up vs the highest rate, measured / roofline."""
-    cells: dict[tuple, dict[str, float]] = {}
+    cells: dict[tuple[str, str, str, float | None], dict[str, float]] = {}
     for row in rows:
-        cells.setdefault((row["model"], row["task"], row["rate_spec"], row["requested_output_hz"]), {})[
-            row["metric"]
-        ] = row["value"]
+        cells.setdefault((row.model, row.task, row.rate_spec, row.requested_output_hz), {})[row.metric] = row.value
+    groups: dict[tuple[str, str], list[tuple[str, str, str, float | None]]] = {}
+    for key in cells:
+        groups.setdefault((key[0], key[1]), []).append(key)
     out = []
-    for (model, task), group in _group_by(cells, lambda k: (k[0], k[1])).items():
-        top = max(group, key=lambda k: k[3] or 0)
-        base_total = cells[top].get("t_total_p50")
+    for (model, task), group in groups.items():
+        base_total = cells[max(group, key=lambda k: k[3] or 0)].get("t_total_p50")
         for key in sorted(group, key=lambda k: -(k[3] or 0)):
             m = cells[key]
             total = m.get("t_total_p50")
             out.append(
                 {
-                    "model": model,
-                    "task": task,
-                    "rate": key[2],
-                    "ms_per_step": m.get("ms_per_llm_step_p50"),
-                    "t_prefill": m.get("t_prefill_p50"),
-                    "t_total": total,
+                    "model": model, "task": task, "rate": key[2], "ms_per_step": m.get("ms_per_llm_step_p50"),
+                    "t_prefill": m.get("t_prefill_p50"), "t_total": total,
                     "speedup": (base_total / total) if base_total and total else None,
                     "ar_roofline_ratio": m.get("ar_roofline_ratio_p50"),
                     "prefill_roofline_ratio": m.get("prefill_roofline_ratio_p50"),
                 }
-            )
+            )  # fmt: skip
     return out
-
-
-def _group_by(cells: dict, key: Callable) -> dict:
-    groups: dict = {}
-    for k in cells:
-        groups.setdefault(key(k), []).append(k)
-    return groups

@@ -63,7 +63,8 @@ class StackConfig:
     def hf_config(self, max_positions: int) -> Any:
         from transformers import Qwen2Config
 
-        return Qwen2Config(
+        # head_dim and rope_theta are Qwen2Config's own keys, read through its **kwargs in some versions
+        return Qwen2Config(  # type: ignore[call-arg]
             vocab_size=self.vocab,
             hidden_size=self.hidden,
             intermediate_size=self.intermediate,

@@ -61,7 +61,7 @@ def plan(arch: Architecture, input_hz: float, output_hz: float, input_seconds: f
 @dataclass
 class Timings:
     t_prefill: float
-    t_first_token: float
+    t_first_token: float | None  # None only for a request with no speech step
     t_ar: float
     t_total: float
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -149,9 +149,7 @@ class Lab:
             self.synchronize()
             t_prefill = time.perf_counter() - start
             for _ in range(p.leading_text_steps):  # a thinker that writes its text before the talker speaks
-                with clock("thinker"):
-                    hidden = self.thinker.forward(self.thinker.embed(token))
-                    token = self.thinker.next_token(hidden)
+                hidden, token = self._thinker_step(clock, token)
                 talker_context.append(hidden)
             if not p.speech_from_thinker:
                 with clock("talker-prefill"):
@@ -162,22 +160,11 @@ class Lab:
             for step in range(p.speech_steps):
                 # interleaved text steps, spread evenly among the speech steps
                 while text_done < p.text_steps and text_done * p.speech_steps < (step + 1) * p.text_steps:
-                    with clock("thinker"):
-                        hidden = self.thinker.forward(self.thinker.embed(token))
-                        token = self.thinker.next_token(hidden)
+                    hidden, token = self._thinker_step(clock, token)
                     text_done += 1
                 if p.speech_from_thinker:
-                    with clock("thinker"):
-                        hidden = self.thinker.forward(self.thinker.embed(token))
-                        token = self.thinker.next_token(hidden)
-                for stage, stack, projection in self.stages:
-                    with clock(stage.name, steps=stage.steps_per_llm_step):
-                        if stage.local:  # a patch decoder starts afresh on each LLM step
-                            stack.reset()
-                        code_input = projection(hidden)
-                        for _ in range(stage.steps_per_llm_step):
-                            code = stack.next_token(stack.forward(code_input)[:, -1:])
-                            code_input = stack.embed(code)
+                    hidden, token = self._thinker_step(clock, token)
+                self._stage_steps(clock, hidden)
                 if t_first_token is None:  # the first speech token exists once its stages have run
                     self.synchronize()
                     t_first_token = time.perf_counter() - start
@@ -192,6 +179,23 @@ class Lab:
             stage_seconds=seconds,
             stage_steps=steps,
         )
+
+    def _thinker_step(self, clock: StageClock, token: Any) -> tuple[Any, Any]:
+        """One thinker step: (its hidden state, the next token)."""
+        with clock("thinker"):
+            hidden = self.thinker.forward(self.thinker.embed(token))
+            return hidden, self.thinker.next_token(hidden)
+
+    def _stage_steps(self, clock: StageClock, hidden: Any) -> None:
+        """The steps of every stage hung off the thinker, conditioned on its hidden state."""
+        for stage, stack, projection in self.stages:
+            with clock(stage.name, steps=stage.steps_per_llm_step):
+                if stage.local:  # a patch decoder starts afresh on each LLM step
+                    stack.reset()
+                code_input = projection(hidden)
+                for _ in range(stage.steps_per_llm_step):
+                    code = stack.next_token(stack.forward(code_input)[:, -1:])
+                    code_input = stack.embed(code)
 
     def _prefill_stages(self, hidden) -> None:
         """A talker or audio head that follows the conversation prefills on the thinker's states."""

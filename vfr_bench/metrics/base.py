@@ -1,15 +1,32 @@
-"""Metric metadata and the per-sample score record."""
+"""What a metric is: its metadata, which the scorer, the gate and the report act on, and its score.
+
+A metric declares
+- its `kind` (quality, rate or latency): tasks name their quality metrics, rate and latency
+  metrics apply to every task; the gate tests quality for significance, rate against a tolerance
+  and latency as a ratio; the report plots quality against rate and latency;
+- its direction, aggregation (corpus, mean or a percentile), display name, unit and `scale`
+  (a `fraction` is a share in [0, 1] that papers print as a percentage);
+- the record fields it `requires` ("reference.text", "audio", ...): the scorer runs it only on
+  samples that have them all, so `compute` never meets a sample it does not apply to;
+- the judges it calls (`asr`, `llm`), whose identity the scorer records with its scores.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import numpy as np
 
 if TYPE_CHECKING:
-    from vfr_bench.metrics.context import ScoringContext
+    from vfr_bench.metrics.judge_settings import JudgeSettings
+    from vfr_bench.records import SampleRecord
 
 Aggregation = Literal["mean", "corpus", "p50", "p90", "p95"]
+MetricKind = Literal["quality", "rate", "latency"]
+KINDS: tuple[str, ...] = ("quality", "rate", "latency")
 
 
 class MetricUnavailable(RuntimeError):
@@ -27,44 +44,79 @@ class SampleScore:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+class MetricContext(Protocol):
+    """What a metric may use while scoring (implemented by vfr_bench.metrics.context.ScoringContext)."""
+
+    run_dir: Path
+    judges: JudgeSettings
+
+    def resource(self, key: str, factory: Callable[[], Any]) -> Any: ...
+    def output_audio(self, record: SampleRecord) -> tuple[np.ndarray, int] | None: ...
+    def input_audio(self, record: SampleRecord) -> tuple[np.ndarray, int] | None: ...
+    def transcript(self, record: SampleRecord) -> str | None: ...
+
+    @property
+    def cache_dir(self) -> Path: ...
+
+
+Compute = Callable[["SampleRecord", MetricContext], "SampleScore | None"]
+
+
 @dataclass(frozen=True)
 class Metric:
-    """A metric and what it needs. `compute(record, ctx)` returns None where the metric does not apply
-    to a sample (no audio, no reference); it raises where it applies but fails (recorded as an error)."""
+    """A metric and what it needs. `compute(record, ctx)` may return None where the metric does not
+    apply after all; it raises where it applies but fails (the scorer records that as an error)."""
 
     name: str
     version: str
     description: str
+    kind: MetricKind
     higher_is_better: bool | None  # None: neither (a rate is judged against its request)
     aggregation: Aggregation
-    compute: Callable[[dict, ScoringContext], SampleScore | None]
-    needs_reference_text: bool = False
-    needs_reference_audio: bool = False
-    needs_judge: bool = False
-    device: str = "cpu"
+    compute: Compute
+    display: str = ""
     unit: str = ""
+    scale: Literal["fraction", "absolute"] = "absolute"
+    requires: tuple[str, ...] = ()
+    judges: tuple[Literal["asr", "llm"], ...] = ()
+    gate_default: str = "5%"  # the regression a gate allows when no rule names the metric: "0.01" or "5%"
+    device: str = "cpu"
     parallel: bool = False  # CPU-bound and stateless: spread over processes
-    check: Callable[[ScoringContext], None] | None = None  # raises MetricUnavailable before any sample
-    provenance: Callable[..., dict[str, Any]] | None = None  # normaliser/judge names and versions
+    check: Callable[[MetricContext], None] | None = None  # raises MetricUnavailable before any sample
+    provenance: Callable[[MetricContext | None], dict[str, Any]] | None = None  # normaliser/judge versions
 
-    def describe(self, ctx: ScoringContext | None = None) -> dict[str, Any]:
-        out = {
-            "name": self.name,
-            "version": self.version,
-            "aggregation": self.aggregation,
-            "higher_is_better": self.higher_is_better,
-            "unit": self.unit,
-        }
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"metric {self.name!r}: kind {self.kind!r} is not one of {KINDS}")
+
+    @property
+    def label(self) -> str:
+        """How figures and tables name it."""
+        return self.display or self.name
+
+    def describe(self, ctx: MetricContext | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name, "version": self.version, "kind": self.kind, "aggregation": self.aggregation,
+            "higher_is_better": self.higher_is_better, "unit": self.unit,
+        }  # fmt: skip
         if self.provenance:
-            out.update(self.provenance(ctx) if _takes_ctx(self.provenance) else self.provenance())
+            out.update(self.provenance(ctx))
         return out
 
     @property
     def level(self) -> str:
         return "corpus" if self.aggregation == "corpus" else ("mean" if self.aggregation == "mean" else "percentile")
 
+    def applies_to(self, record: SampleRecord) -> bool:
+        """Whether the sample has every field the metric requires. An empty list is absent; an empty
+        string is not (a model that answered "" gets all its reference words counted as deleted)."""
+        return all(_present(record, path) for path in self.requires)
 
-def _takes_ctx(fn: Callable) -> bool:
-    import inspect
 
-    return len(inspect.signature(fn).parameters) > 0
+def _present(record: Any, path: str) -> bool:
+    value = record
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return False
+    return value not in ([], {})

@@ -18,8 +18,10 @@ import urllib.request
 from importlib.resources import files
 from typing import Any
 
-from vfr_bench.metrics.base import Metric, MetricUnavailable, SampleScore
-from vfr_bench.metrics.context import JsonCache, stable_hash
+from vfr_bench.metrics.base import Metric, MetricContext, MetricUnavailable, SampleScore
+from vfr_bench.metrics.cache import JsonCache, stable_hash
+from vfr_bench.metrics.registry import register_metric
+from vfr_bench.records import Reference, SampleRecord
 
 TEMPLATES = {"qa_correct": "qa_correct_v1.txt", "open_score": "open_score_v1.txt"}
 TIMEOUT_S = 60
@@ -31,7 +33,7 @@ def template(name: str) -> tuple[str, str]:
     return text, hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def endpoint(ctx) -> tuple[str, str]:
+def endpoint(ctx: MetricContext) -> tuple[str, str]:
     url = ctx.judges.llm_url or os.environ.get("VFR_BENCH_JUDGE_URL")
     model = ctx.judges.llm_model or os.environ.get("VFR_BENCH_JUDGE_MODEL")
     if not url or not model:
@@ -74,14 +76,12 @@ def chat(url: str, model: str, prompt: str, seed: int) -> str:
         raise RuntimeError(f"LLM judge returned no message: {str(payload)[:200]}") from None
 
 
-def judgements(record: dict, ctx, kind: str, response: str) -> list[str]:
+def judgements(record: SampleRecord, ctx: MetricContext, kind: str, response: str) -> list[str]:
     """n raw judge replies for one item, from the cache where already asked."""
     url, model = endpoint(ctx)
     text, digest = template(kind)
-    ref = record.get("reference") or {}
-    prompt = text.format(
-        question=ref.get("question") or "", answers="; ".join(ref.get("answers") or []), response=response
-    )
+    ref = record.reference or Reference()
+    prompt = text.format(question=ref.question or "", answers="; ".join(ref.answers), response=response)
     cache = ctx.resource("llm-cache", lambda: JsonCache(ctx.cache_dir / "llm_judge.jsonl"))
     out = []
     for i in range(max(1, ctx.judges.llm_samples)):
@@ -108,14 +108,12 @@ def parse_score(reply: str) -> int:
     return int(match.group(1))
 
 
-def _response(record: dict, ctx, channel: str) -> str | None:
-    return record.get("text") if channel == "s2t" else ctx.transcript(record)
+def _response(record: SampleRecord, ctx: MetricContext, channel: str) -> str | None:
+    return record.text if channel == "s2t" else ctx.transcript(record)
 
 
 def _qa_judge(channel: str):
-    def compute(record: dict, ctx) -> SampleScore | None:
-        if not (record.get("reference") or {}).get("answers"):
-            return None
+    def compute(record: SampleRecord, ctx: MetricContext) -> SampleScore | None:
         response = _response(record, ctx, channel)
         if response is None:
             return None
@@ -129,8 +127,8 @@ def _qa_judge(channel: str):
 
 
 def _open_score(channel: str):
-    def compute(record: dict, ctx) -> SampleScore | None:
-        if not (record.get("reference") or {}).get("question"):
+    def compute(record: SampleRecord, ctx: MetricContext) -> SampleScore | None:
+        if not (record.reference and record.reference.question):
             return None
         response = _response(record, ctx, channel)
         if response is None:
@@ -142,9 +140,9 @@ def _open_score(channel: str):
 
 
 def _provenance(kind: str):
-    def provenance(ctx=None) -> dict[str, Any]:
+    def provenance(ctx: MetricContext | None = None) -> dict[str, Any]:
         _, digest = template(kind)
-        out = {"judge_prompt": TEMPLATES[kind], "judge_prompt_sha256": digest}
+        out: dict[str, Any] = {"judge_prompt": TEMPLATES[kind], "judge_prompt_sha256": digest}
         if ctx is not None:
             out.update(
                 {
@@ -158,55 +156,28 @@ def _provenance(kind: str):
     return provenance
 
 
-def _check(ctx) -> None:
+def _check(ctx: MetricContext) -> None:
     endpoint(ctx)
 
 
-LLM_METRICS = (
-    Metric(
-        "qa_judge_accuracy",
-        "1",
-        "spoken-QA accuracy by LLM judge (majority of n), text channel",
-        True,
-        "mean",
-        _qa_judge("s2t"),
-        needs_reference_text=True,
-        needs_judge=True,
-        check=_check,
-        provenance=_provenance("qa_correct"),
-    ),
-    Metric(
-        "qa_judge_accuracy_s2s",
-        "1",
-        "spoken-QA accuracy by LLM judge, ASR transcript of the speech",
-        True,
-        "mean",
-        _qa_judge("s2s"),
-        needs_reference_text=True,
-        needs_judge=True,
-        check=_check,
-        provenance=_provenance("qa_correct"),
-    ),
-    Metric(
-        "judge_score",
-        "1",
-        "open-ended 1-5 score by LLM judge (mean of n), text channel",
-        True,
-        "mean",
-        _open_score("s2t"),
-        needs_judge=True,
-        check=_check,
-        provenance=_provenance("open_score"),
-    ),
-    Metric(
-        "judge_score_s2s",
-        "1",
-        "open-ended 1-5 score by LLM judge, ASR transcript of the speech",
-        True,
-        "mean",
-        _open_score("s2s"),
-        needs_judge=True,
-        check=_check,
-        provenance=_provenance("open_score"),
-    ),
-)
+def _metric(name: str, description: str, channel: str, kind: str, display: str) -> Metric:
+    accuracy = kind == "qa_correct"
+    needs = ("reference.answers" if accuracy else "reference.question", "text" if channel == "s2t" else "audio")
+    return Metric(
+        name, "1", description, kind="quality", higher_is_better=True, aggregation="mean",
+        compute=(_qa_judge if accuracy else _open_score)(channel), display=display, requires=needs,
+        scale="fraction" if accuracy else "absolute", judges=("llm",) if channel == "s2t" else ("asr", "llm"),
+        check=_check, provenance=_provenance(kind),
+    )  # fmt: skip
+
+
+register_metric(
+    _metric("qa_judge_accuracy", "spoken-QA accuracy by LLM judge (majority of n), text channel", "s2t",
+            "qa_correct", "QA accuracy, LLM judge (text)"),
+    _metric("qa_judge_accuracy_s2s", "spoken-QA accuracy by LLM judge, ASR transcript of the speech", "s2s",
+            "qa_correct", "QA accuracy, LLM judge (speech)"),
+    _metric("judge_score", "open-ended 1-5 score by LLM judge (mean of n), text channel", "s2t", "open_score",
+            "LLM-judge score 1-5 (text)"),
+    _metric("judge_score_s2s", "open-ended 1-5 score by LLM judge, ASR transcript of the speech", "s2s",
+            "open_score", "LLM-judge score 1-5 (speech)"),
+)  # fmt: skip

@@ -15,9 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from vfr_bench.metrics.base import Metric, MetricUnavailable, SampleScore
-from vfr_bench.metrics.context import JsonCache
+from vfr_bench.metrics.base import Metric, MetricContext, MetricUnavailable, SampleScore
+from vfr_bench.metrics.cache import JsonCache
+from vfr_bench.metrics.registry import register_metric
 from vfr_bench.provenance import installed_version as _v
+from vfr_bench.records import SampleRecord
 
 UTMOS_HUB_REPO = "tarepan/SpeechMOS:v1.2.0"
 UTMOS_ENV = "VFR_BENCH_UTMOS_CHECKPOINT"
@@ -103,7 +105,7 @@ class Utmos22Strong:
         return self._predict(wave)
 
 
-def _utmos(record: dict, ctx) -> SampleScore | None:
+def _utmos(record: SampleRecord, ctx: MetricContext) -> SampleScore | None:
     audio = ctx.output_audio(record)
     if audio is None:
         return None
@@ -111,16 +113,16 @@ def _utmos(record: dict, ctx) -> SampleScore | None:
     return SampleScore(model.score(audio[0]), detail={"route": model.route})
 
 
-def _utmos_check(ctx) -> None:
+def _utmos_check(ctx: MetricContext) -> None:
     ctx.resource("utmos", Utmos22Strong.load)  # fails before any sample, with the reason
 
 
-def _dnsmos_all(record: dict, ctx) -> dict[str, float] | None:
+def _dnsmos_all(record: SampleRecord, ctx: MetricContext) -> dict[str, float] | None:
     audio = ctx.output_audio(record)
     if audio is None:
         return None
     cache = ctx.resource("dnsmos-cache", lambda: JsonCache(ctx.cache_dir / "dnsmos.jsonl"))
-    key = f"speechmos {_v('speechmos')}|{record['audio']}"
+    key = f"speechmos {_v('speechmos')}|{record.audio}"
     hit = cache.get(key)
     if hit is None:
         from speechmos import dnsmos
@@ -132,14 +134,14 @@ def _dnsmos_all(record: dict, ctx) -> dict[str, float] | None:
 
 
 def _dnsmos(field: str):
-    def compute(record: dict, ctx) -> SampleScore | None:
+    def compute(record: SampleRecord, ctx: MetricContext) -> SampleScore | None:
         scores = _dnsmos_all(record, ctx)
         return None if scores is None else SampleScore(scores[field])
 
     return compute
 
 
-def _dnsmos_check(ctx=None) -> None:
+def _dnsmos_check(ctx: MetricContext | None = None) -> None:
     try:
         import librosa  # noqa: F401
         import onnxruntime  # noqa: F401
@@ -164,7 +166,11 @@ def _distillmos_model():
     return model
 
 
-def _distillmos(record: dict, ctx) -> SampleScore | None:
+def _distillmos_check(ctx: MetricContext | None = None) -> None:
+    _distillmos_model()  # fails before any sample, with the reason
+
+
+def _distillmos(record: SampleRecord, ctx: MetricContext) -> SampleScore | None:
     audio = ctx.output_audio(record)
     if audio is None:
         return None
@@ -176,44 +182,29 @@ def _distillmos(record: dict, ctx) -> SampleScore | None:
 
 
 def _provenance(dist: str, extra: dict[str, Any] | None = None):
-    def provenance() -> dict:
+    def provenance(ctx: MetricContext | None = None) -> dict[str, Any]:
         return {"predictor": dist, "predictor_version": _v(dist), **(extra or {})}
 
     return provenance
 
 
-MOS_METRICS = (
+_COMMON: dict[str, Any] = dict(kind="quality", higher_is_better=True, aggregation="mean", requires=("audio",))
+register_metric(
     Metric(
-        "utmos",
-        "1",
-        "UTMOS22 strong (SpeechMOS), predicted MOS of the output speech",
-        True,
-        "mean",
-        _utmos,
-        check=_utmos_check,
-        provenance=_provenance("utmos-pytorch", {"hub": UTMOS_HUB_REPO, "checkpoint_env": UTMOS_ENV}),
+        "utmos", "1", "UTMOS22 strong (SpeechMOS), predicted MOS of the output speech", compute=_utmos,
+        display="UTMOS", check=_utmos_check,
+        provenance=_provenance("utmos-pytorch", {"hub": UTMOS_HUB_REPO, "checkpoint_env": UTMOS_ENV}), **_COMMON,
     ),
     *(
         Metric(
-            f"dnsmos_{f.split('_')[0]}",
-            "1",
-            f"DNSMOS {f.split('_')[0].upper()} (speechmos ONNX), output speech",
-            True,
-            "mean",
-            _dnsmos(f),
-            check=_dnsmos_check,
-            provenance=_provenance("speechmos"),
+            f"dnsmos_{f.split('_')[0]}", "1", f"DNSMOS {f.split('_')[0].upper()} (speechmos ONNX), output speech",
+            compute=_dnsmos(f), display=f"DNSMOS {f.split('_')[0].upper()}", check=_dnsmos_check,
+            provenance=_provenance("speechmos"), **_COMMON,
         )
         for f in ("ovrl_mos", "sig_mos", "bak_mos", "p808_mos")
     ),
     Metric(
-        "distillmos",
-        "1",
-        "DistillMOS predicted MOS of the output speech",
-        True,
-        "mean",
-        _distillmos,
-        check=lambda ctx=None: _distillmos_model(),
-        provenance=_provenance("distillmos"),
+        "distillmos", "1", "DistillMOS predicted MOS of the output speech", compute=_distillmos, display="DistillMOS",
+        check=_distillmos_check, provenance=_provenance("distillmos"), **_COMMON,
     ),
-)
+)  # fmt: skip

@@ -9,8 +9,15 @@ American spellings, contractions) for English, its basic normaliser otherwise, t
 
 from __future__ import annotations
 
-from vfr_bench.metrics.base import Metric, SampleScore
+from typing import TYPE_CHECKING, Any
+
+from vfr_bench.metrics.base import Metric, MetricContext, SampleScore
+from vfr_bench.metrics.registry import register_metric
 from vfr_bench.metrics.wer import base_language, normalise
+from vfr_bench.provenance import installed_version
+
+if TYPE_CHECKING:
+    from vfr_bench.records import SampleRecord
 
 ARTICLES = {"en": {"a", "an", "the"}}
 
@@ -30,22 +37,18 @@ def contains_answer(response: str, answers: list[str] | tuple[str, ...], languag
 
 
 def _accuracy(channel: str):
-    def compute(record: dict, ctx) -> SampleScore | None:
-        answers = (record.get("reference") or {}).get("answers") or []
-        if not answers:
-            return None
-        response = record.get("text") if channel == "s2t" else ctx.transcript(record)
+    def compute(record: SampleRecord, ctx: MetricContext) -> SampleScore | None:
+        answers = record.reference.answers if record.reference else []
+        response = record.text if channel == "s2t" else ctx.transcript(record)
         if response is None:
             return None
-        correct = contains_answer(response, answers, record.get("language") or "en")
+        correct = contains_answer(response, answers, record.language or "en")
         return SampleScore(float(correct), detail={"response": response, "channel": channel})
 
     return compute
 
 
-def _provenance(ctx=None) -> dict:
-    from vfr_bench.provenance import installed_version
-
+def _provenance(ctx: MetricContext | None = None) -> dict[str, Any]:
     return {
         "normaliser": "whisper_normalizer EnglishTextNormalizer (en) / BasicTextNormalizer, articles dropped",
         "normaliser_version": installed_version("whisper-normalizer"),
@@ -53,35 +56,23 @@ def _provenance(ctx=None) -> dict:
     }
 
 
-def _s2s_provenance(ctx=None) -> dict:
+def _s2s_provenance(ctx: MetricContext | None = None) -> dict[str, Any]:
     out = _provenance()
     if ctx is not None:
-        from vfr_bench.metrics.asr_judge import judge_id
-
-        out["asr_judge"] = judge_id(ctx.judges)
+        out["asr_judge"] = ctx.judges.asr_judge_id
     return out
 
 
-QA_METRICS = (
+_COMMON: dict[str, Any] = dict(kind="quality", higher_is_better=True, aggregation="mean", scale="fraction")
+register_metric(
     Metric(
-        "qa_accuracy",
-        "1",
-        "spoken-QA accuracy by answer containment, text channel (s2t)",
-        True,
-        "mean",
-        _accuracy("s2t"),
-        needs_reference_text=True,
-        provenance=_provenance,
+        "qa_accuracy", "1", "spoken-QA accuracy by answer containment, text channel (s2t)",
+        compute=_accuracy("s2t"), display="QA accuracy (text)", requires=("reference.answers", "text"),
+        provenance=_provenance, **_COMMON,
     ),
     Metric(
-        "qa_accuracy_s2s",
-        "1",
-        "spoken-QA accuracy by answer containment, ASR transcript of the speech (s2s)",
-        True,
-        "mean",
-        _accuracy("s2s"),
-        needs_reference_text=True,
-        needs_judge=True,
-        provenance=_s2s_provenance,
+        "qa_accuracy_s2s", "1", "spoken-QA accuracy by answer containment, ASR transcript of the speech (s2s)",
+        compute=_accuracy("s2s"), display="QA accuracy (speech)", requires=("reference.answers", "audio"),
+        judges=("asr",), provenance=_s2s_provenance, **_COMMON,
     ),
-)
+)  # fmt: skip

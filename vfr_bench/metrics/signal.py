@@ -7,13 +7,19 @@ PESQ and STOI are the reference packages' own functions (pesq, pystoi).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from vfr_bench.metrics.base import Metric, MetricUnavailable, SampleScore
+from vfr_bench.metrics.base import Metric, MetricContext, MetricUnavailable, SampleScore
+from vfr_bench.metrics.registry import register_metric
 from vfr_bench.provenance import installed_version
 
+if TYPE_CHECKING:
+    from vfr_bench.records import SampleRecord
 
-def _pair(record: dict, ctx) -> tuple[np.ndarray, np.ndarray, int] | None:
+
+def _pair(record: SampleRecord, ctx: MetricContext) -> tuple[np.ndarray, np.ndarray, int] | None:
     out, ref = ctx.output_audio(record), ctx.input_audio(record)
     if out is None or ref is None:
         return None
@@ -26,7 +32,7 @@ def _pair(record: dict, ctx) -> tuple[np.ndarray, np.ndarray, int] | None:
 def _paired(score):
     """A metric of (reference, degraded, sample rate) -> float, applied to a sample's input and output."""
 
-    def compute(record: dict, ctx) -> SampleScore | None:
+    def compute(record: SampleRecord, ctx: MetricContext) -> SampleScore | None:
         pair = _pair(record, ctx)
         return None if pair is None else SampleScore(float(score(*pair)))
 
@@ -39,7 +45,7 @@ def _pesq(mode: str):
 
         return pesq(sr, ref, deg, mode)
 
-    return _paired(score)
+    return score
 
 
 def _stoi(extended: bool):
@@ -48,7 +54,7 @@ def _stoi(extended: bool):
 
         return stoi(ref, deg, sr, extended=extended)
 
-    return _paired(score)
+    return score
 
 
 def si_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
@@ -64,7 +70,7 @@ def si_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
 
 
 def _needs(package: str, module: str):
-    def check(ctx=None) -> None:
+    def check(ctx: MetricContext | None = None) -> None:
         try:
             __import__(module)
         except ImportError:
@@ -74,71 +80,25 @@ def _needs(package: str, module: str):
 
 
 def _version(dist: str):
-    def provenance() -> dict:
+    def provenance(ctx: MetricContext | None = None) -> dict[str, Any]:
         found = installed_version(dist)
         return {"library": f"{dist} {found}" if found else f"{dist} (not installed)"}
 
     return provenance
 
 
-SIGNAL_METRICS = (
-    Metric(
-        "pesq_wb",
-        "1",
-        "PESQ wide band (ITU-T P.862.2), output vs input speech",
-        True,
-        "mean",
-        _pesq("wb"),
-        needs_reference_audio=True,
-        parallel=True,
-        check=_needs("pesq", "pesq"),
-        provenance=_version("pesq"),
-    ),
-    Metric(
-        "pesq_nb",
-        "1",
-        "PESQ narrow band (ITU-T P.862), output vs input speech",
-        True,
-        "mean",
-        _pesq("nb"),
-        needs_reference_audio=True,
-        parallel=True,
-        check=_needs("pesq", "pesq"),
-        provenance=_version("pesq"),
-    ),
-    Metric(
-        "stoi",
-        "1",
-        "short-time objective intelligibility",
-        True,
-        "mean",
-        _stoi(False),
-        needs_reference_audio=True,
-        parallel=True,
-        check=_needs("pystoi", "pystoi"),
-        provenance=_version("pystoi"),
-    ),
-    Metric(
-        "estoi",
-        "1",
-        "extended STOI",
-        True,
-        "mean",
-        _stoi(True),
-        needs_reference_audio=True,
-        parallel=True,
-        check=_needs("pystoi", "pystoi"),
-        provenance=_version("pystoi"),
-    ),
-    Metric(
-        "si_sdr",
-        "1",
-        "scale-invariant SDR (dB)",
-        True,
-        "mean",
-        _paired(lambda ref, deg, sr: si_sdr(ref, deg)),
-        needs_reference_audio=True,
-        parallel=True,
-        unit="dB",
-    ),
+def _signal(name: str, description: str, score, display: str, package: str | None, unit: str = "") -> Metric:
+    return Metric(
+        name, "1", description, kind="quality", higher_is_better=True, aggregation="mean", compute=_paired(score),
+        display=display, unit=unit, requires=("audio", "source_audio"), parallel=True,
+        check=_needs(package, package) if package else None, provenance=_version(package) if package else None,
+    )  # fmt: skip
+
+
+register_metric(
+    _signal("pesq_wb", "PESQ wide band (ITU-T P.862.2), output vs input speech", _pesq("wb"), "PESQ-WB", "pesq"),
+    _signal("pesq_nb", "PESQ narrow band (ITU-T P.862), output vs input speech", _pesq("nb"), "PESQ-NB", "pesq"),
+    _signal("stoi", "short-time objective intelligibility", _stoi(False), "STOI", "pystoi"),
+    _signal("estoi", "extended STOI", _stoi(True), "ESTOI", "pystoi"),
+    _signal("si_sdr", "scale-invariant SDR (dB)", lambda ref, deg, sr: si_sdr(ref, deg), "SI-SDR", None, unit="dB"),
 )

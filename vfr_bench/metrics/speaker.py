@@ -3,10 +3,16 @@ with resemblyzer's speaker encoder (its weights ship in the package; no download
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from vfr_bench.metrics.base import Metric, MetricUnavailable, SampleScore
+from vfr_bench.metrics.base import Metric, MetricContext, MetricUnavailable, SampleScore
+from vfr_bench.metrics.registry import register_metric
 from vfr_bench.provenance import installed_version
+
+if TYPE_CHECKING:
+    from vfr_bench.records import SampleRecord
 
 
 def _encoder():
@@ -29,7 +35,11 @@ def _embed(encoder, wave: np.ndarray) -> np.ndarray:
     return encoder.embed_utterance(processed)
 
 
-def _similarity(record: dict, ctx) -> SampleScore | None:
+def _check(ctx: MetricContext | None = None) -> None:
+    _encoder()  # fails before any sample, with the reason
+
+
+def _similarity(record: SampleRecord, ctx: MetricContext) -> SampleScore | None:
     out, ref = ctx.output_audio(record), ctx.input_audio(record)
     if out is None or ref is None:
         return None
@@ -38,21 +48,15 @@ def _similarity(record: dict, ctx) -> SampleScore | None:
     return SampleScore(float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))))
 
 
-def _provenance() -> dict:
+def _provenance(ctx: MetricContext | None = None) -> dict[str, Any]:
     found = installed_version("resemblyzer")
     return {"encoder": f"resemblyzer {found} VoiceEncoder" if found else "resemblyzer (not installed)"}
 
 
-SPEAKER_METRICS = (
+register_metric(
     Metric(
-        "speaker_similarity",
-        "1",
-        "cosine of resemblyzer speaker embeddings, input vs output speech",
-        True,
-        "mean",
-        _similarity,
-        needs_reference_audio=True,
-        check=lambda ctx=None: _encoder(),
-        provenance=_provenance,
-    ),
-)
+        "speaker_similarity", "1", "cosine of resemblyzer speaker embeddings, input vs output speech",
+        kind="quality", higher_is_better=True, aggregation="mean", compute=_similarity, display="speaker similarity",
+        requires=("audio", "source_audio"), check=_check, provenance=_provenance,
+    )
+)  # fmt: skip

@@ -9,9 +9,14 @@ Japanese and Korean are not written with spaces, so they get CER and no WER.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from vfr_bench.metrics.base import Metric, SampleScore
+from vfr_bench.metrics.base import Metric, MetricContext, SampleScore
+from vfr_bench.metrics.registry import register_metric
 from vfr_bench.provenance import installed_version
+
+if TYPE_CHECKING:
+    from vfr_bench.records import SampleRecord
 
 CHARACTER_LANGUAGES = {"zh", "ja", "ko", "yue", "cmn"}
 
@@ -64,25 +69,23 @@ def _edits(reference: str, hypothesis: str, n_ref: int, n_hyp: int, process: str
     return out.substitutions + out.deletions + out.insertions, n_ref
 
 
-def _error_rate(record: dict, hypothesis: str | None, unit: str) -> SampleScore | None:
-    reference = (record.get("reference") or {}).get("text")
+def _error_rate(record: SampleRecord, hypothesis: str | None, unit: str) -> SampleScore | None:
+    reference = record.reference.text if record.reference else None
     if reference is None or hypothesis is None:
         return None
-    language = record.get("language") or "en"
+    language = record.language or "en"
     if unit == "word" and base_language(language) in CHARACTER_LANGUAGES:
         return None  # no word boundaries: CER applies instead
     ref, hyp = normalise(reference, language), normalise(hypothesis, language)
     edits, total = (word_errors if unit == "word" else char_errors)(ref, hyp)
     value = edits / total if total else float(edits > 0)
     return SampleScore(
-        value,
-        edits,
-        total,
+        value, edits, total,
         {"normalised_reference": ref, "normalised_hypothesis": hyp, "normaliser": normaliser_name(language)},
-    )
+    )  # fmt: skip
 
 
-def _provenance() -> dict:
+def _provenance(ctx: MetricContext | None = None) -> dict[str, Any]:
     return {
         "normaliser": "whisper_normalizer EnglishTextNormalizer (en) / BasicTextNormalizer",
         "normaliser_version": installed_version("whisper-normalizer"),
@@ -90,54 +93,46 @@ def _provenance() -> dict:
     }
 
 
-def _judge_provenance(ctx=None) -> dict:
+def _judge_provenance(ctx: MetricContext | None = None) -> dict[str, Any]:
     out = _provenance()
     if ctx is not None:
-        from vfr_bench.metrics.asr_judge import judge_id
-
-        out["asr_judge"] = judge_id(ctx.judges)
+        out["asr_judge"] = ctx.judges.asr_judge_id
     return out
 
 
+def _text_channel(unit: str):
+    def compute(record: SampleRecord, ctx: MetricContext) -> SampleScore | None:
+        return _error_rate(record, record.text, unit)
+
+    return compute
+
+
+def _speech_channel(unit: str):
+    def compute(record: SampleRecord, ctx: MetricContext) -> SampleScore | None:
+        return _error_rate(record, ctx.transcript(record), unit)
+
+    return compute
+
+
+_COMMON: dict[str, Any] = dict(kind="quality", higher_is_better=False, aggregation="corpus", scale="fraction")
 WER = Metric(
-    name="wer",
-    version="1",
-    description="word error rate of the text channel, corpus-level, Whisper-normalised (not for zh/ja/ko)",
-    higher_is_better=False,
-    aggregation="corpus",
-    compute=lambda r, ctx=None: _error_rate(r, r.get("text"), "word"),
-    needs_reference_text=True,
-    provenance=_provenance,
-)
+    "wer", "1", "word error rate of the text channel, corpus-level, Whisper-normalised (not for zh/ja/ko)",
+    compute=_text_channel("word"), display="WER", requires=("reference.text", "text"), gate_default="0.01",
+    provenance=_provenance, **_COMMON,
+)  # fmt: skip
 CER = Metric(
-    name="cer",
-    version="1",
-    description="character error rate of the text channel, corpus-level",
-    higher_is_better=False,
-    aggregation="corpus",
-    compute=lambda r, ctx=None: _error_rate(r, r.get("text"), "char"),
-    needs_reference_text=True,
-    provenance=_provenance,
-)
+    "cer", "1", "character error rate of the text channel, corpus-level",
+    compute=_text_channel("char"), display="CER", requires=("reference.text", "text"), gate_default="0.01",
+    provenance=_provenance, **_COMMON,
+)  # fmt: skip
 ASR_WER = Metric(
-    name="asr_wer",
-    version="1",
-    description="WER of the ASR judge's transcript of the generated speech, corpus-level",
-    higher_is_better=False,
-    aggregation="corpus",
-    compute=lambda r, ctx: _error_rate(r, ctx.transcript(r), "word"),
-    needs_reference_text=True,
-    needs_judge=True,
-    provenance=_judge_provenance,
-)
+    "asr_wer", "1", "WER of the ASR judge's transcript of the generated speech, corpus-level",
+    compute=_speech_channel("word"), display="WER of speech (ASR)", requires=("reference.text", "audio"),
+    judges=("asr",), provenance=_judge_provenance, **_COMMON,
+)  # fmt: skip
 ASR_CER = Metric(
-    name="asr_cer",
-    version="1",
-    description="CER of the ASR judge's transcript of the generated speech, corpus-level",
-    higher_is_better=False,
-    aggregation="corpus",
-    compute=lambda r, ctx: _error_rate(r, ctx.transcript(r), "char"),
-    needs_reference_text=True,
-    needs_judge=True,
-    provenance=_judge_provenance,
-)
+    "asr_cer", "1", "CER of the ASR judge's transcript of the generated speech, corpus-level",
+    compute=_speech_channel("char"), display="CER of speech (ASR)", requires=("reference.text", "audio"),
+    judges=("asr",), provenance=_judge_provenance, **_COMMON,
+)  # fmt: skip
+register_metric(WER, CER, ASR_WER, ASR_CER)

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from vfr_bench.run_dir import write_text_atomic
+from vfr_bench.jsonl import write_text_atomic
+from vfr_bench.report.points import Point, ReportedPoint, Run
+
+Made = list[tuple[str, str]]  # (file, one-line description)
 
 
 def build_report(
     run_dirs: list[Path], out: Path, style_file: str | None = None, reported_csv: Path | None = None
-) -> list[tuple[str, str]]:
+) -> Made:
     """Write the report into `out`; returns (file, one-line description) for each figure and table."""
     import matplotlib.pyplot as plt
 
-    from vfr_bench.report import figures, style, tables
+    from vfr_bench.report import style
     from vfr_bench.report.points import load_reported, load_run, points
 
     style.apply(style_file)
     out.mkdir(parents=True, exist_ok=True)
     runs = [load_run(Path(r)) for r in run_dirs]
-    pts = points(runs)
     reported = load_reported(reported_csv) if reported_csv else []
-    samples = [s for run in runs for s in run.samples]
-    made: list[tuple[str, str]] = []
+    made: Made = []
 
-    def save(fig, name: str, text: str) -> None:
+    def save(fig: Any, name: str, text: str) -> None:
         if fig is None:
             return
         for ext in ("pdf", "png"):
@@ -32,36 +35,49 @@ def build_report(
         plt.close(fig)
         made.append((f"{name}.pdf", text))
 
-    overlay = f"; published numbers from {Path(reported_csv).name} as hollow labelled markers" if reported else ""
+    overlay = f"; published numbers from {reported_csv.name} as hollow labelled markers" if reported_csv else ""
+    _figures(runs, points(runs), reported, overlay, save)
+    made += _tables(runs, out)
+    write_text_atomic(out / "README.md", _readme(made, runs, reported_csv))
+    return made
+
+
+def _figures(
+    runs: list[Run], pts: list[Point], reported: list[ReportedPoint], overlay: str, save: Callable[..., None]
+) -> None:
+    from vfr_bench.report import figures
+
+    samples = [s for run in runs for s in run.samples]
     save(
-        figures.pareto_figure(pts, "achieved_hz", reported),
-        "pareto_quality_vs_rate",
+        figures.pareto_figure(pts, "achieved_hz", reported), "pareto_quality_vs_rate",
         "quality against achieved Hz per task and metric, frontier dashed, dominated points faded" + overlay,
-    )
+    )  # fmt: skip
     save(
-        figures.pareto_figure(pts, "t_total_p50"),
-        "pareto_quality_vs_latency",
+        figures.pareto_figure(pts, "t_total_p50"), "pareto_quality_vs_latency",
         "quality against t_total p50 per task and metric, frontier dashed",
-    )
+    )  # fmt: skip
     save(
-        figures.pareto_figure(pts, "t_ar_p50"),
-        "pareto_quality_vs_ar_time",
+        figures.pareto_figure(pts, "t_ar_p50"), "pareto_quality_vs_ar_time",
         "quality against autoregressive time (t_ar p50), where the model can tell it",
-    )
+    )  # fmt: skip
     save(
-        figures.calibration_figure(samples),
-        "rate_calibration",
+        figures.calibration_figure(samples), "rate_calibration",
         "requested vs achieved Hz per utterance (boxes), input and output, identity dotted, mean |error| printed",
-    )
-    devices = sorted({r.manifest["latency_lab"]["device_name"] for r in runs if r.manifest.get("latency_lab")})
+    )  # fmt: skip
+    devices = sorted({r.manifest.latency_lab["device_name"] for r in runs if r.manifest.latency_lab})
     fig, _ = figures.latency_figure(samples, title=", ".join(devices))
     save(
-        fig,
-        "latency_vs_rate",
-        "t_total, t_first_audio and t_ar by rate (p50, whisker to p95, tick at p90) and "
-        "speed-up vs the highest rate; latency-lab runs add the roofline bound (dashed) and the ideal (dotted)",
-    )
+        fig, "latency_vs_rate",
+        "t_total, t_first_audio and t_ar by rate (p50, whisker to p95, tick at p90) and speed-up vs the highest "
+        "rate; latency-lab runs add the roofline bound (dashed) and the ideal (dotted)",
+    )  # fmt: skip
+
+
+def _tables(runs: list[Run], out: Path) -> Made:
+    from vfr_bench.report import tables
+
     table = tables.build_table(runs)
+    made = []
     for name, text, content in (
         ("results.md", "Markdown table", tables.markdown(table)),
         ("results.tex", "LaTeX table (booktabs; best per task in bold)", tables.latex(table)),
@@ -69,11 +85,10 @@ def build_report(
     ):
         write_text_atomic(out / name, content)
         made.append((name, f"{text}: one row per (model, task, rate), one column per metric, from summary.csv"))
-    write_text_atomic(out / "README.md", _readme(made, runs, reported_csv))
     return made
 
 
-def _readme(made: list[tuple[str, str]], runs: list, reported_csv: Path | None) -> str:
+def _readme(made: Made, runs: list[Run], reported_csv: Path | None) -> str:
     lines = ["# vfr-bench report", "", "## Figures and tables", ""]
     lines += [f"- `{name}`{' (and .png)' if name.endswith('.pdf') else ''}: {text}" for name, text in made]
     if reported_csv:
@@ -84,38 +99,35 @@ def _readme(made: list[tuple[str, str]], runs: list, reported_csv: Path | None) 
         ]
     lines += ["", "## Runs", ""]
     for run in runs:
-        m = run.manifest
-        lines.append(f"### {run.path}")
-        lines.append(
-            f"- vfr-bench {m.get('vfr_bench_version')} at commit {(m.get('git') or {}).get('commit')}; "
-            f"started {m.get('started')}, finished {m.get('finished')}"
-        )
-        lines.append(f"- command: `{' '.join(m.get('argv', []))}`")
-        for name, info in (m.get("models") or {}).items():
-            detail = info.get("checkpoint") or info.get("architecture") or ""
-            digest = info.get("weights_sha256") or info.get("weights") or ""
-            lines.append(f"- model `{name}`: {detail} {digest}".rstrip())
-        for name, info in (m.get("tasks") or {}).items():
-            ds = info.get("dataset", {})
-            lines.append(
-                f"- task `{name}` v{info.get('version')}: data {ds.get('name')} ({ds.get('source', '')}) "
-                f"{ds.get('content_hash')}"
-            )
-        for name, info in (m.get("metrics") or {}).items():
-            if info.get("normaliser") or info.get("judge"):
-                lines.append(
-                    f"- metric `{name}` v{info.get('version')}: {info.get('normaliser', '')} "
-                    f"{info.get('normaliser_version', '')} {info.get('judge', '')}".rstrip()
-                )
-        if m.get("latency_lab"):
-            lab = m["latency_lab"]
-            lines.append(
-                f"- latency lab: {lab['device_name']}, {lab['dtype']}, {lab['repeats']} repeats after "
-                f"{lab['warmup_requests']} warm-up, peaks from {lab['peaks_source']}"
-            )
-        hw = m.get("hardware") or {}
-        lines.append(
-            f"- hardware: {hw.get('cpu')}; GPUs: {', '.join(g['name'] for g in hw.get('gpus') or []) or 'none'}"
-        )
-        lines.append("")
+        lines += [f"### {run.path}", *_provenance(run), ""]
     return "\n".join(lines)
+
+
+def _provenance(run: Run) -> list[str]:
+    m = run.manifest
+    lines = [
+        f"- vfr-bench {m.vfr_bench_version} at commit {m.git.commit}; started {m.started}, finished {m.finished}",
+        f"- command: `{' '.join(m.argv)}`",
+    ]
+    for name, info in m.models.items():
+        detail = info.get("checkpoint") or info.get("architecture") or ""
+        digest = info.get("weights_sha256") or info.get("weights") or ""
+        lines.append(f"- model `{name}`: {detail} {digest}".rstrip())
+    for name, task in m.tasks.items():
+        ds = task.dataset
+        lines.append(
+            f"- task `{name}` v{task.version}: data {ds.get('name')} ({ds.get('source', '')}) {ds.get('content_hash')}"
+        )
+    for name, info in m.metrics.items():
+        if info.get("normaliser") or info.get("judge"):
+            text = f"{info.get('normaliser', '')} {info.get('normaliser_version', '')} {info.get('judge', '')}"
+            lines.append(f"- metric `{name}` v{info.get('version')}: {text}".rstrip())
+    if m.latency_lab:
+        lab = m.latency_lab
+        lines.append(
+            f"- latency lab: {lab['device_name']}, {lab['dtype']}, {lab['repeats']} repeats after "
+            f"{lab['warmup_requests']} warm-up, peaks from {lab['peaks_source']}"
+        )
+    gpus = ", ".join(g["name"] for g in m.hardware.get("gpus") or []) or "none"
+    lines.append(f"- hardware: {m.hardware.get('cpu')}; GPUs: {gpus}")
+    return lines

@@ -1,18 +1,16 @@
-"""What figures and tables draw: one point per (model, task, rate, metric), from each run's summary.csv,
-plus published numbers from a CSV of reported results (drawn apart, never merged with measured ones)."""
+"""What figures and tables draw: one point per (model, task, rate, quality metric), from each run's
+summary, plus published numbers from a CSV of reported results (drawn apart, never merged)."""
 
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from vfr_bench.metrics import ALL_METRICS
-from vfr_bench.run_dir import MANIFEST, SAMPLES, SUMMARY, read_jsonl
-
-# Reported results give these metrics in percent; ours are fractions.
-PERCENT_METRICS = {"wer", "cer", "accuracy"}
+from vfr_bench.metrics import all_metrics, get_metric
+from vfr_bench.records import CellKey, Manifest, SampleRecord, SummaryRow
+from vfr_bench.registry import UnknownName
+from vfr_bench.run_dir import RunDirectory
 
 
 @dataclass(frozen=True)
@@ -41,47 +39,36 @@ class ReportedPoint:
     input_hz: float
     output_hz: float
     metric: str
-    channel: str  # s2t or s2s
-    value: float  # on our scale (fractions where we use fractions)
+    value: float  # on vfr-bench's scale (fractions where the metric is a fraction)
 
 
 @dataclass
 class Run:
     path: Path
-    manifest: dict
-    summary: list[dict]
-    samples: list[dict]
+    manifest: Manifest
+    summary: list[SummaryRow]
+    samples: list[SampleRecord]
 
 
 def load_run(path: Path) -> Run:
-    path = Path(path)
-    if not (path / MANIFEST).is_file():
-        raise FileNotFoundError(f"{path} is not a run directory (no {MANIFEST})")
-    if not (path / SUMMARY).is_file():
-        raise FileNotFoundError(f"{path} has no {SUMMARY}: score it first (`vfr-bench score {path}`)")
-    with open(path / SUMMARY, newline="") as f:
-        summary = list(csv.DictReader(f))
-    return Run(path, json.loads((path / MANIFEST).read_text(encoding="utf-8")), summary, read_jsonl(path / SAMPLES))
+    """A scored run directory (FileNotFoundError-free: RunDirError says what is missing)."""
+    run = RunDirectory(path)
+    return Run(run.path, run.manifest(), run.summary(), run.samples())
 
 
-def _float(value: str) -> float | None:
-    return None if value in ("", None) else float(value)
-
-
-def quality_metric_names() -> set[str]:
-    from vfr_bench.gate.compare import is_quality
-
-    return {name for name, m in ALL_METRICS.items() if is_quality(name) and m.higher_is_better is not None}
+def plotted_quality_metrics() -> set[str]:
+    """Quality metrics with a direction: the y axes of the Pareto figures and the tables' columns."""
+    return {name for name, m in all_metrics().items() if m.kind == "quality" and m.higher_is_better is not None}
 
 
 def points(runs: list[Run]) -> list[Point]:
     """Quality points with the rate and latency of their cell attached."""
-    quality = quality_metric_names()
+    quality = plotted_quality_metrics()
     out = []
     for run in runs:
-        cells: dict[tuple, dict[str, dict]] = {}
+        cells: dict[CellKey, dict[str, SummaryRow]] = {}
         for row in run.summary:
-            cells.setdefault((row["model"], row["task"], row["rate_spec"]), {})[row["metric"]] = row
+            cells.setdefault(row.cell, {})[row.metric] = row
         for (model, task, spec), metrics in cells.items():
             achieved = metrics.get("achieved_output_hz") or metrics.get("achieved_input_hz")
             t_total, t_ar = metrics.get("t_total_p50"), metrics.get("t_ar_p50")
@@ -90,51 +77,40 @@ def points(runs: list[Run]) -> list[Point]:
                     continue
                 out.append(
                     Point(
-                        model,
-                        task,
-                        spec,
-                        _float(row["requested_input_hz"]),
-                        _float(row["requested_output_hz"]),
-                        name,
-                        float(row["value"]),
-                        _float(row["ci_low"]),
-                        _float(row["ci_high"]),
-                        int(row["n"]),
-                        None if achieved is None else float(achieved["value"]),
-                        None if t_total is None else float(t_total["value"]),
-                        None if t_ar is None else float(t_ar["value"]),
-                        str(run.path),
+                        model, task, spec, row.requested_input_hz, row.requested_output_hz, name, row.value,
+                        row.ci_low, row.ci_high, row.n, achieved.value if achieved else None,
+                        t_total.value if t_total else None, t_ar.value if t_ar else None, str(run.path),
                     )
-                )
+                )  # fmt: skip
     return out
 
 
+REPORTED_COLUMNS = ("source", "model", "input_hz", "output_hz", "task", "metric", "value")
+
+
 def load_reported(path: Path) -> list[ReportedPoint]:
-    """Rows of `source,model,input_hz,output_hz,task,metric,s2t,s2s` (lines starting with # are notes)."""
+    """Rows of `source,model,input_hz,output_hz,task,metric,value` (lines starting with # are notes).
+
+    `metric` is a vfr-bench metric name; `value` is as published, so a metric whose scale is a
+    fraction (WER, accuracy) is read as a percentage and divided by 100."""
     path = Path(path)
     with open(path, encoding="utf-8") as f:
-        lines = [line for line in f if not line.startswith("#")]
-    reader = csv.DictReader(lines)
-    needed = {"source", "model", "input_hz", "output_hz", "task", "metric"}
-    if not reader.fieldnames or not needed <= set(reader.fieldnames):
-        raise ValueError(f"{path}: a reported-results CSV needs the columns {sorted(needed)} and s2t and/or s2s")
+        lines = [(number, line) for number, line in enumerate(f, 1) if not line.startswith("#")]
+    reader = csv.DictReader(line for _, line in lines)
+    if not reader.fieldnames or set(REPORTED_COLUMNS) - set(reader.fieldnames):
+        raise ValueError(f"{path}: a reported-results CSV has the columns {', '.join(REPORTED_COLUMNS)}")
     out = []
-    for row in reader:
-        for channel in ("s2t", "s2s"):
-            if row.get(channel) not in (None, ""):
-                value = float(row[channel])
-                if row["metric"] in PERCENT_METRICS:
-                    value /= 100.0
-                out.append(
-                    ReportedPoint(
-                        source=row["source"],
-                        model=row["model"],
-                        task=row["task"],
-                        input_hz=float(row["input_hz"]),
-                        output_hz=float(row["output_hz"]),
-                        metric=row["metric"],
-                        channel=channel,
-                        value=value,
-                    )
+    for (number, _), row in zip(lines[1:], reader):
+        try:
+            metric = get_metric(row["metric"])
+            value = float(row["value"])
+            out.append(
+                ReportedPoint(
+                    source=row["source"], model=row["model"], task=row["task"], input_hz=float(row["input_hz"]),
+                    output_hz=float(row["output_hz"]), metric=metric.name,
+                    value=value / 100.0 if metric.scale == "fraction" else value,
                 )
+            )  # fmt: skip
+        except (UnknownName, ValueError) as err:
+            raise ValueError(f"{path}:{number}: {err}") from None
     return out

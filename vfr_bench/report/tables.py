@@ -7,9 +7,11 @@ half where the interval is asymmetric, so the claim is never narrower than the d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from vfr_bench.metrics import get_metric
-from vfr_bench.report.points import Run, quality_metric_names
+from vfr_bench.records import CellKey, SummaryRow
+from vfr_bench.report.points import Run, plotted_quality_metrics
 
 LEAD_COLUMNS = ("achieved_input_hz", "input_rate_abs_error", "achieved_output_hz", "output_rate_abs_error")
 TAIL_COLUMNS = ("t_total_p50",)
@@ -18,27 +20,32 @@ TAIL_COLUMNS = ("t_total_p50",)
 @dataclass
 class Table:
     columns: list[str]  # metric names
-    rows: list[dict]  # model, task, rate, then metric -> summary row (dict) or None
+    rows: list[dict[str, Any]]  # model, task, rate, then metric name -> its SummaryRow or None
     best: dict[str, set[int]]  # metric -> indices of the best rows (per task)
 
 
 def build_table(runs: list[Run]) -> Table:
-    quality = quality_metric_names()
-    cells: dict[tuple, dict[str, dict]] = {}
-    order: dict[tuple, float] = {}
+    quality = plotted_quality_metrics()
+    cells: dict[CellKey, dict[str, SummaryRow]] = {}
+    order: dict[CellKey, float] = {}
     for run in runs:
         for row in run.summary:
-            key = (row["model"], row["task"], row["rate_spec"])
-            cells.setdefault(key, {})[row["metric"]] = row
-            order[key] = -float(row["requested_output_hz"] or row["requested_input_hz"] or 0)
+            cells.setdefault(row.cell, {})[row.metric] = row
+            order[row.cell] = -float(row.requested_output_hz or row.requested_input_hz or 0)
     present = {m for metrics in cells.values() for m in metrics}
     columns = (
         [c for c in LEAD_COLUMNS if c in present]
         + sorted(present & quality)
         + [c for c in TAIL_COLUMNS if c in present]
     )
-    keys = sorted(cells, key=lambda k: (k[1], k[0], order[k]))
-    rows = [{"model": k[0], "task": k[1], "rate": k[2], **{c: cells[k].get(c) for c in columns}} for k in keys]
+    keys = sorted(cells, key=lambda k: (k.task, k.model, order[k]))
+    rows = [
+        {"model": k.model, "task": k.task, "rate": k.rate_spec, **{c: cells[k].get(c) for c in columns}} for k in keys
+    ]
+    return Table(columns, rows, _best(columns, rows))
+
+
+def _best(columns: list[str], rows: list[dict[str, Any]]) -> dict[str, set[int]]:
     best: dict[str, set[int]] = {}
     for c in columns:
         direction = get_metric(c).higher_is_better
@@ -48,26 +55,31 @@ def build_table(runs: list[Run]) -> Table:
             idx = [i for i, r in enumerate(rows) if r["task"] == task and r[c] is not None]
             if len(idx) < 2:
                 continue
-            values = [float(rows[i][c]["value"]) for i in idx]
+            values = [rows[i][c].value for i in idx]
             target = max(values) if direction else min(values)
             best.setdefault(c, set()).update(i for i, v in zip(idx, values) if v == target)
-    return Table(columns, rows, best)
+    return best
 
 
-def _cell(row: dict | None, latex: bool) -> str:
+def _cell(row: SummaryRow | None, latex: bool) -> str:
     if row is None:
         return "-"
-    value = float(row["value"])
-    text = f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
-    if row.get("ci_low") not in (None, "") and row.get("ci_high") not in (None, ""):
-        half = max(value - float(row["ci_low"]), float(row["ci_high"]) - value)
+    text = f"{row.value:.3f}" if abs(row.value) < 100 else f"{row.value:.1f}"
+    if row.ci_low is not None and row.ci_high is not None:
+        half = max(row.value - row.ci_low, row.ci_high - row.value)
         text += (r" $\pm$ " if latex else " ± ") + f"{half:.3f}"
     return text
 
 
+def header(metric: str) -> str:
+    """A column's heading: the metric's display name, with its unit."""
+    m = get_metric(metric)
+    return f"{m.label} ({m.unit})" if m.unit else m.label
+
+
 def markdown(table: Table) -> str:
     lines = [
-        "| model | task | rate | " + " | ".join(table.columns) + " |",
+        "| model | task | rate | " + " | ".join(header(c) for c in table.columns) + " |",
         "| --- | --- | --- | " + " | ".join("---" for _ in table.columns) + " |",
     ]
     for i, r in enumerate(table.rows):
@@ -85,7 +97,7 @@ def latex(table: Table) -> str:
     lines = [
         r"\begin{tabular}{lll" + "r" * len(table.columns) + "}",
         r"\toprule",
-        "model & task & rate & " + " & ".join(esc(c) for c in table.columns) + r" \\",
+        "model & task & rate & " + " & ".join(esc(header(c)) for c in table.columns) + r" \\",
         r"\midrule",
     ]
     for i, r in enumerate(table.rows):
@@ -104,14 +116,18 @@ def csv_text(table: Table) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    header = ["model", "task", "rate"]
+    names = ["model", "task", "rate"]
     for c in table.columns:
-        header += [c, f"{c}_ci_low", f"{c}_ci_high"]
-    writer.writerow(header)
+        names += [c, f"{c}_ci_low", f"{c}_ci_high"]
+    writer.writerow(names)
     for r in table.rows:
         line = [r["model"], r["task"], r["rate"]]
         for c in table.columns:
             row = r[c]
-            line += ["", "", ""] if row is None else [row["value"], row.get("ci_low", ""), row.get("ci_high", "")]
+            line += ["", "", ""] if row is None else [row.value, _blank(row.ci_low), _blank(row.ci_high)]
         writer.writerow(line)
     return buffer.getvalue()
+
+
+def _blank(value: float | None) -> float | str:
+    return "" if value is None else value

@@ -8,12 +8,17 @@ library's own audio decoding. Columns are mapped to sample fields by the task's 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import model_validator
+
+from vfr_bench.data.loaders.base import Loader, LoaderSpec, register_loader
 from vfr_bench.data.manifest import ManifestError, content_hash
 from vfr_bench.data.sample import Dataset, Sample
+from vfr_bench.validation import Strict
 
 DEFAULT_FIELDS = {"id": "id", "audio": "audio", "text": "text", "question": None, "answers": None, "language": None}
 
@@ -119,3 +124,54 @@ def _materialise(audio: dict, folder: Path, sid: str) -> Path:
     if audio.get("path"):
         return Path(audio["path"])
     raise ManifestError(f"sample {sid}: the audio column holds neither bytes nor a path")
+
+
+class FieldsSpec(Strict):
+    """Which column holds each sample field (None: the data set has none; ids then count rows)."""
+
+    id: str | None = "id"
+    audio: str = "audio"
+    text: str | None = "text"
+    question: str | None = None
+    answers: str | None = None
+    language: str | None = None
+
+
+class HuggingFaceSpec(LoaderSpec):
+    loader: Literal["huggingface"] = "huggingface"
+    name: str | None = None
+    config: str | None = None
+    split: str = "test"
+    revision: str | None = None
+    path: str | None = None
+    fields: FieldsSpec = FieldsSpec()
+    language: str | None = None
+
+    @model_validator(mode="after")
+    def _name_or_path(self) -> HuggingFaceSpec:
+        if not self.name and not self.path:
+            raise ValueError("give the data set's hub `name` or the `path` of a copy saved with save_to_disk")
+        return self
+
+
+@register_loader("huggingface", summary="a Hugging Face data set by name, config and split, or saved on disk")
+class HuggingFaceLoader(Loader):
+    Spec = HuggingFaceSpec
+
+    def load(self, spec: HuggingFaceSpec) -> Dataset:
+        return load_huggingface(
+            name=spec.name, config=spec.config, split=spec.split, revision=spec.revision, path=spec.path,
+            fields=spec.fields.model_dump(), language=spec.language,
+        )  # fmt: skip
+
+    def availability(self, spec: HuggingFaceSpec) -> tuple[bool, str]:
+        return hub_availability(spec.path)
+
+
+def hub_availability(path: str | None) -> tuple[bool, str]:
+    """Whether a hub data set (or its saved copy) can be had here, without downloading to find out."""
+    if path:
+        return Path(path).expanduser().exists(), f"local copy {path}"
+    if importlib.util.find_spec("datasets") is None:
+        return False, "needs pip install 'vfr-bench[data]' and the hub"
+    return False, "needs the Hugging Face hub (or its local cache with HF_DATASETS_OFFLINE=1)"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
+from vfr_bench.data.loaders.base import Loader, LoaderSpec, register_loader
 from vfr_bench.data.manifest import ManifestError, content_hash
 from vfr_bench.data.sample import Dataset, Sample
 
@@ -48,3 +50,21 @@ def load_librispeech(path: str, name: str | None = None) -> Dataset:
         content_hash=content_hash(samples),
         samples=tuple(samples),
     )
+
+
+class LibriSpeechSpec(LoaderSpec):
+    loader: Literal["librispeech"] = "librispeech"
+    path: str
+    name: str | None = None
+
+
+@register_loader("librispeech", summary="LibriSpeech in its own folder layout (openslr.org/12)")
+class LibriSpeechLoader(Loader):
+    Spec = LibriSpeechSpec
+
+    def load(self, spec: LibriSpeechSpec) -> Dataset:
+        return load_librispeech(spec.path, spec.name)
+
+    def availability(self, spec: LibriSpeechSpec) -> tuple[bool, str]:
+        root = os.path.expandvars(spec.path)
+        return Path(root).is_dir(), f"folder {root}" if "$" not in root else f"set {ENV}"

@@ -1,0 +1,30 @@
+"""The `vfr-bench` command line: each command parses its options into the library's configuration
+and calls the library. Imports stay inside the commands, so `--help` is instant.
+
+    run, score, report, gate [calibrate], latency, env create|list, list, check
+"""
+
+from __future__ import annotations
+
+import click
+
+from vfr_bench.cli.check_cmd import check
+from vfr_bench.cli.env_cmd import env
+from vfr_bench.cli.gate_cmd import gate
+from vfr_bench.cli.latency_cmd import latency
+from vfr_bench.cli.list_cmd import list_
+from vfr_bench.cli.report_cmd import report
+from vfr_bench.cli.run_cmd import EXIT_SAMPLES_FAILED, run
+from vfr_bench.cli.score_cmd import score
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vfr-bench")
+def main() -> None:
+    """Evaluate spoken language models across frame rates: achieved vs requested Hz, quality, latency."""
+
+
+for command in (run, score, report, gate, latency, env, list_, check):
+    main.add_command(command)
+
+__all__ = ["EXIT_SAMPLES_FAILED", "main"]

@@ -1,0 +1,52 @@
+"""Options and error handling the commands share. Library errors become one line and an exit code:
+1 when the work could not be done, 2 for a usage error (click's own code)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+F = Callable[..., Any]
+
+
+def judge_options(fn: F) -> F:
+    """The judges scoring uses; recorded in the run manifest."""
+    options = [
+        click.option("--asr-judge", default="tiny.en", show_default=True,
+                     help="ASR judge model for spoken output: tiny.en or base (ship on PyPI), large-v3, or a path."),
+        click.option("--asr-judge-backend", type=click.Choice(["faster-whisper", "openai-whisper", "transformers"]),
+                     default="faster-whisper", show_default=True),
+        click.option("--judge-url", help="OpenAI-compatible base URL for the LLM judge (or $VFR_BENCH_JUDGE_URL)."),
+        click.option("--judge-model", help="LLM judge model (or $VFR_BENCH_JUDGE_MODEL); key from the environment."),
+        click.option("--judge-samples", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="LLM judgements per item (majority vote / mean)."),
+        click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Processes for CPU-bound metrics (0: one per core)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+JUDGE_KEYS = ("asr_judge", "asr_judge_backend", "judge_url", "judge_model", "judge_samples", "workers")
+
+
+def judge_choice(options: dict[str, Any]):
+    """The judge options as the library's JudgeChoice."""
+    from vfr_bench.run.settings import JudgeChoice
+
+    return JudgeChoice(**{k: options[k] for k in JUDGE_KEYS})
+
+
+def fail(message: str, code: int = 1) -> None:
+    """One line on stderr, then exit."""
+    from vfr_bench.cli.console import stderr_console
+
+    stderr_console().print(f"[red]error:[/red] {message}", highlight=False)
+    raise SystemExit(code)
+
+
+def split_names(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []

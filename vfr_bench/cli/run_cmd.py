@@ -1,0 +1,212 @@
+"""`vfr-bench run`: models over rate specs and tasks, scored, with a results table.
+
+Exit codes: 0 every sample ok or skipped; 3 the run finished but some samples failed (recorded
+with status "error"); 1 the run could not start or stopped (the message says why); 2 a usage
+error (unknown option, bad rate spec, unknown task).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from vfr_bench.cli.common import JUDGE_KEYS, fail, judge_options
+
+EXIT_SAMPLES_FAILED = 3
+
+
+@click.command()
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A YAML run config (the keys of these options; options given here win).",
+)
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    metavar="NAME",
+    help="Model to run (repeatable). Default: reference-dynamic, reference-uniform.",
+)
+@click.option(
+    "--rates", default="12.5,6.25,5,4", show_default=True, help="Rate specs: IN, IN:OUT or native, comma-separated."
+)
+@click.option("--tasks", default="asr,rate-fidelity", show_default=True, help="Task names, comma-separated.")
+@click.option("--data", type=click.Path(dir_okay=False), help="A JSONL manifest replacing every task's own data.")
+@click.option(
+    "--noise",
+    metavar="KINDS@SNRS",
+    help="Mix every task's audio with noise, one task per condition: "
+    "e.g. white,pink,babble@20,10,5,0 (kinds: white, pink, babble, folder).",
+)
+@click.option(
+    "--noise-folder", type=click.Path(file_okay=False), help="Noise files for the 'folder' kind (e.g. MUSAN)."
+)
+@click.option("--out", type=click.Path(file_okay=False), help="Run directory. Default: results/<run-id>/.")
+@click.option("--limit", type=click.IntRange(min=1), help="A deterministic subset of N samples per task.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for bootstrap CIs and any sampling.")
+@click.option("--resume", is_flag=True, help="Continue a run directory, skipping samples already recorded.")
+@click.option("--shard", metavar="I/N", help="Run shard I of N of the grid (deterministic split).")
+@click.option(
+    "--warmup",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Unrecorded warm-up requests per (model, rate, task) cell.",
+)
+@click.option(
+    "--model-arg",
+    "model_args",
+    multiple=True,
+    metavar="[MODEL:]KEY=VALUE",
+    help="Adapter option, e.g. model=/path/to/whisper-large-v3-ct2 (repeatable).",
+)
+@click.option(
+    "--model-env",
+    "model_envs",
+    multiple=True,
+    metavar="MODEL=ENV",
+    help="Run MODEL in its own environment (a name from `vfr-bench env create`, a venv folder or a python).",
+)
+@click.option(
+    "--trust-remote-code",
+    is_flag=True,
+    help="Allow models whose loading runs Python files shipped with the checkpoint (Kimi-Audio).",
+)
+@click.option("--no-score", is_flag=True, help="Skip the scoring pass at the end.")
+@click.option("--report", "make_report", is_flag=True, help="Also write a report into reports/<run-id>/.")
+@judge_options
+@click.pass_context
+def run(ctx: click.Context, config_file: str | None, **options: Any) -> None:
+    """Run models over rate specs and tasks; write a run directory and print a results table."""
+    from vfr_bench.run.settings import SettingsError, resolve
+
+    try:
+        settings = _settings(ctx, config_file, options)
+        config = resolve(settings, ["vfr-bench", *sys.argv[1:]])
+    except SettingsError as err:
+        raise click.BadParameter(str(err), param_hint=f"--{err.param}") from None
+    except ValueError as err:  # a config file that does not validate
+        raise click.UsageError(str(err)) from None
+    outcome = _run(config)
+    if settings.score:
+        _score(outcome.run_dir, config, settings)
+        if settings.report:
+            from pathlib import Path
+
+            from vfr_bench.cli.report_cmd import make_report
+
+            make_report([outcome.run_dir], Path("reports") / outcome.run_dir.name)
+        else:
+            click.echo(f"figures and tables: vfr-bench report {outcome.run_dir}", err=True)
+    else:
+        click.echo(f"not scored; score it with: vfr-bench score {outcome.run_dir}", err=True)
+    if outcome.failed:
+        click.echo(f"{outcome.error} sample(s) failed; their errors are in {outcome.run_dir / 'samples.jsonl'} "
+                   '(status "error")', err=True)  # fmt: skip
+        sys.exit(EXIT_SAMPLES_FAILED)
+
+
+def _settings(ctx: click.Context, config_file: str | None, options: dict[str, Any]):
+    """The config file's settings with the options given on the command line on top (without a file,
+    every option, defaults included)."""
+    from click.core import ParameterSource
+
+    from vfr_bench.run.settings import RunSettings, load_settings
+
+    base = load_settings(config_file).model_dump() if config_file else {}
+    given = {
+        k: v for k, v in options.items() if not config_file or ctx.get_parameter_source(k) != ParameterSource.DEFAULT
+    }
+    cli = _as_settings(given)
+    merged = {**base, **cli, "judges": {**base.get("judges", {}), **cli.get("judges", {})}}
+    for key in ("model_args", "model_envs"):
+        merged[key] = _merged(base.get(key, {}), cli.get(key, {}))
+    return RunSettings.model_validate(merged)
+
+
+def _as_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """Command-line options as RunSettings keys."""
+    from vfr_bench.run.settings import parse_model_args
+
+    out: dict[str, Any] = {"judges": {k: options[k] for k in JUDGE_KEYS if k in options}}
+    for key, value in options.items():
+        if key in JUDGE_KEYS or (key == "models" and not value):
+            continue
+        if key == "model_args":
+            out[key] = parse_model_args(value)
+        elif key == "model_envs":
+            out[key] = _model_envs(value)
+        elif key == "no_score":
+            out["score"] = not value
+        elif key == "make_report":
+            out["report"] = value
+        else:
+            out[key] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _merged(base: dict[str, Any], cli: dict[str, Any]) -> dict[str, Any]:
+    """Per-model options: the command line's keys on top of the file's, model by model."""
+    out = dict(base)
+    for model, value in cli.items():
+        out[model] = {**out.get(model, {}), **value} if isinstance(value, dict) else value
+    return out
+
+
+def _model_envs(values: tuple[str, ...]) -> dict[str, str]:
+    from vfr_bench.run.settings import SettingsError
+
+    out = {}
+    for item in values:
+        model, eq, env = item.partition("=")
+        if not eq or not env or not model:
+            raise SettingsError("model-env", f"{item!r}: write MODEL=ENV")
+        out[model] = env
+    return out
+
+
+def _run(config):
+    from vfr_bench.audio import AudioError
+    from vfr_bench.cli.console import ConsoleProgress, setup_logging, stderr_console
+    from vfr_bench.data.manifest import ManifestError
+    from vfr_bench.protocol import AdapterUnavailable
+    from vfr_bench.registry import PluginError, UnknownName
+    from vfr_bench.run import Runner
+    from vfr_bench.run_dir import RunDirError
+
+    console = stderr_console()
+    setup_logging(console)
+    try:
+        with ConsoleProgress(console) as progress:
+            outcome = Runner(config, progress=progress).run()
+    except (UnknownName, PluginError, AdapterUnavailable, RunDirError, ManifestError, AudioError, ValueError,
+            RuntimeError) as err:  # fmt: skip
+        fail(str(err))
+    console.print(
+        f"run directory: {outcome.run_dir}  ({outcome.ok} ok, {outcome.error} error, {outcome.skipped} skipped, "
+        f"{outcome.already_recorded} already recorded)", highlight=False,
+    )  # fmt: skip
+    return outcome
+
+
+def _score(run_dir, config, settings) -> None:
+    from vfr_bench.cli.console import ConsoleProgress, print_table, results_table, stderr_console
+    from vfr_bench.run_dir import RunDirectory
+    from vfr_bench.scoring import ScoringError, score_run
+
+    console = stderr_console()
+    try:
+        with ConsoleProgress(console) as progress:
+            rows = score_run(
+                run_dir, {t.name: list(t.metrics) for t in config.tasks}, seed=config.seed,
+                judges=settings.judges.settings(), progress=progress,
+            )  # fmt: skip
+    except ScoringError as err:
+        fail(f"some metrics could not be scored: {err}")
+    print_table(results_table(rows, RunDirectory(run_dir).samples()))
+    console.print(f"summary: {run_dir / 'summary.csv'}", highlight=False)

@@ -1,0 +1,48 @@
+"""`vfr-bench score RUN_DIR`: score what is not yet scored, one metric at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vfr_bench.cli.common import fail, judge_choice, judge_options, split_names
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--metrics", "only", help="Score just these metrics (comma-separated), wherever they apply.")
+@click.option("--rescore", help="Drop these metrics' earlier scores and compute them again (comma-separated).")
+@click.option(
+    "--judge-ceiling",
+    is_flag=True,
+    help="Also score the pseudo-model judge-ceiling: reference answers spoken by Piper, transcribed, matched.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@judge_options
+def score(run_dir: str, only: str | None, rescore: str | None, judge_ceiling: bool, seed: int, **judges: Any) -> None:
+    """Score what is not yet scored, one metric at a time, and rebuild summary.csv."""
+    from vfr_bench.cli.console import ConsoleProgress, print_table, results_table, setup_logging, stderr_console
+    from vfr_bench.registry import UnknownName
+    from vfr_bench.run_dir import RunDirectory, RunDirError
+    from vfr_bench.scoring import ScoringError, score_run
+
+    console = stderr_console()
+    setup_logging(console)
+    run = RunDirectory(Path(run_dir))
+    names, again = split_names(only), split_names(rescore)
+    try:
+        with ConsoleProgress(console) as progress:
+            rows = score_run(
+                run.path, run.manifest().task_metrics(), seed=seed, judges=judge_choice(judges).settings(),
+                only=(names + [m for m in again if m not in names]) if names else (again or None), rescore=again,
+                judge_ceiling=judge_ceiling, progress=progress,
+            )  # fmt: skip
+    except UnknownName as err:
+        raise click.BadParameter(str(err), param_hint="--metrics") from None
+    except RunDirError as err:
+        fail(str(err))
+    except ScoringError as err:
+        fail(f"not scored: {err}")
+    print_table(results_table(rows, run.samples()))

@@ -1,0 +1,96 @@
+"""Append-only JSON-lines files and atomic writes: the storage under every run directory and cache.
+
+A record is one complete line written with a single `write` under an exclusive lock (shards and
+scorers share files), flushed and fsynced before the writer goes on, so a process killed at any
+moment loses nothing it finished. A line a kill cut short (no newline at the end) is not a record:
+readers ignore it and the next append truncates it first.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+TAIL_SCAN = 1 << 20
+
+
+class StoreError(RuntimeError):
+    """A file of records that cannot be read as one; the message names the file and line."""
+
+
+def complete_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every complete, non-blank line; a last line with no newline is skipped."""
+    if not path.is_file():
+        return
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    lines = text.split("\n")
+    for number, line in enumerate(lines[:-1], 1):  # the part after the last newline is "" or a cut line
+        if line.strip():
+            yield number, line
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every complete line as a dict."""
+    out = []
+    for number, line in complete_lines(path):
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            raise StoreError(f"{path}:{number} is not valid JSON ({err.msg}); was the file edited by hand?") from None
+    return out
+
+
+def append_lines(path: Path, lines: list[str]) -> None:
+    """Append whole lines (no newline inside) under an exclusive lock, then fsync."""
+    if not lines:
+        return
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _drop_cut_tail(fd)
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def append_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    """Append dicts as JSON lines (caches, tests); run records go through RunDirectory."""
+    append_lines(path, [json.dumps(r, ensure_ascii=False, allow_nan=False) for r in records])
+
+
+def _drop_cut_tail(fd: int) -> None:
+    """If the file ends in a line a kill cut short, truncate it so the next record starts clean."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return
+    if os.pread(fd, 1, size - 1) == b"\n":
+        return
+    start = max(0, size - TAIL_SCAN)
+    chunk = os.pread(fd, size - start, start)
+    last_newline = chunk.rfind(b"\n")
+    os.ftruncate(fd, start + last_newline + 1 if last_newline >= 0 else start)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` all at once (a reader sees the old file or the new, never half)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,300 @@
+"""The records of a run directory, each defined once (docs/design.md "Run directory").
+
+- `SampleRecord`: one line of samples.jsonl, per (model, rate spec, task, sample);
+- `ScoreRecord`: one line of scores.jsonl, per (sample, metric);
+- `SummaryRow`: one row of summary.csv, per (model, task, rate spec, metric);
+- `Manifest`: manifest.json, what produced the run.
+
+Every writer and reader goes through these models (via `vfr_bench.run_dir.RunDirectory`), and the
+contract validator (`vfr_bench.run_check`) checks files against them. SCHEMA_VERSION is written
+into the manifest; bump it when a record's meaning changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SCHEMA_VERSION = 1
+Status = Literal["ok", "error", "skipped"]
+
+
+class SampleKey(NamedTuple):
+    """A sample's identity in a run: resume, sharding and scoring key on this alone."""
+
+    model: str
+    rate_spec: str
+    task: str
+    sample_id: str
+
+
+class CellKey(NamedTuple):
+    """A (model, task, rate spec) cell: what summaries, tables and gates compare."""
+
+    model: str
+    task: str
+    rate_spec: str
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    optional_fields: ClassVar[frozenset[str]] = frozenset()  # written only when set
+
+    def to_json(self) -> str:
+        drop = {name for name in self.optional_fields if getattr(self, name) is None}
+        return self.model_dump_json(exclude=drop)
+
+
+class Timings(BaseModel):
+    """Seconds (docs/design.md "Latency definitions"); None where a model cannot tell."""
+
+    model_config = ConfigDict(extra="forbid")
+    t_total: float | None = None
+    t_first_token: float | None = None
+    t_first_audio: float | None = None
+    t_ar: float | None = None
+
+
+class Reference(BaseModel):
+    """What the sample's answer is judged against."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = None
+    question: str | None = None
+    answers: list[str] = Field(default_factory=list)
+
+
+class LabTimings(BaseModel):
+    """Latency-lab detail: prefill, step time, per-stage split and the roofline bounds."""
+
+    model_config = ConfigDict(extra="forbid")
+    t_prefill: float
+    ms_per_llm_step: float
+    stage_seconds: dict[str, float] = Field(default_factory=dict)
+    stage_steps: dict[str, int] = Field(default_factory=dict)
+    ar_bound_s: float | None = None
+    prefill_bound_s: float | None = None
+    ar_roofline_ratio: float | None = None
+    prefill_roofline_ratio: float | None = None
+
+
+class SampleRecord(_Record):
+    """One line of samples.jsonl."""
+
+    optional_fields = frozenset(
+        {"sample_extra", "input_silent", "input_original_sample_rate", "input_channels", "noise", "adapter_extra",
+         "traceback", "batch_size", "prefill_length", "prompt_tokens", "llm_steps", "thinker_steps",
+         "hypothetical_rate", "latency", "task_version", "language", "reference", "source_audio", "shard"}
+    )  # fmt: skip
+
+    model: str
+    rate_spec: str
+    task: str
+    sample_id: str
+    task_version: int | None = None
+    request_kind: str | None = None
+    requested_input_hz: float | None = None
+    requested_output_hz: float | None = None
+    achieved_input_hz: float | None = None
+    achieved_output_hz: float | None = None
+    input_rate_error: float | None = None
+    output_rate_error: float | None = None
+    input_seconds: float | None = None
+    output_seconds: float | None = None
+    n_input_tokens: int | None = None
+    n_output_tokens: int | None = None
+    n_output_codec_tokens: int | None = None
+    output_codec_hz: float | None = None
+    n_text_tokens: int | None = None
+    text: str | None = None
+    audio: str | None = None  # relative to the run directory
+    timings: Timings = Field(default_factory=Timings)
+    streaming: bool | None = None
+    status: Status
+    error: str | None = None
+    language: str | None = None
+    reference: Reference | None = None
+    source_audio: str | None = None
+    shard: str | None = None
+    sample_extra: dict[str, Any] | None = None  # unknown data-manifest keys, passed through
+    # what the loader did to the input
+    input_silent: bool | None = None
+    input_original_sample_rate: int | None = None
+    input_channels: int | None = None
+    noise: dict[str, Any] | None = None
+    adapter_extra: dict[str, Any] | None = None
+    traceback: str | None = None
+    # latency lab
+    batch_size: int | None = None
+    prefill_length: int | None = None
+    prompt_tokens: int | None = None
+    llm_steps: int | None = None
+    thinker_steps: int | None = None
+    hypothetical_rate: bool | None = None
+    latency: LabTimings | None = None
+
+    @property
+    def key(self) -> SampleKey:
+        return SampleKey(self.model, self.rate_spec, self.task, self.sample_id)
+
+    @property
+    def cell(self) -> CellKey:
+        return CellKey(self.model, self.task, self.rate_spec)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class ScoreRecord(_Record):
+    """One line of scores.jsonl: a metric's value on a sample, or the error that prevented it."""
+
+    optional_fields = frozenset({"numerator", "denominator", "detail", "error"})
+
+    model: str
+    rate_spec: str
+    task: str
+    sample_id: str
+    requested_input_hz: float | None = None
+    requested_output_hz: float | None = None
+    metric: str
+    metric_version: str
+    value: float | None = None
+    numerator: float | None = None  # corpus-level metrics: e.g. edits
+    denominator: float | None = None  # e.g. reference words
+    detail: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        return (self.model, self.rate_spec, self.task, self.sample_id, self.metric)
+
+    @property
+    def cell(self) -> CellKey:
+        return CellKey(self.model, self.task, self.rate_spec)
+
+    @classmethod
+    def for_sample(cls, sample: SampleRecord, metric: str, version: str, **fields: Any) -> ScoreRecord:
+        return cls(
+            model=sample.model, rate_spec=sample.rate_spec, task=sample.task, sample_id=sample.sample_id,
+            requested_input_hz=sample.requested_input_hz, requested_output_hz=sample.requested_output_hz,
+            metric=metric, metric_version=version, **fields,
+        )  # fmt: skip
+
+
+SUMMARY_COLUMNS = (
+    "model", "task", "rate_spec", "requested_input_hz", "requested_output_hz", "metric",
+    "value", "ci_low", "ci_high", "n", "aggregation", "higher_is_better", "unit",
+)  # fmt: skip
+
+
+class SummaryRow(BaseModel):
+    """One row of summary.csv: a metric's aggregate over a cell, its bootstrap CI and n."""
+
+    model_config = ConfigDict(extra="forbid")
+    model: str
+    task: str
+    rate_spec: str
+    requested_input_hz: float | None = None
+    requested_output_hz: float | None = None
+    metric: str
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int
+    aggregation: str
+    higher_is_better: bool | None = None
+    unit: str = ""
+
+    @field_validator(
+        "requested_input_hz", "requested_output_hz", "ci_low", "ci_high", "higher_is_better", mode="before"
+    )
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value  # CSV writes None as an empty cell
+
+    @property
+    def cell(self) -> CellKey:
+        return CellKey(self.model, self.task, self.rate_spec)
+
+    def csv_row(self) -> dict[str, Any]:
+        return {k: "" if getattr(self, k) is None else getattr(self, k) for k in SUMMARY_COLUMNS}
+
+
+class GitInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    commit: str | None = None
+    dirty: bool | None = None
+
+
+class Session(BaseModel):
+    """One process that wrote into the run: the first run, a resume, a shard."""
+
+    model_config = ConfigDict(extra="forbid")
+    argv: list[str] = Field(default_factory=list)
+    shard: str = "0/1"
+    started: str
+    finished: str | None = None
+    resume: bool = False
+
+
+class TaskInfo(BaseModel):
+    """A task as it ran: its definition and the data it saw (with the data's content hash)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    version: int | None = None
+    request: list[str] = Field(default_factory=list)
+    metrics: list[str] = Field(default_factory=list)
+    path: str | None = None
+    noise: dict[str, Any] | None = None
+    family: str | None = None
+    dataset: dict[str, Any] = Field(default_factory=dict)  # name, source, revision, content_hash, n_samples, ...
+    limit: int | None = None
+    # latency lab
+    batch_size: int | None = None
+    input_seconds: float | None = None
+    output_seconds: float | None = None
+
+    @property
+    def content_hash(self) -> str | None:
+        return self.dataset.get("content_hash")
+
+
+class Manifest(BaseModel):
+    """manifest.json: what produced the run, merged over every session that wrote into it."""
+
+    model_config = ConfigDict(extra="forbid")
+    schema_version: int = SCHEMA_VERSION
+    kind: Literal["run", "latency-lab"] = "run"
+    vfr_bench_version: str | None = None
+    git: GitInfo = Field(default_factory=GitInfo)
+    argv: list[str]
+    models: dict[str, dict[str, Any]]  # name -> what its adapter says of itself (checkpoint, hashes, options)
+    rate_specs: list[str] = Field(default_factory=list)
+    tasks: dict[str, TaskInfo]
+    metrics: dict[str, dict[str, Any]] = Field(default_factory=dict)  # name -> version, normaliser, judge, ...
+    judges: dict[str, Any] = Field(default_factory=dict)
+    hardware: dict[str, Any] = Field(default_factory=dict)
+    libraries: dict[str, str | None] = Field(default_factory=dict)
+    device: str | None = None
+    seed: int | None = None
+    warmup_requests_per_cell: int | None = None
+    shard_count: int = 1
+    started: str | None = None
+    finished: str | None = None
+    sessions: list[Session] = Field(default_factory=list)
+    latency_lab: dict[str, Any] | None = None
+
+    def hardware_name(self) -> str:
+        """The accelerators, else the CPU: what latency is comparable across."""
+        gpus = ", ".join(g.get("name", "") for g in self.hardware.get("gpus") or [])
+        return gpus or self.hardware.get("cpu") or "unknown"
+
+    def task_metrics(self) -> dict[str, list[str]]:
+        """Each task's quality metrics, as the run named them."""
+        return {name: list(info.metrics) for name, info in self.tasks.items()}
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2, exclude={"latency_lab"} if self.latency_lab is None else None) + "\n"

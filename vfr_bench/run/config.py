@@ -1,0 +1,37 @@
+"""What a run is asked to do, resolved: model names and their options, rate specs, tasks, where.
+
+The command line and the run config file (vfr_bench.run.settings) both end here; the planner and
+the executors read nothing else.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vfr_bench.rates import RateSpec
+from vfr_bench.task import Task
+
+
+@dataclass
+class RunConfig:
+    models: list[str]
+    rate_specs: list[RateSpec]
+    tasks: list[Task]
+    out: Path
+    data: str | None = None  # a manifest that replaces every task's own data
+    model_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    model_envs: dict[str, str] = field(default_factory=dict)  # model -> environment it runs in (a worker)
+    limit: int | None = None
+    device: str = "cpu"
+    seed: int = 0
+    resume: bool = False
+    shard: tuple[int, int] = (0, 1)
+    warmup: int = 1
+    argv: list[str] = field(default_factory=lambda: list(sys.argv))
+
+    @property
+    def shard_label(self) -> str:
+        return f"{self.shard[0]}/{self.shard[1]}"

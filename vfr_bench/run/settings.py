@@ -1,0 +1,193 @@
+"""Run settings as a user writes them: the options of `vfr-bench run`, or the same keys in a YAML
+file (`vfr-bench run --config run.yaml`; options given on the command line win). `resolve` checks
+them and turns them into the RunConfig the runner reads.
+
+    models: [reference-dynamic, reference-uniform]
+    rates: "12.5,6.25,5,4"             # or a list: [12.5, "6.25:12.5", native]
+    tasks: [asr, rate-fidelity]
+    data: my/data.jsonl                 # replaces every task's own data
+    noise: "white,babble@20,10"         # optional; noise_folder: DIR for the 'folder' kind
+    out: results/my-run
+    limit: 10
+    device: auto                        # auto | cpu | cuda
+    seed: 0
+    shard: 0/4
+    warmup: 1
+    model_args: {reference-uniform: {beam_size: 5}, "*": {cpu_threads: 2}}   # "*": every model
+    model_envs: {mimo-audio: mimo-audio}
+    trust_remote_code: false
+    score: true
+    report: false
+    judges: {asr_judge: tiny.en, asr_judge_backend: faster-whisper, judge_url: null, judge_model: null,
+             judge_samples: 1, workers: 0}
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, field_validator
+
+from vfr_bench.metrics.judge_settings import JudgeSettings
+from vfr_bench.run.config import RunConfig
+from vfr_bench.validation import ConfigError, Strict, validate
+
+DEFAULT_MODELS = ("reference-dynamic", "reference-uniform")
+DEFAULT_RATES = "12.5,6.25,5,4"
+DEFAULT_TASKS = "asr,rate-fidelity"
+ALL_MODELS = "*"
+
+
+class SettingsError(ConfigError):
+    """A run setting that cannot be used; `param` names the option (rates, tasks, shard, ...)."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+
+
+class JudgeChoice(Strict):
+    asr_judge: str = "tiny.en"
+    asr_judge_backend: str = "faster-whisper"
+    judge_url: str | None = None
+    judge_model: str | None = None
+    judge_samples: int = Field(1, ge=1)
+    workers: int = Field(0, ge=0)
+
+    def settings(self, device: str = "cpu") -> JudgeSettings:
+        return JudgeSettings(
+            asr_backend=self.asr_judge_backend, asr_model=self.asr_judge, asr_device=device, llm_url=self.judge_url,
+            llm_model=self.judge_model, llm_samples=self.judge_samples, workers=self.workers,
+        )  # fmt: skip
+
+
+class RunSettings(Strict):
+    models: list[str] = Field(default_factory=lambda: list(DEFAULT_MODELS))
+    rates: str = DEFAULT_RATES
+    tasks: str = DEFAULT_TASKS
+    data: str | None = None
+    noise: str | None = None
+    noise_folder: str | None = None
+    out: str | None = None
+    limit: int | None = Field(None, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    seed: int = 0
+    resume: bool = False
+    shard: str | None = None
+    warmup: int = Field(1, ge=0)
+    model_args: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    model_envs: dict[str, str] = Field(default_factory=dict)
+    trust_remote_code: bool = False
+    score: bool = True
+    report: bool = False
+    judges: JudgeChoice = JudgeChoice()
+
+    @field_validator("rates", "tasks", mode="before")
+    @classmethod
+    def _joined(cls, value: Any) -> Any:
+        """A YAML list or a comma-separated string alike."""
+        return ",".join(str(v) for v in value) if isinstance(value, list) else value
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+def load_settings(path: str | Path) -> RunSettings:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read the run config ({err})") from None
+    return validate(RunSettings, raw, str(path))
+
+
+def parse_model_args(values: tuple[str, ...] | list[str]) -> dict[str, dict[str, str]]:
+    """`KEY=VALUE` applies to every model ("*"); `MODEL:KEY=VALUE` to one."""
+    out: dict[str, dict[str, str]] = {}
+    for item in values:
+        head, eq, value = item.partition("=")
+        target, _, key = head.rpartition(":")  # the value may hold ':' (a Windows path, a URL)
+        if not eq or not key:
+            raise SettingsError("model-arg", f"{item!r}: write KEY=VALUE or MODEL:KEY=VALUE")
+        out.setdefault(target or ALL_MODELS, {})[key] = value
+    return out
+
+
+def parse_shard(value: str | None) -> tuple[int, int]:
+    if value is None:
+        return (0, 1)
+    try:
+        index, count = (int(p) for p in value.split("/"))
+    except ValueError:
+        raise SettingsError("shard", f"{value!r}: write I/N, e.g. 0/4") from None
+    if count < 1 or not 0 <= index < count:
+        raise SettingsError("shard", f"{value!r}: need 0 <= I < N")
+    return index, count
+
+
+def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
+    """The RunConfig these settings ask for; a SettingsError names the option that is wrong."""
+    from vfr_bench.data.manifest import ManifestError
+    from vfr_bench.data.noise_grid import parse_noise_option
+    from vfr_bench.devices import resolve_device
+    from vfr_bench.rates import RateSpecError, parse_rate_specs
+    from vfr_bench.task import TaskError, expand
+    from vfr_bench.task_files import get_task, task_registry
+
+    try:
+        specs = parse_rate_specs(settings.rates)
+    except RateSpecError as err:
+        raise SettingsError("rates", str(err)) from None
+    try:
+        grid = parse_noise_option(settings.noise, settings.noise_folder, settings.seed) if settings.noise else None
+    except ManifestError as err:
+        raise SettingsError("noise", str(err)) from None
+    try:
+        registry = task_registry()
+        names = [t.strip() for t in settings.tasks.split(",") if t.strip()]
+        tasks = [expanded for name in names for expanded in expand(get_task(name, registry), grid)]
+    except TaskError as err:
+        raise SettingsError("tasks", str(err)) from None
+    if not tasks:
+        raise SettingsError("tasks", "no task named")
+    models = list(dict.fromkeys(settings.models)) or list(DEFAULT_MODELS)
+    return RunConfig(
+        models=models, rate_specs=specs, tasks=tasks, out=Path(settings.out or default_out(models)),
+        data=str(Path(settings.data).resolve()) if settings.data else None,
+        model_options=model_options(settings, models), model_envs=model_envs(settings, models),
+        limit=settings.limit, device=resolve_device(settings.device), seed=settings.seed, resume=settings.resume,
+        shard=parse_shard(settings.shard), warmup=settings.warmup, argv=argv,
+    )  # fmt: skip
+
+
+def default_out(models: list[str]) -> str:
+    return str(Path("results") / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{'+'.join(models)[:60]}")
+
+
+def model_options(settings: RunSettings, models: list[str]) -> dict[str, dict[str, Any]]:
+    """Options per model: "*" entries for every model, then the model's own; --trust-remote-code."""
+    unknown = sorted(set(settings.model_args) - {ALL_MODELS, *models})
+    if unknown:
+        raise SettingsError(
+            "model-arg", f"{', '.join(map(repr, unknown))} is not one of the models run ({', '.join(models)})"
+        )
+    out = {m: {**settings.model_args.get(ALL_MODELS, {}), **settings.model_args.get(m, {})} for m in models}
+    if settings.trust_remote_code:
+        from vfr_bench.models import ModelRegistry
+
+        ModelRegistry().allow_remote_code(out)
+    return out
+
+
+def model_envs(settings: RunSettings, models: list[str]) -> dict[str, str]:
+    unknown = sorted(set(settings.model_envs) - set(models))
+    if unknown:
+        raise SettingsError(
+            "model-env", f"{', '.join(map(repr, unknown))}: write MODEL=ENV with MODEL one of the models run"
+        )
+    return dict(settings.model_envs)

@@ -1,0 +1,136 @@
+"""The run-directory contract validator (docs/design.md "Run directory"), used by `vfr-bench check`
+and by the tests on every run directory they make.
+
+It reads each file line by line against the record schema and reports every problem it finds (up
+to MAX_PROBLEMS), where the writers' own readers stop at the first.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from vfr_bench.jsonl import complete_lines
+from vfr_bench.records import SCHEMA_VERSION, SUMMARY_COLUMNS, Manifest, SampleRecord, ScoreRecord, SummaryRow
+from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY
+
+MAX_PROBLEMS = 20
+R = TypeVar("R", bound=BaseModel)
+CEILING_MODEL = "judge-ceiling"  # scores of the judge ceiling have no sample record of their own
+
+
+def problems(run: Path) -> list[str]:
+    """Every way `run` breaks the contract (empty when it conforms)."""
+    out = [f"missing {name}" for name in (MANIFEST, SAMPLES, SUMMARY) if not (run / name).is_file()]
+    if out:
+        return out
+    manifest = _manifest(run, out)
+    samples = _records(run / SAMPLES, SampleRecord, out)
+    out += [p for number, record in samples for p in _sample_problems(run, number, record)]
+    out += _duplicates(SAMPLES, [(n, r.key) for n, r in samples])
+    if manifest is not None:
+        out += _manifest_coverage(manifest, [r for _, r in samples])
+    scores = _records(run / SCORES, ScoreRecord, out)
+    out += _score_problems(scores, {r.key for _, r in samples})
+    # summary.csv derives from scores.jsonl: where both are here, every row must have scores behind it
+    scored = {(s.model, s.task, s.rate_spec, s.metric) for _, s in scores} if (run / SCORES).is_file() else None
+    out += _summary_problems(run / SUMMARY, scored)
+    return out[:MAX_PROBLEMS]
+
+
+def _manifest(run: Path, out: list[str]) -> Manifest | None:
+    try:
+        manifest = Manifest.model_validate_json((run / MANIFEST).read_text(encoding="utf-8"))
+    except ValidationError as err:
+        out += [f"{MANIFEST}: {_where(e)}: {e['msg']}" for e in err.errors()]
+        return None
+    if manifest.schema_version > SCHEMA_VERSION:
+        out.append(f"{MANIFEST}: schema_version {manifest.schema_version} is newer than this vfr-bench reads")
+    return manifest
+
+
+def _records(path: Path, model: type[R], out: list[str]) -> list[tuple[int, R]]:
+    found = []
+    for number, line in complete_lines(path):
+        try:
+            found.append((number, model.model_validate_json(line)))
+        except ValidationError as err:
+            out += [f"{path.name} line {number}: {_where(e)}: {e['msg']}" for e in err.errors()[:3]]
+    return found
+
+
+def _where(error: Any) -> str:
+    return ".".join(str(p) for p in error["loc"]) or "line"
+
+
+def _sample_problems(run: Path, number: int, r: SampleRecord) -> list[str]:
+    where = f"{SAMPLES} line {number}"
+    out = []
+    if r.status != "ok" and not r.error:
+        out.append(f"{where}: status {r.status} without an error message")
+    if r.status == "ok":
+        for name in ("achieved_input_hz", "achieved_output_hz", "input_seconds", "output_seconds"):
+            value = getattr(r, name)
+            if value is not None and (not math.isfinite(value) or value < 0):
+                out.append(f"{where}: {name} = {value!r}")
+        if r.timings.t_total is None:
+            out.append(f"{where}: an ok sample without timings.t_total")
+        if r.audio and not (run / r.audio).is_file():
+            out.append(f"{where}: audio {r.audio} is missing")
+    return out
+
+
+def _duplicates(name: str, keyed: list[tuple[int, tuple]]) -> list[str]:
+    seen: dict[tuple, int] = {}
+    out = []
+    for number, key in keyed:
+        if key in seen:
+            out.append(f"{name} line {number} repeats line {seen[key]} {key}")
+        seen.setdefault(key, number)
+    return out
+
+
+def _manifest_coverage(manifest: Manifest, samples: list[SampleRecord]) -> list[str]:
+    out = [
+        f"{MANIFEST} lacks task {t!r} of the samples" for t in sorted({s.task for s in samples} - set(manifest.tasks))
+    ]
+    out += [
+        f"{MANIFEST} lacks model {m!r} of the samples"
+        for m in sorted({s.model for s in samples} - set(manifest.models))
+    ]
+    return out
+
+
+def _score_problems(scores: list[tuple[int, ScoreRecord]], sample_keys: set[tuple]) -> list[str]:
+    out = _duplicates(SCORES, [(n, s.key) for n, s in scores])
+    for number, s in scores:
+        if s.value is None and not s.error:
+            out.append(f"{SCORES} line {number}: neither a value nor an error")
+        if s.value is not None and not math.isfinite(s.value):
+            out.append(f"{SCORES} line {number}: value {s.value!r}")
+        if s.model != CEILING_MODEL and s.key[:4] not in sample_keys:
+            out.append(f"{SCORES} line {number}: scores a sample samples.jsonl does not hold {s.key[:4]}")
+    return out
+
+
+def _summary_problems(path: Path, scored: set[tuple[str, str, str, str]] | None) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in SUMMARY_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            return [f"{SUMMARY} lacks column {c!r}" for c in missing]
+        rows = list(reader)
+    out = []
+    for number, row in enumerate(rows, 2):
+        try:
+            parsed = SummaryRow.model_validate(row)
+        except ValidationError as err:
+            out += [f"{SUMMARY} line {number}: {_where(e)}: {e['msg']}" for e in err.errors()[:3]]
+            continue
+        if scored is not None and (parsed.model, parsed.task, parsed.rate_spec, parsed.metric) not in scored:
+            out.append(f"{SUMMARY} line {number}: {parsed.metric} of {parsed.cell} has no scores behind it")
+    return out

@@ -1,0 +1,176 @@
+"""The scoring pass: every ok sample not yet scored, one metric at a time, appended to scores.jsonl;
+then summary.csv is rebuilt from scores.jsonl.
+
+A (sample, metric) pair already in scores.jsonl is never computed again, so re-scoring after a
+resumed run only does the new samples. A metric runs only on the samples that have what it
+requires. One judge is in memory at a time; CPU-bound metrics are spread over processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+
+from vfr_bench.metrics import Metric, MetricUnavailable, get_metric, metrics_for_task
+from vfr_bench.metrics.context import ScoringContext
+from vfr_bench.metrics.judge_settings import JudgeSettings
+from vfr_bench.progress import SILENT, Progress
+from vfr_bench.records import Manifest, SampleRecord, ScoreRecord, SummaryRow
+from vfr_bench.run_dir import RunDirectory
+from vfr_bench.scoring.summary import summarise
+
+log = logging.getLogger(__name__)
+
+
+class ScoringError(RuntimeError):
+    """Some metrics could not run at all (missing package or weights); the others were scored."""
+
+
+def score_run(
+    run_dir: Path | str,
+    task_metrics: dict[str, list[str]],
+    seed: int = 0,
+    judges: JudgeSettings | None = None,
+    only: list[str] | None = None,
+    rescore: list[str] | tuple[str, ...] = (),
+    judge_ceiling: bool = False,
+    progress: Progress = SILENT,
+) -> list[SummaryRow]:
+    """Score, append to scores.jsonl, rebuild summary.csv; returns the summary rows.
+
+    `task_metrics` maps a task name to its quality metrics (rate and latency always apply); `only`
+    scores just the named metrics, on every task where they apply; `rescore` drops a metric's
+    earlier scores first. A metric that cannot run here is reported in a ScoringError raised after
+    the others are scored and the summary written. An unknown metric name raises UnknownName
+    before any work.
+    """
+    run = RunDirectory(run_dir)
+    for name in [*(only or []), *rescore]:
+        get_metric(name)
+    with run.scoring_lock():
+        run.drop_scores(list(rescore))
+        ctx = ScoringContext(run.path, judges or JudgeSettings())
+        used, unavailable = _score_metrics(run, ctx, _plan(run.samples(), task_metrics, only), progress)
+        if judge_ceiling:
+            from vfr_bench.scoring.ceiling import add_ceiling
+
+            log.info("judge ceiling: %d QA samples spoken, transcribed and scored", add_ceiling(ctx))
+        rows = summarise(run.scores(), seed=seed)
+        run.write_summary(rows)
+        _record_scoring(run, used, ctx)
+    if unavailable:
+        raise ScoringError("; ".join(unavailable))
+    return rows
+
+
+def _plan(
+    samples: list[SampleRecord], task_metrics: dict[str, list[str]], only: list[str] | None
+) -> dict[str, list[SampleRecord]]:
+    """metric name -> the ok samples it applies to, metrics in a stable order."""
+    plan: dict[str, list[SampleRecord]] = {}
+    for record in samples:
+        if not record.ok:
+            continue
+        names = only if only is not None else [m.name for m in metrics_for_task(task_metrics.get(record.task, []))]
+        for name in names:
+            plan.setdefault(name, [])
+            if get_metric(name).applies_to(record):
+                plan[name].append(record)
+    return plan
+
+
+def _score_metrics(
+    run: RunDirectory, ctx: ScoringContext, plan: dict[str, list[SampleRecord]], progress: Progress
+) -> tuple[list[Metric], list[str]]:
+    done = {s.key for s in run.scores()}
+    used: list[Metric] = []
+    unavailable: list[str] = []
+    for name, records in plan.items():
+        metric = get_metric(name)
+        used.append(metric)
+        todo = [r for r in records if (*r.key, name) not in done]
+        if not todo:
+            continue
+        shown = progress if metric.kind == "quality" else SILENT  # rate and latency metrics are instant
+        try:
+            if metric.check:
+                metric.check(ctx)
+            run.append_scores(_score_all(metric, todo, ctx, shown))
+        except MetricUnavailable as err:
+            unavailable.append(f"{name}: {err}")
+        finally:
+            ctx.release()  # one judge in memory at a time
+    return used, unavailable
+
+
+def _score_all(metric: Metric, todo: list[SampleRecord], ctx: ScoringContext, progress: Progress) -> list[ScoreRecord]:
+    started = time.perf_counter()
+    progress.start(metric.name, f"scoring {metric.name}", len(todo))
+    counts: Counter[str] = Counter()
+    out: list[ScoreRecord] = []
+    with ExitStack() as stack:
+        workers = ctx.judges.workers or os.cpu_count() or 1
+        if metric.parallel and len(todo) > 1 and workers > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+            jobs = [(metric.name, r, str(ctx.run_dir), ctx.judges) for r in todo]
+            results = pool.map(_score_in_worker, jobs, chunksize=max(1, len(todo) // (4 * workers)))
+        else:
+            results = (score_sample(r, metric, ctx) for r in todo)
+        for score in results:
+            status = "not applicable" if score is None else ("error" if score.error else "ok")
+            counts[status] += 1
+            progress.advance(metric.name, status)
+            if score is not None:
+                out.append(score)
+    log.debug("%s: %d samples in %.1f s", metric.name, len(todo), time.perf_counter() - started)
+    progress.finish(metric.name, counts)
+    return out
+
+
+def score_sample(record: SampleRecord, metric: Metric, ctx: ScoringContext) -> ScoreRecord | None:
+    """One sample's score; a failure is recorded as that score's error, never as a value."""
+    try:
+        score = metric.compute(record, ctx)
+    except MetricUnavailable:
+        raise
+    except Exception as err:  # one sample's metric failure is recorded; the others go on
+        return ScoreRecord.for_sample(record, metric.name, metric.version, error=f"{type(err).__name__}: {err}")
+    if score is None:
+        return None
+    if not math.isfinite(score.value):  # e.g. SI-SDR of a silent output: a failure, not a number to average
+        return ScoreRecord.for_sample(record, metric.name, metric.version, error=f"non-finite value {score.value}")
+    return ScoreRecord.for_sample(
+        record, metric.name, metric.version, value=score.value, numerator=score.numerator,
+        denominator=score.denominator, detail=score.detail or None,
+    )  # fmt: skip
+
+
+def _score_in_worker(job: tuple[str, SampleRecord, str, JudgeSettings]) -> ScoreRecord | None:
+    """Process-pool entry: look the metric up by name (functions do not travel), score one sample."""
+    name, record, run_dir, judges = job
+    return score_sample(record, get_metric(name), ScoringContext(Path(run_dir), judges))
+
+
+def _record_scoring(run: RunDirectory, metrics: list[Metric], ctx: ScoringContext) -> None:
+    """The judges and metric versions that made scores.jsonl, in the manifest."""
+    if run.read_manifest() is None:
+        return
+
+    def change(manifest: Manifest | None) -> Manifest:
+        assert manifest is not None
+        described = dict(manifest.metrics)
+        for m in metrics:
+            try:
+                described[m.name] = m.describe(ctx)
+            except Exception as err:  # provenance of an unavailable metric: say so rather than fail the run
+                described[m.name] = {"name": m.name, "version": m.version, "provenance_error": str(err)}
+        judges = {**manifest.judges, **ctx.judges.to_json(), **ctx.judge_info}
+        return manifest.model_copy(update={"metrics": described, "judges": judges})
+
+    run.update_manifest(change)

@@ -1,0 +1,49 @@
+"""summary.csv: each metric's aggregate per (model, task, rate spec), with its bootstrap CI and n."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from vfr_bench.metrics import get_metric
+from vfr_bench.records import ScoreRecord, SummaryRow
+from vfr_bench.stats import aggregate, bootstrap_ci
+
+
+def score_arrays(scores: list[ScoreRecord]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, numerators, denominators) of scores, in order; a missing part counts 0."""
+    values = np.array([s.value for s in scores], dtype=float)
+    num = np.array([s.numerator or 0.0 for s in scores], dtype=float)
+    den = np.array([s.denominator or 0.0 for s in scores], dtype=float)
+    return values, num, den
+
+
+def summarise(scores: list[ScoreRecord], seed: int = 0) -> list[SummaryRow]:
+    """One row per (model, task, rate spec, metric): the aggregate and a bootstrap CI. Scores that
+    failed (value None, with their error) are left out of the aggregate, never counted as zero."""
+    groups: dict[tuple, list[ScoreRecord]] = defaultdict(list)
+    for s in scores:
+        if s.value is not None:
+            groups[(s.model, s.task, s.rate_spec, s.requested_input_hz, s.requested_output_hz, s.metric)].append(s)
+    rows = []
+    for (model, task, spec, req_in, req_out, name), items in sorted(groups.items(), key=lambda kv: _order(kv[0])):
+        metric = get_metric(name)
+        arrays = score_arrays(items)
+        value = aggregate(metric.aggregation, *arrays)
+        if value is None:
+            continue
+        low, high = bootstrap_ci(metric.aggregation, *arrays, seed=seed)
+        rows.append(
+            SummaryRow(
+                model=model, task=task, rate_spec=spec, requested_input_hz=req_in, requested_output_hz=req_out,
+                metric=name, value=value, ci_low=low, ci_high=high, n=len(items), aggregation=metric.aggregation,
+                higher_is_better=metric.higher_is_better, unit=metric.unit,
+            )
+        )  # fmt: skip
+    return rows
+
+
+def _order(key: tuple) -> tuple:
+    model, task, spec, req_in, req_out, name = key
+    return (model, task, -(req_in or 1e9), -(req_out or 1e9), spec, name)
