@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +14,16 @@ def invoke(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+def test_the_command_line_imports_nothing_heavy_until_a_command_runs():
+    """`vfr-bench --help` stays instant: the CLI modules import click and nothing else of weight."""
+    code = (
+        "import sys; from vfr_bench.cli import main; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pydantic', 'torch', 'rich', 'yaml'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_help_and_lists():
     assert "run" in invoke("--help").output
     models = invoke("list", "models").output
@@ -20,7 +32,12 @@ def test_help_and_lists():
     assert "rate-fidelity" in tasks
     assert "24 x 12 noise" in tasks["asr-noise"]  # every sample heard again under each noise condition
     assert "│ 40 " in tasks["multilingual-espeak"]  # split by language, not multiplied
-    assert "wer" in invoke("list", "metrics").output
+    listed = invoke("list", "metrics").output.splitlines()
+    metrics = {line.split("│")[1].strip(): line for line in listed if "│" in line}
+    assert "quality" in metrics["wer"] and "reference.text, text" in metrics["wer"]
+    assert "latency" in metrics["t_total_p50"] and "rate" in metrics["achieved_input_hz"]
+    assert "paired" not in invoke("list", "loaders").output and "huggingface" in invoke("list", "loaders").output
+    assert "faster-whisper" in invoke("list", "judges").output
 
 
 def test_flexislm_without_flexislm_says_how_to_install_it(tmp_path):

@@ -64,3 +64,48 @@ def test_entry_points_cannot_shadow_built_ins(monkeypatch):
     eps = [EntryPoint("reference", "tests.helpers:CountingAdapter", ENTRY_POINT_GROUP)]
     monkeypatch.setattr(registry_module, "entry_points", lambda group: eps)
     assert ModelRegistry(model_registry()).adapter_class("reference").__name__ == "ReferenceAdapter"
+
+
+# ---- the generic registry every plug-in kind shares ---------------------------------------------------
+
+
+def test_one_registry_serves_every_kind_with_the_same_lookup():
+    from vfr_bench.data.loaders import LOADERS
+    from vfr_bench.metrics import METRICS
+    from vfr_bench.metrics.asr_judge import JUDGES
+    from vfr_bench.registry import Registry, UnknownName
+    from vfr_bench.task_files import task_registry
+
+    cases = (
+        (METRICS, "wre", "wer"),
+        (LOADERS, "hugginface", "huggingface"),
+        (JUDGES, "faster_whisper", "faster-whisper"),
+        (task_registry(), "asr-nosie", "asr-noise"),
+    )
+    for registry, typo, meant in cases:
+        assert isinstance(registry, Registry)
+        with pytest.raises(UnknownName, match=f"did you mean '{meant}'"):
+            registry.get(typo)
+
+
+def test_a_name_is_registered_once():
+    from vfr_bench.registry import PluginError, Registry
+
+    registry = Registry("thing")
+    registry.add("a", object())
+    with pytest.raises(PluginError, match="thing name 'a' is already registered"):
+        registry.add("a", object())
+
+
+def test_plug_in_files_that_cannot_be_used_say_why(tmp_path, monkeypatch):
+    from vfr_bench import registry as reg
+
+    monkeypatch.setenv(reg.PLUGIN_PATH_ENV, str(tmp_path / "nowhere.txt"))
+    with pytest.raises(reg.PluginError, match="neither a .py file nor a folder"):
+        reg.plugin_files()
+    broken = tmp_path / "broken_plugin.py"
+    broken.write_text("import a_module_that_is_not_there\n")
+    monkeypatch.setenv(reg.PLUGIN_PATH_ENV, str(broken))
+    monkeypatch.setattr(reg, "_plugins_loaded", set())
+    with pytest.raises(reg.PluginError, match="broken_plugin.py failed to import: ModuleNotFoundError"):
+        reg.load_plugins()

@@ -186,3 +186,32 @@ def test_ids_that_sanitise_alike_get_their_own_audio_files(tmp_path):
     run(config(tmp_path, folder / "m.jsonl", rate_specs=parse_rate_specs("6.25"), tasks=[all_tasks()["rate-fidelity"]]))
     paths = [r["audio"] for r in read_jsonl(tmp_path / "run" / "samples.jsonl")]
     assert len(set(paths)) == 2 and all((tmp_path / "run" / p).is_file() for p in paths)
+
+
+def test_progress_comes_through_one_interface_and_messages_through_logging(tmp_path, caplog):
+    from vfr_bench.progress import Progress
+
+    class Recorder(Progress):
+        def __init__(self):
+            self.events = []
+
+        def start(self, key, label, total):
+            self.events.append(("start", label, total))
+
+        def advance(self, key, status="ok"):
+            self.events.append(("advance", status))
+
+        def finish(self, key, counts):
+            self.events.append(("finish", dict(counts)))
+
+    manifest = write_manifest(tmp_path / "data", n=2)
+    recorder = Recorder()
+    cfg = config(tmp_path, manifest, rate_specs=parse_rate_specs("6.25"), tasks=[all_tasks()["asr"]],
+                 model_options={"counting": {"fail_on": "u0"}}, warmup=1)  # fmt: skip
+    with caplog.at_level("WARNING", logger="vfr_bench"):
+        Runner(cfg, registry=make_registry(), progress=recorder).run()
+    assert recorder.events == [
+        ("start", "counting @ 6.25 Hz, asr", 2), ("advance", "error"), ("advance", "ok"),
+        ("finish", {"error": 1, "ok": 1}),
+    ]  # fmt: skip
+    assert any("warm-up request failed (RuntimeError: deliberate failure on u0)" in r.message for r in caplog.records)

@@ -9,11 +9,16 @@ import click
 @click.argument("what", type=click.Choice(["models", "tasks", "metrics", "loaders", "judges"]))
 def list_(what: str) -> None:
     """List registered models, tasks, metrics, data loaders or ASR judge backends."""
+    from vfr_bench.cli.common import fail
     from vfr_bench.cli.console import print_table
+    from vfr_bench.registry import PluginError
+    from vfr_bench.task import TaskError
 
-    print_table(
-        {"models": _models, "tasks": _tasks, "metrics": _metrics, "loaders": _loaders, "judges": _judges}[what]()
-    )
+    tables = {"models": _models, "tasks": _tasks, "metrics": _metrics, "loaders": _loaders, "judges": _judges}
+    try:
+        print_table(tables[what]())
+    except (TaskError, PluginError) as err:  # a task file or plug-in that cannot be read: say which
+        fail(str(err))
 
 
 def _table(*columns: str):

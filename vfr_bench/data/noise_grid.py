@@ -13,7 +13,7 @@ from pydantic import Field
 from vfr_bench.data.manifest import ManifestError
 from vfr_bench.data.noise import NoiseSpec, folder_sources
 from vfr_bench.data.sample import Dataset
-from vfr_bench.validation import Strict
+from vfr_bench.validation import ConfigError, Strict, validate
 
 NoiseKind = Literal["white", "pink", "babble", "folder"]
 DEFAULT_KINDS: tuple[NoiseKind, ...] = ("white",)
@@ -60,8 +60,6 @@ def conditions(grid: NoiseGrid) -> list[NoiseCondition]:
 def parse_noise_option(text: str, folder: str | None = None, seed: int = 0) -> NoiseGrid:
     """`white,pink,babble@20,10,5,0` (kinds @ SNRs in dB) -> a noise grid."""
     kinds, _, snrs = text.partition("@")
-    from vfr_bench.validation import ConfigError, validate
-
     try:
         snr_db = [float(x) for x in snrs.split(",")] if snrs else list(DEFAULT_SNRS)
     except ValueError:
