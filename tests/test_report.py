@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -168,6 +169,8 @@ def test_tables_agree_with_summary_and_bold_the_best(quality_run):
     best_wer = min(float(r["wer"]) for r in rows)
     md = tables.markdown(table)
     assert f"**{best_wer:.3f} ± " in md
+    cells_per_line = {len(re.split(r"(?<!\\)\|", line)) for line in md.splitlines()}
+    assert len(cells_per_line) == 1  # no heading's own "|" breaks the Markdown table
     tex = tables.latex(table)
     assert r"\toprule" in tex and r"\textbf{" in tex and r"$\pm$" in tex and "achieved input rate (Hz)" in tex
 

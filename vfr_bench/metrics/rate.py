@@ -36,10 +36,10 @@ def _rate_metrics(side: str) -> list[Metric]:
                higher_is_better=None, aggregation="mean", compute=_error(side, False),
                display=f"{side} rate error", requires=both),
         Metric(f"{side}_rate_abs_error", "1", f"mean |{side} rate error|", kind="rate", higher_is_better=False,
-               aggregation="mean", compute=_error(side, True), display=f"mean |{side} rate error|", requires=both),
+               aggregation="mean", compute=_error(side, True), display=f"mean abs. {side} rate error", requires=both),
         Metric(f"{side}_rate_abs_error_p95", "1", f"95th percentile of |{side} rate error|", kind="rate",
                higher_is_better=False, aggregation="p95", compute=_error(side, True),
-               display=f"p95 |{side} rate error|", requires=both),
+               display=f"p95 abs. {side} rate error", requires=both),
     ]  # fmt: skip
 
 

@@ -79,7 +79,7 @@ def header(metric: str) -> str:
 
 def markdown(table: Table) -> str:
     lines = [
-        "| model | task | rate | " + " | ".join(header(c) for c in table.columns) + " |",
+        "| model | task | rate | " + " | ".join(header(c).replace("|", "\\|") for c in table.columns) + " |",
         "| --- | --- | --- | " + " | ".join("---" for _ in table.columns) + " |",
     ]
     for i, r in enumerate(table.rows):
