@@ -115,7 +115,7 @@ def test_bad_samples_are_recorded_and_the_exit_code_says_so(tmp_path):
         str(out),
     )
     assert result.exit_code == EXIT_SAMPLES_FAILED, result.output
-    assert "1 sample(s) failed" in result.output
+    assert "1 sample(s) of the run are errors" in " ".join(result.output.split())
     records = {r["sample_id"]: r for r in read_jsonl(out / "samples.jsonl")}
     assert records["gone"]["status"] == "error" and records["u0"]["status"] == "ok"
     assert_conforms(out)

@@ -3,12 +3,11 @@ and the LLM judge against a local OpenAI-compatible server. None of these skip w
 extra (faster-whisper, Piper) is absent."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import numpy as np
 import pytest
 
+from tests.judge_server import FakeOpenAI, qa_records, serve
 from vfr_bench.jsonl import append_jsonl, read_jsonl
 from vfr_bench.metrics import get_metric
 from vfr_bench.metrics.judge_settings import JudgeSettings
@@ -72,93 +71,34 @@ def test_answer_containment(response, answers, correct):
     assert contains_answer(response, answers) is correct
 
 
-class FakeOpenAI(BaseHTTPRequestHandler):
-    """Speaks the chat-completions API: 'yes' when the response mentions Paris, else 'no';
-    a 500 when the response says 'crash'; a score of 4 for open-ended prompts."""
-
-    requests: list[dict] = []
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeOpenAI.requests.append({"body": body, "auth": self.headers.get("Authorization")})
-        prompt = body["messages"][0]["content"]
-        if "crash" in prompt:
-            self.send_response(500)
-            self.end_headers()
-            self.wfile.write(b"boom")
-            return
-        if "scale from 1" in prompt:
-            reply = "4"
-        else:
-            reply = "yes" if "Response: The capital is Paris" in prompt else "no"
-        payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": reply}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def judge_server():
-    server = HTTPServer(("127.0.0.1", 0), FakeOpenAI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    FakeOpenAI.requests = []
-    yield f"http://127.0.0.1:{server.server_port}/v1"
+    url, server = serve()
+    yield url
     server.shutdown()
 
 
 def test_llm_judge_votes_caches_and_records_failures_as_errors(tmp_path, judge_server, monkeypatch):
     monkeypatch.setenv("VFR_BENCH_JUDGE_API_KEY", "sk-test-secret")
-    records = []
-    for i, text in enumerate(["The capital is Paris.", "The capital is Rome.", "crash"]):
-        records.append(
-            {
-                "model": "m",
-                "rate_spec": "6.25",
-                "task": "qa",
-                "sample_id": f"q{i}",
-                "status": "ok",
-                "requested_input_hz": 6.25,
-                "requested_output_hz": 6.25,
-                "text": text,
-                "language": "en",
-                "reference": {"question": "What is the capital of France?", "answers": ["Paris"]},
-                "timings": {"t_total": 1.0},
-            }
-        )
-    append_jsonl(tmp_path / "samples.jsonl", records)
+    append_jsonl(tmp_path / "samples.jsonl", qa_records(["The capital is Paris.", "The capital is Rome.", "crash"]))
     (tmp_path / "manifest.json").write_text(json.dumps({"argv": [], "models": {}, "tasks": {}}))
     judges = JudgeSettings(llm_url=judge_server, llm_model="judge-1", llm_samples=3)
     rows = score_run(tmp_path, {}, only=["qa_judge_accuracy", "judge_score"], judges=judges)
     scores = {(s["sample_id"], s["metric"]): s for s in read_jsonl(tmp_path / "scores.jsonl")}
     assert scores[("q0", "qa_judge_accuracy")]["value"] == 1.0
     assert scores[("q0", "qa_judge_accuracy")]["detail"]["votes"] == [True, True, True]
+    assert scores[("q0", "qa_judge_accuracy")]["judge"] == f"llm:judge-1@{judge_server} x3"
     assert scores[("q1", "qa_judge_accuracy")]["value"] == 0.0
-    assert (
-        scores[("q2", "qa_judge_accuracy")]["value"] is None
-        and "HTTP 500" in scores[("q2", "qa_judge_accuracy")]["error"]
-    )
+    failed = scores[("q2", "qa_judge_accuracy")]
+    assert failed["value"] is None and failed["error"].startswith("JudgeError: LLM judge HTTP 500 (after 4 retries)")
     assert scores[("q0", "judge_score")]["value"] == 4.0
     accuracy = next(r for r in rows if r.metric == "qa_judge_accuracy")
     assert accuracy.n == 2 and accuracy.value == 0.5  # the failure is not a zero
     assert all(r["auth"] == "Bearer sk-test-secret" for r in FakeOpenAI.requests)
     asked = len(FakeOpenAI.requests)
-    score_run(
-        tmp_path,
-        {},
-        only=["qa_judge_accuracy", "judge_score"],
-        judges=judges,
-        rescore=["qa_judge_accuracy", "judge_score"],
-    )
-    assert len(FakeOpenAI.requests) == asked + 2  # cached replies are free: only the failed item asks again, per metric
-    for path in tmp_path.rglob("*"):
-        if path.is_file():
-            assert b"sk-test-secret" not in path.read_bytes()
+    score_run(tmp_path, {}, only=["qa_judge_accuracy", "judge_score"], judges=judges,
+              rescore=["qa_judge_accuracy", "judge_score"])  # fmt: skip
+    assert len(FakeOpenAI.requests) == asked + 2 * 5  # cached replies are free: only the failed item asks again
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["metrics"]["qa_judge_accuracy"]["judge_prompt_sha256"]
     assert manifest["metrics"]["qa_judge_accuracy"]["judge"] == "judge-1"

@@ -42,10 +42,18 @@ def test_a_sample_line_that_breaks_the_schema(run):
 
 
 def test_status_error_without_its_message_and_a_repeated_sample(run):
-    rewrite(run / "samples.jsonl", lambda rs: [{**rs[0], "status": "error", "error": None}, *rs, rs[1]])
+    rewrite(run / "samples.jsonl", lambda rs: [{**rs[0], "status": "error", "error": None}, *rs[1:], rs[1]])
     found = problems(run)
     assert any("status error without an error message" in p for p in found)
-    assert any("line 2 repeats line 1" in p for p in found)
+    assert any("repeats line 2" in p for p in found)  # an ok sample recorded twice
+
+
+def test_a_retry_may_follow_an_error_and_nothing_else_may_repeat(run):
+    def retried(rs):
+        return [{**rs[0], "status": "error", "error": "AudioError: gone"}, *rs]  # the error, then its retry
+
+    rewrite(run / "samples.jsonl", retried)
+    assert problems(run) == []
 
 
 def test_missing_audio_and_an_ok_sample_without_a_time(run):

@@ -70,22 +70,29 @@ def append_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
 
 
 def _drop_cut_tail(fd: int) -> None:
-    """If the file ends in a line a kill cut short, truncate it so the next record starts clean."""
-    size = os.fstat(fd).st_size
-    if size == 0:
+    """If the file ends in a line a kill cut short, truncate it so the next record starts clean. The
+    scan goes back block by block to the last newline, however long the cut line was."""
+    end = os.fstat(fd).st_size
+    if end == 0 or os.pread(fd, 1, end - 1) == b"\n":
         return
-    if os.pread(fd, 1, size - 1) == b"\n":
-        return
-    start = max(0, size - TAIL_SCAN)
-    chunk = os.pread(fd, size - start, start)
-    last_newline = chunk.rfind(b"\n")
-    os.ftruncate(fd, start + last_newline + 1 if last_newline >= 0 else start)
+    position = end
+    while position > 0:
+        start = max(0, position - TAIL_SCAN)
+        newline = os.pread(fd, position - start, start).rfind(b"\n")
+        if newline >= 0:
+            os.ftruncate(fd, start + newline + 1)
+            return
+        position = start
+    os.ftruncate(fd, 0)  # no newline at all: the only line was cut
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` all at once (a reader sees the old file or the new, never half)."""
+    """Replace `path` with `text` all at once (a reader sees the old file or the new, never half).
+    The file gets the permissions any new file would (0666 less the umask), not mkstemp's 0600, so
+    colleagues on a shared cluster can read manifests, summaries and reports."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
@@ -94,3 +101,9 @@ def write_text_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: records carry a fingerprint; a retry or re-score supersedes an earlier error
 Status = Literal["ok", "error", "skipped"]
 
 
@@ -79,13 +79,26 @@ class LabTimings(BaseModel):
     prefill_roofline_ratio: float | None = None
 
 
+class Fingerprint(BaseModel):
+    """What produced a sample record (vfr_bench.run.fingerprint): a resume that would add records made
+    differently is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+    data: str  # the sample's fields and audio bytes, and any noise mixed in
+    model: str  # the model's name and options
+    weights: str | None = None  # the loaded weights' hash, where the adapter reports one
+    task: str  # task name, version and definition
+    code: str  # vfr-bench version and git commit
+
+
 class SampleRecord(_Record):
     """One line of samples.jsonl."""
 
     optional_fields = frozenset(
         {"sample_extra", "input_silent", "input_original_sample_rate", "input_channels", "noise", "adapter_extra",
          "traceback", "batch_size", "prefill_length", "prompt_tokens", "llm_steps", "thinker_steps",
-         "hypothetical_rate", "latency", "task_version", "language", "reference", "source_audio", "shard"}
+         "hypothetical_rate", "latency", "task_version", "language", "reference", "source_audio", "shard",
+         "fingerprint"}
     )  # fmt: skip
 
     model: str
@@ -117,6 +130,7 @@ class SampleRecord(_Record):
     reference: Reference | None = None
     source_audio: str | None = None
     shard: str | None = None
+    fingerprint: Fingerprint | None = None
     sample_extra: dict[str, Any] | None = None  # unknown data-manifest keys, passed through
     # what the loader did to the input
     input_silent: bool | None = None
@@ -150,7 +164,7 @@ class SampleRecord(_Record):
 class ScoreRecord(_Record):
     """One line of scores.jsonl: a metric's value on a sample, or the error that prevented it."""
 
-    optional_fields = frozenset({"numerator", "denominator", "detail", "error"})
+    optional_fields = frozenset({"numerator", "denominator", "detail", "error", "judge"})
 
     model: str
     rate_spec: str
@@ -165,6 +179,7 @@ class ScoreRecord(_Record):
     denominator: float | None = None  # e.g. reference words
     detail: dict[str, Any] | None = None
     error: str | None = None
+    judge: str | None = None  # the judge(s) that made it, for metrics that call one
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
@@ -266,7 +281,7 @@ class Manifest(BaseModel):
     """manifest.json: what produced the run, merged over every session that wrote into it."""
 
     model_config = ConfigDict(extra="forbid")
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = 1  # a manifest without one predates the field; writers set SCHEMA_VERSION
     kind: Literal["run", "latency-lab"] = "run"
     vfr_bench_version: str | None = None
     git: GitInfo = Field(default_factory=GitInfo)

@@ -31,7 +31,7 @@ def problems(run: Path) -> list[str]:
     manifest = _manifest(run, out)
     samples = _records(run / SAMPLES, SampleRecord, out)
     out += [p for number, record in samples for p in _sample_problems(run, number, record)]
-    out += _duplicates(SAMPLES, [(n, r.key) for n, r in samples])
+    out += _duplicates(SAMPLES, [(n, r.key, r.status == "error") for n, r in samples])
     if manifest is not None:
         out += _manifest_coverage(manifest, [r for _, r in samples])
     scores = _records(run / SCORES, ScoreRecord, out)
@@ -84,13 +84,15 @@ def _sample_problems(run: Path, number: int, r: SampleRecord) -> list[str]:
     return out
 
 
-def _duplicates(name: str, keyed: list[tuple[int, tuple]]) -> list[str]:
-    seen: dict[tuple, int] = {}
+def _duplicates(name: str, keyed: list[tuple[int, tuple, bool]]) -> list[str]:
+    """A key may repeat only where every earlier line of it was an error (a retry supersedes it)."""
+    seen: dict[tuple, tuple[int, bool]] = {}
     out = []
-    for number, key in keyed:
-        if key in seen:
-            out.append(f"{name} line {number} repeats line {seen[key]} {key}")
-        seen.setdefault(key, number)
+    for number, key, failed in keyed:
+        if key in seen and not seen[key][1]:
+            out.append(f"{name} line {number} repeats line {seen[key][0]} {key}")
+        if key not in seen or seen[key][1]:
+            seen[key] = (number, failed)
     return out
 
 
@@ -106,7 +108,7 @@ def _manifest_coverage(manifest: Manifest, samples: list[SampleRecord]) -> list[
 
 
 def _score_problems(scores: list[tuple[int, ScoreRecord]], sample_keys: set[tuple]) -> list[str]:
-    out = _duplicates(SCORES, [(n, s.key) for n, s in scores])
+    out = _duplicates(SCORES, [(n, s.key, s.error is not None) for n, s in scores])
     for number, s in scores:
         if s.value is None and not s.error:
             out.append(f"{SCORES} line {number}: neither a value nor an error")

@@ -27,6 +27,7 @@ SCORES = "scores.jsonl"
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
 R = TypeVar("R", bound=BaseModel)
+K = TypeVar("K", SampleRecord, ScoreRecord)
 
 
 class RunDirError(RuntimeError):
@@ -46,6 +47,16 @@ def read_records(path: Path, model: type[R]) -> list[R]:
                 f"{path}:{number} is not a valid {model.__name__} ({where}: {problem['msg']}); was it edited by hand?"
             ) from None
     return out
+
+
+def latest(records: list[K]) -> list[K]:
+    """The last record of each key, in the order the keys first appear. Files are append-only, so a
+    sample retried after an error, or a score computed again after one, is a later line that
+    supersedes the error; nothing else may repeat a key (the validator checks)."""
+    out: dict[tuple, K] = {}
+    for record in records:
+        out[record.key] = record
+    return list(out.values())
 
 
 class RunDirectory:
@@ -175,7 +186,8 @@ class RunDirectory:
     # ---- samples.jsonl and scores.jsonl ---------------------------------------------------------------
 
     def samples(self) -> list[SampleRecord]:
-        return read_records(self.samples_path, SampleRecord)
+        """Each sample's latest record (a retried error is superseded by its retry)."""
+        return latest(read_records(self.samples_path, SampleRecord))
 
     def recorded_keys(self) -> set[SampleKey]:
         return {r.key for r in self.samples()}
@@ -184,7 +196,8 @@ class RunDirectory:
         append_lines(self.samples_path, [record.to_json()])
 
     def scores(self) -> list[ScoreRecord]:
-        return read_records(self.scores_path, ScoreRecord)
+        """Each (sample, metric)'s latest score (an error scored again is superseded)."""
+        return latest(read_records(self.scores_path, ScoreRecord))
 
     def append_scores(self, records: list[ScoreRecord]) -> None:
         append_lines(self.scores_path, [r.to_json() for r in records])

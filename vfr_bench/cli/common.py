@@ -50,3 +50,23 @@ def fail(message: str, code: int = 1) -> None:
 
 def split_names(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+def report_failed_scores(run_dir) -> int:
+    """Print how many scores of the run failed (by metric, with the commonest reason); return how many."""
+    from collections import Counter
+
+    from vfr_bench.cli.console import stderr_console
+    from vfr_bench.run_dir import RunDirectory
+
+    failed = [s for s in RunDirectory(run_dir).scores() if s.error]
+    if failed:
+        by_metric = Counter(s.metric for s in failed)
+        reason, _ = Counter(s.error for s in failed).most_common(1)[0]
+        counts = ", ".join(f"{m} {n}" for m, n in by_metric.most_common())
+        stderr_console().print(
+            f"[red]{len(failed)} score(s) failed[/red] ({counts}); they are left out of summary.csv, never "
+            f"counted as zero; the commonest reason: {reason}. `vfr-bench score` tries them again.",
+            highlight=False,
+        )
+    return len(failed)

@@ -49,10 +49,16 @@ def gate(
         if json_path:
             Path(json_path).write_text(json.dumps({"verdict": "cannot-compare", "reason": str(err)}, indent=2) + "\n")
         sys.exit(2)
-    text = markdown(verdicts, base, cand, config.confidence)
     unused = unmatched_rules(verdicts, config.rules)
-    if unused:
-        text += "\nRules that matched no cell (check the task and rate names): " + "; ".join(unused) + "\n"
+    if unused:  # a rule that gates nothing would let its cell pass on the default: a configuration error
+        reason = "rules that match no compared cell (check the task and rate names): " + "; ".join(unused)
+        click.echo(f"configuration error: {reason}", err=True)
+        if json_path:
+            Path(json_path).write_text(
+                json.dumps({"verdict": "configuration-error", "reason": reason}, indent=2) + "\n"
+            )
+        sys.exit(2)
+    text = markdown(verdicts, base, cand, config.confidence)
     click.echo(text)
     if markdown_path:
         Path(markdown_path).write_text(text, encoding="utf-8")

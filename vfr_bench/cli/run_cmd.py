@@ -1,8 +1,12 @@
 """`vfr-bench run`: models over rate specs and tasks, scored, with a results table.
 
-Exit codes: 0 every sample ok or skipped; 3 the run finished but some samples failed (recorded
-with status "error"); 1 the run could not start or stopped (the message says why); 2 a usage
-error (unknown option, bad rate spec, unknown task).
+Exit codes:
+  0  every sample of the run ok or skipped, and every score made;
+  3  some samples of the run are errors (this session's, or an earlier one's not retried; status
+     "error" in samples.jsonl), or some scores failed;
+  4  nothing was measured: every sample was skipped (the reasons are printed);
+  1  the run could not start or stopped (the message says why);
+  2  a usage error (unknown option, bad rate spec, unknown task).
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from typing import Any
 
 import click
 
-from vfr_bench.cli.common import JUDGE_KEYS, fail, judge_options
+from vfr_bench.cli.common import JUDGE_KEYS, fail, judge_options, report_failed_scores
 
 EXIT_SAMPLES_FAILED = 3
+EXIT_NOTHING_MEASURED = 4
 
 
 @click.command()
@@ -50,6 +55,7 @@ EXIT_SAMPLES_FAILED = 3
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for bootstrap CIs and any sampling.")
 @click.option("--resume", is_flag=True, help="Continue a run directory, skipping samples already recorded.")
+@click.option("--retry-errors", is_flag=True, help="With --resume: run again the samples recorded as errors.")
 @click.option("--shard", metavar="I/N", help="Run shard I of N of the grid (deterministic split).")
 @click.option(
     "--warmup",
@@ -105,10 +111,16 @@ def run(ctx: click.Context, config_file: str | None, **options: Any) -> None:
             click.echo(f"figures and tables: vfr-bench report {outcome.run_dir}", err=True)
     else:
         click.echo(f"not scored; score it with: vfr-bench score {outcome.run_dir}", err=True)
-    if outcome.failed:
-        click.echo(f"{outcome.error} sample(s) failed; their errors are in {outcome.run_dir / 'samples.jsonl'} "
-                   '(status "error")', err=True)  # fmt: skip
+    if settings.score and report_failed_scores(outcome.run_dir):
         sys.exit(EXIT_SAMPLES_FAILED)
+    if outcome.failed:
+        click.echo(f"{outcome.in_run['error']} sample(s) of the run are errors; they are in "
+                   f'{outcome.run_dir / "samples.jsonl"} (status "error"); after fixing the cause, '
+                   "run again with --resume --retry-errors", err=True)  # fmt: skip
+        sys.exit(EXIT_SAMPLES_FAILED)
+    if outcome.measured_nothing:
+        click.echo("nothing was measured: every sample was skipped (reasons above)", err=True)
+        sys.exit(EXIT_NOTHING_MEASURED)
 
 
 def _settings(ctx: click.Context, config_file: str | None, options: dict[str, Any]):
@@ -188,9 +200,15 @@ def _run(config):
             RuntimeError) as err:  # fmt: skip
         fail(str(err))
     console.print(
-        f"run directory: {outcome.run_dir}  ({outcome.ok} ok, {outcome.error} error, {outcome.skipped} skipped, "
-        f"{outcome.already_recorded} already recorded)", highlight=False,
+        f"run directory: {outcome.run_dir}  (this session: {outcome.ok} ok, {outcome.error} error, "
+        f"{outcome.skipped} skipped; {outcome.already_recorded} already recorded)", highlight=False,
     )  # fmt: skip
+    if outcome.reasons:
+        run = outcome.in_run
+        totals = f"{run['ok']} ok, {run['error']} error, {run['skipped']} skipped"
+        console.print(f"in the run: {totals}; the commonest reasons:", highlight=False)
+        for status, count, reason in outcome.reasons:
+            console.print(f"  {count} {status}: {reason}", highlight=False, markup=False)
     return outcome
 
 

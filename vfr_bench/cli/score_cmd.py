@@ -7,7 +7,9 @@ from typing import Any
 
 import click
 
-from vfr_bench.cli.common import fail, judge_choice, judge_options, split_names
+from vfr_bench.cli.common import fail, judge_choice, judge_options, report_failed_scores, split_names
+
+EXIT_SCORES_FAILED = 3
 
 
 @click.command()
@@ -22,7 +24,10 @@ from vfr_bench.cli.common import fail, judge_choice, judge_options, split_names
 @click.option("--seed", type=int, default=0, show_default=True)
 @judge_options
 def score(run_dir: str, only: str | None, rescore: str | None, judge_ceiling: bool, seed: int, **judges: Any) -> None:
-    """Score what is not yet scored, one metric at a time, and rebuild summary.csv."""
+    """Score what is not yet scored (and what failed before), one metric at a time; rebuild summary.csv.
+
+    Exit codes: 0 every score made; 3 some scores failed (printed; tried again by the next `score`);
+    1 a metric could not run at all, or the run directory cannot be read; 2 a usage error."""
     from vfr_bench.cli.console import ConsoleProgress, print_table, results_table, setup_logging, stderr_console
     from vfr_bench.registry import UnknownName
     from vfr_bench.run_dir import RunDirectory, RunDirError
@@ -46,3 +51,5 @@ def score(run_dir: str, only: str | None, rescore: str | None, judge_ceiling: bo
     except ScoringError as err:
         fail(f"not scored: {err}")
     print_table(results_table(rows, run.samples()))
+    if report_failed_scores(run.path):
+        raise SystemExit(EXIT_SCORES_FAILED)

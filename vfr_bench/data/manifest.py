@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from vfr_bench.data.sample import Dataset, Sample
@@ -89,21 +90,32 @@ def content_hash(samples: list[Sample] | tuple[Sample, ...]) -> str:
     """
     h = hashlib.sha256()
     for s in samples:
-        fields = {
-            "id": s.id,
-            "text": s.text,
-            "question": s.question,
-            "answers": list(s.answers),
-            "language": s.language,
-        }
-        h.update(json.dumps(fields, sort_keys=True).encode())
-        h.update(_file_digest(s.audio))
+        h.update(_fields(s))
+        h.update(file_digest(s.audio))
     return "sha256:" + h.hexdigest()
 
 
-def _file_digest(path: Path | None) -> bytes:
+def sample_digest(sample: Sample) -> str:
+    """One sample's own hash (its fields and its audio's bytes): what its records are fingerprinted by."""
+    return hashlib.sha256(_fields(sample) + file_digest(sample.audio)).hexdigest()[:16]
+
+
+def _fields(s: Sample) -> bytes:
+    fields = {"id": s.id, "text": s.text, "question": s.question, "answers": list(s.answers), "language": s.language}
+    return json.dumps(fields, sort_keys=True).encode()
+
+
+def file_digest(path: Path | None) -> bytes:
+    """sha256 of a file's bytes, remembered per (path, size, modification time): a data set is hashed
+    when it loads and each sample again when its record is fingerprinted, from one read."""
     if path is None or not path.is_file():
         return b"<missing>"
+    info = path.stat()
+    return _cached_digest(str(path), info.st_size, info.st_mtime_ns)
+
+
+@lru_cache(maxsize=200_000)
+def _cached_digest(path: str, size: int, mtime_ns: int) -> bytes:
     d = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

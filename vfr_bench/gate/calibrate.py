@@ -1,7 +1,11 @@
 """Calibration over repeated runs of one checkpoint: the spread of each metric and proposed thresholds.
 
-A threshold tighter than the spread between identical runs flaps; the proposal is the larger of
-three standard deviations and the worst difference seen between any two runs, rounded up.
+A threshold tighter than the spread between identical runs flaps. Two runs can agree exactly (the
+same machine, a deterministic model) and still differ on another day or CPU, so the proposal is the
+largest of: three standard deviations across runs, the worst difference between any two runs, half
+the width of a run's 95% bootstrap CI (how far one run's value could move with other utterances),
+and a floor (0.001 for a fraction, else 1% of the mean); rounded up. Each row says which one won.
+Latency: the worst ratio between runs plus 10%, and never below 1.1.
 """
 
 from __future__ import annotations
@@ -16,9 +20,13 @@ import numpy as np
 import yaml
 
 from vfr_bench.metrics import get_metric
+from vfr_bench.records import SummaryRow
 from vfr_bench.run_dir import RunDirectory
 
 CALIBRATED_EXTRAS = ("t_total_p50", "input_rate_abs_error", "output_rate_abs_error")
+FRACTION_FLOOR = 0.001
+RELATIVE_FLOOR = 0.01
+MIN_RATIO = 1.1
 
 
 def _round_up(x: float) -> float:
@@ -30,30 +38,48 @@ def _round_up(x: float) -> float:
 
 def calibrate(run_dirs: list[Path]) -> list[dict[str, Any]]:
     """Per (model, task, rate, metric) seen in at least two runs: n, mean, std, worst pairwise
-    difference, proposed max_regression (quality) or max_ratio (latency)."""
+    difference, CI half-width, proposed max_regression (quality) or max_ratio (latency), and which
+    term the proposal came from."""
     if len(run_dirs) < 2:
         raise ValueError("calibration needs at least two runs of the same checkpoint")
-    values: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
+    rows: dict[tuple[str, str, str, str], list[SummaryRow]] = defaultdict(list)
     for run in run_dirs:
         for summary in RunDirectory(run).summary():
-            values[(summary.model, summary.task, summary.rate_spec, summary.metric)].append(summary.value)
+            rows[(summary.model, summary.task, summary.rate_spec, summary.metric)].append(summary)
     out = []
-    for (model, task, rate, name), vals in sorted(values.items()):
+    for (model, task, rate, name), cell in sorted(rows.items()):
         metric = get_metric(name)
-        if len(vals) < 2 or not (metric.kind == "quality" or name in CALIBRATED_EXTRAS):
+        if len(cell) < 2 or not (metric.kind == "quality" or name in CALIBRATED_EXTRAS):
             continue
-        arr = np.array(vals)
-        worst = max(abs(a - b) for a, b in itertools.combinations(vals, 2))
+        arr = np.array([r.value for r in cell])
         row: dict[str, Any] = {
-            "model": model, "task": task, "rate": rate, "metric": name, "n_runs": len(vals),
-            "mean": float(arr.mean()), "std": float(arr.std(ddof=1)), "worst_of_n": float(worst),
+            "model": model, "task": task, "rate": rate, "metric": name, "n_runs": len(cell),
+            "mean": float(arr.mean()), "std": float(arr.std(ddof=1)),
+            "worst_of_n": float(max(abs(a - b) for a, b in itertools.combinations(arr, 2))),
         }  # fmt: skip
         if metric.kind == "latency" and arr.min() > 0:
-            row["proposed_max_ratio"] = _round_up(float(arr.max() / arr.min()) * 1.1)
+            row["proposed_max_ratio"] = max(MIN_RATIO, _round_up(float(arr.max() / arr.min()) * 1.1))
+            row["derived_from"] = "worst ratio + 10%" if row["proposed_max_ratio"] > MIN_RATIO else "floor 1.1"
         elif metric.kind == "quality":
-            row["proposed_max_regression"] = _round_up(max(3 * row["std"], worst))
+            row.update(_tolerance(cell, row, metric.scale))
         out.append(row)
     return out
+
+
+def _tolerance(cell: list[SummaryRow], row: dict[str, Any], scale: str) -> dict[str, Any]:
+    halves = [(r.ci_high - r.ci_low) / 2 for r in cell if r.ci_low is not None and r.ci_high is not None]
+    terms = {
+        "3 std": 3 * row["std"],
+        "worst difference": row["worst_of_n"],
+        "CI half-width": float(np.median(halves)) if halves else 0.0,
+        "floor": FRACTION_FLOOR if scale == "fraction" else max(abs(row["mean"]) * RELATIVE_FLOOR, FRACTION_FLOOR),
+    }
+    won = max(terms, key=lambda k: terms[k])
+    return {
+        "ci_half_width": terms["CI half-width"],
+        "proposed_max_regression": _round_up(terms[won]),
+        "derived_from": won,
+    }
 
 
 def proposed_yaml(rows: list[dict]) -> str:
@@ -73,14 +99,16 @@ def proposed_yaml(rows: list[dict]) -> str:
 
 def calibration_markdown(rows: list[dict]) -> str:
     lines = [
-        "| model | task | rate | metric | runs | mean | std | worst of N | proposed |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| model | task | rate | metric | runs | mean | std | worst of N | CI half-width | proposed | from |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         proposed = r.get("proposed_max_regression", r.get("proposed_max_ratio"))
         kind = "max ratio " if "proposed_max_ratio" in r else ""
+        half = "-" if r.get("ci_half_width") is None else format(r["ci_half_width"], ".3g")
         lines.append(
             f"| {r['model']} | {r['task']} | {r['rate']} | {r['metric']} | {r['n_runs']} | {r['mean']:.4g} | "
-            f"{r['std']:.3g} | {r['worst_of_n']:.3g} | {'-' if proposed is None else kind + format(proposed, 'g')} |"
+            f"{r['std']:.3g} | {r['worst_of_n']:.3g} | {half} | "
+            f"{'-' if proposed is None else kind + format(proposed, 'g')} | {r.get('derived_from', '-')} |"
         )
     return "\n".join(lines) + "\n"

@@ -11,15 +11,15 @@ Which of the three a metric is comes from its metadata (`kind`), never from its 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from vfr_bench.gate.config import GateConfig, Rule
+from vfr_bench.gate.coverage import coverage_verdicts, score_coverage_verdicts
+from vfr_bench.gate.data import CannotCompare, RunData, Verdict
 from vfr_bench.metrics import get_metric
-from vfr_bench.records import Manifest, SampleRecord, ScoreRecord
+from vfr_bench.records import Manifest, ScoreRecord
 from vfr_bench.run_dir import RunDirectory, RunDirError
 from vfr_bench.scoring.summary import score_arrays
 from vfr_bench.stats import aggregate, paired_bootstrap_delta, resample_indices, two_proportion
@@ -27,46 +27,6 @@ from vfr_bench.stats import aggregate, paired_bootstrap_delta, resample_indices,
 # metric metadata that does not change what a score means (shown, never compared)
 DESCRIPTIVE_KEYS = ("name", "kind", "aggregation", "higher_is_better", "unit")
 TaskRate = tuple[str, str]
-
-
-class CannotCompare(RuntimeError):
-    """The two runs cannot be compared; the message says why (exit code 2)."""
-
-
-@dataclass
-class RunData:
-    path: Path
-    manifest: Manifest
-    model: str
-    samples: dict[tuple[str, str, str], SampleRecord]  # (task, rate, sample id) -> ok sample record
-    scores: dict[tuple[str, str, str], dict[str, ScoreRecord]]  # (task, rate, metric) -> {sample id: score}
-    attempted: set[tuple[str, str, str]] = field(default_factory=set)  # every (task, rate, id) recorded
-
-    def hardware(self) -> str:
-        return self.manifest.hardware_name()
-
-    def ids(self, task: str, rate: str) -> set[str]:
-        return {i for (t, r, i) in self.samples if (t, r) == (task, rate)}
-
-
-@dataclass
-class Verdict:
-    kind: str  # quality | rate | latency | coverage
-    task: str
-    rate: str
-    metric: str
-    baseline: float | None
-    candidate: float | None
-    delta: float | None  # candidate - baseline (ratio for latency)
-    ci_low: float | None
-    ci_high: float | None
-    n: int
-    allowed: str
-    verdict: str  # pass | fail | report-only
-    reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def load_run(path: Path, model: str | None, role: str) -> RunData:
@@ -87,11 +47,16 @@ def load_run(path: Path, model: str | None, role: str) -> RunData:
         raise CannotCompare(f"{role} {path} has no ok samples of model {model!r} (it has {models})")
     by_sample = {(s.task, s.rate_spec, s.sample_id): s for s in everything if s.ok and s.model == model}
     scores: dict[tuple[str, str, str], dict[str, ScoreRecord]] = defaultdict(dict)
+    failed: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
     for sc in run.scores():
-        if sc.model == model and sc.value is not None:
+        if sc.model != model:
+            continue
+        if sc.value is not None:
             scores[(sc.task, sc.rate_spec, sc.metric)][sc.sample_id] = sc
+        else:
+            failed[(sc.task, sc.rate_spec, sc.metric)][sc.sample_id] = sc.error or "no value"
     attempted = {(s.task, s.rate_spec, s.sample_id) for s in everything if s.model == model}
-    return RunData(Path(path), manifest, model, by_sample, dict(scores), attempted)
+    return RunData(Path(path), manifest, model, by_sample, dict(scores), attempted, dict(failed))
 
 
 def check_comparable(base: RunData, cand: RunData, tasks: list[str], metrics: list[str]) -> None:
@@ -118,7 +83,8 @@ def _content_hash(manifest: Manifest, task: str) -> str | None:
 
 
 def compare(base: RunData, cand: RunData, config: GateConfig) -> list[Verdict]:
-    quality_cells = sorted(k for k in set(base.scores) & set(cand.scores) if get_metric(k[2]).kind == "quality")
+    baseline_quality = {k for k in base.scores if get_metric(k[2]).kind == "quality"}
+    quality_cells = sorted(baseline_quality & set(cand.scores))
     rate_cells = sorted({(t, r) for (t, r, _) in base.samples} & {(t, r) for (t, r, _) in cand.samples})
     if not quality_cells and not rate_cells:
         raise CannotCompare(
@@ -132,7 +98,9 @@ def compare(base: RunData, cand: RunData, config: GateConfig) -> list[Verdict]:
         sorted({c[2] for c in quality_cells}),
     )
     rng = np.random.default_rng(config.seed)
-    verdicts = coverage_verdicts(base, cand, config)
+    verdicts = coverage_verdicts(base, cand, config) + score_coverage_verdicts(
+        base, cand, sorted(baseline_quality), config
+    )
     verdicts += [quality_verdict(base, cand, cell, config.rule_for(*cell), config, rng) for cell in quality_cells]
     for task, rate in rate_cells:
         verdicts.extend(rate_verdicts(base, cand, task, rate, config))
@@ -140,33 +108,6 @@ def compare(base: RunData, cand: RunData, config: GateConfig) -> list[Verdict]:
         if latency is not None:
             verdicts.append(latency)
     return verdicts
-
-
-def coverage_verdicts(base: RunData, cand: RunData, config: GateConfig) -> list[Verdict]:
-    """Samples the baseline answered that the candidate failed on or never ran, per (task, rate): the
-    quality cells compare only what both answered, so a candidate that fails on the hard ones must
-    not pass on the easy ones."""
-    out = []
-    attempted_cells = {(t, r) for (t, r, _) in cand.attempted}
-    for task, rate in sorted({(t, r) for (t, r, _) in base.samples}):
-        answered, kept = base.ids(task, rate), cand.ids(task, rate)
-        lost = answered - kept
-        if not lost and (task, rate) in attempted_cells:
-            continue
-        ran = {i for (t, r, i) in cand.attempted if (t, r) == (task, rate)}
-        why = (
-            f"the candidate has no ok sample in this cell ({len(ran)} recorded)"
-            if not kept
-            else f"{len(lost)} of {len(answered)} samples the baseline answered failed or are missing in the candidate"
-        )
-        verdict = "fail" if len(lost) > config.max_lost_samples else "pass"
-        out.append(
-            Verdict(
-                "coverage", task, rate, "lost_samples", float(len(answered)), float(len(kept & answered)),
-                float(-len(lost)), None, None, len(answered), f"<= {config.max_lost_samples} lost", verdict, why,
-            )
-        )  # fmt: skip
-    return out
 
 
 def quality_verdict(
@@ -261,20 +202,36 @@ def latency_verdict(
     alpha = 1 - config.confidence
     low, high = float(np.quantile(ratios, alpha / 2)), float(np.quantile(ratios, 1 - alpha / 2))
     slower = ratio > config.latency_max_ratio and low > 1.0
-    verdict = "fail" if slower else "pass"
-    reason = (
-        f"{config.latency_metric} ratio {ratio:.3f} "
-        + ("exceeds" if slower else "within")
-        + f" {config.latency_max_ratio:g}"
-    )
+    verdict, reason = "fail" if slower else "pass", latency_reason(config, ratio, low, high)
     if config.latency_report_only:
-        verdict, reason = "report-only", reason + " (report-only)"
+        verdict, reason = (
+            "report-only",
+            reason
+            + (
+                "; report-only: resampling within a run cannot tell a slower checkpoint from a busier machine, so "
+                "latency gates only with latency.report_only: false, on the same hardware"
+            ),
+        )
     elif base.hardware() != cand.hardware():
-        verdict, reason = "report-only", reason + f" (different hardware: {base.hardware()} vs {cand.hardware()})"
+        verdict, reason = (
+            "report-only",
+            reason + f"; report-only: different hardware ({base.hardware()} vs {cand.hardware()})",
+        )
     return Verdict(
         "latency", task, rate, config.latency_metric, float(stat(b)), float(stat(c)), ratio, low, high, len(b),
         f"ratio <= {config.latency_max_ratio:g}", verdict, reason,
     )  # fmt: skip
+
+
+def latency_reason(config: GateConfig, ratio: float, low: float, high: float) -> str:
+    """What was decided about a latency ratio and why, in words that match the verdict."""
+    level = f"{config.confidence:.0%} CI of the ratio {low:.3f}-{high:.3f}"
+    head = f"{config.latency_metric} ratio {ratio:.3f}"
+    if ratio <= config.latency_max_ratio:
+        return f"{head} is within {config.latency_max_ratio:g}"
+    if low > 1.0:
+        return f"{head} exceeds {config.latency_max_ratio:g}, significantly ({level}, above 1)"
+    return f"{head} exceeds {config.latency_max_ratio:g} but not significantly ({level} includes 1)"
 
 
 def _statistic(aggregation: str):

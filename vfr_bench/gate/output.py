@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vfr_bench.gate.compare import RunData, Verdict
+from vfr_bench.gate.data import RunData, Verdict
 
 ICONS = {"pass": "pass", "fail": "**FAIL**", "report-only": "report-only"}
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from vfr_bench.audio import load_audio
 from vfr_bench.metrics.asr_judge import load_judge
+from vfr_bench.metrics.base import Metric
 from vfr_bench.metrics.cache import JsonCache
 from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.records import SampleRecord
@@ -39,6 +40,15 @@ class ScoringContext:
         path = self.run_dir / "judge_cache"
         path.mkdir(exist_ok=True)
         return path
+
+    def judge_of(self, metric: Metric) -> str | None:
+        """The judges a metric's scores are made with (recorded on every score line), or None."""
+        from vfr_bench.metrics.llm_judge import judge_id
+
+        parts = [self.judges.asr_judge_id] if "asr" in metric.judges else []
+        if "llm" in metric.judges:
+            parts.append(judge_id(self))
+        return " + ".join(parts) or None
 
     def output_audio(self, record: SampleRecord) -> tuple[np.ndarray, int] | None:
         """The generated audio of a sample, mono at 16 kHz, or None where it spoke none."""

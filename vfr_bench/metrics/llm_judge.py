@@ -1,10 +1,11 @@
-"""LLM judge through any OpenAI-compatible chat endpoint.
+"""LLM judge through any OpenAI-compatible chat endpoint (vfr_bench.metrics.llm_client).
 
 Base URL and model come from the judge settings (CLI) or $VFR_BENCH_JUDGE_URL / $VFR_BENCH_JUDGE_MODEL;
-the key only from $VFR_BENCH_JUDGE_API_KEY (or $OPENAI_API_KEY) and is never written anywhere.
-Prompt templates are versioned files whose hash goes into the manifest; each item is judged n
-times (majority vote for yes/no, mean for 1-5 scores); every response is cached on disk, so
-re-scoring is free. A failed or unparsable judgement is an error for that sample, never a zero.
+the key only from the environment, never written. Prompt templates are versioned files whose hash
+goes into the manifest; they ask for a JSON reply, which is parsed strictly: a reply that is not
+exactly the JSON asked for is an error for that sample, never a score. Each item is judged n times
+(majority vote for yes/no, mean for 1-5 scores). Only replies that parse are cached, so a failed or
+unparsable item is asked again on the next `vfr-bench score`.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import urllib.error
-import urllib.request
 from importlib.resources import files
 from typing import Any
 
 from vfr_bench.metrics.base import Metric, MetricContext, MetricUnavailable, SampleScore
 from vfr_bench.metrics.cache import JsonCache, stable_hash
+from vfr_bench.metrics.llm_client import ChatClient
 from vfr_bench.metrics.registry import register_metric
 from vfr_bench.records import Reference, SampleRecord
 
-TEMPLATES = {"qa_correct": "qa_correct_v1.txt", "open_score": "open_score_v1.txt"}
-TIMEOUT_S = 60
+TEMPLATES = {"qa_correct": "qa_correct_v2.txt", "open_score": "open_score_v2.txt"}
+VERSION = "2"  # 2: JSON replies parsed strictly (1 matched "yes"/"no" and a digit anywhere in the reply)
 
 
 def template(name: str) -> tuple[str, str]:
@@ -45,67 +44,61 @@ def endpoint(ctx: MetricContext) -> tuple[str, str]:
     return url.rstrip("/"), model
 
 
-def chat(url: str, model: str, prompt: str, seed: int) -> str:
-    """One chat completion; raises with the server's message on failure."""
-    key = os.environ.get("VFR_BENCH_JUDGE_API_KEY") or os.environ.get("OPENAI_API_KEY")
-    body = json.dumps(
-        {
-            "model": model,
-            "messages": [{"role": "user", "content": prompt}],
-            "temperature": 0.0 if seed == 0 else 0.7,
-            "seed": seed,
-            "max_tokens": 8,
-        }
-    ).encode()
-    request = urllib.request.Request(
-        f"{url}/chat/completions",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-            payload = json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        raise RuntimeError(f"LLM judge HTTP {err.code}: {err.read()[:200]!r}") from None
-    except (urllib.error.URLError, TimeoutError) as err:
-        raise RuntimeError(f"LLM judge unreachable at {url}: {err}") from None
-    try:
-        return payload["choices"][0]["message"]["content"]
-    except (KeyError, IndexError, TypeError):
-        raise RuntimeError(f"LLM judge returned no message: {str(payload)[:200]}") from None
+def judge_id(ctx: MetricContext) -> str:
+    """The LLM judge's identity on each score it made."""
+    url, model = endpoint(ctx)
+    return f"llm:{model}@{url} x{max(1, ctx.judges.llm_samples)}"
 
 
-def judgements(record: SampleRecord, ctx: MetricContext, kind: str, response: str) -> list[str]:
-    """n raw judge replies for one item, from the cache where already asked."""
+def judgements(record: SampleRecord, ctx: MetricContext, kind: str, response: str) -> list[Any]:
+    """n parsed judgements for one item, from the cache where already asked."""
     url, model = endpoint(ctx)
     text, digest = template(kind)
     ref = record.reference or Reference()
     prompt = text.format(question=ref.question or "", answers="; ".join(ref.answers), response=response)
     cache = ctx.resource("llm-cache", lambda: JsonCache(ctx.cache_dir / "llm_judge.jsonl"))
+    client = ctx.resource("llm-client", lambda: ChatClient(url, model))
+    parse = PARSERS[kind]
     out = []
     for i in range(max(1, ctx.judges.llm_samples)):
         key = stable_hash({"url": url, "model": model, "template": digest, "prompt": prompt, "i": i})
         reply = cache.get(key)
         if reply is None:
-            reply = chat(url, model, prompt, seed=i)
+            reply = client.reply(prompt, seed=i)
+            parse(reply)  # an unparsable reply raises here and is never cached
             cache.put(key, reply)
-        out.append(reply)
+        out.append(parse(reply))
     return out
 
 
+def _json_reply(reply: str, field: str) -> Any:
+    text = reply.strip()
+    if text.startswith("```"):  # a fenced block: ```json ... ```
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict) or set(parsed) != {field}:
+        raise ValueError(f"judge reply is not the JSON asked for ({{{field!r}: ...}}): {reply[:80]!r}")
+    return parsed[field]
+
+
 def parse_yes_no(reply: str) -> bool:
-    match = re.search(r"\b(yes|no)\b", reply.strip().lower())
-    if not match:
-        raise ValueError(f"judge reply is neither yes nor no: {reply[:80]!r}")
-    return match.group(1) == "yes"
+    value = _json_reply(reply, "correct")
+    if not isinstance(value, bool):
+        raise ValueError(f"judge reply's 'correct' is not true or false: {reply[:80]!r}")
+    return value
 
 
 def parse_score(reply: str) -> int:
-    match = re.search(r"\b([1-5])\b", reply)
-    if not match:
-        raise ValueError(f"judge reply holds no score from 1 to 5: {reply[:80]!r}")
-    return int(match.group(1))
+    value = _json_reply(reply, "score")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise ValueError(f"judge reply's 'score' is not a whole number from 1 to 5: {reply[:80]!r}")
+    return value
+
+
+PARSERS = {"qa_correct": parse_yes_no, "open_score": parse_score}
 
 
 def _response(record: SampleRecord, ctx: MetricContext, channel: str) -> str | None:
@@ -117,7 +110,7 @@ def _qa_judge(channel: str):
         response = _response(record, ctx, channel)
         if response is None:
             return None
-        votes = [parse_yes_no(r) for r in judgements(record, ctx, "qa_correct", response)]
+        votes = judgements(record, ctx, "qa_correct", response)
         yes = sum(votes)
         if 2 * yes == len(votes):
             raise ValueError(f"judge votes tie {yes}:{len(votes) - yes}; use an odd number of judge samples")
@@ -133,7 +126,7 @@ def _open_score(channel: str):
         response = _response(record, ctx, channel)
         if response is None:
             return None
-        scores = [parse_score(r) for r in judgements(record, ctx, "open_score", response)]
+        scores = judgements(record, ctx, "open_score", response)
         return SampleScore(sum(scores) / len(scores), detail={"scores": scores, "channel": channel})
 
     return compute
@@ -164,7 +157,7 @@ def _metric(name: str, description: str, channel: str, kind: str, display: str) 
     accuracy = kind == "qa_correct"
     needs = ("reference.answers" if accuracy else "reference.question", "text" if channel == "s2t" else "audio")
     return Metric(
-        name, "1", description, kind="quality", higher_is_better=True, aggregation="mean",
+        name, VERSION, description, kind="quality", higher_is_better=True, aggregation="mean",
         compute=(_qa_judge if accuracy else _open_score)(channel), display=display, requires=needs,
         scale="fraction" if accuracy else "absolute", judges=("llm",) if channel == "s2t" else ("asr", "llm"),
         check=_check, provenance=_provenance(kind),

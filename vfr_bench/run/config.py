@@ -30,6 +30,7 @@ class RunConfig:
     resume: bool = False
     shard: tuple[int, int] = (0, 1)
     warmup: int = 1
+    retry_errors: bool = False  # a resume runs again the samples whose latest record is an error
     argv: list[str] = field(default_factory=lambda: list(sys.argv))
 
     @property

@@ -18,7 +18,7 @@ from vfr_bench.audio import write_flac
 from vfr_bench.data.sample import Sample
 from vfr_bench.progress import SILENT, Progress
 from vfr_bench.protocol import Adapter, AdapterUnavailable, monotonic
-from vfr_bench.records import SampleRecord
+from vfr_bench.records import Fingerprint, SampleRecord
 from vfr_bench.run.plan import WorkUnit
 from vfr_bench.run.sample_record import audio_path, base_record, input_fields, response_fields
 from vfr_bench.run_dir import RunDirectory
@@ -32,12 +32,15 @@ class LocalExecutor:
         run: RunDirectory,
         warmup: int = 1,
         progress: Progress = SILENT,
-        on_loaded: Callable[[str, Adapter], None] = lambda name, adapter: None,
+        on_loaded: Callable[[str, Adapter], str | None] = lambda name, adapter: None,
+        fingerprint: Callable[[WorkUnit, Sample], Fingerprint] | None = None,
     ):
         self.run = run
         self.warmup = warmup
         self.progress = progress
-        self.on_loaded = on_loaded  # records the loaded model's checkpoint and hashes
+        self.on_loaded = on_loaded  # records the loaded model's checkpoint; returns its weights' fingerprint
+        self.fingerprint = fingerprint  # what made each record (run.fingerprint)
+        self.weights: dict[str, str | None] = {}
         self.shard = f"{run.shard[0]}/{run.shard[1]}"
 
     def execute(self, units: list[WorkUnit], adapters: dict[str, Adapter]) -> Counter[str]:
@@ -75,7 +78,7 @@ class LocalExecutor:
             message = f"model {name!r} failed to load: {type(err).__name__}: {err}"
             log.warning(message)
             return message
-        self.on_loaded(name, adapter)
+        self.weights[name] = self.on_loaded(name, adapter)
         return None
 
     def _run_unit(self, adapter: Adapter, unit: WorkUnit, refusal: str | None, load_error: str | None) -> Counter[str]:
@@ -85,9 +88,9 @@ class LocalExecutor:
             self._warm_up(adapter, unit)
         for sample in unit.samples:
             if refusal is not None:
-                record = base_record(adapter, unit, sample, self.shard, "skipped", refusal)
+                record = base_record(adapter, unit, sample, self.shard, "skipped", refusal, self._print(unit, sample))
             elif load_error is not None:
-                record = base_record(adapter, unit, sample, self.shard, "error", load_error)
+                record = base_record(adapter, unit, sample, self.shard, "error", load_error, self._print(unit, sample))
             else:
                 record = self.run_sample(adapter, unit, sample)
             self.run.append_sample(record)
@@ -118,9 +121,15 @@ class LocalExecutor:
             adapter.synchronize()
             return
 
+    def _print(self, unit: WorkUnit, sample: Sample) -> Fingerprint | None:
+        if self.fingerprint is None:
+            return None
+        made = self.fingerprint(unit, sample)
+        return made.model_copy(update={"weights": self.weights.get(unit.model)})
+
     def run_sample(self, adapter: Adapter, unit: WorkUnit, sample: Sample) -> SampleRecord:
         """One timed request; any failure becomes this sample's error, with its traceback."""
-        record = base_record(adapter, unit, sample, self.shard, "ok")
+        record = base_record(adapter, unit, sample, self.shard, "ok", fingerprint=self._print(unit, sample))
         try:
             audio, transform = sample.load_audio() if sample.audio else (None, {})
             if audio is not None:

@@ -62,6 +62,10 @@ def plan_units(
 ) -> Plan:
     """Units in grid order (model, rate spec, task), each at most `block_size` samples; samples outside
     the shard or already recorded are left out."""
+    for what, names in (("model", models), ("rate spec", [s.label for s in specs]), ("task", [t.name for t in tasks])):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:  # a repeated cell would record every sample of it twice
+            raise ValueError(f"{what} {', '.join(map(repr, repeated))} is named more than once; name each once")
     units: list[WorkUnit] = []
     already = in_grid = 0
     chosen = {task.name: subset(datasets[task.name], limit) for task in tasks}

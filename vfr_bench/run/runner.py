@@ -8,37 +8,57 @@ weights waits until a unit needs them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vfr_bench.data.loaders import load_dataset
 from vfr_bench.data.prepare import task_datasets
-from vfr_bench.data.sample import Dataset
+from vfr_bench.data.sample import Dataset, Sample
 from vfr_bench.metrics import metrics_for_task
 from vfr_bench.models import ModelRegistry
 from vfr_bench.progress import SILENT, Progress
 from vfr_bench.protocol import Adapter
-from vfr_bench.records import TaskInfo
+from vfr_bench.records import Fingerprint, SampleKey, SampleRecord, Session, TaskInfo
 from vfr_bench.run.config import RunConfig
 from vfr_bench.run.execute import LocalExecutor
-from vfr_bench.run.plan import plan_units
+from vfr_bench.run.fingerprint import (
+    Expected,
+    check_resume,
+    check_weights,
+    code_version,
+    model_fingerprint,
+    task_fingerprint,
+    weights_fingerprint,
+)
+from vfr_bench.run.plan import Plan, WorkUnit, plan_units
 from vfr_bench.run.session import begin_session, finish_session, record_model
 from vfr_bench.run_dir import RunDirectory
 
 
 @dataclass
 class RunOutcome:
+    """What this session did, and where the run (this shard's grid, earlier sessions included) stands."""
+
     run_dir: Path
     ok: int = 0
     error: int = 0
     skipped: int = 0
     already_recorded: int = 0
+    in_run: Counter[str] = field(default_factory=Counter)  # latest status of every sample in the grid
+    reasons: list[tuple[str, int, str]] = field(default_factory=list)  # (status, samples, reason), most first
 
     @property
     def failed(self) -> bool:
-        return self.error > 0
+        """Some sample of the run is an error: this session's or an earlier one not retried."""
+        return self.in_run["error"] > 0
+
+    @property
+    def measured_nothing(self) -> bool:
+        """No sample of the grid ran: every one was skipped (a rate no model can run, say)."""
+        return self.in_run["ok"] == 0 and self.in_run["error"] == 0 and self.in_run["skipped"] > 0
 
 
 def model_info(adapter: Adapter) -> dict[str, Any]:
@@ -88,26 +108,63 @@ class Runner:
         run = RunDirectory(cfg.out, cfg.shard)
         run.open(resume=cfg.resume)
         try:
-            session = begin_session(
-                run, argv=cfg.argv, resume=cfg.resume, models={n: model_info(a) for n, a in adapters.items()},
-                rate_specs=[s.label for s in cfg.rate_specs],
-                tasks={
-                    t.name: TaskInfo(**t.describe(), dataset=datasets[t.name].describe(), limit=cfg.limit)
-                    for t in cfg.tasks
-                },
-                metrics={m.name: m.describe() for t in cfg.tasks for m in metrics_for_task(t.metrics)},
-                kind="run", device=cfg.device, seed=cfg.seed, warmup_requests_per_cell=cfg.warmup,
-            )  # fmt: skip
+            recorded = run.samples()
+            grid = plan_units(cfg.models, cfg.rate_specs, cfg.tasks, datasets, cfg.limit, cfg.shard)
+            prints = self._fingerprints(grid, adapters)
+            options = {n: a.config for n, a in adapters.items()}
+            check_resume(recorded, prints, run.read_manifest(), options, str(cfg.out))
+            session = self._begin(run, adapters, datasets)
             try:
-                plan = plan_units(
-                    cfg.models, cfg.rate_specs, cfg.tasks, datasets, cfg.limit, cfg.shard, run.recorded_keys()
-                )
-                executor = LocalExecutor(
-                    run, cfg.warmup, self.progress, lambda n, a: record_model(run, n, model_info(a))
-                )
+                done = {r.key for r in recorded if not (cfg.retry_errors and r.status == "error")}
+                plan = plan_units(cfg.models, cfg.rate_specs, cfg.tasks, datasets, cfg.limit, cfg.shard, done)
+
+                def loaded(name: str, adapter: Adapter) -> str | None:
+                    info = model_info(adapter)
+                    record_model(run, name, info)
+                    weights = weights_fingerprint(info)
+                    check_weights(recorded, name, weights, str(cfg.out))
+                    return weights
+
+                executor = LocalExecutor(run, cfg.warmup, self.progress, loaded, lambda u, s: prints[key(u, s)])
                 counts = executor.execute(plan.units, adapters)
             finally:
                 finish_session(run, session)
+            latest = [r for r in run.samples() if r.key in prints]
         finally:
             run.close()
-        return RunOutcome(cfg.out, counts["ok"], counts["error"], counts["skipped"], plan.already_recorded)
+        return RunOutcome(
+            cfg.out, counts["ok"], counts["error"], counts["skipped"], plan.already_recorded,
+            Counter(r.status for r in latest), reasons(latest),
+        )  # fmt: skip
+
+    def _fingerprints(self, grid: Plan, adapters: dict[str, Adapter]) -> dict[SampleKey, Fingerprint]:
+        """What would make each sample of the grid's records: checked against what a resume finds."""
+        expected = Expected(
+            models={n: model_fingerprint(n, a.config) for n, a in adapters.items()},
+            tasks={t.name: task_fingerprint(t) for t in self.config.tasks},
+            code=code_version(),
+        )
+        return {key(u, s): expected.for_sample(u.model, u.task, s) for u in grid.units for s in u.samples}
+
+    def _begin(self, run: RunDirectory, adapters: dict[str, Adapter], datasets: dict[str, Dataset]) -> Session:
+        cfg = self.config
+        return begin_session(
+            run, argv=cfg.argv, resume=cfg.resume, models={n: model_info(a) for n, a in adapters.items()},
+            rate_specs=[s.label for s in cfg.rate_specs],
+            tasks={
+                t.name: TaskInfo(**t.describe(), dataset=datasets[t.name].describe(), limit=cfg.limit)
+                for t in cfg.tasks
+            },
+            metrics={m.name: m.describe() for t in cfg.tasks for m in metrics_for_task(t.metrics)},
+            kind="run", device=cfg.device, seed=cfg.seed, warmup_requests_per_cell=cfg.warmup,
+        )  # fmt: skip
+
+
+def key(unit: WorkUnit, sample: Sample) -> SampleKey:
+    return SampleKey(unit.model, unit.spec.label, unit.task.name, sample.id)
+
+
+def reasons(records: list[SampleRecord], most: int = 3) -> list[tuple[str, int, str]]:
+    """The commonest reasons samples were skipped or failed: (status, how many, reason)."""
+    counted = Counter((r.status, r.error or "") for r in records if r.status != "ok")
+    return [(status, n, reason) for (status, reason), n in counted.most_common(most)]

@@ -18,12 +18,18 @@ from vfr_bench.audio import Audio
 from vfr_bench.data.sample import Sample
 from vfr_bench.protocol import SPEECH_OUTPUT_KINDS, Adapter, Response
 from vfr_bench.rates import rate_accounting
-from vfr_bench.records import Reference, SampleRecord, Status
+from vfr_bench.records import Fingerprint, Reference, SampleRecord, Status
 from vfr_bench.run.plan import WorkUnit
 
 
 def base_record(
-    adapter: Adapter, unit: WorkUnit, sample: Sample, shard: str, status: Status, error: str | None = None
+    adapter: Adapter,
+    unit: WorkUnit,
+    sample: Sample,
+    shard: str,
+    status: Status,
+    error: str | None = None,
+    fingerprint: Fingerprint | None = None,
 ) -> SampleRecord:
     """The record of `sample` before (or without) an answer: who, what rate, which reference."""
     req_in, req_out = adapter.rate_control_for().resolve(unit.spec)
@@ -34,6 +40,7 @@ def base_record(
         language=sample.language,
         reference=Reference(text=sample.text, question=sample.question, answers=list(sample.answers)),
         source_audio=str(sample.audio) if sample.audio else None, shard=shard, sample_extra=sample.extra or None,
+        fingerprint=fingerprint,
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import vfr_bench
 from vfr_bench.provenance import git_commit, hardware, library_versions, now_iso
-from vfr_bench.records import GitInfo, Manifest, Session, TaskInfo
+from vfr_bench.records import SCHEMA_VERSION, GitInfo, Manifest, Session, TaskInfo
 from vfr_bench.run_dir import RunDirectory
 
 
@@ -34,6 +34,7 @@ def begin_session(
         before = previous or Manifest(argv=argv, models={}, tasks={}, started=session.started)
         return before.model_copy(
             update={
+                "schema_version": SCHEMA_VERSION,
                 "vfr_bench_version": vfr_bench.__version__,
                 "git": GitInfo(**git_commit()),
                 "models": {**before.models, **models},

@@ -76,6 +76,7 @@ class RunSettings(Strict):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     seed: int = 0
     resume: bool = False
+    retry_errors: bool = False
     shard: str | None = None
     warmup: int = Field(1, ge=0)
     model_args: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -155,13 +156,16 @@ def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
         raise SettingsError("tasks", str(err)) from None
     if not tasks:
         raise SettingsError("tasks", "no task named")
+    repeated = sorted({t.name for t in tasks if [u.name for u in tasks].count(t.name) > 1})
+    if repeated:
+        raise SettingsError("tasks", f"{', '.join(map(repr, repeated))} named more than once; name each task once")
     models = list(dict.fromkeys(settings.models)) or list(DEFAULT_MODELS)
     return RunConfig(
         models=models, rate_specs=specs, tasks=tasks, out=Path(settings.out or default_out(models)),
         data=str(Path(settings.data).resolve()) if settings.data else None,
         model_options=model_options(settings, models), model_envs=model_envs(settings, models),
         limit=settings.limit, device=resolve_device(settings.device), seed=settings.seed, resume=settings.resume,
-        shard=parse_shard(settings.shard), warmup=settings.warmup, argv=argv,
+        shard=parse_shard(settings.shard), warmup=settings.warmup, retry_errors=settings.retry_errors, argv=argv,
     )  # fmt: skip
 
 

@@ -51,7 +51,7 @@ def judge_ceiling(ctx: ScoringContext, items: list[SampleRecord]) -> list[ScoreR
         out.append(
             ScoreRecord(
                 model=MODEL, rate_spec="native", task=item.task, sample_id=item.sample_id, metric=METRIC,
-                metric_version="1", value=float(correct),
+                metric_version="1", value=float(correct), judge=ctx.judges.asr_judge_id,
                 detail={"spoken": answers[0], "transcript": transcript, "tts": "piper en_US-joe-medium"},
             )
         )  # fmt: skip

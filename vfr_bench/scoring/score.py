@@ -32,6 +32,10 @@ class ScoringError(RuntimeError):
     """Some metrics could not run at all (missing package or weights); the others were scored."""
 
 
+class JudgeChanged(ScoringError):
+    """Scores of a metric exist from another judge: mixing them would compare two judges (nothing scored)."""
+
+
 def score_run(
     run_dir: Path | str,
     task_metrics: dict[str, list[str]],
@@ -54,9 +58,11 @@ def score_run(
     for name in [*(only or []), *rescore]:
         get_metric(name)
     with run.scoring_lock():
-        run.drop_scores(list(rescore))
         ctx = ScoringContext(run.path, judges or JudgeSettings())
-        used, unavailable = _score_metrics(run, ctx, _plan(run.samples(), task_metrics, only), progress)
+        plan = _plan(run.samples(), task_metrics, only)
+        _check_judges(run, ctx, plan, list(rescore))
+        run.drop_scores(list(rescore))
+        used, unavailable = _score_metrics(run, ctx, plan, progress)
         if judge_ceiling:
             from vfr_bench.scoring.ceiling import add_ceiling
 
@@ -85,10 +91,34 @@ def _plan(
     return plan
 
 
+def _check_judges(
+    run: RunDirectory, ctx: ScoringContext, plan: dict[str, list[SampleRecord]], rescore: list[str]
+) -> None:
+    """Refuse to add scores from another judge than the metric's recorded scores were made with."""
+    recorded: dict[str, set[str]] = {}
+    for score in run.scores():
+        if score.error is None:
+            recorded.setdefault(score.metric, set()).add(score.judge or "an unrecorded judge")
+    problems = []
+    for name in plan:
+        metric = get_metric(name)
+        if not metric.judges or name in rescore or name not in recorded:
+            continue
+        try:
+            now = ctx.judge_of(metric)
+        except MetricUnavailable:
+            continue  # reported when the metric runs
+        if recorded[name] - {now}:
+            problems.append(f"{name} was scored with {', '.join(sorted(recorded[name]))}, this pass would use {now}")
+    if problems:
+        names = ",".join(p.split(" ", 1)[0] for p in problems)
+        raise JudgeChanged("; ".join(problems) + f". Score again with the new judge: --rescore {names}")
+
+
 def _score_metrics(
     run: RunDirectory, ctx: ScoringContext, plan: dict[str, list[SampleRecord]], progress: Progress
 ) -> tuple[list[Metric], list[str]]:
-    done = {s.key for s in run.scores()}
+    done = {s.key for s in run.scores() if s.error is None}  # a failed score is tried again
     used: list[Metric] = []
     unavailable: list[str] = []
     for name, records in plan.items():
@@ -140,14 +170,20 @@ def score_sample(record: SampleRecord, metric: Metric, ctx: ScoringContext) -> S
     except MetricUnavailable:
         raise
     except Exception as err:  # one sample's metric failure is recorded; the others go on
-        return ScoreRecord.for_sample(record, metric.name, metric.version, error=f"{type(err).__name__}: {err}")
+        message = f"{type(err).__name__}: {err}"
+        return ScoreRecord.for_sample(
+            record, metric.name, metric.version, error=message, judge=_judge_or_none(ctx, metric)
+        )
     if score is None:
         return None
+    judge = ctx.judge_of(metric)
     if not math.isfinite(score.value):  # e.g. SI-SDR of a silent output: a failure, not a number to average
-        return ScoreRecord.for_sample(record, metric.name, metric.version, error=f"non-finite value {score.value}")
+        return ScoreRecord.for_sample(
+            record, metric.name, metric.version, error=f"non-finite value {score.value}", judge=judge
+        )
     return ScoreRecord.for_sample(
         record, metric.name, metric.version, value=score.value, numerator=score.numerator,
-        denominator=score.denominator, detail=score.detail or None,
+        denominator=score.denominator, detail=score.detail or None, judge=judge,
     )  # fmt: skip
 
 
@@ -174,3 +210,10 @@ def _record_scoring(run: RunDirectory, metrics: list[Metric], ctx: ScoringContex
         return manifest.model_copy(update={"metrics": described, "judges": judges})
 
     run.update_manifest(change)
+
+
+def _judge_or_none(ctx: ScoringContext, metric: Metric) -> str | None:
+    try:
+        return ctx.judge_of(metric)
+    except MetricUnavailable:
+        return None
