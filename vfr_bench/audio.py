@@ -6,12 +6,16 @@ mixes channels on the way in.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 MODEL_SAMPLE_RATE = 16000
+MIN_SAMPLE_RATE = 4000  # below this no speech survives, and resampling up costs memory out of all proportion
+DEFAULT_MAX_SECONDS = 7200.0
+MAX_SECONDS_ENV = "VFR_BENCH_MAX_AUDIO_SECONDS"
 SILENCE_PEAK = 1e-4  # below -80 dBFS peak we call the input silent (flagged, still run)
 
 
@@ -35,18 +39,65 @@ class Audio:
         return float(np.max(np.abs(self.samples))) < SILENCE_PEAK
 
 
+def max_seconds() -> float:
+    """The longest input accepted ($VFR_BENCH_MAX_AUDIO_SECONDS, default two hours)."""
+    value = os.environ.get(MAX_SECONDS_ENV)
+    try:
+        return float(value) if value else DEFAULT_MAX_SECONDS
+    except ValueError:
+        raise AudioError(f"${MAX_SECONDS_ENV}={value!r} is not a number of seconds") from None
+
+
 def load_audio(path: str | Path, sample_rate: int = MODEL_SAMPLE_RATE) -> Audio:
-    """Decode `path`, refuse what a model cannot take, mix to mono and resample to `sample_rate`."""
+    """Decode `path`, refuse what a model cannot take, mix to mono and resample to `sample_rate`.
+
+    The header is read first: a rate below MIN_SAMPLE_RATE or a length past max_seconds() is refused
+    before decoding (a 40 KB file declaring 1 Hz would resample to 1.3 GB), and a file holding fewer
+    frames than its header declares is truncated, not a shorter utterance."""
     import soundfile as sf
 
     path = Path(path)
     if not path.is_file():
         raise AudioError(f"audio file not found: {path}")
-    try:
-        data, original_sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except Exception as err:  # libsndfile reports corrupt and unknown formats alike
+    try:  # libsndfile reports corrupt and unknown formats alike
+        with sf.SoundFile(str(path)) as f:
+            original_sr = f.samplerate
+            declared = max(f.frames, declared_wav_frames(path) or 0)
+            _check_header(path, original_sr, declared)
+            data = f.read(dtype="float32", always_2d=True)
+    except AudioError:
+        raise
+    except Exception as err:
         raise AudioError(f"cannot decode audio file {path}: {err}") from None
+    if len(data) < declared:
+        raise AudioError(
+            f"{path}: truncated: its header declares {declared} frames ({declared / original_sr:.3f} s), "
+            f"the file holds {len(data)} ({len(data) / original_sr:.3f} s)"
+        )
     return prepare_audio(data, original_sr, sample_rate, origin=str(path))
+
+
+def declared_wav_frames(path: Path) -> int | None:
+    """The frame count a PCM WAV header declares (libsndfile reports what the file holds instead), or
+    None for other files and for streamed WAVs whose header gives no size."""
+    import wave
+
+    try:
+        with wave.open(str(path)) as w:
+            frames = w.getnframes()
+    except (wave.Error, EOFError, OSError):
+        return None
+    return frames if 0 < frames < 0xFFFFFFFF // 2 else None
+
+
+def _check_header(path: Path, rate: int, frames: int) -> None:
+    if rate < MIN_SAMPLE_RATE:
+        raise AudioError(f"{path}: sample rate {rate} Hz is below {MIN_SAMPLE_RATE} Hz: not speech audio")
+    limit = max_seconds()
+    if frames / rate > limit:
+        raise AudioError(
+            f"{path}: {frames / rate:.0f} s is longer than {limit:.0f} s (raise ${MAX_SECONDS_ENV} to take it)"
+        )
 
 
 def prepare_audio(
@@ -64,8 +115,8 @@ def prepare_audio(
     if not np.all(np.isfinite(data)):
         bad = int(np.count_nonzero(~np.isfinite(data)))
         raise AudioError(f"{origin}: audio holds {bad} NaN or infinite sample(s)")
-    if original_sr <= 0:
-        raise AudioError(f"{origin}: invalid sample rate {original_sr}")
+    if original_sr < MIN_SAMPLE_RATE:
+        raise AudioError(f"{origin}: sample rate {original_sr} Hz is below {MIN_SAMPLE_RATE} Hz: not speech audio")
     mono = data.mean(axis=1) if channels > 1 else data[:, 0]
     if original_sr != sample_rate:
         import soxr

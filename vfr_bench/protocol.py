@@ -195,12 +195,21 @@ class Adapter(ABC):
         """Free memory; called when the runner is done with the model."""
 
 
+TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
 def _coerce(key: str, value: Any, kind: type) -> Any:
-    if kind is bool and isinstance(value, str):
-        if value.lower() in ("1", "true", "yes", "on"):
+    """A command-line or config value as the option's type. A boolean takes only true/false/1/0/yes/no
+    (any case): bool("none") is True, and a misspelt "no" must never switch remote code on."""
+    if kind is bool:
+        text = str(value).strip().lower()
+        if text in TRUE:
             return True
-        if value.lower() in ("0", "false", "no", "off"):
+        if text in FALSE:
             return False
+        raise ValueError(f"option {key}={value!r}: expected a boolean, one of {', '.join(TRUE + FALSE)}")
+    if isinstance(value, bool):  # True is an int to Python, not a number to a user
+        raise ValueError(f"option {key}={value!r}: expected {kind.__name__}")
     try:
         return kind(value)
     except (TypeError, ValueError):

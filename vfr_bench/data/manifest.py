@@ -29,12 +29,18 @@ def load_manifest(
         raise ManifestError(f"data manifest not found: {path}")
     samples: list[Sample] = []
     seen: dict[str, int] = {}
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().splitlines()
-    for number, line in enumerate(lines, 1):
+    # split on newlines only: str.splitlines also splits inside a valid line at U+2028 and friends
+    for number, raw in enumerate(path.read_bytes().split(b"\n"), 1):
+        where = f"{path}:{number}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ManifestError(
+                f"{where}: not UTF-8 text (byte 0x{raw[err.start]:02x} at column {err.start + 1}); "
+                "save the manifest as UTF-8"
+            ) from None
         if not line.strip():
             continue
-        where = f"{path}:{number}"
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as err:
@@ -60,16 +66,16 @@ def _sample(obj: dict, where: str, base: Path) -> Sample:
     for key in ("id", "audio"):
         if key not in obj:
             raise ManifestError(f"{where}: missing required field {key!r}")
-    if not isinstance(obj["id"], (str, int)) or str(obj["id"]).strip() == "":
-        raise ManifestError(f"{where}: 'id' must be a non-empty string")
+    if isinstance(obj["id"], bool) or not isinstance(obj["id"], (str, int)) or str(obj["id"]).strip() == "":
+        raise ManifestError(f"{where}: 'id' must be a non-empty string (or an integer), got {obj['id']!r}")
     if not isinstance(obj["audio"], str) or not obj["audio"]:
         raise ManifestError(f"{where}: 'audio' must be a path string")
     for key in ("text", "question", "language"):
         if key in obj and obj[key] is not None and not isinstance(obj[key], str):
             raise ManifestError(f"{where}: {key!r} must be a string")
     answers = obj.get("answers") or []
-    if isinstance(answers, str) or not all(isinstance(a, str) for a in answers):
-        raise ManifestError(f"{where}: 'answers' must be a list of strings")
+    if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+        raise ManifestError(f"{where}: 'answers' must be a list of strings, got {answers!r}")
     audio = Path(obj["audio"])
     return Sample(
         id=str(obj["id"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -14,6 +15,8 @@ from vfr_bench.data.manifest import ManifestError
 from vfr_bench.data.noise import NoiseSpec, folder_sources
 from vfr_bench.data.sample import Dataset
 from vfr_bench.validation import ConfigError, Strict, validate
+
+log = logging.getLogger(__name__)
 
 NoiseKind = Literal["white", "pink", "babble", "folder"]
 DEFAULT_KINDS: tuple[NoiseKind, ...] = ("white",)
@@ -85,7 +88,11 @@ def with_noise(dataset: Dataset, condition: NoiseCondition) -> Dataset:
     if condition.kind == "folder":
         sources = folder_sources(condition.folder or "")
     elif condition.kind == "babble":  # one tuple for all samples; each leaves its own file out when mixing
-        sources = tuple(str(o.audio) for o in dataset.samples if o.audio is not None)
+        # only utterances that are there: a missing one fails its own sample, never another's noise
+        sources = tuple(str(o.audio) for o in dataset.samples if o.audio is not None and o.audio.is_file())
+        missing = sum(o.audio is not None for o in dataset.samples) - len(sources)
+        if missing:
+            log.warning("babble for %s: %d utterance(s) are missing and talk in no one's noise", dataset.name, missing)
     else:
         sources = ()
     samples = []

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from vfr_bench.data.loaders import describe_spec, load_dataset
-from vfr_bench.data.manifest import content_hash
+from vfr_bench.data.manifest import ManifestError, content_hash
 from vfr_bench.data.noise_grid import with_noise
 from vfr_bench.data.sample import Dataset, Sample
 from vfr_bench.task import Task
@@ -47,3 +47,17 @@ def subset(dataset: Dataset, limit: int | None) -> list[Sample]:
         return samples
     chosen = set(sorted((s.id for s in samples), key=lambda i: hashlib.sha1(i.encode()).hexdigest())[:limit])
     return [s for s in samples if s.id in chosen]
+
+
+def check_requirements(tasks: list[Task], datasets: dict[str, Dataset]) -> None:
+    """Refuse to start where a task's data lacks a field the task requires (a manifest without `text`
+    for `asr` would start and fail every sample): name the task, the field and the samples."""
+    problems = []
+    for task in tasks:
+        for field in task.requires:
+            lacking = [s.id for s in datasets[task.name].samples if not getattr(s, field)]
+            if lacking:
+                shown = ", ".join(lacking[:3]) + (", ..." if len(lacking) > 3 else "")
+                problems.append(f"task {task.name!r} requires {field!r}, which {len(lacking)} sample(s) lack ({shown})")
+    if problems:
+        raise ManifestError("the data cannot serve its tasks: " + "; ".join(problems))

@@ -21,6 +21,8 @@ from vfr_bench.rates import rate_accounting
 from vfr_bench.records import Fingerprint, Reference, SampleRecord, Status
 from vfr_bench.run.plan import WorkUnit
 
+MAX_NAME = 80
+
 
 def base_record(
     adapter: Adapter,
@@ -55,14 +57,16 @@ def input_fields(audio: Audio, transform: dict[str, Any]) -> dict[str, Any]:
 
 def audio_path(unit: WorkUnit, sample_id: str) -> Path:
     """Where a sample's generated audio goes, relative to the run directory. The id's hash keeps ids
-    that sanitise alike ("a/b", "a_b") from overwriting each other."""
+    that sanitise (or shorten) alike ("a/b", "a_b") from overwriting each other."""
     digest = hashlib.sha1(sample_id.encode()).hexdigest()[:8]
     parts = (safe_name(unit.model), safe_name(unit.spec.label), safe_name(unit.task.name))
     return Path("audio", *parts, f"{safe_name(sample_id)}-{digest}.flac")
 
 
-def safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "_"
+def safe_name(text: str, longest: int = MAX_NAME) -> str:
+    """A file-name part: other characters become '_', and it is cut to `longest` (a 400-character id
+    made a file name the file system refused)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")[:longest] or "_"
 
 
 def response_fields(record: SampleRecord, response: Response, t_total: float, audio_rel: str | None) -> dict[str, Any]:
