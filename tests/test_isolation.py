@@ -64,10 +64,10 @@ def test_a_killed_worker_fails_one_request_then_restarts(second_env):
     audio = (0.1 * np.random.default_rng(0).standard_normal(16000)).astype(np.float32)
     try:
         adapter.load()
-        adapter._process.kill()
-        adapter._process.wait()
+        adapter._channel.process.kill()
+        adapter._channel.process.wait()
         with pytest.raises(remote.WorkerDied, match="ended"):
-            adapter._call({"op": "generate", "request": {}})
+            adapter._call({"op": "generate", "request": {}}, 60)
         out = adapter.generate(Request("asr", "y", audio, input_hz=6.25))
         assert out.n_input_tokens > 0 and adapter.restarts == 1
     finally:
@@ -79,13 +79,13 @@ def test_worker_killed_mid_run_is_recorded_and_the_run_goes_on(tmp_path, second_
     real_call = remote.RemoteAdapter._call
     state = {"generates": 0}
 
-    def killing_call(self, message):
+    def killing_call(self, message, timeout):
         if message["op"] == "generate":
             state["generates"] += 1
             if state["generates"] == 3:  # the worker dies while the third sample is in flight
-                self._process.kill()
-                self._process.wait()
-        return real_call(self, message)
+                self._channel.process.kill()
+                self._channel.process.wait()
+        return real_call(self, message, timeout)
 
     monkeypatch.setattr(remote.RemoteAdapter, "_call", killing_call)
     config = RunConfig(

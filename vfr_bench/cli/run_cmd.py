@@ -79,6 +79,14 @@ EXIT_NOTHING_MEASURED = 4
     help="Run MODEL in its own environment (a name from `vfr-bench env create`, a venv folder or a python).",
 )
 @click.option(
+    "--worker-timeout",
+    type=click.FloatRange(min=1),
+    default=1800,
+    show_default=True,
+    help="Seconds one request may take in a --model-env worker before it is stopped (the sample "
+    "is recorded as an error and a fresh worker takes the next).",
+)
+@click.option(
     "--trust-remote-code",
     is_flag=True,
     help="Allow models whose loading runs Python files shipped with the checkpoint (Kimi-Audio).",
@@ -185,6 +193,7 @@ def _model_envs(values: tuple[str, ...]) -> dict[str, str]:
 def _run(config):
     from vfr_bench.audio import AudioError
     from vfr_bench.cli.console import ConsoleProgress, setup_logging, stderr_console
+    from vfr_bench.cli.errors import debugging
     from vfr_bench.data.manifest import ManifestError
     from vfr_bench.protocol import AdapterUnavailable
     from vfr_bench.registry import PluginError, UnknownName
@@ -198,6 +207,8 @@ def _run(config):
             outcome = Runner(config, progress=progress).run()
     except (UnknownName, PluginError, AdapterUnavailable, RunDirError, ManifestError, AudioError, ValueError,
             RuntimeError) as err:  # fmt: skip
+        if debugging():
+            raise
         fail(str(err))
     console.print(
         f"run directory: {outcome.run_dir}  (this session: {outcome.ok} ok, {outcome.error} error, "

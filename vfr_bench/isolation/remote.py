@@ -1,15 +1,16 @@
 """An adapter that runs in another virtual environment, behind the worker protocol (worker.py).
 
-To the runner, tasks and metrics it is an adapter like any other. If the worker dies, the request
-in flight fails (the runner records that sample as an error) and the next request starts a fresh
-worker and loads the model again; the run goes on.
+To the runner, tasks and metrics it is an adapter like any other. If the worker dies, hangs past
+its deadline or breaks the protocol, the request in flight fails (the runner records that sample
+as an error) and the next request starts a fresh worker and loads the model again, in
+`synchronize()`, before the runner starts the clock; the run goes on. Each answer's `extra` says
+how many restarts came before it (`worker_restarts`) and whether the worker was fresh (`cold_worker`).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tempfile
 import uuid
 from pathlib import Path
@@ -17,116 +18,82 @@ from typing import Any
 
 import numpy as np
 
-from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
+from vfr_bench.isolation.channel import WorkerChannel, WorkerDied
+from vfr_bench.protocol import Adapter, RateControl, Request, Response
 
-LOG_TAIL = 2000
-# Start the worker without the working directory on sys.path (as `python -m` would put it first): run
-# from a checkout, the folder `vfr_bench/` there would shadow the environment's installed vfr-bench,
-# whose adapters and suites live inside it (vfr_bench.baselines, vfr_bench.tasks).
-WORKER_BOOT = (
-    "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
-    "from vfr_bench.isolation.worker import main; main()"
-)
+REQUEST_TIMEOUT_S = 1800.0  # one generate call; generous: a long answer of a large model on a slow card
+LOAD_TIMEOUT_S = 3600.0  # loading weights (a download, where the hub is reachable, can take long)
+HELLO_TIMEOUT_S = 600.0  # importing the adapter's libraries
 
-
-class WorkerDied(RuntimeError):
-    """The worker process ended while answering; the message has the tail of its log."""
+__all__ = ["RemoteAdapter", "WorkerDied"]
 
 
 class RemoteAdapter(Adapter):
     """Proxy for adapter `name` running with the Python at `python`."""
 
-    def __init__(self, name: str, python: str, device: str = "cpu", options: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        name: str,
+        python: str,
+        device: str = "cpu",
+        options: dict[str, Any] | None = None,
+        request_timeout: float = REQUEST_TIMEOUT_S,
+    ):
         self.name = name
         self.python = python
         self.device = device
+        self.request_timeout = request_timeout
         self.remote_options = dict(options or {})
         self.config = {"env_python": python, **self.remote_options}
         self._exchange = Path(tempfile.mkdtemp(prefix="vfr-bench-worker-"))
-        self._log = self._exchange / "worker.log"
-        self._process: subprocess.Popen | None = None
+        args = ["--model", name, "--device", device, "--options", json.dumps(self.remote_options)]
+        self._channel = WorkerChannel(python, [*args, "--exchange", str(self._exchange)], self._exchange / "worker.log")
         self._hello: dict[str, Any] | None = None
+        self._description: dict[str, Any] | None = None
         self._loaded = False
+        self._cold = False  # the next answer comes from a freshly started worker, not warmed up
         self.restarts = 0
 
     # ---- the worker process ------------------------------------------------------------------
 
-    def _start(self) -> None:
-        command = [
-            self.python,
-            "-c",
-            WORKER_BOOT,
-            "--model",
-            self.name,
-            "--device",
-            self.device,
-            "--options",
-            json.dumps(self.remote_options),
-            "--exchange",
-            str(self._exchange),
-        ]
+    def _call(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         try:
-            self._process = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=open(self._log, "ab"),
-                text=True,
-                bufsize=1,
-            )
-        except OSError as err:
-            raise AdapterUnavailable(
-                f"model {self.name!r}: cannot start its worker with {self.python} ({err}); "
-                f"build the environment with `vfr-bench env create`"
-            ) from None
-        self._loaded = False
-        self._hello = self._call({"op": "hello"})
-
-    def _alive(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def _log_tail(self) -> str:
-        try:
-            return self._log.read_text(errors="replace")[-LOG_TAIL:]
-        except OSError:
-            return ""
-
-    def _call(self, message: dict[str, Any]) -> dict[str, Any]:
-        assert self._process is not None and self._process.stdin and self._process.stdout
-        try:
-            self._process.stdin.write(json.dumps(message) + "\n")
-            self._process.stdin.flush()
-            line = self._process.stdout.readline()
-        except (BrokenPipeError, OSError):
-            line = ""
-        if not line:
-            code = self._process.wait(timeout=30)
-            self._process = None
-            raise WorkerDied(
-                f"the worker for model {self.name!r} ended (exit code {code}) during {message['op']!r}; "
-                f"its log ends: {self._log_tail()[-600:]!r}"
-            )
-        reply = json.loads(line)
+            reply = self._channel.call(message, timeout)
+        except WorkerDied as err:
+            self._loaded = False
+            raise WorkerDied(f"model {self.name!r}: {err}") from None
         if not reply.get("ok"):
             raise RuntimeError(f"{reply.get('error')} (in the worker for {self.name!r})")
         return reply
 
     def _ensure(self) -> None:
-        """A live worker; one that died is restarted and, if the model was loaded, loaded again here,
-        which the runner calls before it starts the clock (model loading is never timed)."""
-        if not self._alive():
-            restarting = self._hello is not None
-            self._start()
-            if restarting:
-                self.restarts += 1
-                if getattr(self, "_description", None) is not None:
-                    self.load()
+        """A live worker that has said hello; one that died is started again (and counted)."""
+        if self._channel.alive():
+            return
+        restarting = self._hello is not None
+        self._channel.start()
+        self._loaded = False
+        self._hello = self._call({"op": "hello"}, HELLO_TIMEOUT_S)
+        if restarting:
+            self.restarts += 1
+            self._cold = True
+
+    def _ready(self) -> None:
+        """A live worker with the model loaded (again, after a restart, once it was loaded before)."""
+        self._ensure()
+        if not self._loaded:
+            self.load()
 
     # ---- what the runner sees ----------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the worker now (it says hello), so that a bad option or environment fails before any work."""
-        self._ensure()
+        """Start the worker now (it says hello), so that a bad option or environment fails before any
+        work; a worker that cannot start leaves nothing behind."""
+        try:
+            self._ensure()
+        except BaseException:
+            self.close()
+            raise
 
     def _greeting(self) -> dict[str, Any]:
         """The worker's hello (what its adapter can do), from a live worker."""
@@ -143,37 +110,34 @@ class RemoteAdapter(Adapter):
 
     def load(self) -> None:
         self._ensure()
-        self._description = self._call({"op": "load"})["describe"]
+        self._description = self._call({"op": "load"}, LOAD_TIMEOUT_S)["describe"]
         self._loaded = True
 
     def describe(self) -> dict[str, Any]:
-        info = {"isolated": True, "env_python": self.python, "worker_restarts": self.restarts}
-        return {**getattr(self, "_description", {"options": self.remote_options}), **info}
+        info = {"isolated": True, "env_python": self.python}
+        return {**(self._description or {"options": self.remote_options}), **info}
 
     def generate(self, request: Request) -> Response:
-        if not self._alive() or not self._loaded:
-            self._ensure()
-            self.load()
-        fields = {
-            "kind": request.kind,
-            "sample_id": request.sample_id,
-            "sample_rate": request.sample_rate,
-            "text": request.text,
-            "language": request.language,
-            "input_hz": request.input_hz,
-            "output_hz": request.output_hz,
-            "audio": None,
-        }
+        self._ready()
+        fields: dict[str, Any] = {
+            "kind": request.kind, "sample_id": request.sample_id, "sample_rate": request.sample_rate,
+            "text": request.text, "language": request.language, "input_hz": request.input_hz,
+            "output_hz": request.output_hz, "audio": None,
+        }  # fmt: skip
         path = None
         if request.audio is not None:
             path = self._exchange / f"in-{uuid.uuid4().hex}.npy"
             np.save(path, np.asarray(request.audio, dtype=np.float32))
             fields["audio"] = str(path)
         try:
-            out = self._call({"op": "generate", "request": fields})["response"]
+            out = self._call({"op": "generate", "request": fields}, self.request_timeout)["response"]
         finally:
             if path is not None:
                 path.unlink(missing_ok=True)
+        # every answer says how many times the worker was restarted before it; the first from a
+        # fresh worker is marked cold (its latency includes no warm-up)
+        out["extra"] = {**(out.get("extra") or {}), "worker_restarts": self.restarts, "cold_worker": self._cold}
+        self._cold = False
         audio_path = out.pop("audio", None)
         if audio_path:
             out["audio"] = np.load(audio_path)
@@ -181,15 +145,16 @@ class RemoteAdapter(Adapter):
         return Response(**out)
 
     def synchronize(self) -> None:
-        """The worker synchronises its device before it answers."""
+        """The worker synchronises its device before it answers. The runner calls this before it
+        starts the clock, so a worker that died is restarted and its model loaded here, untimed."""
+        if self._description is not None:
+            self._ready()
 
     def close(self) -> None:
-        process = self._process
-        if process is not None and process.poll() is None:
+        if self._channel.alive():
             try:
-                self._call({"op": "close"})
+                self._call({"op": "close"}, 60.0)
             except (WorkerDied, RuntimeError):
                 pass
-            process.wait(timeout=30)
-        self._process = None
+        self._channel.end()
         shutil.rmtree(self._exchange, ignore_errors=True)

@@ -31,6 +31,7 @@ class RunConfig:
     shard: tuple[int, int] = (0, 1)
     warmup: int = 1
     retry_errors: bool = False  # a resume runs again the samples whose latest record is an error
+    worker_timeout: float = 1800.0  # seconds one request may take in a model_envs worker
     argv: list[str] = field(default_factory=lambda: list(sys.argv))
 
     @property

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vfr_bench.data.loaders import load_dataset
-from vfr_bench.data.prepare import task_datasets
+from vfr_bench.data.prepare import check_requirements, task_datasets
 from vfr_bench.data.sample import Dataset, Sample
 from vfr_bench.metrics import metrics_for_task
 from vfr_bench.models import ModelRegistry
@@ -86,6 +87,14 @@ class Runner:
     def create_adapters(self) -> dict[str, Adapter]:
         """Every model instantiated (not loaded), locally or as a worker in its own environment."""
         adapters: dict[str, Adapter] = {}
+        try:
+            self._create(adapters)
+        except BaseException:
+            stop_workers(adapters)  # those started before the one that failed
+            raise
+        return adapters
+
+    def _create(self, adapters: dict[str, Adapter]) -> None:
         for name in self.config.models:
             options = self.config.model_options.get(name, {})
             if name in self.config.model_envs:
@@ -93,18 +102,25 @@ class Runner:
                 from vfr_bench.isolation.remote import RemoteAdapter
 
                 self.registry.entry(name)  # an unknown name fails here, not in the worker
-                remote = RemoteAdapter(name, env_python(self.config.model_envs[name]), self.config.device, options)
+                python = env_python(self.config.model_envs[name])
+                remote = RemoteAdapter(name, python, self.config.device, options, self.config.worker_timeout)
                 remote.start()  # a bad option or environment fails now
                 adapters[name] = remote
                 continue
             adapters[name] = self.registry.create(name, device=self.config.device, options=options)
             adapters[name].check_available()
-        return adapters
 
     def run(self) -> RunOutcome:
-        cfg = self.config
-        datasets = task_datasets(cfg.tasks, cfg.data, self.dataset_loader)
+        datasets = task_datasets(self.config.tasks, self.config.data, self.dataset_loader)
+        check_requirements(self.config.tasks, datasets)
         adapters = self.create_adapters()
+        try:
+            return self._run(adapters, datasets)
+        finally:
+            stop_workers(adapters)
+
+    def _run(self, adapters: dict[str, Adapter], datasets: dict[str, Dataset]) -> RunOutcome:
+        cfg = self.config
         run = RunDirectory(cfg.out, cfg.shard)
         run.open(resume=cfg.resume)
         try:
@@ -127,8 +143,11 @@ class Runner:
 
                 executor = LocalExecutor(run, cfg.warmup, self.progress, loaded, lambda u, s: prints[key(u, s)])
                 counts = executor.execute(plan.units, adapters)
-            finally:
-                finish_session(run, session)
+            except BaseException:
+                with suppress(OSError):  # a disk that is full now must not hide the fault that stopped the run
+                    finish_session(run, session)
+                raise
+            finish_session(run, session)
             latest = [r for r in run.samples() if r.key in prints]
         finally:
             run.close()
@@ -168,3 +187,12 @@ def reasons(records: list[SampleRecord], most: int = 3) -> list[tuple[str, int, 
     """The commonest reasons samples were skipped or failed: (status, how many, reason)."""
     counted = Counter((r.status, r.error or "") for r in records if r.status != "ok")
     return [(status, n, reason) for (status, reason), n in counted.most_common(most)]
+
+
+def stop_workers(adapters: dict[str, Adapter]) -> None:
+    """End every model worker (a process and a temporary folder each), loaded or not, used or not."""
+    from vfr_bench.isolation.remote import RemoteAdapter
+
+    for adapter in adapters.values():
+        if isinstance(adapter, RemoteAdapter):
+            adapter.close()

@@ -12,9 +12,12 @@ them and turns them into the RunConfig the runner reads.
     device: auto                        # auto | cpu | cuda
     seed: 0
     shard: 0/4
+    resume: false
+    retry_errors: false                 # with resume: run again the samples recorded as errors
     warmup: 1
     model_args: {reference-uniform: {beam_size: 5}, "*": {cpu_threads: 2}}   # "*": every model
     model_envs: {mimo-audio: mimo-audio}
+    worker_timeout: 1800                # seconds one request may take in a model_envs worker
     trust_remote_code: false
     score: true
     report: false
@@ -81,6 +84,7 @@ class RunSettings(Strict):
     warmup: int = Field(1, ge=0)
     model_args: dict[str, dict[str, Any]] = Field(default_factory=dict)
     model_envs: dict[str, str] = Field(default_factory=dict)
+    worker_timeout: float = Field(1800.0, ge=1)
     trust_remote_code: bool = False
     score: bool = True
     report: bool = False
@@ -165,7 +169,8 @@ def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
         data=str(Path(settings.data).resolve()) if settings.data else None,
         model_options=model_options(settings, models), model_envs=model_envs(settings, models),
         limit=settings.limit, device=resolve_device(settings.device), seed=settings.seed, resume=settings.resume,
-        shard=parse_shard(settings.shard), warmup=settings.warmup, retry_errors=settings.retry_errors, argv=argv,
+        shard=parse_shard(settings.shard), warmup=settings.warmup, retry_errors=settings.retry_errors,
+        worker_timeout=settings.worker_timeout, argv=argv,
     )  # fmt: skip
 
 
