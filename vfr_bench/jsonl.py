@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,17 @@ def complete_lines(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, text) of every complete, non-blank line; a last line with no newline is skipped."""
     if not path.is_file():
         return
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    lines = text.split("\n")
-    for number, line in enumerate(lines[:-1], 1):  # the part after the last newline is "" or a cut line
-        if line.strip():
-            yield number, line
+    lines = path.read_bytes().split(b"\n")
+    for number, line in enumerate(lines[:-1], 1):  # the part after the last newline is b"" or a cut line
+        if not line.strip():
+            continue
+        try:
+            yield number, line.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise StoreError(
+                f"{path}:{number} is not UTF-8 text (byte {err.start + 1} of the line); the file is damaged: "
+                "restore it from a copy, or delete that line and run the command that wrote it again"
+            ) from None
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -42,7 +48,10 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         try:
             out.append(json.loads(line))
         except json.JSONDecodeError as err:
-            raise StoreError(f"{path}:{number} is not valid JSON ({err.msg}); was the file edited by hand?") from None
+            raise StoreError(
+                f"{path}:{number} is not valid JSON ({err.msg}); the file is damaged or was edited by hand: "
+                "restore it from a copy, or delete that line"
+            ) from None
     return out
 
 
@@ -51,17 +60,29 @@ def append_lines(path: Path, lines: list[str]) -> None:
     if not lines:
         return
     data = "".join(line + "\n" for line in lines).encode("utf-8")
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    with named(path):
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            _drop_cut_tail(fd)
+            view = memoryview(data)
+            while view:  # a write the disk cut short leaves a line with no newline: the next append drops it
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextmanager
+def named(path: Path) -> Iterator[None]:
+    """An OSError from a write on a file descriptor (disk full, quota) names no file; name `path`."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        _drop_cut_tail(fd)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        yield
+    except OSError as err:
+        if err.filename is None:
+            err.filename = str(path)
+        raise
 
 
 def append_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
@@ -90,17 +111,18 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text` all at once (a reader sees the old file or the new, never half).
     The file gets the permissions any new file would (0666 less the umask), not mkstemp's 0600, so
     colleagues on a shared cluster can read manifests, summaries and reports."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with named(path):
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            os.fchmod(fd, 0o666 & ~current_umask())
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)  # the old file stays whole
+            raise
 
 
 def current_umask() -> int:

@@ -26,6 +26,11 @@ SAMPLES = "samples.jsonl"
 SCORES = "scores.jsonl"
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
+# how the record of a deleted line is made again
+REDO = {
+    SAMPLES: "resume the run (`vfr-bench run --resume` with its options) to measure that sample again",
+    SCORES: "run `vfr-bench score` on the run to score it again",
+}
 R = TypeVar("R", bound=BaseModel)
 K = TypeVar("K", SampleRecord, ScoreRecord)
 
@@ -44,7 +49,9 @@ def read_records(path: Path, model: type[R]) -> list[R]:
             problem = err.errors()[0]
             where = ".".join(str(p) for p in problem["loc"]) or "line"
             raise RunDirError(
-                f"{path}:{number} is not a valid {model.__name__} ({where}: {problem['msg']}); was it edited by hand?"
+                f"{path}:{number} is not a valid {model.__name__} ({where}: {problem['msg']}); the file is damaged "
+                f"or was edited by hand: restore it from a copy, or delete that line and "
+                f"{REDO.get(path.name, 'write it again')}"
             ) from None
     return out
 

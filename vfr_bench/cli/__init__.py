@@ -10,6 +10,7 @@ import click
 
 from vfr_bench.cli.check_cmd import check
 from vfr_bench.cli.env_cmd import env
+from vfr_bench.cli.errors import VfrBenchGroup
 from vfr_bench.cli.gate_cmd import gate
 from vfr_bench.cli.latency_cmd import latency
 from vfr_bench.cli.list_cmd import list_
@@ -18,9 +19,12 @@ from vfr_bench.cli.run_cmd import EXIT_SAMPLES_FAILED, run
 from vfr_bench.cli.score_cmd import score
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=VfrBenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vfr-bench")
-def main() -> None:
+@click.option(
+    "--debug", is_flag=True, envvar="VFR_BENCH_DEBUG", help="Show the traceback of an error, not just its message."
+)
+def main(debug: bool) -> None:
     """Evaluate spoken language models across frame rates: achieved vs requested Hz, quality, latency."""
 
 

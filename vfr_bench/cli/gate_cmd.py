@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from vfr_bench.cli.common import fail
-
 
 @click.group(invoke_without_command=True)
 @click.option("--baseline", type=click.Path(exists=True, file_okay=False), help="The baseline's run directory.")
@@ -80,14 +78,11 @@ def calibrate(run_dirs: tuple[str, ...], out: str) -> None:
     """Spread of each metric over repeated runs of one checkpoint, and thresholds that will not flap."""
     from vfr_bench.gate.calibrate import calibrate as run_calibration
     from vfr_bench.gate.calibrate import calibration_markdown, proposed_yaml
-    from vfr_bench.run_dir import RunDirError
 
     try:
         rows = run_calibration([Path(r) for r in run_dirs])
     except ValueError as err:
         raise click.UsageError(str(err)) from None
-    except RunDirError as err:
-        fail(str(err))
     click.echo(calibration_markdown(rows))
     Path(out).write_text(proposed_yaml(rows), encoding="utf-8")
     click.echo(f"proposed rules: {out}")

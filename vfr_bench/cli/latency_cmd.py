@@ -9,8 +9,6 @@ from typing import Any
 
 import click
 
-from vfr_bench.cli.common import fail
-
 
 @click.command()
 @click.option(
@@ -50,7 +48,7 @@ def latency(archs: tuple[str, ...], rates: str, batch_sizes: str, out: str | Non
     from vfr_bench.latency.architectures import get_architecture
     from vfr_bench.latency.lab_run import LatencyConfig, run_latency
     from vfr_bench.rates import RateSpecError, parse_rate_specs
-    from vfr_bench.run_dir import RunDirectory, RunDirError
+    from vfr_bench.run_dir import RunDirectory
 
     console = stderr_console()
     setup_logging(console)
@@ -79,11 +77,8 @@ def latency(archs: tuple[str, ...], rates: str, batch_sizes: str, out: str | Non
             arch=arch, rate_specs=specs, out=out_dir, device=device, batch_sizes=sizes, resume=resume or i > 0,
             argv=["vfr-bench", *sys.argv[1:]], **peaks, **options,
         )  # fmt: skip
-        try:
-            with ConsoleProgress(console) as progress:
-                run_latency(config, progress=progress)
-        except RunDirError as err:
-            fail(str(err))
+        with ConsoleProgress(console) as progress:
+            run_latency(config, progress=progress)
     print_table(_table(RunDirectory(out_dir).summary(), device, options["dtype"], options["repeats"]))
     console.print(f"run directory: {out_dir}", highlight=False)
 

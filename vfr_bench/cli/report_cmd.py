@@ -39,11 +39,10 @@ def make_report(
     except ImportError:
         raise click.UsageError("report needs matplotlib: pip install 'vfr-bench[report]'") from None
     from vfr_bench.report.build import build_report
-    from vfr_bench.run_dir import RunDirError
 
     try:
         made = build_report(run_dirs, out_dir, style_file, Path(reported_csv) if reported_csv else None)
-    except (RunDirError, ValueError) as err:
+    except ValueError as err:
         fail(str(err))
     for name, text in made:
         click.echo(f"{out_dir / name}: {text}")

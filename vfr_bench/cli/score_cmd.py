@@ -30,7 +30,7 @@ def score(run_dir: str, only: str | None, rescore: str | None, judge_ceiling: bo
     1 a metric could not run at all, or the run directory cannot be read; 2 a usage error."""
     from vfr_bench.cli.console import ConsoleProgress, print_table, results_table, setup_logging, stderr_console
     from vfr_bench.registry import UnknownName
-    from vfr_bench.run_dir import RunDirectory, RunDirError
+    from vfr_bench.run_dir import RunDirectory
     from vfr_bench.scoring import ScoringError, score_run
 
     console = stderr_console()
@@ -46,8 +46,6 @@ def score(run_dir: str, only: str | None, rescore: str | None, judge_ceiling: bo
             )  # fmt: skip
     except UnknownName as err:
         raise click.BadParameter(str(err), param_hint="--metrics") from None
-    except RunDirError as err:
-        fail(str(err))
     except ScoringError as err:
         fail(f"not scored: {err}")
     print_table(results_table(rows, run.samples()))

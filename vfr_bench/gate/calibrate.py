@@ -22,6 +22,7 @@ import yaml
 from vfr_bench.metrics import get_metric
 from vfr_bench.records import SummaryRow
 from vfr_bench.run_dir import RunDirectory
+from vfr_bench.scoring.summary import current_summary
 
 CALIBRATED_EXTRAS = ("t_total_p50", "input_rate_abs_error", "output_rate_abs_error")
 FRACTION_FLOOR = 0.001
@@ -44,7 +45,7 @@ def calibrate(run_dirs: list[Path]) -> list[dict[str, Any]]:
         raise ValueError("calibration needs at least two runs of the same checkpoint")
     rows: dict[tuple[str, str, str, str], list[SummaryRow]] = defaultdict(list)
     for run in run_dirs:
-        for summary in RunDirectory(run).summary():
+        for summary in current_summary(RunDirectory(run)):
             rows[(summary.model, summary.task, summary.rate_spec, summary.metric)].append(summary)
     out = []
     for (model, task, rate, name), cell in sorted(rows.items()):

@@ -18,6 +18,8 @@ import numpy as np
 from vfr_bench.gate.config import GateConfig, Rule
 from vfr_bench.gate.coverage import coverage_verdicts, score_coverage_verdicts
 from vfr_bench.gate.data import CannotCompare, RunData, Verdict
+from vfr_bench.io_errors import explain
+from vfr_bench.jsonl import StoreError
 from vfr_bench.metrics import get_metric
 from vfr_bench.records import Manifest, ScoreRecord
 from vfr_bench.run_dir import RunDirectory, RunDirError
@@ -33,11 +35,11 @@ def load_run(path: Path, model: str | None, role: str) -> RunData:
     run = RunDirectory(path)
     try:
         manifest = run.manifest()
-    except RunDirError as err:
-        raise CannotCompare(f"{role}: {err}") from None
-    if not run.scores_path.is_file():
-        raise CannotCompare(f"{role} {path} has not been scored: run `vfr-bench score {path}` first")
-    everything = run.samples()
+        if not run.scores_path.is_file():
+            raise CannotCompare(f"{role} {path} has not been scored: run `vfr-bench score {path}` first")
+        everything, scored = run.samples(), run.scores()
+    except (RunDirError, StoreError, OSError) as err:  # a damaged or unreadable run is no evidence either way
+        raise CannotCompare(f"{role}: {explain(err)}") from None
     models = sorted({s.model for s in everything if s.ok})
     if model is None:
         if len(models) != 1:
@@ -48,7 +50,7 @@ def load_run(path: Path, model: str | None, role: str) -> RunData:
     by_sample = {(s.task, s.rate_spec, s.sample_id): s for s in everything if s.ok and s.model == model}
     scores: dict[tuple[str, str, str], dict[str, ScoreRecord]] = defaultdict(dict)
     failed: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
-    for sc in run.scores():
+    for sc in scored:
         if sc.model != model:
             continue
         if sc.value is not None:

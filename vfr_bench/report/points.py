@@ -11,6 +11,7 @@ from vfr_bench.metrics import all_metrics, get_metric
 from vfr_bench.records import CellKey, Manifest, SampleRecord, SummaryRow
 from vfr_bench.registry import UnknownName
 from vfr_bench.run_dir import RunDirectory
+from vfr_bench.scoring.summary import current_summary
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,11 @@ class Run:
 
 
 def load_run(path: Path) -> Run:
-    """A scored run directory (FileNotFoundError-free: RunDirError says what is missing)."""
+    """A scored run directory whose summary is current (FileNotFoundError-free: RunDirError says
+    what is missing or out of date)."""
     run = RunDirectory(path)
-    return Run(run.path, run.manifest(), run.summary(), run.samples())
+    samples = run.samples()
+    return Run(run.path, run.manifest(), current_summary(run, samples), samples)
 
 
 def plotted_quality_metrics() -> set[str]:

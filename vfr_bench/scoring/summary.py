@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 
 from vfr_bench.metrics import get_metric
-from vfr_bench.records import ScoreRecord, SummaryRow
+from vfr_bench.records import SampleRecord, ScoreRecord, SummaryRow
+from vfr_bench.run_dir import RunDirectory, RunDirError
 from vfr_bench.stats import aggregate, bootstrap_ci
 
 
@@ -47,3 +48,30 @@ def summarise(scores: list[ScoreRecord], seed: int = 0) -> list[SummaryRow]:
 def _order(key: tuple) -> tuple:
     model, task, spec, req_in, req_out, name = key
     return (model, task, -(req_in or 1e9), -(req_out or 1e9), spec, name)
+
+
+def out_of_date(rows: list[SummaryRow], scores: list[ScoreRecord], samples: list[SampleRecord]) -> str | None:
+    """Why summary.csv no longer says what scores.jsonl holds (samples added or scores changed since
+    it was written), or None when it does."""
+    scored = {s.key[:4] for s in scores}
+    unscored = sum(1 for r in samples if r.ok and tuple(r.key) not in scored)
+    if unscored:
+        return f"{unscored} ok sample(s) have no scores"
+    counts = Counter((s.model, s.task, s.rate_spec, s.metric) for s in scores if s.value is not None)
+    for row in rows:
+        n = counts.get((row.model, row.task, row.rate_spec, row.metric), 0)
+        if n != row.n:
+            return f"{row.model} / {row.task} / {row.rate_spec} / {row.metric} has n={row.n} but {n} scores"
+    return None
+
+
+def current_summary(run: RunDirectory, samples: list[SampleRecord] | None = None) -> list[SummaryRow]:
+    """summary.csv, refused when it no longer says what scores.jsonl holds: a report or a calibration
+    never uses numbers its run has moved on from. A run shipped with only its summary (the examples)
+    has nothing to check it against and is read as it is."""
+    rows = run.summary()
+    if run.scores_path.is_file():
+        reason = out_of_date(rows, run.scores(), run.samples() if samples is None else samples)
+        if reason:
+            raise RunDirError(f"{run.summary_path} is out of date ({reason}): run `vfr-bench score {run.path}` first")
+    return rows
