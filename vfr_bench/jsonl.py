@@ -30,7 +30,7 @@ def complete_lines(path: Path) -> Iterator[tuple[int, str]]:
         return
     lines = path.read_bytes().split(b"\n")
     for number, line in enumerate(lines[:-1], 1):  # the part after the last newline is b"" or a cut line
-        if not line.strip():
+        if not line.strip(b" \t\r"):  # JSON's whitespace; anything else on a line is a (broken) record
             continue
         try:
             yield number, line.decode("utf-8")

@@ -12,6 +12,9 @@ from vfr_bench.data.sample import Dataset, Sample
 KNOWN_KEYS = {"id", "audio", "text", "question", "answers", "language"}
 
 
+JSON_WHITESPACE = " \t\r"
+
+
 class ManifestError(ValueError):
     """A manifest that cannot be read; the message names the file and the line."""
 
@@ -39,7 +42,7 @@ def load_manifest(
                 f"{where}: not UTF-8 text (byte 0x{raw[err.start]:02x} at column {err.start + 1}); "
                 "save the manifest as UTF-8"
             ) from None
-        if not line.strip():
+        if not line.strip(JSON_WHITESPACE):  # str.strip would also drop control characters: garbage, not blank
             continue
         try:
             obj = json.loads(line)
