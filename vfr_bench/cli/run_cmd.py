@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from vfr_bench.cli.common import JUDGE_KEYS, fail, judge_options, report_failed_scores
+from vfr_bench.isolation import WORKER_TIMEOUT_S
 
 EXIT_SAMPLES_FAILED = 3
 EXIT_NOTHING_MEASURED = 4
@@ -81,7 +82,7 @@ EXIT_NOTHING_MEASURED = 4
 @click.option(
     "--worker-timeout",
     type=click.FloatRange(min=1),
-    default=1800,
+    default=WORKER_TIMEOUT_S,
     show_default=True,
     help="Seconds one request may take in a --model-env worker before it is stopped (the sample "
     "is recorded as an error and a fresh worker takes the next).",

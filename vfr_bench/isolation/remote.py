@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from vfr_bench.isolation import WORKER_TIMEOUT_S
 from vfr_bench.isolation.channel import WorkerChannel, WorkerDied
 from vfr_bench.protocol import Adapter, RateControl, Request, Response
 
-REQUEST_TIMEOUT_S = 1800.0  # one generate call; generous: a long answer of a large model on a slow card
 LOAD_TIMEOUT_S = 3600.0  # loading weights (a download, where the hub is reachable, can take long)
 HELLO_TIMEOUT_S = 600.0  # importing the adapter's libraries
 
@@ -37,7 +37,7 @@ class RemoteAdapter(Adapter):
         python: str,
         device: str = "cpu",
         options: dict[str, Any] | None = None,
-        request_timeout: float = REQUEST_TIMEOUT_S,
+        request_timeout: float = WORKER_TIMEOUT_S,
     ):
         self.name = name
         self.python = python

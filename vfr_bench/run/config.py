@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vfr_bench.isolation import WORKER_TIMEOUT_S
 from vfr_bench.rates import RateSpec
 from vfr_bench.task import Task
 
@@ -31,7 +32,7 @@ class RunConfig:
     shard: tuple[int, int] = (0, 1)
     warmup: int = 1
     retry_errors: bool = False  # a resume runs again the samples whose latest record is an error
-    worker_timeout: float = 1800.0  # seconds one request may take in a model_envs worker
+    worker_timeout: float = WORKER_TIMEOUT_S  # seconds one request may take in a model_envs worker
     argv: list[str] = field(default_factory=lambda: list(sys.argv))
 
     @property

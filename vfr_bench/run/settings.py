@@ -34,6 +34,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, field_validator
 
+from vfr_bench.isolation import WORKER_TIMEOUT_S
 from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.run.config import RunConfig
 from vfr_bench.validation import ConfigError, Strict, validate
@@ -84,7 +85,7 @@ class RunSettings(Strict):
     warmup: int = Field(1, ge=0)
     model_args: dict[str, dict[str, Any]] = Field(default_factory=dict)
     model_envs: dict[str, str] = Field(default_factory=dict)
-    worker_timeout: float = Field(1800.0, ge=1)
+    worker_timeout: float = Field(WORKER_TIMEOUT_S, ge=1)
     trust_remote_code: bool = False
     score: bool = True
     report: bool = False
