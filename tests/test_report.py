@@ -1,8 +1,8 @@
 """Reports: figures read back from the figure objects, tables against summary.csv, the overlay."""
 
 import csv
-import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,77 +12,24 @@ pytest.importorskip("matplotlib", reason="report needs: pip install 'vfr-bench[r
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from vfr_bench.jsonl import append_jsonl  # noqa: E402
-from vfr_bench.report import figures, style, tables  # noqa: E402
+from tests.report_runs import assert_no_overlap_inside_axes, write_quality_run  # noqa: E402
+from vfr_bench.report import style, tables  # noqa: E402
 from vfr_bench.report.build import build_report  # noqa: E402
+from vfr_bench.report.fig_latency import latency_figure  # noqa: E402
+from vfr_bench.report.fig_pareto import pareto_figure  # noqa: E402
 from vfr_bench.report.pareto import pareto_mask  # noqa: E402
-from vfr_bench.report.points import load_reported, load_run, points  # noqa: E402
-from vfr_bench.run_dir import RunDirectory, RunDirError  # noqa: E402
-from vfr_bench.scoring import score_run  # noqa: E402
+from vfr_bench.report.points import load_reported, load_run, points, run_series, series_samples  # noqa: E402
+from vfr_bench.run_dir import RunDirError  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "results" / "examples" / "h200-latency-lab"
 REPORTED = REPO / "results" / "reported" / "flexislm_readme.csv"
-WORDS = "apple river stone garden window market yellow silver basket candle".split()
 
 
 @pytest.fixture(scope="module")
 def quality_run(tmp_path_factory):
     """Two models x three rates x 12 utterances, with WER rising as the rate falls."""
-    path = tmp_path_factory.mktemp("run")
-    rng = np.random.default_rng(0)
-    samples = []
-    for model, slope in (("flexislm-7b", 1.0), ("reference-uniform", 1.6)):
-        for hz in (12.5, 6.25, 4.0):
-            for i in range(12):
-                ref = " ".join(WORDS)
-                errors = min(10, rng.binomial(10, min(1.0, slope * 0.5 / hz)))
-                hyp = " ".join("zebra" if j < errors else w for j, w in enumerate(WORDS))
-                achieved = hz * (1 + 0.03 * rng.standard_normal())
-                samples.append(
-                    {
-                        "model": model,
-                        "rate_spec": f"{hz:g}",
-                        "task": "asr",
-                        "sample_id": f"s{i}",
-                        "status": "ok",
-                        "requested_input_hz": hz,
-                        "requested_output_hz": hz,
-                        "achieved_input_hz": achieved,
-                        "achieved_output_hz": None,
-                        "input_rate_error": achieved / hz - 1,
-                        "output_rate_error": None,
-                        "input_seconds": 3.0,
-                        "output_seconds": None,
-                        "text": hyp,
-                        "language": "en",
-                        "reference": {"text": ref},
-                        "timings": {
-                            "t_total": 0.1 * hz * (1 + 0.1 * rng.random()),
-                            "t_first_token": None,
-                            "t_first_audio": None,
-                            "t_ar": 0.05 * hz,
-                        },
-                    }
-                )
-    append_jsonl(path / "samples.jsonl", samples)
-    (path / "manifest.json").write_text(
-        json.dumps(
-            {
-                "argv": ["test"],
-                "models": {},
-                "tasks": {
-                    "asr": {
-                        "version": 1,
-                        "metrics": ["wer"],
-                        "dataset": {"name": "synthetic", "content_hash": "sha256:x"},
-                    }
-                },
-            }
-        )
-    )
-    score_run(path, {"asr": ["wer"]})
-    return path
+    return write_quality_run(tmp_path_factory.mktemp("run"))
 
 
 def summary_rows(path):
@@ -90,20 +37,25 @@ def summary_rows(path):
         return list(csv.DictReader(f))
 
 
+def quality_points(*paths):
+    runs = [load_run(p) for p in paths]
+    return points(runs, run_series(runs))
+
+
 def test_pareto_series_frontier_and_fading_read_back(quality_run):
-    run = load_run(quality_run)
-    pts = points([run])
-    fig = figures.pareto_figure(pts, "achieved_hz")
+    pts = quality_points(quality_run)
+    fig = pareto_figure(pts, "achieved_hz")
     ax = fig.axes[0]
-    lines = {line.get_label(): line for line in ax.get_lines()}
     summary = {(r["model"], r["rate_spec"], r["metric"]): float(r["value"]) for r in summary_rows(quality_run)}
+    joined = [line for line in ax.get_lines() if line.get_gid() == "rate-order-line"]
     for model in ("flexislm-7b", "reference-uniform"):
-        line = lines[model]
-        assert list(line.get_ydata()) == pytest.approx([summary[(model, s, "wer")] for s in ("12.5", "6.25", "4")])
-        assert list(line.get_xdata()) == pytest.approx(
-            [summary[(model, s, "achieved_input_hz")] for s in ("12.5", "6.25", "4")]
-        )
-        assert line.get_color() == style.colour(model)
+        line = next(x for x in joined if x.get_color() == style.colour(model))
+        rates = ("4", "6.25", "12.5")  # joined in rate order
+        assert list(line.get_ydata()) == pytest.approx([summary[(model, s, "wer")] for s in rates])
+        assert list(line.get_xdata()) == pytest.approx([summary[(model, s, "achieved_input_hz")] for s in rates])
+    labels = fig.legends[0].get_texts()
+    assert [t.get_text() for t in labels][:2] == ["flexislm-7b", "reference-uniform"]
+    lines = {line.get_label(): line for line in ax.get_lines()}
     cost = np.array([p.achieved_hz for p in pts])
     wer = np.array([p.value for p in pts])
     mask = pareto_mask(cost, wer, higher_is_better=False)
@@ -115,39 +67,35 @@ def test_pareto_series_frontier_and_fading_read_back(quality_run):
 
 
 def test_reported_overlay_is_labelled_and_never_moves_measured_points(quality_run):
-    pts = points([load_run(quality_run)])
+    pts = [replace(p, task="librispeech-test-clean") for p in quality_points(quality_run)]
     reported = load_reported(REPORTED)
     clean = next(r for r in reported if r.model == "qwen2.5-omni" and r.task == "librispeech-test-clean")
     assert clean.value == pytest.approx(0.0238) and clean.metric == "wer"  # percent -> fraction
-    plain = figures.pareto_figure(pts, "achieved_hz")
-    overlaid = figures.pareto_figure(pts, "achieved_hz", reported)
+    plain = pareto_figure(pts, "achieved_hz")
+    overlaid = pareto_figure(pts, "achieved_hz", reported)
     measured = [line for line in overlaid.axes[0].get_lines() if not line.get_label().startswith("reported")]
     for a, b in zip(plain.axes[0].get_lines(), measured):
         assert a.get_label() == b.get_label()
         assert list(a.get_xdata()) == list(b.get_xdata()) and list(a.get_ydata()) == list(b.get_ydata())
-    marks = [line for line in overlaid.axes[0].get_lines() if line.get_label().startswith("reported: flexislm-readme")]
+    marks = [line for line in overlaid.axes[0].get_lines() if "reported: flexislm-readme" in line.get_label()]
     assert marks and all(line.get_markerfacecolor() == "none" for line in marks)
     assert {line.get_xdata()[0] for line in marks} == {25.0, 12.5, 6.25}
+    # numbered into the legend, one mark per published test-clean WER (and none from test-other)
+    published = [r for r in reported if r.task == "librispeech-test-clean" and r.metric == "wer"]
+    assert sorted(line.get_label().split("]")[0] for line in marks) == sorted(
+        f"[{i}" for i in range(1, len(published) + 1)
+    )
+    numbers = [t for t in overlaid.axes[0].texts if t.get_gid() == "reported-label"]
+    assert len(numbers) == len(marks)
+    assert_no_overlap_inside_axes(overlaid, overlaid.axes[0], numbers)
     plt.close(plain)
     plt.close(overlaid)
 
 
-def test_calibration_figure_prints_the_mean_abs_error(quality_run):
-    samples = RunDirectory(quality_run).samples()
-    fig = figures.calibration_figure(samples)
-    ax = fig.axes[0]
-    assert any(line.get_label() == "identity" for line in ax.get_lines())
-    text = next(t for t in ax.texts if t.get_gid() == "mean-abs-error").get_text()
-    for model in ("flexislm-7b", "reference-uniform"):
-        err = np.mean([abs(s.input_rate_error) for s in samples if s.model == model])
-        assert f"{model}: mean |err| {err:.1%}" in text
-    assert len(fig.axes) == 1  # no output side in an asr run
-    plt.close(fig)
-
-
 def test_latency_figure_series_match_the_samples():
-    samples = RunDirectory(EXAMPLES / "thinkers").samples()
-    fig, series = figures.latency_figure(samples)
+    run = load_run(EXAMPLES / "thinkers")
+    samples = run.samples
+    fig, series = latency_figure(series_samples([run], run_series([run])))
     flexi = series["flexislm-7b-thinker"]
     assert flexi["rates"] == [4.0, 5.0, 6.25, 12.5, 25.0]
     at_625 = [s.timings.t_total for s in samples if s.model == "flexislm-7b-thinker" and s.rate_spec == "6.25"]
@@ -158,7 +106,8 @@ def test_latency_figure_series_match_the_samples():
 
 
 def test_tables_agree_with_summary_and_bold_the_best(quality_run):
-    table = tables.build_table([load_run(quality_run)])
+    runs = [load_run(quality_run)]
+    table = tables.build_table(runs, run_series(runs))
     summary = {(r["model"], r["rate_spec"], r["metric"]): r for r in summary_rows(quality_run)}
     rows = list(csv.DictReader(tables.csv_text(table).splitlines()))
     assert len(rows) == 6

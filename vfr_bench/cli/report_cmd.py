@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,7 +11,9 @@ from vfr_bench.cli.common import fail
 
 @click.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-@click.option("--out", type=click.Path(file_okay=False), help="Report folder. Default: reports/<date-time>/.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Report folder. Default: reports/<run id>[_vs_<run id>...]/."
+)
 @click.option(
     "--style",
     "style_file",
@@ -25,15 +26,42 @@ from vfr_bench.cli.common import fail
     type=click.Path(exists=True, dir_okay=False),
     help="Published results to overlay (format of results/reported/flexislm_readme.csv).",
 )
-def report(run_dirs: tuple[str, ...], out: str | None, style_file: str | None, reported_csv: str | None) -> None:
-    """Pareto, rate-calibration and latency figures, tables and a README with provenance."""
-    out_dir = Path(out) if out else Path("reports") / datetime.now().strftime("%Y%m%d-%H%M%S")
-    make_report([Path(r) for r in run_dirs], out_dir, style_file, reported_csv)
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    metavar="RUN_DIR=NAME",
+    help="Name a run's series in figures and tables (repeatable). Default: the model name, plus its "
+    "checkpoint or the run id where two runs hold the same model.",
+)
+def report(
+    run_dirs: tuple[str, ...], out: str | None, style_file: str | None, reported_csv: str | None,
+    labels: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Pareto, rate-calibration and latency figures, tables and a README with provenance.
+
+    Each model in each run is a series of its own: `report RUN_A RUN_B` of two checkpoints of one
+    model draws two series and writes two rows per cell."""
+    from vfr_bench.report.series import LabelError, parse_labels
+
+    try:
+        named = parse_labels(labels)
+    except LabelError as err:
+        raise click.BadParameter(str(err), param_hint="--label") from None
+    paths = [Path(r) for r in run_dirs]
+    make_report(paths, Path(out) if out else default_report_dir(paths), style_file, reported_csv, named)
+
+
+def default_report_dir(run_dirs: list[Path]) -> Path:
+    """reports/<run id> for one run; the run ids joined by _vs_ for a comparison."""
+    names = [p.resolve().name for p in run_dirs]
+    return Path("reports") / "_vs_".join(names)
 
 
 def make_report(
-    run_dirs: list[Path], out_dir: Path, style_file: str | None = None, reported_csv: str | None = None
-) -> None:
+    run_dirs: list[Path], out_dir: Path, style_file: str | None = None, reported_csv: str | None = None,
+    labels: dict[Path, str] | None = None,
+) -> None:  # fmt: skip
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -41,7 +69,7 @@ def make_report(
     from vfr_bench.report.build import build_report
 
     try:
-        made = build_report(run_dirs, out_dir, style_file, Path(reported_csv) if reported_csv else None)
+        made = build_report(run_dirs, out_dir, style_file, Path(reported_csv) if reported_csv else None, labels)
     except ValueError as err:
         fail(str(err))
     for name, text in made:

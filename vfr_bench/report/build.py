@@ -7,24 +7,31 @@ from pathlib import Path
 from typing import Any
 
 from vfr_bench.jsonl import write_text_atomic
-from vfr_bench.report.points import Point, ReportedPoint, Run
+from vfr_bench.report.points import ReportedPoint, Run
+from vfr_bench.report.series import Series
 
 Made = list[tuple[str, str]]  # (file, one-line description)
 
 
 def build_report(
-    run_dirs: list[Path], out: Path, style_file: str | None = None, reported_csv: Path | None = None
-) -> Made:
-    """Write the report into `out`; returns (file, one-line description) for each figure and table."""
+    run_dirs: list[Path], out: Path, style_file: str | None = None, reported_csv: Path | None = None,
+    labels: dict[Path, str] | None = None,
+) -> Made:  # fmt: skip
+    """Write the report into `out`; returns (file, one-line description) for each figure and table.
+    Each model of each run is a series of its own (labels: `--label RUN=NAME`, else the manifest)."""
     import matplotlib.pyplot as plt
 
     from vfr_bench.report import style
-    from vfr_bench.report.points import load_reported, load_run, points
+    from vfr_bench.report.points import load_reported, load_run, run_series
 
+    repeated = sorted({str(r) for r in run_dirs if sum(Path(x).resolve() == Path(r).resolve() for x in run_dirs) > 1})
+    if repeated:
+        raise ValueError(f"run directory given more than once: {', '.join(repeated)}")
     style.apply(style_file)
-    out.mkdir(parents=True, exist_ok=True)
     runs = [load_run(Path(r)) for r in run_dirs]
+    series = run_series(runs, labels)
     reported = load_reported(reported_csv) if reported_csv else []
+    out.mkdir(parents=True, exist_ok=True)
     made: Made = []
 
     def save(fig: Any, name: str, text: str) -> None:
@@ -35,48 +42,66 @@ def build_report(
         plt.close(fig)
         made.append((f"{name}.pdf", text))
 
-    overlay = f"; published numbers from {reported_csv.name} as hollow labelled markers" if reported_csv else ""
-    _figures(runs, points(runs), reported, overlay, save)
-    made += _tables(runs, out)
-    write_text_atomic(out / "README.md", _readme(made, runs, reported_csv))
+    overlay = (
+        f"; published numbers from {reported_csv.name} as hollow numbered markers on the task they were measured on"
+        if reported_csv
+        else ""
+    )
+    _figures(runs, series, reported, overlay, save)
+    made += _tables(runs, series, out)
+    write_text_atomic(out / "README.md", _readme(made, runs, series, reported_csv))
     return made
 
 
 def _figures(
-    runs: list[Run], pts: list[Point], reported: list[ReportedPoint], overlay: str, save: Callable[..., None]
-) -> None:
-    from vfr_bench.report import figures
+    runs: list[Run], series: dict[tuple[Path, str], Series], reported: list[ReportedPoint], overlay: str,
+    save: Callable[..., None],
+) -> None:  # fmt: skip
+    from vfr_bench.report.fig_calibration import calibration_figure
+    from vfr_bench.report.fig_latency import latency_figure
+    from vfr_bench.report.fig_pareto import pareto_figure
+    from vfr_bench.report.points import ceilings, points, series_samples
 
-    samples = [s for run in runs for s in run.samples]
+    pts, ceiling = points(runs, series), ceilings(runs)
+    groups = series_samples(runs, series)
     save(
-        figures.pareto_figure(pts, "achieved_hz", reported), "pareto_quality_vs_rate",
-        "quality against achieved Hz per task and metric, frontier dashed, dominated points faded" + overlay,
+        pareto_figure(pts, "achieved_hz", reported, ceiling), "pareto_quality_vs_rate",
+        "quality against achieved Hz per task and metric (95% CIs), frontier dashed, steps within the CIs "
+        "banded grey, dominated points faded, judge ceiling dotted" + overlay,
     )  # fmt: skip
     save(
-        figures.pareto_figure(pts, "t_total_p50"), "pareto_quality_vs_latency",
-        "quality against t_total p50 per task and metric, frontier dashed",
+        pareto_figure(pts, "t_total_p50", ceilings=ceiling), "pareto_quality_vs_latency",
+        "quality against t_total p50 per task and metric, each point labelled with its rate; a series is "
+        "joined only where its time order is its rate order",
     )  # fmt: skip
     save(
-        figures.pareto_figure(pts, "t_ar_p50"), "pareto_quality_vs_ar_time",
+        pareto_figure(pts, "t_ar_p50", ceilings=ceiling), "pareto_quality_vs_ar_time",
         "quality against autoregressive time (t_ar p50), where the model can tell it",
     )  # fmt: skip
+    # a latency-lab request is planned to its rate exactly: its calibration is flat by construction
+    measured = [(s, samples) for s, samples in groups if _run_of(runs, s).manifest.kind != "latency-lab"]
     save(
-        figures.calibration_figure(samples), "rate_calibration",
-        "requested vs achieved Hz per utterance (boxes), input and output, identity dotted, mean |error| printed",
+        calibration_figure(measured), "rate_calibration",
+        "signed rate error (achieved / requested - 1) per utterance by requested rate, a box per series "
+        "(whiskers p5-p95, triangle at p95 |error|), input and output",
     )  # fmt: skip
     devices = sorted({r.manifest.latency_lab["device_name"] for r in runs if r.manifest.latency_lab})
-    fig, _ = figures.latency_figure(samples, title=", ".join(devices))
+    fig, _ = latency_figure(groups, title=", ".join(devices))
     save(
         fig, "latency_vs_rate",
         "t_total, t_first_audio and t_ar by rate (p50, whisker to p95, tick at p90) and speed-up vs the highest "
-        "rate; latency-lab runs add the roofline bound (dashed) and the ideal (dotted)",
+        "rate beside the ideal (the rate ratio, dotted); latency-lab runs add the roofline bound (dashed)",
     )  # fmt: skip
 
 
-def _tables(runs: list[Run], out: Path) -> Made:
+def _run_of(runs: list[Run], series: Series) -> Run:
+    return next(r for r in runs if r.path == series.run)
+
+
+def _tables(runs: list[Run], series: dict[tuple[Path, str], Series], out: Path) -> Made:
     from vfr_bench.report import tables
 
-    table = tables.build_table(runs)
+    table = tables.build_table(runs, series)
     made = []
     for name, text, content in (
         ("results.md", "Markdown table", tables.markdown(table)),
@@ -84,11 +109,11 @@ def _tables(runs: list[Run], out: Path) -> Made:
         ("results.csv", "CSV table with CI bounds", tables.csv_text(table)),
     ):
         write_text_atomic(out / name, content)
-        made.append((name, f"{text}: one row per (model, task, rate), one column per metric, from summary.csv"))
+        made.append((name, f"{text}: one row per (series, task, rate), one column per metric, from summary.csv"))
     return made
 
 
-def _readme(made: Made, runs: list[Run], reported_csv: Path | None) -> str:
+def _readme(made: Made, runs: list[Run], series: dict[tuple[Path, str], Series], reported_csv: Path | None) -> str:
     lines = ["# vfr-bench report", "", "## Figures and tables", ""]
     lines += [f"- `{name}`{' (and .png)' if name.endswith('.pdf') else ''}: {text}" for name, text in made]
     if reported_csv:
@@ -97,6 +122,8 @@ def _readme(made: Made, runs: list[Run], reported_csv: Path | None) -> str:
             f"Published numbers: `{reported_csv}` (percentages shown as fractions; never mixed with "
             "measured points, always labelled with their source).",
         ]
+    lines += ["", "## Series", "", "| series | model | run |", "| --- | --- | --- |"]
+    lines += [f"| {s.label} | {s.model} | {s.run} |" for s in series.values()]
     lines += ["", "## Runs", ""]
     for run in runs:
         lines += [f"### {run.path}", *_provenance(run), ""]

@@ -1,5 +1,6 @@
-"""What figures and tables draw: one point per (model, task, rate, quality metric), from each run's
-summary, plus published numbers from a CSV of reported results (drawn apart, never merged)."""
+"""What figures and tables draw: one point per (series, task, rate, quality metric), from each run's
+summary, plus published numbers from a CSV of reported results (drawn apart, never merged). A
+series is one model in one run (series.py), so two runs of one model stay two series."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from vfr_bench.metrics import all_metrics, get_metric
 from vfr_bench.records import CellKey, Manifest, SampleRecord, SummaryRow
 from vfr_bench.registry import UnknownName
+from vfr_bench.report.series import CEILING_MODEL, Series, assign_series
 from vfr_bench.run_dir import RunDirectory
 from vfr_bench.scoring.summary import current_summary
 
@@ -29,7 +31,7 @@ class Point:
     achieved_hz: float | None  # output side where the task speaks, else input side
     t_total_p50: float | None
     t_ar_p50: float | None
-    run: str
+    series: Series
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,30 @@ class Run:
     summary: list[SummaryRow]
     samples: list[SampleRecord]
 
+    def models(self) -> list[str]:
+        """The models with records or summary rows in this run (the judge ceiling included)."""
+        return sorted({s.model for s in self.samples} | {r.model for r in self.summary})
+
+
+def run_series(runs: list[Run], labels: dict[Path, str] | None = None) -> dict[tuple[Path, str], Series]:
+    """(run path, model) -> its Series; see series.assign_series."""
+    found = assign_series([(r.path, r.manifest, r.models()) for r in runs], labels)
+    return {(s.run, s.model): s for s in found}
+
+
+def series_samples(runs: list[Run], series: dict[tuple[Path, str], Series]) -> list[tuple[Series, list[SampleRecord]]]:
+    """Each series with its sample records, in series order."""
+    out = []
+    for s in series.values():
+        run = next(r for r in runs if r.path == s.run)
+        out.append((s, [x for x in run.samples if x.model == s.model]))
+    return out
+
+
+def ceilings(runs: list[Run]) -> list[SummaryRow]:
+    """Judge-ceiling rows (scoring/ceiling.py): what a perfect model would score through the judges."""
+    return [row for run in runs for row in run.summary if row.model == CEILING_MODEL]
+
 
 def load_run(path: Path) -> Run:
     """A scored run directory whose summary is current (FileNotFoundError-free: RunDirError says
@@ -64,14 +90,16 @@ def plotted_quality_metrics() -> set[str]:
     return {name for name, m in all_metrics().items() if m.kind == "quality" and m.higher_is_better is not None}
 
 
-def points(runs: list[Run]) -> list[Point]:
-    """Quality points with the rate and latency of their cell attached."""
+def points(runs: list[Run], series: dict[tuple[Path, str], Series]) -> list[Point]:
+    """Quality points with the rate and latency of their cell attached (the judge ceiling is not a
+    point: see ceilings())."""
     quality = plotted_quality_metrics()
     out = []
     for run in runs:
         cells: dict[CellKey, dict[str, SummaryRow]] = {}
         for row in run.summary:
-            cells.setdefault(row.cell, {})[row.metric] = row
+            if row.model != CEILING_MODEL:
+                cells.setdefault(row.cell, {})[row.metric] = row
         for (model, task, spec), metrics in cells.items():
             achieved = metrics.get("achieved_output_hz") or metrics.get("achieved_input_hz")
             t_total, t_ar = metrics.get("t_total_p50"), metrics.get("t_ar_p50")
@@ -82,7 +110,7 @@ def points(runs: list[Run]) -> list[Point]:
                     Point(
                         model, task, spec, row.requested_input_hz, row.requested_output_hz, name, row.value,
                         row.ci_low, row.ci_high, row.n, achieved.value if achieved else None,
-                        t_total.value if t_total else None, t_ar.value if t_ar else None, str(run.path),
+                        t_total.value if t_total else None, t_ar.value if t_ar else None, series[(run.path, model)],
                     )
                 )  # fmt: skip
     return out
@@ -94,8 +122,12 @@ REPORTED_COLUMNS = ("source", "model", "input_hz", "output_hz", "task", "metric"
 def load_reported(path: Path) -> list[ReportedPoint]:
     """Rows of `source,model,input_hz,output_hz,task,metric,value` (lines starting with # are notes).
 
-    `metric` is a vfr-bench metric name; `value` is as published, so a metric whose scale is a
-    fraction (WER, accuracy) is read as a percentage and divided by 100."""
+    `task` is the vfr-bench task the number was measured on (figures draw it on that task's panel
+    only, so a LibriSpeech WER never lands beside the built-in `asr` set); `metric` is a vfr-bench
+    metric name; `value` is as published, so a metric whose scale is a fraction (WER, accuracy) is
+    read as a percentage and divided by 100."""
+    from vfr_bench.task_files import get_task
+
     path = Path(path)
     with open(path, encoding="utf-8") as f:
         lines = [(number, line) for number, line in enumerate(f, 1) if not line.startswith("#")]
@@ -105,6 +137,7 @@ def load_reported(path: Path) -> list[ReportedPoint]:
     out = []
     for (number, _), row in zip(lines[1:], reader):
         try:
+            get_task(row["task"])
             metric = get_metric(row["metric"])
             value = float(row["value"])
             out.append(

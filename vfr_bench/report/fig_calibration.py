@@ -1,0 +1,70 @@
+"""Rate calibration: is the rate asked for the rate achieved? Per side (input, output), the signed
+rate error of each utterance (achieved / requested - 1) per requested rate, one box per series
+(IQR, median, whiskers from p5 to p95, beyond them each utterance), one colour per series, the
+zero line, and each box's p95 |error| marked with a small triangle at the side it falls on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from vfr_bench.records import SampleRecord
+from vfr_bench.report.fig_common import legend_below, panels, rate_text
+from vfr_bench.report.series import Series
+
+P95_GID = "p95-abs-error"
+
+
+def calibration_figure(groups: list[tuple[Series, list[SampleRecord]]]) -> Any:
+    """None where no sample has an achieved rate (nothing to calibrate)."""
+    sides = [s for s in ("input", "output") if any(_errors(samples, s) for _, samples in groups)]
+    if not sides:
+        return None
+    fig, axes = panels(len(sides))
+    for ax, side in zip(axes, sides):
+        _panel(ax, groups, side)
+    legend_below(fig, axes)
+    return fig
+
+
+def _errors(samples: list[SampleRecord], side: str) -> dict[float, list[float]]:
+    """Requested Hz -> signed errors of the ok samples that have both rates."""
+    out: dict[float, list[float]] = {}
+    for r in samples:
+        req, ach = getattr(r, f"requested_{side}_hz"), getattr(r, f"achieved_{side}_hz")
+        if r.ok and req and ach is not None:
+            out.setdefault(req, []).append(ach / req - 1)
+    return out
+
+
+def _panel(ax: Any, groups: list[tuple[Series, list[SampleRecord]]], side: str) -> None:
+    import matplotlib.patches as mpatches
+
+    per_series = [(series, _errors(samples, side)) for series, samples in groups]
+    per_series = [(s, e) for s, e in per_series if e]
+    rates = sorted({hz for _, errors in per_series for hz in errors}, reverse=True)
+    slot = 0.8 / len(per_series)
+    for j, (series, errors) in enumerate(per_series):
+        keys = [hz for hz in rates if hz in errors]
+        positions = [rates.index(hz) + (j - (len(per_series) - 1) / 2) * slot for hz in keys]
+        data = [100 * np.array(errors[hz]) for hz in keys]
+        box = ax.boxplot(
+            data, positions=positions, widths=slot * 0.85, patch_artist=True, manage_ticks=False, whis=(5, 95),
+            flierprops={"markersize": 1.5, "markeredgecolor": series.colour}, medianprops={"color": "black", "lw": 0.8},
+        )  # fmt: skip
+        for patch in box["boxes"]:
+            patch.set(facecolor=series.colour, alpha=0.75, edgecolor=series.colour, gid=f"box:{series.label}")
+        for pos, values in zip(positions, data):
+            p95 = float(np.percentile(np.abs(values), 95))
+            sign = 1.0 if np.percentile(values, 95) >= -np.percentile(values, 5) else -1.0
+            ax.plot([pos], [sign * p95], marker="v" if sign > 0 else "^", ms=3, color="black", ls="none",
+                    gid=P95_GID)  # fmt: skip
+        ax.add_patch(mpatches.Rectangle((0, 0), 0, 0, color=series.colour, alpha=0.75, label=series.label))
+    ax.axhline(0.0, color="0.3", lw=0.8, ls="-", zorder=0, gid="zero")
+    ax.plot([], [], marker="v", ms=3, color="black", ls="none", label="p95 |error|")
+    ax.set_xticks(range(len(rates)), [rate_text(r) for r in rates])
+    ax.set_xlim(-0.6, len(rates) - 0.4)
+    ax.set_xlabel(f"requested {side} rate (Hz)")
+    ax.set_ylabel("rate error, achieved / requested - 1 (%)")
+    ax.set_title(f"{side} rate: box IQR, whiskers p5-p95")
