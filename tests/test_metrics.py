@@ -220,6 +220,6 @@ def test_judge_ceiling_speaks_the_answers_and_sits_beside_the_models(tmp_path):
     assert ceiling.metric == "qa_accuracy_s2s" and ceiling.n == 4 and ceiling.value >= 0.75
     assert model.value == 0.0
     details = [s["detail"] for s in read_jsonl(tmp_path / "scores.jsonl") if s["model"] == "judge-ceiling"]
-    assert details[0]["spoken"] == "Paris" and "paris" in details[0]["transcript"].lower()
+    assert details[0]["spoken"] == "The answer is Paris." and "paris" in details[0]["transcript"].lower()
     score_run(tmp_path, {"spoken-qa": ["qa_accuracy"]}, judge_ceiling=True)  # nothing new to speak
     assert len([s for s in read_jsonl(tmp_path / "scores.jsonl") if s["model"] == "judge-ceiling"]) == 4

@@ -45,7 +45,7 @@ def latency_figure(
     rates = [hz for by_rate in lines.values() for hz in by_rate]
     for ax, timing in zip(axes, timings):
         ax.set_title(f"{timing} (s)")
-    axes[-1].set_title("t_total speed-up vs the highest rate")
+    axes[-1].set_title("t_total speed-up vs top rate")
     for ax in axes:
         ax.set_xlabel("requested rate (Hz)")
         rate_ticks(ax, rates)
