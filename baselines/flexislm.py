@@ -246,12 +246,16 @@ class FlexiSLMAdapter(Adapter):
         info = super().describe()
         info.update({"checkpoint": self.config["checkpoint"], "inference_class": getattr(self, "where", None)})
         if self.inference is not None:
+            from vfr_bench.backend_info import module_dtype, torch_backend
+
             info.update(
                 {
                     "duration_convention": self.convention,
                     "flow_matching_decoder": self.flow_matching,
                     "asr_prompt": self.asr_prompt,
                     "config_output_sample_rate": getattr(self.inference.config, "output_sample_rate", None),
+                    # its model, loaded by its own code (torch_dtype bfloat16 in its config)
+                    "backend": torch_backend(module_dtype(getattr(self.inference, "model", None)), self.device),
                 }
             )
         return info

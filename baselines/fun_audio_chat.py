@@ -124,7 +124,10 @@ class FunAudioChatAdapter(Adapter):
     def describe(self) -> dict[str, Any]:
         info = super().describe()
         if self.model is not None:
+            from vfr_bench.backend_info import module_dtype, torch_backend
+
             info.update({"checkpoint": self.checkpoint, "group_size": self.group_size, "speech_hz": SPEECH_HZ})
+            info["backend"] = torch_backend(module_dtype(self.model), self.device)
         return info
 
     def conversation(self, request: Request) -> list[dict[str, str]]:

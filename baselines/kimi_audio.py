@@ -108,7 +108,12 @@ class KimiAudioAdapter(Adapter):
         self._counts = counts
 
     def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "checkpoint": self.config["checkpoint"], "rate_hz": RATE_HZ}
+        info = {**super().describe(), "checkpoint": self.config["checkpoint"], "rate_hz": RATE_HZ}
+        if self.kimi is not None:  # its language model, loaded by its own code in bfloat16
+            from vfr_bench.backend_info import module_dtype, torch_backend
+
+            info["backend"] = torch_backend(module_dtype(getattr(self.kimi, "alm", None)), self.device)
+        return info
 
     def generate(self, request: Request) -> Response:
         if self.kimi is None:

@@ -147,6 +147,9 @@ class MimoAudioAdapter(Adapter):
                     "output_sample_rate": 24000,
                 }
             )
+            from vfr_bench.backend_info import module_dtype, torch_backend
+
+            info["backend"] = torch_backend(module_dtype(getattr(self.mimo, "model", None)), self.device)
         return info
 
     def _call(self, request: Request, input_path: str | None, output_path: str) -> str:

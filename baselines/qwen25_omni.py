@@ -185,6 +185,10 @@ class Qwen25OmniAdapter(Adapter):
                 "output_sample_rate": OUTPUT_SAMPLE_RATE,
             }
         )
+        if self.model is not None:
+            from vfr_bench.backend_info import module_dtype, torch_backend
+
+            info["backend"] = torch_backend(module_dtype(self.model), self.device)
         return info
 
     def _inputs(self, request: Request) -> dict[str, Any]:

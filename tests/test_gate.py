@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from vfr_bench.cli import main
-from vfr_bench.gate.calibrate import calibrate
+from vfr_bench.gate.calibrate import calibrate, proposed_yaml
 from vfr_bench.gate.compare import CannotCompare, RunData, compare, load_run, quality_verdict
 from vfr_bench.gate.config import GateConfig, GateConfigError, Rule, load_config
 from vfr_bench.jsonl import append_jsonl
@@ -319,11 +319,44 @@ def test_rule_rates_are_normalised_and_a_rule_that_matches_nothing_is_a_configur
 
 
 def test_calibration_from_identical_runs_never_proposes_a_zero_tolerance(tmp_path, base_data):
-    """Seen: two identical runs proposed max_regression 0.0, which a re-run on another day fails."""
+    """Seen: two identical runs proposed max_regression 0.0, which a re-run on another day fails. Every
+    proposal is above zero, says how it was derived (in the table and as a comment per rule), and the
+    proposed rules, used as they are, pass the two runs."""
     lengths, p, edits = base_data
     runs = [synthetic_run(tmp_path / f"same{i}", edits, lengths, seed=i) for i in range(2)]
-    wer = next(r for r in calibrate(runs) if r["metric"] == "wer")
+    rows = calibrate(runs)
+    wer = next(r for r in rows if r["metric"] == "wer")
     assert wer["std"] == 0 and wer["worst_of_n"] == 0
     assert wer["proposed_max_regression"] >= wer["ci_half_width"] > 0 and wer["derived_from"] == "CI half-width"
-    result = CliRunner().invoke(main, ["gate", "calibrate", *map(str, runs), "--out", str(tmp_path / "p.yaml")])
-    assert "| CI half-width |" in result.output and "max_regression: 0.0\n" not in (tmp_path / "p.yaml").read_text()
+    proposals = [r for r in rows if "proposed_max_regression" in r or "proposed_max_ratio" in r]
+    assert {r["metric"] for r in proposals} == {"wer", "t_total_p50"}
+    assert all(r.get("proposed_max_regression", r.get("proposed_max_ratio")) > 0 for r in proposals)
+    assert all(r["derived_from"] in ("3 std", "worst difference", "CI half-width", "floor", "worst ratio + 10%",
+                                     "floor 1.1") for r in proposals)  # fmt: skip
+    proposed = tmp_path / "p.yaml"
+    result = CliRunner().invoke(main, ["gate", "calibrate", *map(str, runs), "--out", str(proposed)])
+    assert result.exit_code == 0 and "| CI half-width |" in result.output and "the largest of 3 std" in result.output
+    text = proposed.read_text()
+    assert "max_regression: 0\n" not in text and "max_regression: 0.0\n" not in text
+    rule = text.split("rules:\n", 1)[1].split("latency:", 1)[0]
+    assert rule.startswith("  # m, asr @ 6.25 Hz, 2 runs: largest of 3 std 0, worst difference 0, CI half-width ")
+    assert f"-> CI half-width {wer['ci_half_width']:.3g}, rounded up to {wer['proposed_max_regression']:g}\n" in rule
+    assert '\n  - metric: "wer"\n' in rule and "# m, asr @ 6.25 Hz, 2 runs: worst ratio between runs" in text
+    config = load_config(proposed)
+    assert config.rule_for("asr", "6.25", "wer").max_regression == wer["proposed_max_regression"]
+    code, verdict, _ = gate(tmp_path, runs[0], runs[1], proposed)
+    assert code == 0 and verdict["verdict"] == "pass" and verdict["config"] == str(proposed)
+
+
+def test_a_proposal_shared_by_two_models_takes_the_larger_tolerance(tmp_path, base_data):
+    lengths, p, edits = base_data
+    easy = [synthetic_run(tmp_path / f"e{i}", draw_edits(lengths, p, seed=60 + i), lengths, seed=i) for i in (0, 1)]
+    rows = calibrate(easy)
+    wer = next(r for r in rows if r["metric"] == "wer")
+    other = {**wer, "model": "m2", "proposed_max_regression": wer["proposed_max_regression"] * 3}
+    text = proposed_yaml([*rows, other])
+    assert text.count('- metric: "wer"') == 1 and "  # m, asr" in text and "  # m2, asr" in text
+    (tmp_path / "p.yaml").write_text(text)
+    assert load_config(tmp_path / "p.yaml").rule_for("asr", "6.25", "wer").max_regression == pytest.approx(
+        other["proposed_max_regression"]
+    )

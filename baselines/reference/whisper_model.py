@@ -76,6 +76,7 @@ class WhisperCT2:
             ) from None
         self._tokenizer_cls = Tokenizer
         self.name = model
+        self.device = device
         self.compute_type = compute_type
 
     @property
@@ -142,4 +143,11 @@ class WhisperCT2:
             from vfr_bench.provenance import file_sha256
 
             info["weights_sha256"] = file_sha256(weights)
+        info["backend"] = self.backend()
         return info
+
+    def backend(self) -> dict:
+        """What CTranslate2 computes with on this machine: ISA, GEMM library, compute type run."""
+        from vfr_bench.backend_info import ctranslate2_backend, local_ctranslate2_dir
+
+        return ctranslate2_backend(local_ctranslate2_dir(self.location), self.device, self.compute_type)

@@ -15,15 +15,24 @@ import click
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Gate rules (YAML).")
 @click.option("--baseline-model", help="The model to take from the baseline run, where it holds several.")
 @click.option("--candidate-model", help="The model to take from the candidate run, where it holds several.")
+@click.option(
+    "--baseline-label",
+    help="How the output names the baseline (default: the model name, plus its checkpoint or run directory "
+    "where the two sides share a model name).",
+)
+@click.option("--candidate-label", help="How the output names the candidate (default: as for --baseline-label).")
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False), help="Write the Markdown summary here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON verdict here.")
 @click.pass_context
 def gate(
     ctx: click.Context, baseline: str | None, candidate: str | None, config_path: str | None,
-    baseline_model: str | None, candidate_model: str | None, markdown_path: str | None, json_path: str | None,
+    baseline_model: str | None, candidate_model: str | None, baseline_label: str | None,
+    candidate_label: str | None, markdown_path: str | None, json_path: str | None,
 ) -> None:  # fmt: skip
     """Is the candidate not worse than the baseline? Exit 0 pass, 1 regression, 2 cannot compare.
 
+    Warnings (other hardware or inference backends, or a manifest that does not say) are printed on
+    stderr, at the top of the Markdown and in the JSON; they do not change the exit code.
     `vfr-bench gate calibrate RUN_DIR...` proposes thresholds from repeated runs of one checkpoint.
     """
     if ctx.invoked_subcommand is not None:
@@ -32,37 +41,50 @@ def gate(
         raise click.UsageError("give --baseline DIR and --candidate DIR (or use `vfr-bench gate calibrate`)")
     from vfr_bench.gate.compare import CannotCompare, compare, load_run
     from vfr_bench.gate.config import GateConfigError, load_config
+    from vfr_bench.gate.labels import SameLabels, label_runs
+    from vfr_bench.gate.machines import run_warnings
     from vfr_bench.gate.output import markdown, overall, unmatched_rules, verdict_json
 
     try:
         config = load_config(config_path)
     except GateConfigError as err:
         raise click.UsageError(str(err)) from None
+    warnings: list[str] = []
     try:
         base = load_run(Path(baseline), baseline_model, "baseline")
         cand = load_run(Path(candidate), candidate_model, "candidate")
+        label_runs(base, cand, baseline_label, candidate_label)
+        warnings = _warn(run_warnings(base, cand))
         verdicts = compare(base, cand, config)
+    except SameLabels as err:
+        raise click.UsageError(str(err)) from None
     except CannotCompare as err:
         click.echo(f"cannot compare: {err}", err=True)
-        if json_path:
-            Path(json_path).write_text(json.dumps({"verdict": "cannot-compare", "reason": str(err)}, indent=2) + "\n")
+        _write_json(json_path, {"verdict": "cannot-compare", "reason": str(err), "warnings": warnings})
         sys.exit(2)
     unused = unmatched_rules(verdicts, config.rules)
     if unused:  # a rule that gates nothing would let its cell pass on the default: a configuration error
         reason = "rules that match no compared cell (check the task and rate names): " + "; ".join(unused)
         click.echo(f"configuration error: {reason}", err=True)
-        if json_path:
-            Path(json_path).write_text(
-                json.dumps({"verdict": "configuration-error", "reason": reason}, indent=2) + "\n"
-            )
+        _write_json(json_path, {"verdict": "configuration-error", "reason": reason, "warnings": warnings})
         sys.exit(2)
-    text = markdown(verdicts, base, cand, config.confidence)
+    text = markdown(verdicts, base, cand, config.confidence, warnings)
     click.echo(text)
     if markdown_path:
         Path(markdown_path).write_text(text, encoding="utf-8")
-    if json_path:
-        Path(json_path).write_text(json.dumps(verdict_json(verdicts, base, cand, config.source), indent=2) + "\n")
+    _write_json(json_path, verdict_json(verdicts, base, cand, config.source, warnings))
     sys.exit(1 if overall(verdicts) == "fail" else 0)
+
+
+def _warn(warnings: list[str]) -> list[str]:
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return warnings
+
+
+def _write_json(path: str | None, doc: dict) -> None:
+    if path:
+        Path(path).write_text(json.dumps(doc, indent=2) + "\n")
 
 
 @gate.command()

