@@ -120,6 +120,23 @@ def check_weights(recorded: list[SampleRecord], model: str, weights: str | None,
         )
 
 
+def check_backend(
+    recorded: list[SampleRecord], model: str, was: dict[str, Any] | None, now: dict[str, Any], where: str
+) -> None:
+    """After loading: a model with recorded results must compute as it did then (the same ISA, GEMM
+    library and compute type): CTranslate2's transcripts differ between AVX2 and AVX512."""
+    from vfr_bench.backend_info import resume_conflict
+
+    if not any(r.model == model and r.ok for r in recorded):
+        return
+    conflict = resume_conflict((was or {}).get("backend"), now.get("backend"))
+    if conflict:
+        raise RunDirError(
+            f"--resume would mix results made differently into {where}: model {model!r}: {conflict}. "
+            "Start a new run with another --out (or resume where the recorded results were made)."
+        )
+
+
 def _options_change(manifest: Manifest | None, model: str, options: dict[str, dict[str, Any]]) -> str:
     was = ((manifest.models.get(model) if manifest else None) or {}).get("options") or {}
     now = options.get(model, {})

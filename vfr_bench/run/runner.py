@@ -27,6 +27,7 @@ from vfr_bench.run.config import RunConfig
 from vfr_bench.run.execute import LocalExecutor
 from vfr_bench.run.fingerprint import (
     Expected,
+    check_backend,
     check_resume,
     check_weights,
     code_version,
@@ -128,7 +129,8 @@ class Runner:
             grid = plan_units(cfg.models, cfg.rate_specs, cfg.tasks, datasets, cfg.limit, cfg.shard)
             prints = self._fingerprints(grid, adapters)
             options = {n: a.config for n, a in adapters.items()}
-            check_resume(recorded, prints, run.read_manifest(), options, str(cfg.out))
+            previous = run.read_manifest()
+            check_resume(recorded, prints, previous, options, str(cfg.out))
             session = self._begin(run, adapters, datasets)
             try:
                 done = {r.key for r in recorded if not (cfg.retry_errors and r.status == "error")}
@@ -136,6 +138,7 @@ class Runner:
 
                 def loaded(name: str, adapter: Adapter) -> str | None:
                     info = model_info(adapter)
+                    check_backend(recorded, name, previous.models.get(name) if previous else None, info, str(cfg.out))
                     record_model(run, name, info)
                     weights = weights_fingerprint(info)
                     check_weights(recorded, name, weights, str(cfg.out))

@@ -37,7 +37,8 @@ def begin_session(
                 "schema_version": SCHEMA_VERSION,
                 "vfr_bench_version": vfr_bench.__version__,
                 "git": GitInfo(**git_commit()),
-                "models": {**before.models, **models},
+                # what a loaded model told of itself (checkpoint, hashes, backend) stays until it loads again
+                "models": {**before.models, **{n: {**before.models.get(n, {}), **i} for n, i in models.items()}},
                 "rate_specs": sorted(set(before.rate_specs) | set(rate_specs)),
                 "tasks": {**before.tasks, **tasks},
                 "metrics": {**before.metrics, **metrics},
