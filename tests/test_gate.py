@@ -163,6 +163,8 @@ def test_another_normaliser_version_cannot_be_compared(tmp_path, base_data):
     code, verdict, output = gate(tmp_path, base, cand)
     assert code == 2 and verdict["verdict"] == "cannot-compare"
     assert "metric 'wer': normaliser_version differs" in verdict["reason"]
+    comment = (tmp_path / "pr.md").read_text()  # what a pull-request comment shows: no verdict, and why
+    assert comment.startswith("## vfr-bench gate: no verdict (exit 2)") and "normaliser_version differs" in comment
 
 
 def test_other_data_cannot_be_compared(tmp_path, base_data):

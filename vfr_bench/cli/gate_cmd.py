@@ -59,21 +59,27 @@ def gate(
     except SameLabels as err:
         raise click.UsageError(str(err)) from None
     except CannotCompare as err:
-        click.echo(f"cannot compare: {err}", err=True)
-        _write_json(json_path, {"verdict": "cannot-compare", "reason": str(err), "warnings": warnings})
-        sys.exit(2)
+        _no_verdict("cannot-compare", f"cannot compare: {err}", warnings, markdown_path, json_path)
     unused = unmatched_rules(verdicts, config.rules)
     if unused:  # a rule that gates nothing would let its cell pass on the default: a configuration error
         reason = "rules that match no compared cell (check the task and rate names): " + "; ".join(unused)
-        click.echo(f"configuration error: {reason}", err=True)
-        _write_json(json_path, {"verdict": "configuration-error", "reason": reason, "warnings": warnings})
-        sys.exit(2)
+        _no_verdict("configuration-error", f"configuration error: {reason}", warnings, markdown_path, json_path)
     text = markdown(verdicts, base, cand, config.confidence, warnings)
     click.echo(text)
     if markdown_path:
         Path(markdown_path).write_text(text, encoding="utf-8")
     _write_json(json_path, verdict_json(verdicts, base, cand, config.source, warnings))
     sys.exit(1 if overall(verdicts) == "fail" else 0)
+
+
+def _no_verdict(kind: str, reason: str, warnings: list[str], markdown_path: str | None, json_path: str | None) -> None:
+    """Exit 2, with the reason where a pull-request comment or a CI step reads the verdict."""
+    click.echo(reason, err=True)
+    _write_json(json_path, {"verdict": kind, "reason": reason.split(": ", 1)[1], "warnings": warnings})
+    if markdown_path:
+        lines = ["## vfr-bench gate: no verdict (exit 2)", "", reason, *(f"- warning: {w}" for w in warnings)]
+        Path(markdown_path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sys.exit(2)
 
 
 def _warn(warnings: list[str]) -> list[str]:
