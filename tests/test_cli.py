@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -82,7 +83,8 @@ def test_run_end_to_end_on_the_reference_model(tmp_path, monkeypatch):
     assert (tmp_path / "reports" / "run" / "pareto_quality_vs_rate.pdf").stat().st_size > 1000
     assert "report: reports/run/README.md" in result.output
     assert "reference-dynamic" in result.output and "reference-uniform" in result.output
-    assert "WER" in result.output and "in Hz" in result.output
+    assert "main metric [95% CI]" in result.output and "in Hz" in result.output
+    assert re.search(r"wer \d+\.\d{3} \[", result.output)  # each asr row's WER with its CI
     assert_conforms(out)
     records = read_jsonl(out / "samples.jsonl")
     assert len(records) == 2 * 2 * 2 * 2 and all(r["status"] == "ok" for r in records)

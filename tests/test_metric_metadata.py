@@ -48,10 +48,12 @@ def test_an_empty_transcript_is_scored_not_skipped(tmp_path):
 def test_published_numbers_are_scaled_by_the_metric_and_must_name_a_metric(tmp_path):
     path = tmp_path / "reported.csv"
     header = "source,model,input_hz,output_hz,task,metric,value\n"
-    path.write_text(header + "paper,m,12.5,12.5,qa,qa_judge_accuracy,61.8\npaper,m,12.5,12.5,qa,judge_score,4.9\n")
+    path.write_text(
+        header + "paper,m,12.5,12.5,spoken-qa,qa_judge_accuracy,61.8\npaper,m,12.5,12.5,spoken-qa,judge_score,4.9\n"
+    )
     accuracy, score = load_reported(path)
     assert accuracy.value == pytest.approx(0.618) and score.value == pytest.approx(4.9)
-    path.write_text(header + "paper,m,12.5,12.5,qa,accuracy,61.8\n")
+    path.write_text(header + "paper,m,12.5,12.5,spoken-qa,accuracy,61.8\n")
     with pytest.raises(ValueError, match=r"reported.csv:2: unknown metric 'accuracy'; did you mean"):
         load_reported(path)
 

@@ -19,6 +19,37 @@ def resolve_device(device: str) -> str:
         return "cpu"
 
 
+def check_cuda() -> None:
+    """`--device cuda`: raise DeviceError, saying so, where no GPU library installed here sees a CUDA
+    device. CTranslate2 (the reference models, the ASR judge) and PyTorch (the other models) are
+    asked, the cheaper first; with neither installed nothing here can tell, and the models will."""
+    seen = []
+    try:
+        import ctranslate2
+
+        if ctranslate2.get_cuda_device_count() > 0:
+            return
+        seen.append("CTranslate2")
+    except Exception:  # not installed, or a build that cannot even ask
+        pass
+    try:
+        import torch
+    except ImportError:
+        pass
+    else:
+        if torch.cuda.is_available():
+            return
+        seen.append(_torch_words(torch))
+    if seen:
+        verb = "sees" if len(seen) == 1 else "see"
+        raise DeviceError(f"CUDA is not available here: {' and '.join(seen)} {verb} no CUDA device; use --device cpu")
+
+
+def _torch_words(torch) -> str:
+    build = "a CPU-only build" if torch.version.cuda is None else f"built for CUDA {torch.version.cuda}"
+    return f"PyTorch {torch.__version__} ({build})"
+
+
 def resolve_torch_device(device: str) -> str:
     """For torch code (the latency lab): `auto` is CUDA where torch sees it; `cuda` must exist."""
     try:
@@ -31,5 +62,5 @@ def resolve_torch_device(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
-        raise DeviceError("--device cuda: PyTorch sees no CUDA device here")
+        raise DeviceError(f"CUDA is not available here: {_torch_words(torch)} sees no CUDA device; use --device cpu")
     return device

@@ -1,10 +1,11 @@
 """Options and error handling the commands share. Library errors become one line and an exit code:
-1 when the work could not be done, 2 for a usage error (click's own code)."""
+1 when the work could not be done, 2 for a usage error (click's own code). Every error line starts
+"Error: ", as click's usage errors do."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -40,11 +41,16 @@ def judge_choice(options: dict[str, Any]):
     return JudgeChoice(**{k: options[k] for k in JUDGE_KEYS})
 
 
-def fail(message: str, code: int = 1) -> None:
-    """One line on stderr, then exit."""
+ERROR_PREFIX = "Error: "  # click's own, which usage errors (exit 2) already start with
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr, starting as every error of the command line does, then exit."""
+    from rich.text import Text
+
     from vfr_bench.cli.console import stderr_console
 
-    stderr_console().print(f"[red]error:[/red] {message}", highlight=False)
+    stderr_console().print(Text.assemble((ERROR_PREFIX, "red"), message))  # the message is never markup
     raise SystemExit(code)
 
 

@@ -24,7 +24,13 @@ import click
 @click.option("--input-seconds", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True)
 @click.option("--output-seconds", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--dtype", type=click.Choice(["bf16", "fp16", "fp32"]), default="bf16", show_default=True)
+@click.option(
+    "--dtype",
+    type=click.Choice(["auto", "bf16", "fp16", "fp32"]),
+    default="auto",
+    show_default=True,
+    help="auto: bf16 on CUDA, fp32 on a CPU (where bf16 is emulated and slow). Recorded in the manifest.",
+)
 @click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option(
     "--warmup",
@@ -65,6 +71,8 @@ def latency(archs: tuple[str, ...], rates: str, batch_sizes: str, out: str | Non
         device = resolve_torch_device(options.pop("device"))
     except DeviceError as err:
         raise click.UsageError(str(err)) from None
+    if options["dtype"] == "auto":
+        options["dtype"] = "fp32" if device == "cpu" else "bf16"
     if device == "cpu" and options["dtype"] != "fp32":
         console.print(
             f"[yellow]note:[/yellow] {options['dtype']} on a CPU is emulated and slow; fp32 is what CPUs run fast"

@@ -94,6 +94,9 @@ EXIT_NOTHING_MEASURED = 4
 )
 @click.option("--no-score", is_flag=True, help="Skip the scoring pass at the end.")
 @click.option("--report", "make_report", is_flag=True, help="Also write a report into reports/<run-id>/.")
+@click.option(
+    "--wide", is_flag=True, help="Show every column of the results table, wider than the terminal if need be."
+)
 @judge_options
 @click.pass_context
 def run(ctx: click.Context, config_file: str | None, **options: Any) -> None:
@@ -192,20 +195,23 @@ def _model_envs(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _run(config):
+    from functools import partial
+
     from vfr_bench.audio import AudioError
     from vfr_bench.cli.console import ConsoleProgress, setup_logging, stderr_console
     from vfr_bench.cli.errors import debugging
+    from vfr_bench.cli.grid import AnnouncingRunner
     from vfr_bench.data.manifest import ManifestError
     from vfr_bench.protocol import AdapterUnavailable
     from vfr_bench.registry import PluginError, UnknownName
-    from vfr_bench.run import Runner
     from vfr_bench.run_dir import RunDirError
 
     console = stderr_console()
     setup_logging(console)
     try:
         with ConsoleProgress(console) as progress:
-            outcome = Runner(config, progress=progress).run()
+            say = partial(console.print, highlight=False, markup=False)
+            outcome = AnnouncingRunner(config, progress, say).run()  # says the grid before any work
     except (UnknownName, PluginError, AdapterUnavailable, RunDirError, ManifestError, AudioError, ValueError,
             RuntimeError) as err:  # fmt: skip
         if debugging():
@@ -238,5 +244,6 @@ def _score(run_dir, config, settings) -> None:
             )  # fmt: skip
     except ScoringError as err:
         fail(f"some metrics could not be scored: {err}")
-    print_table(results_table(rows, RunDirectory(run_dir).samples()))
+    run = RunDirectory(run_dir)
+    print_table(results_table(rows, run.samples(), run.manifest().task_metrics(), wide=settings.wide))
     console.print(f"summary: {run_dir / 'summary.csv'}", highlight=False)

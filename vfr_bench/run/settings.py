@@ -21,6 +21,7 @@ them and turns them into the RunConfig the runner reads.
     trust_remote_code: false
     score: true
     report: false
+    wide: false                         # every column of the results table, wider than the terminal
     judges: {asr_judge: tiny.en, asr_judge_backend: faster-whisper, judge_url: null, judge_model: null,
              judge_samples: 1, workers: 0}
 """
@@ -89,6 +90,7 @@ class RunSettings(Strict):
     trust_remote_code: bool = False
     score: bool = True
     report: bool = False
+    wide: bool = False  # every column of the results table
     judges: JudgeChoice = JudgeChoice()
 
     @field_validator("rates", "tasks", mode="before")
@@ -140,7 +142,7 @@ def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
     """The RunConfig these settings ask for; a SettingsError names the option that is wrong."""
     from vfr_bench.data.manifest import ManifestError
     from vfr_bench.data.noise_grid import parse_noise_option
-    from vfr_bench.devices import resolve_device
+    from vfr_bench.devices import DeviceError, check_cuda, resolve_device
     from vfr_bench.rates import RateSpecError, parse_rate_specs
     from vfr_bench.task import TaskError, expand
     from vfr_bench.task_files import get_task, task_registry
@@ -165,11 +167,17 @@ def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
     if repeated:
         raise SettingsError("tasks", f"{', '.join(map(repr, repeated))} named more than once; name each task once")
     models = list(dict.fromkeys(settings.models)) or list(DEFAULT_MODELS)
+    device = resolve_device(settings.device)
+    if device == "cuda" and set(models) - set(settings.model_envs):  # a model's own environment asks its own
+        try:
+            check_cuda()
+        except DeviceError as err:
+            raise SettingsError("device", str(err)) from None
     return RunConfig(
         models=models, rate_specs=specs, tasks=tasks, out=Path(settings.out or default_out(models)),
         data=str(Path(settings.data).resolve()) if settings.data else None,
         model_options=model_options(settings, models), model_envs=model_envs(settings, models),
-        limit=settings.limit, device=resolve_device(settings.device), seed=settings.seed, resume=settings.resume,
+        limit=settings.limit, device=device, seed=settings.seed, resume=settings.resume,
         shard=parse_shard(settings.shard), warmup=settings.warmup, retry_errors=settings.retry_errors,
         worker_timeout=settings.worker_timeout, argv=argv,
     )  # fmt: skip
