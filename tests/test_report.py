@@ -12,8 +12,9 @@ pytest.importorskip("matplotlib", reason="report needs: pip install 'vfr-bench[r
 
 import matplotlib.pyplot as plt  # noqa: E402
 
+import vfr_bench  # noqa: E402
 from tests.report_runs import assert_no_overlap_inside_axes, write_quality_run  # noqa: E402
-from vfr_bench.report import style, tables  # noqa: E402
+from vfr_bench.report import style  # noqa: E402
 from vfr_bench.report.build import build_report  # noqa: E402
 from vfr_bench.report.fig_latency import latency_figure  # noqa: E402
 from vfr_bench.report.fig_pareto import pareto_figure  # noqa: E402
@@ -106,21 +107,20 @@ def test_latency_figure_series_match_the_samples():
 
 
 def test_tables_agree_with_summary_and_bold_the_best(quality_run):
-    runs = [load_run(quality_run)]
-    table = tables.build_table(runs, run_series(runs))
+    results = vfr_bench.load(quality_run)
     summary = {(r["model"], r["rate_spec"], r["metric"]): r for r in summary_rows(quality_run)}
-    rows = list(csv.DictReader(tables.csv_text(table).splitlines()))
+    rows = list(csv.DictReader(results.table().to_csv(index=False).splitlines()))
     assert len(rows) == 6
     for row in rows:
         for metric in ("wer", "achieved_input_hz", "t_total_p50"):
             assert float(row[metric]) == float(summary[(row["model"], row["rate"], metric)]["value"])
             assert row[f"{metric}_ci_low"] == summary[(row["model"], row["rate"], metric)]["ci_low"]
     best_wer = min(float(r["wer"]) for r in rows)
-    md = tables.markdown(table)
+    md = results.to_markdown()
     assert f"**{best_wer:.3f} ± " in md
     cells_per_line = {len(re.split(r"(?<!\\)\|", line)) for line in md.splitlines()}
     assert len(cells_per_line) == 1  # no heading's own "|" breaks the Markdown table
-    tex = tables.latex(table)
+    tex = results.to_latex()
     assert r"\toprule" in tex and r"\textbf{" in tex and r"$\pm$" in tex and "achieved input rate (Hz)" in tex
 
 

@@ -45,7 +45,7 @@ def test_two_runs_of_one_model_are_two_series_in_tables_and_figures(two_checkpoi
     build_report([a, b], tmp_path / "rep")
     rows = csv_rows(tmp_path / "rep" / "results.csv")
     assert len(rows) == 6  # 3 rates x 2 runs: nothing merged
-    assert {r["series"] for r in rows} == {"flexislm-7b (ckpt-a)", "flexislm-7b (ckpt-b)"}
+    assert {r["label"] for r in rows} == {"flexislm-7b (ckpt-a)", "flexislm-7b (ckpt-b)"}
     for run in (a, b):  # each run's own value in its own row
         summary = {(r["rate_spec"], r["metric"]): r["value"] for r in csv_rows(run / "summary.csv")}
         mine = [r for r in rows if r["run"] == str(run)]
@@ -98,7 +98,7 @@ def test_cli_report_labels_and_names_the_folder_after_the_runs(two_checkpoints, 
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     out = tmp_path / "reports" / "run-a_vs_run-b"
-    assert {r["series"] for r in csv_rows(out / "results.csv")} == {"A", "B"}
+    assert {r["label"] for r in csv_rows(out / "results.csv")} == {"A", "B"}
     same = subprocess.run([CLI, "report", str(a), str(a)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert same.returncode != 0 and "more than once" in same.stderr
 
@@ -188,27 +188,32 @@ def test_legends_use_the_style_font_and_fit_the_figure(two_checkpoints):
     plt.close(fig)
 
 
-def test_the_judge_ceiling_is_a_line_and_a_table_row_not_a_series(two_checkpoints):
-    from vfr_bench.records import SummaryRow
-    from vfr_bench.report import tables
+def test_the_judge_ceiling_is_a_line_and_a_table_row_not_a_series(tmp_path):
+    import vfr_bench
+    from vfr_bench.api import tables
+    from vfr_bench.records import ScoreRecord
     from vfr_bench.report.series import CEILING_MODEL
+    from vfr_bench.run_dir import RunDirectory
+    from vfr_bench.scoring.summary import summarise
 
-    runs = [load_run(p) for p in two_checkpoints]
-    ceiling = SummaryRow(
-        model=CEILING_MODEL, task="asr", rate_spec="native", metric="wer", value=0.02, ci_low=0.01, ci_high=0.04,
-        n=12, aggregation="corpus",
-    )  # fmt: skip
-    runs[0].summary.append(ceiling)
-    series = run_series(runs)
-    assert CEILING_MODEL not in {s.model for s in series.values()}
-    fig = pareto_figure(points(runs, series), "achieved_hz", ceilings=[ceiling])
+    run = RunDirectory(write_quality_run(tmp_path / "run", FLEXI))
+    ceiling = [  # as scoring/ceiling.py writes them: 11 of 12 spoken answers heard right
+        ScoreRecord(model=CEILING_MODEL, rate_spec="native", task="asr", sample_id=f"s{i}", metric="wer",
+                    metric_version="1", value=float(i == 0), numerator=float(i == 0), denominator=1.0)
+        for i in range(12)
+    ]  # fmt: skip
+    run.append_scores(ceiling)
+    run.write_summary(summarise(run.scores()))
+    results = vfr_bench.load(run.path)
+    assert CEILING_MODEL not in {s.model for s in results.series.values()}
+    fig = results.pareto()
     line = next(x for x in fig.axes[0].get_lines() if x.get_gid() == "judge-ceiling")
-    assert list(line.get_ydata()) == [0.02, 0.02]
+    assert list(line.get_ydata()) == pytest.approx([1 / 12, 1 / 12])
     assert "judge ceiling (95% CI)" in [t.get_text() for t in fig.legends[0].get_texts()]
-    table = tables.build_table(runs, series)
-    last = table.rows[-1]
-    assert (last["model"], last["rate"], last["wer"].value) == ("judge ceiling", "native", 0.02)
-    assert not any(i == len(table.rows) - 1 for i in table.best.get("wer", ()))  # a bound, never "best"
+    table = results.table(["wer"])
+    last = table.iloc[-1]
+    assert (last["label"], last["rate"], last["wer"]) == ("judge ceiling", "native", pytest.approx(1 / 12))
+    assert len(table) - 1 not in tables.best_rows(table, ["wer"]).get("wer", ())  # a bound, never "best"
     plt.close(fig)
 
 

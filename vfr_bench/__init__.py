@@ -1,3 +1,41 @@
-"""vfr-bench: evaluation harness for variable-frame-rate spoken language models."""
+"""vfr-bench: evaluation harness for variable-frame-rate spoken language models.
+
+The Python API (the README's "Python API"):
+
+    import vfr_bench
+    results = vfr_bench.load("results/run-a", "results/run-b", labels={"results/run-a": "A"})
+    results.summary          # pandas: one row per (run, model, task, rate, metric)
+    results.table(["wer"])   # one row per (series, task, rate)
+    results.pareto()         # a matplotlib Figure
+
+`vfr_bench.evaluate(...)` runs a grid exactly as `vfr-bench run` does and returns its Results.
+Names are imported on first use, so `import vfr_bench` (and `vfr-bench --help`) stays instant.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+__all__ = ["Results", "__version__", "evaluate", "load"]
+
+if TYPE_CHECKING:
+    from vfr_bench.api.evaluate import evaluate
+    from vfr_bench.api.load import load
+    from vfr_bench.api.results import Results
+
+
+def __getattr__(name: str) -> Any:
+    if name == "load":
+        from vfr_bench.api.load import load
+
+        return load
+    if name == "evaluate":
+        from vfr_bench.api.evaluate import evaluate
+
+        return evaluate
+    if name == "Results":
+        from vfr_bench.api.results import Results
+
+        return Results
+    raise AttributeError(f"module 'vfr_bench' has no attribute {name!r}")

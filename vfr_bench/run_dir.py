@@ -15,12 +15,15 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from vfr_bench.jsonl import append_lines, complete_lines, write_text_atomic
 from vfr_bench.records import SUMMARY_COLUMNS, Manifest, SampleKey, SampleRecord, ScoreRecord, SummaryRow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAMPLES = "samples.jsonl"
 SCORES = "scores.jsonl"
@@ -205,6 +208,21 @@ class RunDirectory:
     def scores(self) -> list[ScoreRecord]:
         """Each (sample, metric)'s latest score (an error scored again is superseded)."""
         return latest(read_records(self.scores_path, ScoreRecord))
+
+    def samples_frame(self) -> pd.DataFrame:
+        """samples() as a DataFrame of the fields in jsonl_frame.SAMPLE_SCHEMA (nested ones dotted), read
+        by columns: 100,000 lines in a fraction of a second."""
+        from vfr_bench.jsonl_frame import SAMPLE_SCHEMA, read_frame
+
+        key = ["model", "rate_spec", "task", "sample_id"]
+        return read_frame(self.samples_path, SAMPLE_SCHEMA, key, self.samples)
+
+    def scores_frame(self) -> pd.DataFrame:
+        """scores() as a DataFrame of the fields in jsonl_frame.SCORE_SCHEMA."""
+        from vfr_bench.jsonl_frame import SCORE_SCHEMA, read_frame
+
+        key = ["model", "rate_spec", "task", "sample_id", "metric"]
+        return read_frame(self.scores_path, SCORE_SCHEMA, key, self.scores)
 
     def append_scores(self, records: list[ScoreRecord]) -> None:
         append_lines(self.scores_path, [r.to_json() for r in records])

@@ -197,10 +197,10 @@ def _model_envs(values: tuple[str, ...]) -> dict[str, str]:
 def _run(config):
     from functools import partial
 
+    from vfr_bench.api.evaluate import run_grid
     from vfr_bench.audio import AudioError
     from vfr_bench.cli.console import ConsoleProgress, setup_logging, stderr_console
     from vfr_bench.cli.errors import debugging
-    from vfr_bench.cli.grid import AnnouncingRunner
     from vfr_bench.data.manifest import ManifestError
     from vfr_bench.protocol import AdapterUnavailable
     from vfr_bench.registry import PluginError, UnknownName
@@ -211,7 +211,7 @@ def _run(config):
     try:
         with ConsoleProgress(console) as progress:
             say = partial(console.print, highlight=False, markup=False)
-            outcome = AnnouncingRunner(config, progress, say).run()  # says the grid before any work
+            outcome = run_grid(config, progress, say)  # says the grid before any work
     except (UnknownName, PluginError, AdapterUnavailable, RunDirError, ManifestError, AudioError, ValueError,
             RuntimeError) as err:  # fmt: skip
         if debugging():
@@ -231,17 +231,15 @@ def _run(config):
 
 
 def _score(run_dir, config, settings) -> None:
+    from vfr_bench.api.evaluate import score_grid
     from vfr_bench.cli.console import ConsoleProgress, print_table, results_table, stderr_console
     from vfr_bench.run_dir import RunDirectory
-    from vfr_bench.scoring import ScoringError, score_run
+    from vfr_bench.scoring import ScoringError
 
     console = stderr_console()
     try:
         with ConsoleProgress(console) as progress:
-            rows = score_run(
-                run_dir, {t.name: list(t.metrics) for t in config.tasks}, seed=config.seed,
-                judges=settings.judges.settings(), progress=progress,
-            )  # fmt: skip
+            rows = score_grid(run_dir, config, settings, progress)
     except ScoringError as err:
         fail(f"some metrics could not be scored: {err}")
     run = RunDirectory(run_dir)

@@ -1,14 +1,18 @@
-"""`vfr-bench report`: figures, tables and a README (with provenance) from any number of runs."""
+"""`vfr-bench report`: figures, tables and a README (with provenance) from any number of runs, made
+with the same `Results` calls a notebook uses (vfr_bench/api)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.report.points import ReportedPoint, Run
 from vfr_bench.report.series import Series
+
+if TYPE_CHECKING:
+    from vfr_bench.api.results import Results
 
 Made = list[tuple[str, str]]  # (file, one-line description)
 
@@ -21,15 +25,14 @@ def build_report(
     Each model of each run is a series of its own (labels: `--label RUN=NAME`, else the manifest)."""
     import matplotlib.pyplot as plt
 
+    from vfr_bench.api.load import load
     from vfr_bench.report import style
-    from vfr_bench.report.points import load_reported, load_run, run_series
+    from vfr_bench.report.points import load_reported
 
-    repeated = sorted({str(r) for r in run_dirs if sum(Path(x).resolve() == Path(r).resolve() for x in run_dirs) > 1})
-    if repeated:
-        raise ValueError(f"run directory given more than once: {', '.join(repeated)}")
     style.apply(style_file)
-    runs = [load_run(Path(r)) for r in run_dirs]
-    series = run_series(runs, labels)
+    named: dict[str | Path, str] = {k: v for k, v in (labels or {}).items()}
+    results = load(*run_dirs, labels=named)
+    runs, series = results.runs, results.series
     reported = load_reported(reported_csv) if reported_csv else []
     out.mkdir(parents=True, exist_ok=True)
     made: Made = []
@@ -47,66 +50,47 @@ def build_report(
         if reported_csv
         else ""
     )
-    _figures(runs, series, reported, overlay, save)
-    made += _tables(runs, series, out)
+    _figures(results, reported, overlay, save)
+    made += _tables(results, out)
     write_text_atomic(out / "README.md", _readme(made, runs, series, reported_csv))
     return made
 
 
-def _figures(
-    runs: list[Run], series: dict[tuple[Path, str], Series], reported: list[ReportedPoint], overlay: str,
-    save: Callable[..., None],
-) -> None:  # fmt: skip
-    from vfr_bench.report.fig_calibration import calibration_figure
-    from vfr_bench.report.fig_latency import latency_figure
-    from vfr_bench.report.fig_pareto import pareto_figure
-    from vfr_bench.report.points import ceilings, points, series_samples
-
-    pts, ceiling = points(runs, series), ceilings(runs)
-    groups = series_samples(runs, series)
+def _figures(results: Results, reported: list[ReportedPoint], overlay: str, save: Callable[..., None]) -> None:
     save(
-        pareto_figure(pts, "achieved_hz", reported, ceiling), "pareto_quality_vs_rate",
+        results.pareto("achieved_hz", reported), "pareto_quality_vs_rate",
         "quality against achieved Hz per task and metric (95% CIs), frontier dashed, steps within the CIs "
         "banded grey, dominated points faded, judge ceiling dotted" + overlay,
     )  # fmt: skip
     save(
-        pareto_figure(pts, "t_total_p50", ceilings=ceiling), "pareto_quality_vs_latency",
+        results.pareto("t_total_p50"), "pareto_quality_vs_latency",
         "quality against t_total p50 per task and metric, each point labelled with its rate; a series is "
         "joined only where its time order is its rate order",
     )  # fmt: skip
     save(
-        pareto_figure(pts, "t_ar_p50", ceilings=ceiling), "pareto_quality_vs_ar_time",
+        results.pareto("t_ar_p50"), "pareto_quality_vs_ar_time",
         "quality against autoregressive time (t_ar p50), where the model can tell it",
     )  # fmt: skip
     # a latency-lab request is planned to its rate exactly: its calibration is flat by construction
-    measured = [(s, samples) for s, samples in groups if _run_of(runs, s).manifest.kind != "latency-lab"]
     save(
-        calibration_figure(measured), "rate_calibration",
+        results.calibration(), "rate_calibration",
         "signed rate error (achieved / requested - 1) per utterance by requested rate, a box per series "
         "(whiskers p5-p95, triangle at p95 |error|), input and output",
     )  # fmt: skip
-    devices = sorted({r.manifest.latency_lab["device_name"] for r in runs if r.manifest.latency_lab})
-    fig, _ = latency_figure(groups, title=", ".join(devices))
+    devices = sorted({r.manifest.latency_lab["device_name"] for r in results.runs if r.manifest.latency_lab})
     save(
-        fig, "latency_vs_rate",
+        results.latency(title=", ".join(devices)), "latency_vs_rate",
         "t_total, t_first_audio and t_ar by rate (p50, whisker to p95, tick at p90) and speed-up vs the highest "
         "rate beside the ideal (the rate ratio, dotted); latency-lab runs add the roofline bound (dashed)",
     )  # fmt: skip
 
 
-def _run_of(runs: list[Run], series: Series) -> Run:
-    return next(r for r in runs if r.path == series.run)
-
-
-def _tables(runs: list[Run], series: dict[tuple[Path, str], Series], out: Path) -> Made:
-    from vfr_bench.report import tables
-
-    table = tables.build_table(runs, series)
+def _tables(results: Results, out: Path) -> Made:
     made = []
     for name, text, content in (
-        ("results.md", "Markdown table", tables.markdown(table)),
-        ("results.tex", "LaTeX table (booktabs; best per task in bold)", tables.latex(table)),
-        ("results.csv", "CSV table with CI bounds", tables.csv_text(table)),
+        ("results.md", "Markdown table", results.to_markdown()),
+        ("results.tex", "LaTeX table (booktabs; best per task in bold)", results.to_latex()),
+        ("results.csv", "CSV table with CI bounds", results.table().to_csv(index=False)),
     ):
         write_text_atomic(out / name, content)
         made.append((name, f"{text}: one row per (series, task, rate), one column per metric, from summary.csv"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,6 +11,9 @@ from vfr_bench.metrics import get_metric
 from vfr_bench.records import SampleRecord, ScoreRecord, SummaryRow
 from vfr_bench.run_dir import RunDirectory, RunDirError
 from vfr_bench.stats import aggregate, bootstrap_ci
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def score_arrays(scores: list[ScoreRecord]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,6 +62,23 @@ def out_of_date(rows: list[SummaryRow], scores: list[ScoreRecord], samples: list
     if unscored:
         return f"{unscored} ok sample(s) have no scores"
     counts = Counter((s.model, s.task, s.rate_spec, s.metric) for s in scores if s.value is not None)
+    for row in rows:
+        n = counts.get((row.model, row.task, row.rate_spec, row.metric), 0)
+        if n != row.n:
+            return f"{row.model} / {row.task} / {row.rate_spec} / {row.metric} has n={row.n} but {n} scores"
+    return None
+
+
+def frame_out_of_date(rows: list[SummaryRow], scores: pd.DataFrame, samples: pd.DataFrame) -> str | None:
+    """out_of_date() on the column tables of RunDirectory.samples_frame() and scores_frame()."""
+    keys = ["model", "rate_spec", "task", "sample_id"]
+    ok = samples.loc[samples["status"] == "ok", keys]
+    scored = scores[keys].drop_duplicates()
+    unscored = len(ok.merge(scored, on=keys, how="left", indicator=True).query("_merge == 'left_only'"))
+    if unscored:
+        return f"{unscored} ok sample(s) have no scores"
+    valued = scores[scores["value"].notna()]
+    counts = valued.groupby(["model", "task", "rate_spec", "metric"]).size().to_dict()
     for row in rows:
         n = counts.get((row.model, row.task, row.rate_spec, row.metric), 0)
         if n != row.n:

@@ -1,0 +1,74 @@
+"""Tidy pandas tables of one or more runs: one row per sample, per (sample, metric) score and per
+summary cell, each with the run directory and the series label, so two runs of one model stay apart.
+
+Columns (documented in the README's "Python API"):
+- every table: `run` (the run directory), `label` (its series: see report/series.py), `model`, `task`,
+  `rate_spec` and `requested_hz` (ordered categoricals, highest rate first), `requested_input_hz`,
+  `requested_output_hz`;
+- samples: `sample_id`, `status`, `error`, `achieved_input_hz`, `achieved_output_hz`, `input_rate_error`,
+  `output_rate_error`, `input_seconds`, `output_seconds`, `language`, `text`, `audio`, `reference`,
+  `t_total`, `t_first_token`, `t_first_audio`, `t_ar`;
+- scores: `sample_id`, `metric`, `metric_version`, `value`, `numerator`, `denominator`, `error`, `judge`;
+- summary: `metric`, `value`, `ci_low`, `ci_high`, `n`, `aggregation`, `higher_is_better`, `unit`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vfr_bench.records import SUMMARY_COLUMNS, SummaryRow
+from vfr_bench.report.series import CEILING_MODEL, Series
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LEAD = ("run", "label", "model", "task", "rate_spec", "requested_hz", "requested_input_hz", "requested_output_hz")
+SAMPLE_COLUMNS = (
+    "sample_id", "status", "error", "achieved_input_hz", "achieved_output_hz", "input_rate_error",
+    "output_rate_error", "input_seconds", "output_seconds", "language", "text", "audio", "reference",
+    "t_total", "t_first_token", "t_first_audio", "t_ar",
+)  # fmt: skip
+SCORE_COLUMNS = ("sample_id", "metric", "metric_version", "value", "numerator", "denominator", "error", "judge")
+SUMMARY_FIELDS = ("metric", "value", "ci_low", "ci_high", "n", "aggregation", "higher_is_better", "unit")
+CEILING_LABEL = "judge ceiling"
+
+
+def labelled(frame: pd.DataFrame, run: Path, series: dict[tuple[Path, str], Series]) -> pd.DataFrame:
+    """`frame` (one run's records) with the run, each row's series label and the requested Hz in front."""
+    out = frame.rename(columns=lambda c: c.split(".", 1)[1] if c.startswith("timings.") else c)
+    out = out.rename(columns={"reference.text": "reference"})
+    labels = {m: CEILING_LABEL if m == CEILING_MODEL else series[(run, m)].label for m in set(out["model"])}
+    out.insert(0, "run", str(run))
+    out.insert(1, "label", out["model"].map(labels))
+    out["requested_hz"] = out["requested_output_hz"].fillna(out["requested_input_hz"])
+    return out
+
+
+def summary_records(rows: list[SummaryRow]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame([r.model_dump() for r in rows], columns=list(SUMMARY_COLUMNS))
+
+
+def combine(frames: list[pd.DataFrame], columns: tuple[str, ...], labels: list[str]) -> pd.DataFrame:
+    """One table of several runs' frames: the lead columns, then `columns`, with the rate spec and
+    requested Hz as ordered categoricals (highest rate first, as tables read), the label a
+    categorical in series order (`labels`), and the other repeated text columns as categoricals."""
+    import pandas as pd
+
+    names = [*LEAD, *columns]
+    frame = (
+        pd.concat([f.reindex(columns=names) for f in frames], ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=names)
+    )
+    hz_of = dict(zip(frame["rate_spec"], frame["requested_hz"]))
+    specs = sorted(hz_of, key=lambda s: (-(hz_of[s] if pd.notna(hz_of[s]) else -1.0), s))
+    frame["rate_spec"] = pd.Categorical(frame["rate_spec"], categories=specs, ordered=True)
+    rates = sorted({float(h) for h in hz_of.values() if pd.notna(h)}, reverse=True)
+    frame["requested_hz"] = pd.Categorical(frame["requested_hz"], categories=rates, ordered=True)
+    frame["label"] = pd.Categorical(frame["label"], categories=[*labels, CEILING_LABEL])
+    for name in ("run", "model", "task"):
+        frame[name] = frame[name].astype("category")
+    return frame

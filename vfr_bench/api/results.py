@@ -1,0 +1,141 @@
+"""`Results`: one or more scored runs as pandas tables, with the report's tables and figures as
+methods that return objects a user can restyle (a DataFrame, a LaTeX string, a matplotlib Figure).
+`vfr-bench report` is built from these same calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vfr_bench.records import Manifest
+from vfr_bench.report.points import Run
+from vfr_bench.report.series import LabelError, Series
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from vfr_bench.report.points import ReportedPoint
+
+
+@dataclass
+class Results:
+    """Runs loaded by `vfr_bench.load` (or made by `vfr_bench.evaluate`).
+
+    `samples`, `scores` and `summary` are tidy DataFrames (columns in vfr_bench/api/frames.py and the
+    README's "Python API"); `manifests` maps each run directory to its manifest; `series` each
+    (run directory, model) to its label, colour and marker; `runs` the typed records the figures
+    draw (read on first use)."""
+
+    paths: list[Path]
+    manifests: dict[str, Manifest]
+    series: dict[tuple[Path, str], Series]
+    samples: pd.DataFrame
+    scores: pd.DataFrame
+    summary: pd.DataFrame
+    scored: bool = True
+    _runs: list[Run] | None = field(default=None, repr=False)
+
+    @property
+    def runs(self) -> list[Run]:
+        if self._runs is None:
+            from vfr_bench.report.points import load_run
+
+            self._runs = [load_run(p) if self.scored else _unscored_run(p) for p in self.paths]
+        return self._runs
+
+    @property
+    def labels(self) -> list[str]:
+        """The series labels, in series order."""
+        return [s.label for s in self.series.values()]
+
+    def relabel(self, names: dict[str, str]) -> Results:
+        """A copy with series renamed: {old label: new label}. Labels that would merge two series
+        are refused (LabelError)."""
+        unknown = sorted(set(names) - set(self.labels))
+        if unknown:
+            raise LabelError(f"no series is labelled {', '.join(map(repr, unknown))} (labels: {self.labels})")
+        renamed = {k: replace(s, label=names.get(s.label, s.label)) for k, s in self.series.items()}
+        new = [s.label for s in renamed.values()]
+        if len(set(new)) != len(new):
+            raise LabelError(f"relabelling would draw two series as one: {new}")
+        samples, scores, summary = (_rename(f, names) for f in (self.samples, self.scores, self.summary))
+        return Results(self.paths, self.manifests, renamed, samples, scores, summary, self.scored, self._runs)
+
+    # ---- tables -------------------------------------------------------------------------------------
+
+    def table(self, metrics: list[str] | None = None, ci: bool = True) -> pd.DataFrame:
+        """One row per (series, task, rate), one column per metric (default: the report's columns),
+        and `<metric> ci_low` / `<metric> ci_high` where ci; the judge ceiling a row of its own."""
+        from vfr_bench.api.tables import results_table
+
+        return results_table(self.summary, self.series, metrics, ci)
+
+    def to_latex(self, metrics: list[str] | None = None, path: str | Path | None = None, digits: int = 3) -> str:
+        """A booktabs table (pandas Styler): best per task and metric in bold, CIs as +- their larger
+        half-width, display names and units in the heading. Written to `path` where given."""
+        from vfr_bench.api.tables import latex
+
+        text = latex(self.summary, self.series, metrics, digits)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def to_markdown(self, metrics: list[str] | None = None, digits: int = 3) -> str:
+        from vfr_bench.api.tables import markdown
+
+        return markdown(self.summary, self.series, metrics, digits)
+
+    # ---- figures ------------------------------------------------------------------------------------
+
+    def pareto(self, x: str = "achieved_hz", reported: list[ReportedPoint] | None = None) -> Figure | None:
+        """Quality against `x` (achieved_hz, t_total_p50 or t_ar_p50): report/fig_pareto.py."""
+        from vfr_bench.report.fig_pareto import X_AXES, pareto_figure
+        from vfr_bench.report.points import ceilings, points
+
+        if x not in X_AXES:
+            raise ValueError(f"x must be one of {', '.join(X_AXES)}, not {x!r}")
+        return pareto_figure(points(self.runs, self.series), x, reported or (), ceilings(self.runs))
+
+    def calibration(self) -> Figure | None:
+        """Signed rate error per requested rate, a box per series (latency-lab runs left out)."""
+        from vfr_bench.report.fig_calibration import calibration_figure
+        from vfr_bench.report.points import series_samples
+
+        measured = {r.path for r in self.runs if r.manifest.kind != "latency-lab"}
+        groups = [(s, x) for s, x in series_samples(self.runs, self.series) if s.run in measured]
+        return calibration_figure(groups)
+
+    def latency(self, title: str = "") -> Figure | None:
+        """Latency by rate and the speed-up against the ideal: report/fig_latency.py."""
+        from vfr_bench.report.fig_latency import latency_figure
+        from vfr_bench.report.points import series_samples
+
+        fig, _ = latency_figure(series_samples(self.runs, self.series), title)
+        return fig
+
+
+def _rename(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    out = frame.copy()
+    present = {k: v for k, v in names.items() if k in out["label"].cat.categories}  # in every frame: all series
+    out["label"] = out["label"].cat.rename_categories(present)
+    return out
+
+
+def _unscored_run(path: Path) -> Run:
+    from vfr_bench.run_dir import RunDirectory
+
+    run = RunDirectory(path)
+    return Run(run.path, run.manifest(), [], run.samples())
+
+
+def describe_columns() -> dict[str, list[str]]:
+    """The documented columns of each table (for help() and the README)."""
+    from vfr_bench.api import frames
+
+    return {
+        "samples": [*frames.LEAD, *frames.SAMPLE_COLUMNS],
+        "scores": [*frames.LEAD, *frames.SCORE_COLUMNS],
+        "summary": [*frames.LEAD, *frames.SUMMARY_FIELDS],
+    }
