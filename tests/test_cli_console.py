@@ -195,3 +195,13 @@ def test_a_library_fault_through_the_group_starts_the_same_way(tmp_path):
     (run / "samples.jsonl").write_text('{"model": 1}\n')
     result = CliRunner().invoke(main, ["score", str(run)])
     assert result.exit_code == 1 and result.output.startswith("Error: "), result.output
+
+
+def test_a_gate_that_cannot_compare_starts_the_same_way(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    md = tmp_path / "pr.md"
+    args = ["gate", "--baseline", str(tmp_path / "a"), "--candidate", str(tmp_path / "b"), "--markdown", str(md)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and result.output.startswith("Error: cannot compare: baseline"), result.output
+    assert md.read_text().startswith("## vfr-bench gate: no verdict (exit 2)")

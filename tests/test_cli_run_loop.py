@@ -142,6 +142,9 @@ def test_a_config_file_under_command_line_flags_and_the_manifest_records_the_mer
     assert manifest["models"][MODEL]["options"] == {"answer": "london"}
     assert manifest["sessions"][0]["argv"][-6:] == ["--rates", "6.25", "--seed", "3", "--out", str(out)]
     assert not (out / "scores.jsonl").exists()  # score: false in the file, not undone by a flag left out
+    merged = manifest["sessions"][0]["settings"]  # every setting, as merged: the file's under the flags
+    assert (merged["rates"], merged["seed"], merged["limit"], merged["score"]) == ("6.25", 3, 2, False)
+    assert merged["model_args"] == {MODEL: {"answer": "london"}} and merged["worker_timeout"] > 0
     assert len(read_jsonl(out / "samples.jsonl")) == 2
 
     flag = cli(plugins, "run", "--config", str(config), "--model-arg", f"{MODEL}:answer=rome", "--out",

@@ -252,6 +252,7 @@ class Session(BaseModel):
     started: str
     finished: str | None = None
     resume: bool = False
+    settings: dict[str, Any] | None = None  # the merged run settings (a config file under the flags given)
 
 
 class TaskInfo(BaseModel):

@@ -74,12 +74,13 @@ def gate(
 
 def _no_verdict(kind: str, reason: str, warnings: list[str], markdown_path: str | None, json_path: str | None) -> None:
     """Exit 2, with the reason where a pull-request comment or a CI step reads the verdict."""
-    click.echo(reason, err=True)
+    from vfr_bench.cli.common import fail
+
     _write_json(json_path, {"verdict": kind, "reason": reason.split(": ", 1)[1], "warnings": warnings})
     if markdown_path:
         lines = ["## vfr-bench gate: no verdict (exit 2)", "", reason, *(f"- warning: {w}" for w in warnings)]
         Path(markdown_path).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    sys.exit(2)
+    fail(reason, 2)
 
 
 def _warn(warnings: list[str]) -> list[str]:

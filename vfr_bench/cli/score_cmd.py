@@ -28,6 +28,9 @@ EXIT_SCORES_FAILED = 3
     "or bare, 'Madrid'. Ceiling scores of another form are scored again.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--wide", is_flag=True, help="Show every column of the results table, wider than the terminal if need be."
+)
 @judge_options
 def score(
     run_dir: str,
@@ -36,6 +39,7 @@ def score(
     judge_ceiling: bool,
     ceiling_form: str | None,
     seed: int,
+    wide: bool,
     **judges: Any,
 ) -> None:
     """Score what is not yet scored (and what failed before), one metric at a time; rebuild summary.csv.
@@ -76,6 +80,6 @@ def score(
             fail(f"judge ceiling not scored: {err}")
     if unavailable is not None:
         fail(f"not scored: {unavailable}")
-    print_table(results_table(rows, run.samples()))
+    print_table(results_table(rows, run.samples(), run.manifest().task_metrics(), wide=wide))
     if report_failed_scores(run.path):
         raise SystemExit(EXIT_SCORES_FAILED)

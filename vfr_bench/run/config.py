@@ -34,6 +34,7 @@ class RunConfig:
     retry_errors: bool = False  # a resume runs again the samples whose latest record is an error
     worker_timeout: float = WORKER_TIMEOUT_S  # seconds one request may take in a model_envs worker
     argv: list[str] = field(default_factory=lambda: list(sys.argv))
+    settings: dict[str, Any] | None = None  # what the user asked for, merged (recorded in the manifest)
 
     @property
     def shard_label(self) -> str:

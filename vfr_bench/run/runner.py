@@ -171,7 +171,8 @@ class Runner:
     def _begin(self, run: RunDirectory, adapters: dict[str, Adapter], datasets: dict[str, Dataset]) -> Session:
         cfg = self.config
         return begin_session(
-            run, argv=cfg.argv, resume=cfg.resume, models={n: model_info(a) for n, a in adapters.items()},
+            run, argv=cfg.argv, resume=cfg.resume, settings=cfg.settings,
+            models={n: model_info(a) for n, a in adapters.items()},
             rate_specs=[s.label for s in cfg.rate_specs],
             tasks={
                 t.name: TaskInfo(**t.describe(), dataset=datasets[t.name].describe(), limit=cfg.limit)

@@ -24,11 +24,14 @@ def begin_session(
     tasks: dict[str, TaskInfo],
     metrics: dict[str, dict[str, Any]],
     resume: bool = False,
+    settings: dict[str, Any] | None = None,
     **fields: Any,
 ) -> Session:
     """Record this session in the manifest (under its lock); `fields` are further Manifest fields
     (device, seed, kind, latency_lab, ...), which this session's values replace."""
-    session = Session(argv=argv, shard=f"{run.shard[0]}/{run.shard[1]}", started=now_iso(), resume=resume)
+    session = Session(
+        argv=argv, shard=f"{run.shard[0]}/{run.shard[1]}", started=now_iso(), resume=resume, settings=settings
+    )
 
     def merge(previous: Manifest | None) -> Manifest:
         before = previous or Manifest(argv=argv, models={}, tasks={}, started=session.started)

@@ -179,7 +179,7 @@ def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
         model_options=model_options(settings, models), model_envs=model_envs(settings, models),
         limit=settings.limit, device=device, seed=settings.seed, resume=settings.resume,
         shard=parse_shard(settings.shard), warmup=settings.warmup, retry_errors=settings.retry_errors,
-        worker_timeout=settings.worker_timeout, argv=argv,
+        worker_timeout=settings.worker_timeout, argv=argv, settings=settings.model_dump(mode="json"),
     )  # fmt: skip
 
 
