@@ -117,6 +117,10 @@ def test_latency_axis_joins_a_series_only_in_rate_order_and_labels_each_rate(two
     labels = [t for t in ax.texts if t.get_gid() == "rate-label"]
     assert sorted(t.get_text() for t in labels) == sorted(["12.5", "6.25", "4"] * 2)
     assert_no_overlap_inside_axes(fig, ax, labels)
+    renderer = fig.canvas.get_renderer()
+    for p in pts:  # no label covers a point's marker
+        x, y = ax.transData.transform((p.t_total_p50, p.value))
+        assert not any(t.get_window_extent(renderer).contains(x, y) for t in labels), p
     plt.close(fig)
 
 

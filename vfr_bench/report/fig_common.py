@@ -3,6 +3,7 @@ labels from the metric registry, and text labels placed so they never overlap or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from vfr_bench.metrics import get_metric
@@ -62,15 +63,26 @@ def rate_ticks(ax: Any, rates: list[float]) -> None:
     ax.minorticks_off()
 
 
-def place_labels(ax: Any, items: list[tuple[float, float, str, str]], gid: str, size: float = 6.0) -> list[Any]:
+def place_labels(
+    ax: Any, items: list[tuple[float, float, str, str]], gid: str, size: float = 6.0,
+    obstacles: Sequence[tuple[float, float, float, float]] = (),
+) -> list[Any]:  # fmt: skip
     """Small labels (x, y, text, colour) beside data points: each takes the first offset at which it
-    overlaps no label placed before it and stays inside the axes; where none does, the offset with
-    the least overlap. Returns the Text artists (gid set, so tests and users can find them)."""
+    overlaps no label placed before it and no obstacle (x0, y0, x1, y1 in data units: markers and
+    their CI bars), and stays inside the axes; where none does, the offset with the least overlap.
+    Returns the Text artists (gid set, so tests and users can find them)."""
+    from matplotlib.transforms import Bbox
+
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     fig.draw_without_rendering()  # final layout first: constrained layout moves the axes
     box = ax.get_window_extent(renderer)
+    pad = 3.0  # pixels around a marker or a bar
     placed: list[Any] = []
+    for x0, y0, x1, y1 in obstacles:
+        (a, b), (c, d) = ax.transData.transform([(x0, y0), (x1, y1)])
+        placed.append(Bbox.from_extents(min(a, c) - pad, min(b, d) - pad, max(a, c) + pad, max(b, d) + pad))
+    labels: list[Any] = []
     texts = []
     for x, y, text, colour in items:
         best = None
@@ -81,7 +93,7 @@ def place_labels(ax: Any, items: list[tuple[float, float, str, str]], gid: str, 
                 va="bottom" if dy >= 0 else "top", gid=gid, annotation_clip=False,
             )  # fmt: skip
             extent = artist.get_window_extent(renderer)
-            cost = sum(_overlap(extent, other) for other in placed) + _outside(extent, box)
+            cost = sum(_overlap(extent, other) for other in placed + labels) + _outside(extent, box)
             if best is None or cost < best[0]:
                 if best is not None:
                     best[1].remove()
@@ -91,7 +103,7 @@ def place_labels(ax: Any, items: list[tuple[float, float, str, str]], gid: str, 
             if cost == 0:
                 break
         assert best is not None
-        placed.append(best[2])
+        labels.append(best[2])
         texts.append(best[1])
     return texts
 

@@ -62,8 +62,20 @@ def pareto_figure(
         labels = [(r.output_hz, r.value, f"[{n}]", "0.2") for n, r in numbered.get((task, name), [])]
         if x != "achieved_hz":
             labels += [(getattr(p, x), p.value, rate_text(_hz(p)), p.series.colour) for p in _in(pts, task, name, x)]
-        place_labels(ax, labels, gid=RATE_GID if x != "achieved_hz" else REPORTED_GID)
+        place_labels(ax, labels, gid=RATE_GID if x != "achieved_hz" else REPORTED_GID, obstacles=_obstacles(
+            _in(pts, task, name, x), x))  # fmt: skip
     return fig
+
+
+def _obstacles(cell: list[Point], x: str) -> list[tuple[float, float, float, float]]:
+    """Each point's marker and CI bar, which a label must not cover."""
+    out = []
+    for p in cell:
+        cost = getattr(p, x)
+        out.append((cost, p.value, cost, p.value))
+        if p.ci_low is not None and p.ci_high is not None:
+            out.append((cost, p.ci_low, cost, p.ci_high))
+    return out
 
 
 def _in(pts: list[Point], task: str, name: str, x: str) -> list[Point]:
