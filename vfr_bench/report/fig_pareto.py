@@ -139,14 +139,25 @@ def _ceiling(ax: Any, row: SummaryRow) -> None:
 def _number_reported(
     reported: list[ReportedPoint] | tuple, panels_: list[tuple[str, str]]
 ) -> dict[tuple[str, str], list[tuple[int, ReportedPoint]]]:
-    """Published numbers on the panel of their own task and metric only, numbered 1..n across the figure."""
+    """Published numbers on the panel of their own task and metric only, and only where they were made
+    with the metric's recipe (if it names one), numbered 1..n across the figure."""
     out: dict[tuple[str, str], list[tuple[int, ReportedPoint]]] = defaultdict(list)
     number = 0
     for r in reported:
-        if (r.task, r.metric) in panels_:
+        if (r.task, r.metric) in panels_ and _same_recipe(r):
             number += 1
             out[(r.task, r.metric)].append((number, r))
     return out
+
+
+def _same_recipe(r: ReportedPoint) -> bool:
+    """A metric that names its recipe (`wer`: kimi-audio-evalkit@<commit>) is drawn beside published
+    numbers of that recipe only; a number whose recipe is not known is not drawn beside it."""
+    try:
+        recipe = get_metric(r.metric).describe().get("recipe")
+    except Exception:  # a plug-in's provenance that needs a scoring context: no recipe to match
+        return True
+    return recipe is None or r.recipe == str(recipe).split("@")[0]
 
 
 def _marker(r: ReportedPoint, cell: list[Point]) -> str:

@@ -43,6 +43,7 @@ class ReportedPoint:
     output_hz: float
     metric: str
     value: float  # on vfr-bench's scale (fractions where the metric is a fraction)
+    recipe: str | None = None  # the scoring recipe it was published under (wer_recipes.py names), if known
 
 
 @dataclass
@@ -120,12 +121,14 @@ REPORTED_COLUMNS = ("source", "model", "input_hz", "output_hz", "task", "metric"
 
 
 def load_reported(path: Path) -> list[ReportedPoint]:
-    """Rows of `source,model,input_hz,output_hz,task,metric,value` (lines starting with # are notes).
+    """Rows of `source,model,input_hz,output_hz,task,metric,value[,recipe]` (lines starting with # are
+    notes).
 
     `task` is the vfr-bench task the number was measured on (figures draw it on that task's panel
     only, so a LibriSpeech WER never lands beside the built-in `asr` set); `metric` is a vfr-bench
     metric name; `value` is as published, so a metric whose scale is a fraction (WER, accuracy) is
-    read as a percentage and divided by 100."""
+    read as a percentage and divided by 100; `recipe` is the scoring recipe the number was made with
+    (`kimi-audio-evalkit`, `uro-bench`, ...): figures draw it only beside a metric of that recipe."""
     from vfr_bench.task_files import get_task
 
     path = Path(path)
@@ -145,6 +148,7 @@ def load_reported(path: Path) -> list[ReportedPoint]:
                     source=row["source"], model=row["model"], task=row["task"], input_hz=float(row["input_hz"]),
                     output_hz=float(row["output_hz"]), metric=metric.name,
                     value=value / 100.0 if metric.scale == "fraction" else value,
+                    recipe=(row.get("recipe") or "").strip() or None,
                 )
             )  # fmt: skip
         except (UnknownName, ValueError) as err:

@@ -17,11 +17,12 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
+from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.metrics import Metric, MetricUnavailable, get_metric, metrics_for_task
 from vfr_bench.metrics.context import ScoringContext
 from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.progress import SILENT, Progress
-from vfr_bench.records import Manifest, SampleRecord, ScoreRecord, SummaryRow
+from vfr_bench.records import Manifest, SampleKey, SampleRecord, ScoreRecord, SummaryRow
 from vfr_bench.run_dir import RunDirectory
 from vfr_bench.scoring.summary import summarise
 
@@ -59,9 +60,11 @@ def score_run(
         get_metric(name)
     with run.scoring_lock():
         ctx = ScoringContext(run.path, judges or JudgeSettings())
-        plan = _plan(run.samples(), task_metrics, only)
+        samples = run.samples()
+        plan = _plan(samples, task_metrics, only)
         _check_judges(run, ctx, plan, list(rescore))
         run.drop_scores(list(rescore))
+        _drop_other_versions(run, plan, {r.key for r in samples})
         used, unavailable = _score_metrics(run, ctx, plan, progress)
         if judge_ceiling:
             from vfr_bench.scoring.ceiling import add_ceiling
@@ -113,6 +116,24 @@ def _check_judges(
     if problems:
         names = ",".join(p.split(" ", 1)[0] for p in problems)
         raise JudgeChanged("; ".join(problems) + f". Score again with the new judge: --rescore {names}")
+
+
+def _drop_other_versions(run: RunDirectory, plan: dict[str, list[SampleRecord]], samples: set[SampleKey]) -> None:
+    """Drop the scores of this run's samples that another version of their metric made (a new recipe,
+    say), so that this version scores those samples again and a run never aggregates, or records in
+    its manifest, one version over scores of another. Scores of no sample in samples.jsonl (the judge
+    ceiling's, which version themselves) are left alone."""
+    versions = {name: get_metric(name).version for name in plan}
+    kept: list[ScoreRecord] = []
+    stale: Counter[str] = Counter()
+    for score in run.scores():
+        if score.metric in versions and score.metric_version != versions[score.metric] and score.key[:4] in samples:
+            stale[f"{score.metric} v{score.metric_version}"] += 1
+        else:
+            kept.append(score)
+    if stale:
+        log.info("scoring again what other metric versions made: %s", ", ".join(f"{k} ({n})" for k, n in stale.items()))
+        write_text_atomic(run.scores_path, "".join(s.to_json() + "\n" for s in kept))
 
 
 def _score_metrics(
