@@ -2,6 +2,7 @@
 or --label, and never merged with another; figure elements read back from the figure objects."""
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -244,3 +245,16 @@ def test_a_published_number_must_name_a_known_task(tmp_path):
     bad.write_text("source,model,input_hz,output_hz,task,metric,value\npaper,m,12.5,12.5,librispeech-clean,wer,2\n")
     with pytest.raises(ValueError, match=r"reported.csv:2: unknown task 'librispeech-clean'"):
         load_reported(bad)
+
+
+def test_same_checkpoint_names_fall_to_the_weights_that_tell_them_apart(tmp_path):
+    """Two fine-tunes saved under one checkpoint name differ in their weights' hash: that names them."""
+    runs = []
+    for name, digest in (("a", "1" * 64), ("b", "2" * 64)):
+        path = write_quality_run(tmp_path / name, FLEXI, checkpoint="flexislm-7b-stage2")
+        manifest = json.loads((path / "manifest.json").read_text())
+        manifest["models"]["flexislm-7b"]["weights_sha256"] = digest
+        (path / "manifest.json").write_text(json.dumps(manifest))
+        runs.append(load_run(path))
+    labels = [s.label for s in run_series(runs).values()]
+    assert labels == ["flexislm-7b (111111111111)", "flexislm-7b (222222222222)"]

@@ -278,6 +278,9 @@ class TaskInfo(BaseModel):
         return self.dataset.get("content_hash")
 
 
+IDENTITY_KEYS = ("checkpoint", "repo", "weights_sha256")  # what names a model's weights, most readable first
+
+
 class Manifest(BaseModel):
     """manifest.json: what produced the run, merged over every session that wrote into it."""
 
@@ -307,6 +310,14 @@ class Manifest(BaseModel):
         """The accelerators, else the CPU: what latency is comparable across."""
         gpus = ", ".join(g.get("name", "") for g in self.hardware.get("gpus") or [])
         return gpus or self.hardware.get("cpu") or "unknown"
+
+    def identity(self, model: str, key: str) -> str | None:
+        """What tells two runs of one model apart, by IDENTITY_KEYS: its checkpoint, repo or weights
+        (the first 12 characters of the sha256); None where the adapter did not record it."""
+        value = (self.models.get(model) or {}).get(key)
+        if value is None or value == "":
+            return None
+        return str(value)[:12] if key == "weights_sha256" else str(value)
 
     def task_metrics(self) -> dict[str, list[str]]:
         """Each task's quality metrics, as the run named them."""

@@ -11,26 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from vfr_bench.gate.data import RunData
-
-IDENTITY_KEYS = ("checkpoint", "repo", "weights_sha256")
+from vfr_bench.records import IDENTITY_KEYS
 
 
 class SameLabels(ValueError):
     """Both labels were given, and they are the same."""
 
 
-def _identity(run: RunData, key: str) -> str | None:
-    value = (run.manifest.models.get(run.model) or {}).get(key)
-    if value is None or value == "":
-        return None
-    return str(value)[:12] if key == "weights_sha256" else str(value)
-
-
 def default_labels(base: RunData, cand: RunData) -> tuple[str, str]:
     if base.model != cand.model:
         return base.model, cand.model
     for key in IDENTITY_KEYS:
-        b, c = _identity(base, key), _identity(cand, key)
+        b, c = base.manifest.identity(base.model, key), cand.manifest.identity(cand.model, key)
         if b is not None and c is not None and b != c:
             return f"{base.model} ({b})", f"{cand.model} ({c})"
     b_dir, c_dir = Path(base.path).resolve().name, Path(cand.path).resolve().name

@@ -1,7 +1,8 @@
 """Series: what one line, one box colour and one table row group stand for. A series is one model
 in one run, so two runs of the same model (checkpoint A and checkpoint B) are two series and are
 never merged. Labels come from `--label RUN=NAME`, else from the manifest: the model name, plus its
-checkpoint or, failing that, the run directory's name where the model name alone is ambiguous."""
+checkpoint, repo or weights (the first that tells the runs apart) or, failing those, the run
+directory's name where the model name alone is ambiguous (the gate names its two sides alike)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from vfr_bench.records import Manifest
+from vfr_bench.records import IDENTITY_KEYS, Manifest
 from vfr_bench.report import style
 
 CEILING_MODEL = "judge-ceiling"  # scoring/ceiling.py's pseudo-model: drawn as a line, never as a series
@@ -70,23 +71,13 @@ def _label(
     if not ambiguous:
         return model
     same = [(p, m) for p, m, name in pairs if name == model]
-    checkpoints = [_checkpoint(m, model) for _, m in same]
-    if all(checkpoints) and len(set(checkpoints)) == len(checkpoints):
-        return f"{model} ({_checkpoint(manifest, model)})"
+    for key in IDENTITY_KEYS:  # the first that tells every run of this model apart
+        ids = [m.identity(model, key) for _, m in same]
+        if all(ids) and len(set(ids)) == len(ids):
+            return f"{model} ({manifest.identity(model, key)})"
     run_names = [p.name for p, _ in same]
     detail = path.name if len(set(run_names)) == len(run_names) else str(path)
     return f"{model} ({detail})"
-
-
-def _checkpoint(manifest: Manifest, model: str) -> str | None:
-    """What tells two runs of one model apart: its checkpoint, else its weights' digest."""
-    info = manifest.models.get(model) or {}
-    for key in ("checkpoint", "repo", "weights_sha256"):
-        value = info.get(key)
-        if value:
-            text = str(value)
-            return text[:12] if key == "weights_sha256" else text
-    return None
 
 
 def _styled(pairs: list[tuple[Path, Manifest, str]], texts: list[str]) -> list[Series]:
