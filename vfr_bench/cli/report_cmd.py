@@ -34,11 +34,19 @@ from vfr_bench.cli.common import fail
     help="Name a run's series in figures and tables (repeatable). Default: the model name, plus its "
     "checkpoint or the run id where two runs hold the same model.",
 )
+@click.option(
+    "--html/--no-html",
+    default=True,
+    show_default=True,
+    help="Also write index.html: an offline page with the results table, interactive charts and a sample "
+    "browser (input and output audio, transcripts diffed against the reference, per series and rate).",
+)
 def report(
     run_dirs: tuple[str, ...], out: str | None, style_file: str | None, reported_csv: str | None,
-    labels: tuple[str, ...],
+    labels: tuple[str, ...], html: bool,
 ) -> None:  # fmt: skip
-    """Pareto, rate-calibration and latency figures, tables and a README with provenance.
+    """Pareto, rate-calibration and latency figures, tables, a README with provenance and an offline
+    HTML listening report (index.html).
 
     Each model in each run is a series of its own: `report RUN_A RUN_B` of two checkpoints of one
     model draws two series and writes two rows per cell."""
@@ -49,7 +57,7 @@ def report(
     except LabelError as err:
         raise click.BadParameter(str(err), param_hint="--label") from None
     paths = [Path(r) for r in run_dirs]
-    make_report(paths, Path(out) if out else default_report_dir(paths), style_file, reported_csv, named)
+    make_report(paths, Path(out) if out else default_report_dir(paths), style_file, reported_csv, named, html)
 
 
 def default_report_dir(run_dirs: list[Path]) -> Path:
@@ -60,16 +68,18 @@ def default_report_dir(run_dirs: list[Path]) -> Path:
 
 def make_report(
     run_dirs: list[Path], out_dir: Path, style_file: str | None = None, reported_csv: str | None = None,
-    labels: dict[Path, str] | None = None,
+    labels: dict[Path, str] | None = None, html: bool = True,
 ) -> None:  # fmt: skip
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise click.UsageError("report needs matplotlib: pip install 'vfr-bench[report]'") from None
+    for module, why in (("matplotlib", "report"), *((("plotly", "report --html"),) if html else ())):
+        try:
+            __import__(module)
+        except ImportError:
+            raise click.UsageError(f"{why} needs {module}: pip install 'vfr-bench[report]'") from None
     from vfr_bench.report.build import build_report
 
+    reported = Path(reported_csv) if reported_csv else None
     try:
-        made = build_report(run_dirs, out_dir, style_file, Path(reported_csv) if reported_csv else None, labels)
+        made = build_report(run_dirs, out_dir, style_file, reported, labels, html)
     except ValueError as err:
         fail(str(err))
     for name, text in made:

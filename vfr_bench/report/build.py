@@ -19,10 +19,11 @@ Made = list[tuple[str, str]]  # (file, one-line description)
 
 def build_report(
     run_dirs: list[Path], out: Path, style_file: str | None = None, reported_csv: Path | None = None,
-    labels: dict[Path, str] | None = None,
+    labels: dict[Path, str] | None = None, html: bool = True,
 ) -> Made:  # fmt: skip
     """Write the report into `out`; returns (file, one-line description) for each figure and table.
-    Each model of each run is a series of its own (labels: `--label RUN=NAME`, else the manifest)."""
+    Each model of each run is a series of its own (labels: `--label RUN=NAME`, else the manifest);
+    `html`: the listening report `index.html` too (report/html/)."""
     import matplotlib.pyplot as plt
 
     from vfr_bench.api.load import load
@@ -52,6 +53,8 @@ def build_report(
     )
     _figures(results, reported, overlay, save)
     made += _tables(results, out)
+    if html:
+        made.append(_html(results, out))
     write_text_atomic(out / "README.md", _readme(made, runs, series, reported_csv))
     return made
 
@@ -95,6 +98,19 @@ def _tables(results: Results, out: Path) -> Made:
         write_text_atomic(out / name, content)
         made.append((name, f"{text}: one row per (series, task, rate), one column per metric, from summary.csv"))
     return made
+
+
+def _html(results: Results, out: Path) -> tuple[str, str]:
+    from vfr_bench.report.html.page import write_html
+
+    written = write_html(results, out, "vfr-bench report: " + " vs ".join(p.resolve().name for p in results.paths))
+    missing = f"; {len(written.missing_audio)} audio file(s) not found, left out" if written.missing_audio else ""
+    return (
+        written.page.name,
+        f"listening report (open offline in a browser): the results table, interactive charts and "
+        f"{written.groups} samples ({written.rows} (series, rate) rows) with audio and word diffs, in "
+        f"{written.chunks} chunk file(s) under samples/, audio under media/{missing}",
+    )
 
 
 def _readme(made: Made, runs: list[Run], series: dict[tuple[Path, str], Series], reported_csv: Path | None) -> str:

@@ -1,0 +1,60 @@
+"""The overview's data: the results table (one row per series, task and rate, the judge ceiling a row
+of its own, each metric with its 95% CI) and the charts (charts.py), from one `Results`."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from vfr_bench.report.html import charts
+from vfr_bench.report.series import CEILING_MODEL
+
+if TYPE_CHECKING:
+    from vfr_bench.api.results import Results
+
+
+def results_table(results: Results) -> dict[str, Any]:
+    """{"columns": [{key, title, unit}], "rows": [{series, model, run, task, rate, ceiling, cells}]},
+    cells {metric: [value, ci_low, ci_high]} (null where not measured)."""
+    from vfr_bench.api.tables import default_metrics
+    from vfr_bench.metrics import get_metric
+
+    if results.summary.empty:
+        return {"columns": [], "rows": []}
+    metrics = default_metrics(results.summary)
+    table = results.table(metrics)
+    columns = [{"key": m, "title": get_metric(m).display or m, "unit": get_metric(m).unit or ""} for m in metrics]
+    rows = []
+    for rec in table.to_dict("records"):
+        cells = {m: [_number(rec.get(m)), _number(rec.get(f"{m}_ci_low")), _number(rec.get(f"{m}_ci_high"))]
+                 for m in metrics}  # fmt: skip
+        rows.append({
+            "series": rec["label"], "model": rec["model"], "run": str(rec["run"]).rstrip("/").rsplit("/", 1)[-1],
+            "task": rec["task"], "rate": rec["rate"], "ceiling": rec["model"] == CEILING_MODEL, "cells": cells,
+        })  # fmt: skip
+    return {"columns": columns, "rows": rows}
+
+
+def _number(value: Any) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(out) else out
+
+
+def overview_charts(results: Results) -> dict[str, Any]:
+    """{name: plotly JSON} of the charts there is data for, in reading order."""
+    from vfr_bench.report.points import ceilings, points, series_samples
+
+    runs = results.runs
+    pts = points(runs, results.series)
+    measured = {r.path for r in runs if r.manifest.kind != "latency-lab"}
+    samples = series_samples(runs, results.series)
+    made = {
+        "pareto_quality_vs_rate": charts.pareto_chart(pts, "achieved_hz", ceilings(runs)),
+        "pareto_quality_vs_latency": charts.pareto_chart(pts, "t_total_p50", ceilings(runs)),
+        "rate_calibration": charts.calibration_chart([(s, x) for s, x in samples if s.run in measured]),
+        "latency_vs_rate": charts.latency_chart(samples),
+    }
+    return {name: chart for name, chart in made.items() if chart is not None}
