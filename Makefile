@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet '$(TORCH)'
-	$(BIN)/python -m pip install --quiet -e '.[reference,latency,qwen,metrics,data,report,test]'
+	$(BIN)/python -m pip install --quiet -e '.[reference,latency,qwen,metrics,data,report,ray,test]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -7,7 +7,10 @@ own contract (records, errors, resume, sharding, timing) without a model's cost.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
+import venv
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -115,3 +118,20 @@ def run_rate_and_asr(
     )
     Runner(config).run()
     return read_jsonl(tmp_path / "run" / "samples.jsonl")
+
+
+def parent_env_venv(folder: Path) -> str:
+    """A second virtual environment with its own interpreter. Installing the reference model's
+    packages again would take minutes, so it sees this environment's packages through a .pth file;
+    `vfr-bench env create` (tested separately, marked slow) installs them for real."""
+    venv.EnvBuilder(with_pip=False).create(folder)
+    python = folder / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    here = [p for p in sys.path if p.endswith("site-packages")]
+    # addsitedir (not a bare path) so that the parent's own .pth files run too: the editable install's
+    # finder, which maps vfr_bench.baselines and vfr_bench.tasks to their folders, is one of them
+    lines = [f"import site; site.addsitedir({p!r})" for p in here]
+    Path(site, "parent-env.pth").write_text("\n".join(lines) + "\n")
+    return str(python)

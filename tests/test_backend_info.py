@@ -157,3 +157,17 @@ def test_a_resume_on_other_numerics_is_named_and_unknown_backends_are_not_guesse
     )
     assert resume_conflict(amd, dict(amd)) is None
     assert resume_conflict(None, amd) is None and resume_conflict({**amd, "probe_error": "x"}, forced) is None
+
+
+def test_the_blas_threads_numpy_computes_with_are_read_not_guessed():
+    threadpoolctl = pytest.importorskip("threadpoolctl", reason="pip install 'vfr-bench[reference]'")
+    import numpy  # noqa: F401  (its BLAS loaded before the limit, as in any run)
+
+    from vfr_bench.backend_info import numpy_blas_threads, resume_conflict
+
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        assert numpy_blas_threads() == 1  # what a Ray worker holding one CPU computes with
+    amd = {"engine": "ctranslate2 4.8.5", "isa": "AVX2", "mkl": False, "env": {}, "numpy_blas_threads": 2}
+    assert resume_conflict(amd, {**amd, "numpy_blas_threads": 1}) == (
+        "its inference backend changed (numpy_blas_threads 2 vs 1)"
+    )

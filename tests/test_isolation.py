@@ -1,14 +1,9 @@
 """Models in another virtual environment, behind the worker protocol, with the reference model."""
 
-import subprocess
-import sys
-import venv
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from tests.helpers import write_manifest
+from tests.helpers import parent_env_venv, write_manifest
 from vfr_bench.isolation import remote
 from vfr_bench.isolation.envs import env_python
 from vfr_bench.jsonl import read_jsonl
@@ -22,21 +17,7 @@ pytest.importorskip("faster_whisper", reason="the worker runs the reference mode
 
 @pytest.fixture(scope="module")
 def second_env(tmp_path_factory):
-    """A second virtual environment with its own interpreter. Installing the reference model's
-    packages again would take minutes, so it sees this environment's packages through a .pth file;
-    `vfr-bench env create` (tested separately, marked slow) installs them for real."""
-    folder = tmp_path_factory.mktemp("env2")
-    venv.EnvBuilder(with_pip=False).create(folder)
-    python = folder / "bin" / "python"
-    site = subprocess.run(
-        [str(python), "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    here = [p for p in sys.path if p.endswith("site-packages")]
-    # addsitedir (not a bare path) so that the parent's own .pth files run too: the editable install's
-    # finder, which maps vfr_bench.baselines and vfr_bench.tasks to their folders, is one of them
-    lines = [f"import site; site.addsitedir({p!r})" for p in here]
-    Path(site, "parent-env.pth").write_text("\n".join(lines) + "\n")
-    return str(python)
+    return parent_env_venv(tmp_path_factory.mktemp("env2"))
 
 
 def test_worker_answers_like_the_in_process_adapter(second_env):

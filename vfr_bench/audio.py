@@ -129,13 +129,23 @@ def prepare_audio(
 
 def write_flac(path: Path, samples: np.ndarray, sample_rate: int) -> None:
     """Write generated audio losslessly (clipped to [-1, 1], which FLAC's integer PCM requires)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(flac_bytes(samples, sample_rate))
+
+
+def flac_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
+    """The FLAC file write_flac writes, as bytes: a Ray worker encodes where it generates and the
+    driver writes the same bytes a local run would (byte for byte)."""
+    import io
+
     import soundfile as sf
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
     sf.write(
-        str(path),
+        buffer,
         np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0),
         sample_rate,
         format="FLAC",
         subtype="PCM_16",
     )
+    return buffer.getvalue()

@@ -75,7 +75,8 @@ def ctranslate2_backend(model_dir: str, device: str, compute_type: str, model_cl
     key = (str(model_dir), device, compute_type, model_class, tuple(env.items()))
     if key not in _CT2_CACHE:
         _CT2_CACHE[key] = _probe(str(model_dir), device, compute_type, model_class, env)
-    return dict(_CT2_CACHE[key])
+    threads = numpy_blas_threads()  # read each time: a process may limit them (Ray sets them per worker)
+    return {**_CT2_CACHE[key], **({"numpy_blas_threads": threads} if threads is not None else {})}
 
 
 def _probe(model_dir: str, device: str, compute_type: str, model_class: str, env: dict[str, str]) -> dict[str, Any]:
@@ -141,6 +142,20 @@ def module_dtype(module: Any) -> Any:
     except Exception:  # not a torch module after all
         return None
     return None
+
+
+def numpy_blas_threads() -> int | None:
+    """The threads numpy's BLAS computes with (threadpoolctl's reading; None where it is not installed).
+    faster-whisper computes its mel features in numpy, and the reference model merges frames there:
+    their transcripts differ between 1 and 2 OpenBLAS threads, which is what a Ray worker holding one
+    CPU gets (Ray sets OMP_NUM_THREADS to its CPUs) against a run on a 2-core machine."""
+    try:
+        import numpy  # noqa: F401  (its BLAS must be loaded to be seen)
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    counts = [pool["num_threads"] for pool in threadpool_info() if pool.get("user_api") == "blas"]
+    return max(counts) if counts else None
 
 
 def backend_known(info: Any) -> bool:

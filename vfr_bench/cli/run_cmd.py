@@ -93,6 +93,52 @@ EXIT_NOTHING_MEASURED = 4
     help="Allow models whose loading runs Python files shipped with the checkpoint (Kimi-Audio).",
 )
 @click.option("--no-score", is_flag=True, help="Skip the scoring pass at the end.")
+@click.option(
+    "--overlap-scoring/--no-overlap-scoring",
+    default=True,
+    show_default=True,
+    help="Score finished samples while the others are generated (a scoring process beside the run); "
+    "summary.csv is written at the end either way.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: this process, model by model. ray: work units spread over model replicas on a Ray "
+    "cluster (pip install 'vfr-bench[ray]'; README \"Scaling out\").",
+)
+@click.option(
+    "--ray-address",
+    metavar="ADDR",
+    help="Ray only: a running cluster (auto, ray://HOST:10001). Default: start one on this machine.",
+)
+@click.option(
+    "--gpus-per-worker",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Ray only: the GPU share each model replica holds (0.25: four replicas share one GPU).",
+)
+@click.option(
+    "--ray-workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Ray only: model replicas at once, all models together. Default: as many as the cluster holds.",
+)
+@click.option(
+    "--unit-size",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Samples per work unit. Default: a whole (model, rate, task) cell locally, 8 on Ray.",
+)
+@click.option(
+    "--unit-retries",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Ray: times a sample whose worker died under it is run again (on a fresh worker) before it is an error.",
+)
 @click.option("--report", "make_report", is_flag=True, help="Also write a report into reports/<run-id>/.")
 @click.option(
     "--wide", is_flag=True, help="Show every column of the results table, wider than the terminal if need be."

@@ -12,8 +12,30 @@ from pathlib import Path
 from typing import Any
 
 from vfr_bench.isolation import WORKER_TIMEOUT_S
+from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.rates import RateSpec
 from vfr_bench.task import Task
+
+EXECUTORS = ("local", "ray")
+DEFAULT_RAY_UNIT = 8  # samples per work unit on Ray: small enough to balance and to lose little to a dead worker
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """How the Ray executor places its workers (vfr_bench/run/ray_executor.py)."""
+
+    address: str | None = None  # a running cluster ("auto", "ray://host:10001", ...); None: a local one
+    gpus_per_worker: float = 0.0  # fraction of a GPU each model replica holds (0.25: four share one)
+    workers: int | None = None  # model replicas at once, all models together; None: as many as the cluster holds
+    unit_retries: int = 2  # times a sample whose worker died under it is run again before it is an error
+
+
+@dataclass(frozen=True)
+class ScoringPlan:
+    """What scoring overlapped with generation scores (the same as the pass after the run)."""
+
+    task_metrics: dict[str, list[str]]
+    judges: JudgeSettings
 
 
 @dataclass
@@ -35,6 +57,15 @@ class RunConfig:
     worker_timeout: float = WORKER_TIMEOUT_S  # seconds one request may take in a model_envs worker
     argv: list[str] = field(default_factory=lambda: list(sys.argv))
     settings: dict[str, Any] | None = None  # what the user asked for, merged (recorded in the manifest)
+    executor: str = "local"  # one of EXECUTORS
+    ray: RayOptions = field(default_factory=RayOptions)
+    unit_size: int | None = None  # samples per work unit; None: a whole cell locally, DEFAULT_RAY_UNIT on Ray
+    overlap_scoring: ScoringPlan | None = None  # score finished samples while the others are generated
+
+    @property
+    def block_size(self) -> int | None:
+        """The planner's block size for this executor."""
+        return self.unit_size or (DEFAULT_RAY_UNIT if self.executor == "ray" else None)
 
     @property
     def shard_label(self) -> str:

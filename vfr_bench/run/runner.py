@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vfr_bench.data.loaders import load_dataset
 from vfr_bench.data.prepare import check_requirements, task_datasets
@@ -24,7 +24,7 @@ from vfr_bench.progress import SILENT, Progress
 from vfr_bench.protocol import Adapter
 from vfr_bench.records import Fingerprint, SampleKey, SampleRecord, Session, TaskInfo
 from vfr_bench.run.config import RunConfig
-from vfr_bench.run.execute import LocalExecutor
+from vfr_bench.run.execute import LocalExecutor, OnLoaded
 from vfr_bench.run.fingerprint import (
     Expected,
     check_backend,
@@ -35,9 +35,14 @@ from vfr_bench.run.fingerprint import (
     task_fingerprint,
     weights_fingerprint,
 )
+from vfr_bench.run.model_source import ModelSource
+from vfr_bench.run.model_units import model_info
 from vfr_bench.run.plan import Plan, WorkUnit, plan_units
 from vfr_bench.run.session import begin_session, finish_session, record_model
 from vfr_bench.run_dir import RunDirectory
+
+if TYPE_CHECKING:
+    from vfr_bench.run.ray_executor import RayExecutor
 
 
 @dataclass
@@ -63,15 +68,6 @@ class RunOutcome:
         return self.in_run["ok"] == 0 and self.in_run["error"] == 0 and self.in_run["skipped"] > 0
 
 
-def model_info(adapter: Adapter) -> dict[str, Any]:
-    """What the manifest records of a model: rate control, capabilities, and what its adapter says."""
-    return {
-        "rate_control": adapter.rate_control_for().describe(),
-        "capabilities": sorted(adapter.capabilities),
-        **adapter.describe(),
-    }
-
-
 class Runner:
     def __init__(
         self,
@@ -82,6 +78,7 @@ class Runner:
     ):
         self.config = config
         self.registry = registry or ModelRegistry()
+        self.given_registry = registry  # what Ray workers make models from (None: their own built-in one)
         self.progress = progress
         self.dataset_loader = dataset_loader
 
@@ -97,21 +94,24 @@ class Runner:
 
     def _create(self, adapters: dict[str, Adapter]) -> None:
         for name in self.config.models:
-            options = self.config.model_options.get(name, {})
-            if name in self.config.model_envs:
-                from vfr_bench.isolation.envs import env_python
-                from vfr_bench.isolation.remote import RemoteAdapter
+            adapters[name] = self.source(name, self.registry).create()  # a bad option or environment fails now
 
-                self.registry.entry(name)  # an unknown name fails here, not in the worker
-                python = env_python(self.config.model_envs[name])
-                remote = RemoteAdapter(name, python, self.config.device, options, self.config.worker_timeout)
-                remote.start()  # a bad option or environment fails now
-                adapters[name] = remote
-                continue
-            adapters[name] = self.registry.create(name, device=self.config.device, options=options)
-            adapters[name].check_available()
+    def source(self, name: str, registry: ModelRegistry | None) -> ModelSource:
+        """How model `name` is made, here or on a Ray worker."""
+        cfg = self.config
+        python = None
+        if name in cfg.model_envs:
+            from vfr_bench.isolation.envs import env_python
+
+            python = env_python(cfg.model_envs[name])
+        options = cfg.model_options.get(name, {})
+        return ModelSource(name, cfg.device, options, python, cfg.worker_timeout, registry)
 
     def run(self) -> RunOutcome:
+        if self.config.executor == "ray":
+            from vfr_bench.run.ray_cluster import require_ray
+
+            require_ray()  # before any data is read or model made
         datasets = task_datasets(self.config.tasks, self.config.data, self.dataset_loader)
         check_requirements(self.config.tasks, datasets)
         adapters = self.create_adapters()
@@ -134,18 +134,18 @@ class Runner:
             session = self._begin(run, adapters, datasets)
             try:
                 done = {r.key for r in recorded if not (cfg.retry_errors and r.status == "error")}
-                plan = plan_units(cfg.models, cfg.rate_specs, cfg.tasks, datasets, cfg.limit, cfg.shard, done)
+                plan = plan_units(
+                    cfg.models, cfg.rate_specs, cfg.tasks, datasets, cfg.limit, cfg.shard, done, cfg.block_size
+                )
 
-                def loaded(name: str, adapter: Adapter) -> str | None:
-                    info = model_info(adapter)
+                def loaded(name: str, info: dict[str, Any]) -> None:
                     check_backend(recorded, name, previous.models.get(name) if previous else None, info, str(cfg.out))
                     record_model(run, name, info)
-                    weights = weights_fingerprint(info)
-                    check_weights(recorded, name, weights, str(cfg.out))
-                    return weights
+                    check_weights(recorded, name, weights_fingerprint(info), str(cfg.out))
 
-                executor = LocalExecutor(run, cfg.warmup, self.progress, loaded, lambda u, s: prints[key(u, s)])
-                counts = executor.execute(plan.units, adapters)
+                executor = self._executor(run, loaded, lambda u, s: prints[key(u, s)])
+                with self._scoring(run):
+                    counts = executor.execute(plan.units, adapters)
             except BaseException:
                 with suppress(OSError):  # a disk that is full now must not hide the fault that stopped the run
                     finish_session(run, session)
@@ -158,6 +158,25 @@ class Runner:
             cfg.out, counts["ok"], counts["error"], counts["skipped"], plan.already_recorded,
             Counter(r.status for r in latest), reasons(latest),
         )  # fmt: skip
+
+    def _executor(
+        self, run: RunDirectory, loaded: OnLoaded, fingerprint: Callable[[WorkUnit, Sample], Fingerprint]
+    ) -> LocalExecutor | RayExecutor:
+        cfg = self.config
+        if cfg.executor == "ray":
+            from vfr_bench.run.ray_executor import RayExecutor
+
+            sources = {n: self.source(n, self.given_registry) for n in cfg.models}
+            return RayExecutor(run, sources, cfg.ray, cfg.warmup, self.progress, loaded, fingerprint)
+        return LocalExecutor(run, cfg.warmup, self.progress, loaded, fingerprint)
+
+    def _scoring(self, run: RunDirectory) -> AbstractContextManager[Any]:
+        """Scoring beside the executor, where the run asks for it (vfr_bench/scoring/overlap.py)."""
+        if self.config.overlap_scoring is None:
+            return nullcontext()
+        from vfr_bench.scoring.overlap import OverlapScorer
+
+        return OverlapScorer(run.path, run.shard, self.config.overlap_scoring)
 
     def _fingerprints(self, grid: Plan, adapters: dict[str, Adapter]) -> dict[SampleKey, Fingerprint]:
         """What would make each sample of the grid's records: checked against what a resume finds."""

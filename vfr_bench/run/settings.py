@@ -20,8 +20,15 @@ them and turns them into the RunConfig the runner reads.
     worker_timeout: 1800                # seconds one request may take in a model_envs worker
     trust_remote_code: false
     score: true
+    overlap_scoring: true               # score finished samples while the others are generated
     report: false
     wide: false                         # every column of the results table, wider than the terminal
+    executor: local                     # local | ray (README "Scaling out")
+    ray_address: null                   # ray only: a running cluster (auto, ray://HOST:10001); null: start one here
+    gpus_per_worker: 0                  # ray only: GPU share of each model replica (0.25: four on one GPU)
+    ray_workers: null                   # ray only: model replicas at once; null: as many as the cluster holds
+    unit_size: null                     # samples per work unit (null: a whole cell locally, 8 on Ray)
+    unit_retries: 2                     # ray: times a sample whose worker died under it is run again
     judges: {asr_judge: tiny.en, asr_judge_backend: faster-whisper, judge_url: null, judge_model: null,
              judge_samples: 1, workers: 0}
 """
@@ -37,7 +44,8 @@ from pydantic import Field, field_validator
 
 from vfr_bench.isolation import WORKER_TIMEOUT_S
 from vfr_bench.metrics.judge_settings import JudgeSettings
-from vfr_bench.run.config import RunConfig
+from vfr_bench.run.config import RayOptions, RunConfig, ScoringPlan
+from vfr_bench.task import Task
 from vfr_bench.validation import ConfigError, Strict, validate
 
 DEFAULT_MODELS = ("reference-dynamic", "reference-uniform")
@@ -89,8 +97,15 @@ class RunSettings(Strict):
     worker_timeout: float = Field(WORKER_TIMEOUT_S, ge=1)
     trust_remote_code: bool = False
     score: bool = True
+    overlap_scoring: bool = True
     report: bool = False
     wide: bool = False  # every column of the results table
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
+    gpus_per_worker: float = Field(0.0, ge=0)
+    ray_workers: int | None = Field(None, ge=1)
+    unit_size: int | None = Field(None, ge=1)
+    unit_retries: int = Field(2, ge=0)
     judges: JudgeChoice = JudgeChoice()
 
     @field_validator("rates", "tasks", mode="before")
@@ -142,7 +157,6 @@ def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
     """The RunConfig these settings ask for; a SettingsError names the option that is wrong."""
     from vfr_bench.data.manifest import ManifestError
     from vfr_bench.data.noise_grid import parse_noise_option
-    from vfr_bench.devices import DeviceError, check_cuda, resolve_device
     from vfr_bench.rates import RateSpecError, parse_rate_specs
     from vfr_bench.task import TaskError, expand
     from vfr_bench.task_files import get_task, task_registry
@@ -167,12 +181,7 @@ def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
     if repeated:
         raise SettingsError("tasks", f"{', '.join(map(repr, repeated))} named more than once; name each task once")
     models = list(dict.fromkeys(settings.models)) or list(DEFAULT_MODELS)
-    device = resolve_device(settings.device)
-    if device == "cuda" and set(models) - set(settings.model_envs):  # a model's own environment asks its own
-        try:
-            check_cuda()
-        except DeviceError as err:
-            raise SettingsError("device", str(err)) from None
+    device = run_device(settings, models)
     return RunConfig(
         models=models, rate_specs=specs, tasks=tasks, out=Path(settings.out or default_out(models)),
         data=str(Path(settings.data).resolve()) if settings.data else None,
@@ -180,7 +189,47 @@ def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
         limit=settings.limit, device=device, seed=settings.seed, resume=settings.resume,
         shard=parse_shard(settings.shard), warmup=settings.warmup, retry_errors=settings.retry_errors,
         worker_timeout=settings.worker_timeout, argv=argv, settings=settings.model_dump(mode="json"),
+        executor=settings.executor, ray=ray_options(settings), unit_size=settings.unit_size,
+        overlap_scoring=scoring_plan(settings, tasks),
     )  # fmt: skip
+
+
+def run_device(settings: RunSettings, models: list[str]) -> str:
+    """The device models run on. On Ray the workers hold the GPUs (`gpus_per_worker`), not this process."""
+    from vfr_bench.devices import DeviceError, check_cuda, resolve_device
+
+    if settings.executor == "ray":
+        if settings.device == "cuda" and not settings.gpus_per_worker:
+            raise SettingsError("device", "cuda on Ray: give each worker a GPU share with --gpus-per-worker F")
+        return "cuda" if settings.gpus_per_worker else ("cpu" if settings.device == "auto" else settings.device)
+    device = resolve_device(settings.device)
+    if device == "cuda" and set(models) - set(settings.model_envs):  # a model's own environment asks its own
+        try:
+            check_cuda()
+        except DeviceError as err:
+            raise SettingsError("device", str(err)) from None
+    return device
+
+
+def ray_options(settings: RunSettings) -> RayOptions:
+    """Ray's settings; given to the local executor they are refused rather than ignored."""
+    if settings.executor != "ray":
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name, value in (("ray_address", settings.ray_address), ("gpus_per_worker", settings.gpus_per_worker),
+                                ("ray_workers", settings.ray_workers))
+            if value
+        ]  # fmt: skip
+        if given:
+            raise SettingsError("executor", f"{', '.join(given)}: only with --executor ray")
+    return RayOptions(settings.ray_address, settings.gpus_per_worker, settings.ray_workers, settings.unit_retries)
+
+
+def scoring_plan(settings: RunSettings, tasks: list[Task]) -> ScoringPlan | None:
+    """What scoring alongside generation scores: what the pass after the run would (None: no overlap)."""
+    if not (settings.score and settings.overlap_scoring):
+        return None
+    return ScoringPlan({t.name: list(t.metrics) for t in tasks}, settings.judges.settings())
 
 
 def default_out(models: list[str]) -> str:

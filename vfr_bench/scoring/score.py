@@ -61,8 +61,8 @@ def score_run(
     with run.scoring_lock():
         ctx = ScoringContext(run.path, judges or JudgeSettings())
         samples = run.samples()
-        plan = _plan(samples, task_metrics, only)
-        _check_judges(run, ctx, plan, list(rescore))
+        plan = plan_metrics(samples, task_metrics, only)
+        check_judges(run, ctx, plan, list(rescore))
         run.drop_scores(list(rescore))
         _drop_other_versions(run, plan, {r.key for r in samples})
         used, unavailable = _score_metrics(run, ctx, plan, progress)
@@ -78,7 +78,7 @@ def score_run(
     return rows
 
 
-def _plan(
+def plan_metrics(
     samples: list[SampleRecord], task_metrics: dict[str, list[str]], only: list[str] | None
 ) -> dict[str, list[SampleRecord]]:
     """metric name -> the ok samples it applies to, metrics in a stable order."""
@@ -94,7 +94,7 @@ def _plan(
     return plan
 
 
-def _check_judges(
+def check_judges(
     run: RunDirectory, ctx: ScoringContext, plan: dict[str, list[SampleRecord]], rescore: list[str]
 ) -> None:
     """Refuse to add scores from another judge than the metric's recorded scores were made with."""

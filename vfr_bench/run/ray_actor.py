@@ -1,0 +1,119 @@
+"""A Ray actor: one replica of one model. It makes the model's adapter where it runs (a worker process
+in the model's own environment where the run names one), loads the weights once, and runs the units
+the driver hands it one at a time, streaming back each sample's record the moment it is made.
+
+It writes nothing: the driver is the run's one writer. What it streams, in order, per unit:
+`Loaded` (the first time the weights load), then one `Produced` per sample; or `LoadFailed` (the
+model's own load failed: the driver decides what becomes of the unit) or `Unavailable` (the model
+cannot run on that node at all: the run stops). Nothing here imports Ray: `actor_class` wraps the
+class when the Ray executor asks for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from vfr_bench.protocol import AdapterUnavailable
+from vfr_bench.records import Fingerprint
+from vfr_bench.run.fingerprint import code_version
+from vfr_bench.run.model_source import ModelSource
+from vfr_bench.run.model_units import ModelUnits, PreparedInput, Produced, error_text
+from vfr_bench.run.plan import WorkUnit
+
+
+@dataclass(frozen=True)
+class UnitOrder:
+    """A unit with its samples' prepared inputs (the driver reads the data; no node needs it) and
+    the fingerprints their records carry."""
+
+    unit: WorkUnit
+    inputs: tuple[PreparedInput, ...]
+    fingerprints: tuple[Fingerprint | None, ...]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    model: str
+    info: dict[str, Any]  # model_info: what the manifest records, the inference backend included
+    code: str  # the vfr-bench that runs on this node (code_version)
+    host: str
+
+
+@dataclass(frozen=True)
+class LoadFailed:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    reason: str
+
+
+Event = Loaded | LoadFailed | Unavailable | Produced
+
+
+class ModelActor:
+    """One model replica (wrapped by `ray.remote` in `actor_class`)."""
+
+    def __init__(self, source: ModelSource, shard: str, warmup: int):
+        self.source = source
+        self.shard = shard
+        self.warmup = warmup
+        self.units: ModelUnits | None = None
+        self._loaded: list[Loaded] = []
+
+    def where(self) -> tuple[str, int]:
+        """(host, pid) of this replica's process."""
+        return socket.gethostname(), os.getpid()
+
+    def _model(self) -> ModelUnits:
+        if self.units is None:
+            adapter = self.source.create()
+
+            def loaded(name: str, info: dict[str, Any]) -> None:
+                self._loaded.append(Loaded(name, info, code_version(), socket.gethostname()))
+
+            self.units = ModelUnits(adapter, self.shard, self.warmup, loaded)
+        return self.units
+
+    def run_unit(self, order: UnitOrder) -> Iterator[Event]:
+        """Run one unit; a generator, so each record reaches the driver as soon as it is made."""
+        try:
+            units = self._model()
+            load_error = units.ensure_loaded()
+        except AdapterUnavailable as err:
+            yield Unavailable(f"{err} (on the Ray worker at {socket.gethostname()})")
+            return
+        except Exception as err:  # the driver made this adapter; a node that cannot is unusable
+            yield Unavailable(f"model {self.source.name!r} cannot be made on {socket.gethostname()}: {error_text(err)}")
+            return
+        while self._loaded:
+            yield self._loaded.pop(0)
+        if load_error is not None:
+            yield LoadFailed(load_error)
+            return
+        yield from units.produce(order.unit, order.fingerprints, order.inputs)
+
+    def close(self) -> None:
+        """Free the model (and end its worker process, where it has one)."""
+        if self.units is None:
+            return
+        self.units.close()
+        from vfr_bench.isolation.remote import RemoteAdapter
+
+        if isinstance(self.units.adapter, RemoteAdapter):
+            self.units.adapter.close()
+
+
+@functools.cache
+def actor_class() -> Any:
+    """ModelActor as a Ray actor class. A replica that dies is not restarted by Ray: the driver
+    starts a fresh one and decides what becomes of the unit it was running."""
+    import ray
+
+    return ray.remote(max_restarts=0, max_task_retries=0)(ModelActor)
