@@ -19,28 +19,18 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 import soundfile as sf
+from bench_runner_overhead import NoOpAdapter  # scripts/ is on the path when a script runs
 
 from vfr_bench.api.evaluate import run_grid
 from vfr_bench.models import ModelRegistry, model_registry
-from vfr_bench.protocol import Adapter, RateControl, Request, Response
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run import RunConfig, Runner
 from vfr_bench.run.config import RayOptions
 from vfr_bench.run.settings import RunSettings, resolve
 from vfr_bench.task_files import all_tasks
-
-
-class NoOpAdapter(Adapter):
-    name = "noop"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"asr"})
-    rate_control = RateControl("controllable", native_input_hz=25.0, native_output_hz=25.0, min_hz=1, max_hz=25)
-
-    def generate(self, request: Request) -> Response:
-        return Response(text="", n_input_tokens=1)
 
 
 def default_grid(out: Path, limit: int | None, executor: str, workers: int | None) -> tuple[int, float]:

@@ -18,7 +18,7 @@ P95_GID = "p95-abs-error"
 
 def calibration_figure(groups: list[tuple[Series, list[SampleRecord]]]) -> Any:
     """None where no sample has an achieved rate (nothing to calibrate)."""
-    sides = [s for s in ("input", "output") if any(_errors(samples, s) for _, samples in groups)]
+    sides = [s for s in ("input", "output") if any(rate_errors(samples, s) for _, samples in groups)]
     if not sides:
         return None
     fig, axes = panels(len(sides))
@@ -28,8 +28,9 @@ def calibration_figure(groups: list[tuple[Series, list[SampleRecord]]]) -> Any:
     return fig
 
 
-def _errors(samples: list[SampleRecord], side: str) -> dict[float, list[float]]:
-    """Requested Hz -> signed errors of the ok samples that have both rates."""
+def rate_errors(samples: list[SampleRecord], side: str) -> dict[float, list[float]]:
+    """Requested Hz -> signed errors (achieved / requested - 1) of the ok samples that have both rates
+    (the static figure and the HTML chart alike)."""
     out: dict[float, list[float]] = {}
     for r in samples:
         req, ach = getattr(r, f"requested_{side}_hz"), getattr(r, f"achieved_{side}_hz")
@@ -41,7 +42,7 @@ def _errors(samples: list[SampleRecord], side: str) -> dict[float, list[float]]:
 def _panel(ax: Any, groups: list[tuple[Series, list[SampleRecord]]], side: str) -> None:
     import matplotlib.patches as mpatches
 
-    per_series = [(series, _errors(samples, side)) for series, samples in groups]
+    per_series = [(series, rate_errors(samples, side)) for series, samples in groups]
     per_series = [(s, e) for s, e in per_series if e]
     rates = sorted({hz for _, errors in per_series for hz in errors}, reverse=True)
     slot = 0.8 / len(per_series)

@@ -14,6 +14,7 @@ import numpy as np
 
 from vfr_bench.metrics import get_metric
 from vfr_bench.records import SampleRecord, SummaryRow
+from vfr_bench.report.fig_calibration import rate_errors
 from vfr_bench.report.points import Point
 from vfr_bench.report.series import Series
 
@@ -74,13 +75,13 @@ def calibration_chart(groups: list[tuple[Series, list[SampleRecord]]]) -> Chart 
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    sides = [s for s in ("input", "output") if any(_errors(x, s) for _, x in groups)]
+    sides = [s for s in ("input", "output") if any(rate_errors(x, s) for _, x in groups)]
     if not sides:
         return None
     fig = make_subplots(rows=1, cols=len(sides), subplot_titles=[f"{s} rate" for s in sides])
     for col, side in enumerate(sides, 1):
         for series, samples in groups:
-            errors = _errors(samples, side)
+            errors = rate_errors(samples, side)
             xs = [f"{hz:g} Hz" for hz in sorted(errors, reverse=True) for _ in errors[hz]]
             ys = [100 * e for hz in sorted(errors, reverse=True) for e in errors[hz]]
             fig.add_trace(
@@ -93,15 +94,6 @@ def calibration_chart(groups: list[tuple[Series, list[SampleRecord]]]) -> Chart 
         fig.update_yaxes(title_text="achieved / requested - 1 (%)", zeroline=True, row=1, col=col)
     fig.update_layout(boxmode="group")
     return _layout(fig, "Rate calibration: signed rate error per utterance")
-
-
-def _errors(samples: list[SampleRecord], side: str) -> dict[float, list[float]]:
-    out: dict[float, list[float]] = {}
-    for r in samples:
-        req, ach = getattr(r, f"requested_{side}_hz"), getattr(r, f"achieved_{side}_hz")
-        if r.ok and req and ach is not None:
-            out.setdefault(req, []).append(ach / req - 1)
-    return out
 
 
 def latency_chart(groups: list[tuple[Series, list[SampleRecord]]]) -> Chart | None:
