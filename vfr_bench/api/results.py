@@ -39,10 +39,8 @@ class Results:
 
     @property
     def runs(self) -> list[Run]:
-        if self._runs is None:
-            from vfr_bench.report.points import load_run
-
-            self._runs = [load_run(p) if self.scored else _unscored_run(p) for p in self.paths]
+        if self._runs is None:  # load() checked each summary against its scores: not read again for that
+            self._runs = [_typed_run(p, self.manifests[str(p)], self.scored) for p in self.paths]
         return self._runs
 
     @property
@@ -123,11 +121,11 @@ def _rename(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def _unscored_run(path: Path) -> Run:
+def _typed_run(path: Path, manifest: Manifest, scored: bool) -> Run:
     from vfr_bench.run_dir import RunDirectory
 
     run = RunDirectory(path)
-    return Run(run.path, run.manifest(), [], run.samples())
+    return Run(run.path, manifest, run.summary() if scored else [], run.samples())
 
 
 def describe_columns() -> dict[str, list[str]]:
