@@ -59,7 +59,7 @@ def _read(path: Path, scored: bool) -> tuple[Manifest, pd.DataFrame, pd.DataFram
     """(manifest, samples, scores, summary) of one run; the summary refused where it is out of date."""
     from vfr_bench.api.frames import summary_records
     from vfr_bench.run_dir import RunDirectory, RunDirError
-    from vfr_bench.scoring.summary import frame_out_of_date
+    from vfr_bench.scoring.summary import refuse_stale
 
     run = RunDirectory(path)
     manifest, samples = run.manifest(), run.samples_frame()
@@ -69,7 +69,5 @@ def _read(path: Path, scored: bool) -> tuple[Manifest, pd.DataFrame, pd.DataFram
         return manifest, samples, run.scores_frame(), summary_records([])
     rows = run.summary()
     scores = run.scores_frame()
-    reason = frame_out_of_date(rows, scores, samples) if run.scores_path.is_file() else None
-    if reason:
-        raise RunDirError(f"{run.summary_path} is out of date ({reason}): run `vfr-bench score {path}` first")
+    refuse_stale(run, rows, scores, samples)
     return manifest, samples, scores, summary_records(rows)

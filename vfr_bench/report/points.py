@@ -83,7 +83,7 @@ def load_run(path: Path) -> Run:
     what is missing or out of date)."""
     run = RunDirectory(path)
     samples = run.samples()
-    return Run(run.path, run.manifest(), current_summary(run, samples), samples)
+    return Run(run.path, run.manifest(), current_summary(run), samples)
 
 
 def plotted_quality_metrics() -> set[str]:

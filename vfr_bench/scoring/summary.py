@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vfr_bench.metrics import get_metric
-from vfr_bench.records import SampleRecord, ScoreRecord, SummaryRow
+from vfr_bench.records import ScoreRecord, SummaryRow
 from vfr_bench.run_dir import RunDirectory, RunDirError
 from vfr_bench.stats import aggregate, bootstrap_ci
 
@@ -54,23 +54,9 @@ def _order(key: tuple) -> tuple:
     return (model, task, -(req_in or 1e9), -(req_out or 1e9), spec, name)
 
 
-def out_of_date(rows: list[SummaryRow], scores: list[ScoreRecord], samples: list[SampleRecord]) -> str | None:
+def out_of_date(rows: list[SummaryRow], scores: pd.DataFrame, samples: pd.DataFrame) -> str | None:
     """Why summary.csv no longer says what scores.jsonl holds (samples added or scores changed since
-    it was written), or None when it does."""
-    scored = {s.key[:4] for s in scores}
-    unscored = sum(1 for r in samples if r.ok and tuple(r.key) not in scored)
-    if unscored:
-        return f"{unscored} ok sample(s) have no scores"
-    counts = Counter((s.model, s.task, s.rate_spec, s.metric) for s in scores if s.value is not None)
-    for row in rows:
-        n = counts.get((row.model, row.task, row.rate_spec, row.metric), 0)
-        if n != row.n:
-            return f"{row.model} / {row.task} / {row.rate_spec} / {row.metric} has n={row.n} but {n} scores"
-    return None
-
-
-def frame_out_of_date(rows: list[SummaryRow], scores: pd.DataFrame, samples: pd.DataFrame) -> str | None:
-    """out_of_date() on the column tables of RunDirectory.samples_frame() and scores_frame()."""
+    it was written), or None when it does; on RunDirectory.samples_frame() and scores_frame()."""
     keys = ["model", "rate_spec", "task", "sample_id"]
     ok = samples.loc[samples["status"] == "ok", keys]
     scored = scores[keys].drop_duplicates()
@@ -86,13 +72,19 @@ def frame_out_of_date(rows: list[SummaryRow], scores: pd.DataFrame, samples: pd.
     return None
 
 
-def current_summary(run: RunDirectory, samples: list[SampleRecord] | None = None) -> list[SummaryRow]:
+def refuse_stale(run: RunDirectory, rows: list[SummaryRow], scores: pd.DataFrame, samples: pd.DataFrame) -> None:
+    """RunDirError where the run's summary no longer says what its scores hold. A run shipped with only
+    its summary (the examples) has nothing to check it against and is read as it is."""
+    if not run.scores_path.is_file():
+        return
+    reason = out_of_date(rows, scores, samples)
+    if reason:
+        raise RunDirError(f"{run.summary_path} is out of date ({reason}): run `vfr-bench score {run.path}` first")
+
+
+def current_summary(run: RunDirectory) -> list[SummaryRow]:
     """summary.csv, refused when it no longer says what scores.jsonl holds: a report or a calibration
-    never uses numbers its run has moved on from. A run shipped with only its summary (the examples)
-    has nothing to check it against and is read as it is."""
+    never uses numbers its run has moved on from."""
     rows = run.summary()
-    if run.scores_path.is_file():
-        reason = out_of_date(rows, run.scores(), run.samples() if samples is None else samples)
-        if reason:
-            raise RunDirError(f"{run.summary_path} is out of date ({reason}): run `vfr-bench score {run.path}` first")
+    refuse_stale(run, rows, run.scores_frame(), run.samples_frame())
     return rows
