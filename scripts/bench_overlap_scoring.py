@@ -8,6 +8,7 @@ the CPU time of this process and its children (the scorer, scoring pools); CPU /
 wall time any schedule of that work could take on this machine.
 
     python scripts/bench_overlap_scoring.py [--model reference-dynamic] [--rates 12.5,6.25] [--limit N]
+        [--metrics pesq_wb,stoi] [--asr-judge-batch 16]
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from vfr_bench.api.evaluate import run_grid, score_grid
-from vfr_bench.run.settings import RunSettings, resolve
+from vfr_bench.run.settings import JudgeChoice, RunSettings, resolve
 from vfr_bench.run_dir import RunDirectory
 
 
 def timed_run(out: Path, args: argparse.Namespace, overlap: bool) -> dict[str, float]:
     settings = RunSettings(
         models=[args.model], rates=args.rates, tasks="resynthesis", limit=args.limit, out=str(out),
-        overlap_scoring=overlap,
+        overlap_scoring=overlap, judges=JudgeChoice(asr_judge_batch=args.asr_judge_batch),
     )  # fmt: skip
     config = resolve(settings, ["bench_overlap_scoring"])
     if args.metrics:  # the task with fewer quality metrics (a task of its own: it is fingerprinted as such)
@@ -66,10 +67,12 @@ def main() -> None:
     parser.add_argument("--rates", default="12.5,6.25")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--metrics", help="quality metrics instead of the task's (e.g. pesq_wb,stoi)")
+    parser.add_argument("--asr-judge-batch", type=int, default=0, help="1: one-clip decoding; more: batched")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         rows = {mode: timed_run(Path(tmp) / mode, args, mode == "overlapped") for mode in ("serial", "overlapped")}
-    metrics = args.metrics or "pesq_wb, stoi, asr_wer (tiny.en), dnsmos_ovrl"
+    decoding = f"batched, {args.asr_judge_batch} a batch" if args.asr_judge_batch > 1 else "one clip at a time"
+    metrics = args.metrics or f"pesq_wb, stoi, asr_wer (tiny.en, {decoding}), dnsmos_ovrl"
     print(f"resynthesis, {args.model} at {args.rates} Hz; quality metrics {metrics}")
     cores = os.cpu_count() or 1
     print(

@@ -19,6 +19,9 @@ def judge_options(fn: F) -> F:
                      help="ASR judge model for spoken output: tiny.en or base (ship on PyPI), large-v3, or a path."),
         click.option("--asr-judge-backend", type=click.Choice(["faster-whisper", "openai-whisper", "transformers"]),
                      default="faster-whisper", show_default=True),
+        click.option("--asr-judge-batch", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Clips the ASR judge decodes at once: 1 is Whisper's one-clip decoding, more the batched "
+                          "pipeline's (other transcripts, a judge of its own); 0: 16 on a GPU, 1 on the CPU."),
         click.option("--judge-url", help="OpenAI-compatible base URL for the LLM judge (or $VFR_BENCH_JUDGE_URL)."),
         click.option("--judge-model", help="LLM judge model (or $VFR_BENCH_JUDGE_MODEL); key from the environment."),
         click.option("--judge-samples", type=click.IntRange(min=1), default=1, show_default=True,
@@ -31,7 +34,9 @@ def judge_options(fn: F) -> F:
     return fn
 
 
-JUDGE_KEYS = ("asr_judge", "asr_judge_backend", "judge_url", "judge_model", "judge_samples", "workers")
+JUDGE_KEYS = (
+    "asr_judge", "asr_judge_backend", "asr_judge_batch", "judge_url", "judge_model", "judge_samples", "workers"
+)  # fmt: skip
 
 
 def judge_choice(options: dict[str, Any]):

@@ -29,6 +29,9 @@ EXIT_SCORES_FAILED = 3
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
+    "--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True, help="Where the ASR judge runs."
+)
+@click.option(
     "--wide", is_flag=True, help="Show every column of the results table, wider than the terminal if need be."
 )
 @judge_options
@@ -39,6 +42,7 @@ def score(
     judge_ceiling: bool,
     ceiling_form: str | None,
     seed: int,
+    device: str,
     wide: bool,
     **judges: Any,
 ) -> None:
@@ -58,7 +62,7 @@ def score(
     setup_logging(console)
     run = RunDirectory(Path(run_dir))
     names, again = split_names(only), split_names(rescore)
-    settings = judge_choice(judges).settings()
+    settings = judge_choice(judges).settings(device)
     unavailable = None
     try:
         with ConsoleProgress(console) as progress:

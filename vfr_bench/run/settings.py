@@ -29,8 +29,8 @@ them and turns them into the RunConfig the runner reads.
     ray_workers: null                   # ray only: model replicas at once; null: as many as the cluster holds
     unit_size: null                     # samples per work unit (null: a whole cell locally, 8 on Ray)
     unit_retries: 2                     # ray: times a sample whose worker died under it is run again
-    judges: {asr_judge: tiny.en, asr_judge_backend: faster-whisper, judge_url: null, judge_model: null,
-             judge_samples: 1, workers: 0}
+    judges: {asr_judge: tiny.en, asr_judge_backend: faster-whisper, asr_judge_batch: 0, judge_url: null,
+             judge_model: null, judge_samples: 1, workers: 0}
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ class SettingsError(ConfigError):
 class JudgeChoice(Strict):
     asr_judge: str = "tiny.en"
     asr_judge_backend: str = "faster-whisper"
+    asr_judge_batch: int = Field(0, ge=0)
     judge_url: str | None = None
     judge_model: str | None = None
     judge_samples: int = Field(1, ge=1)
@@ -72,8 +73,9 @@ class JudgeChoice(Strict):
 
     def settings(self, device: str = "cpu") -> JudgeSettings:
         return JudgeSettings(
-            asr_backend=self.asr_judge_backend, asr_model=self.asr_judge, asr_device=device, llm_url=self.judge_url,
-            llm_model=self.judge_model, llm_samples=self.judge_samples, workers=self.workers,
+            asr_backend=self.asr_judge_backend, asr_model=self.asr_judge, asr_device=device,
+            asr_batch=self.asr_judge_batch, llm_url=self.judge_url, llm_model=self.judge_model,
+            llm_samples=self.judge_samples, workers=self.workers,
         )  # fmt: skip
 
 

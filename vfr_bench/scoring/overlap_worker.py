@@ -29,7 +29,7 @@ from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.records import SampleRecord, ScoreRecord
 from vfr_bench.registry import UnknownName
 from vfr_bench.run_dir import RunDirectory
-from vfr_bench.scoring.score import JudgeChanged, check_judges, plan_metrics, score_sample
+from vfr_bench.scoring.score import JudgeChanged, check_judges, plan_metrics, score_in_batches
 
 log = logging.getLogger(__name__)
 POLL_S = 0.2
@@ -84,7 +84,7 @@ class OverlapScoring:
             if name not in self.checked and metric.check:
                 metric.check(self.ctx)
             self.checked.add(name)
-            return [s for s in (score_sample(r, metric, self.ctx) for r in todo) if s is not None]
+            return [s for s in score_in_batches(todo, metric, self.ctx) if s is not None]
         except (MetricUnavailable, UnknownName) as err:
             log.info("%s is left to the pass after the run: %s", name, err)
             self.left.add(name)

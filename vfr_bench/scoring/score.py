@@ -13,13 +13,14 @@ import math
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
 from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.metrics import Metric, MetricUnavailable, get_metric, metrics_for_task
-from vfr_bench.metrics.context import ScoringContext
+from vfr_bench.metrics.context import PREFETCH_BATCHES, ScoringContext
 from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.progress import SILENT, Progress
 from vfr_bench.records import Manifest, SampleKey, SampleRecord, ScoreRecord, SummaryRow
@@ -115,7 +116,17 @@ def check_judges(
             problems.append(f"{name} was scored with {', '.join(sorted(recorded[name]))}, this pass would use {now}")
     if problems:
         names = ",".join(p.split(" ", 1)[0] for p in problems)
-        raise JudgeChanged("; ".join(problems) + f". Score again with the new judge: --rescore {names}")
+        hint = _decoding_hint(set().union(*recorded.values()), ctx.judges.asr_judge_id)
+        raise JudgeChanged("; ".join(problems) + f". Score again with the new judge: --rescore {names}{hint}")
+
+
+def _decoding_hint(recorded: set[str], now: str) -> str:
+    """Where the judges differ only in the batched decoding, how to keep the recorded one."""
+    if any("+batched" in r for r in recorded) and "+batched" not in now:
+        return " (or keep the batched decoding: --asr-judge-batch 16)"
+    if "+batched" in now and any("+batched" not in r for r in recorded):
+        return " (or keep Whisper's one-clip decoding: --asr-judge-batch 1)"
+    return ""
 
 
 def _drop_other_versions(run: RunDirectory, plan: dict[str, list[SampleRecord]], samples: set[SampleKey]) -> None:
@@ -172,7 +183,7 @@ def _score_all(metric: Metric, todo: list[SampleRecord], ctx: ScoringContext, pr
             jobs = [(metric.name, r, str(ctx.run_dir), ctx.judges) for r in todo]
             results = pool.map(_score_in_worker, jobs, chunksize=max(1, len(todo) // (4 * workers)))
         else:
-            results = (score_sample(r, metric, ctx) for r in todo)
+            results = score_in_batches(todo, metric, ctx)
         for score in results:
             status = "not applicable" if score is None else ("error" if score.error else "ok")
             counts[status] += 1
@@ -182,6 +193,15 @@ def _score_all(metric: Metric, todo: list[SampleRecord], ctx: ScoringContext, pr
     log.debug("%s: %d samples in %.1f s", metric.name, len(todo), time.perf_counter() - started)
     progress.finish(metric.name, counts)
     return out
+
+
+def score_in_batches(todo: list[SampleRecord], metric: Metric, ctx: ScoringContext) -> Iterator[ScoreRecord | None]:
+    """Each sample's score, in order; a batching ASR judge transcribes a group's speech in batches first."""
+    group = max(1, ctx.judges.asr_batch_size * PREFETCH_BATCHES) if "asr" in metric.judges else len(todo)
+    for start in range(0, len(todo), group):
+        if "asr" in metric.judges:
+            ctx.prefetch_transcripts(todo[start : start + group])
+        yield from (score_sample(r, metric, ctx) for r in todo[start : start + group])
 
 
 def score_sample(record: SampleRecord, metric: Metric, ctx: ScoringContext) -> ScoreRecord | None:
