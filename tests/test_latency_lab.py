@@ -119,6 +119,14 @@ def test_unknown_architecture_suggests_names():
         get_architecture("flexislm-7")
 
 
+def test_a_thinker_has_a_tiny_copy_and_the_variants_compose_one_way():
+    arch = get_architecture("mimo-audio-7b-thinker-tiny")  # the GPU scripts' CPU rehearsal builds these
+    assert arch.name == "mimo-audio-7b-thinker-tiny" and arch.stages == () and arch.thinker.layers == 2
+    for wrong in ("mimo-audio-7b-tiny-thinker", "mimo-audio-7b-tiny-tiny", "mimo-audio-7b-thinker-thinker"):
+        with pytest.raises(KeyError, match="NAME-thinker-tiny"):
+            get_architecture(wrong)
+
+
 def test_lab_run_directory_is_a_run_directory(tmp_path):
 
     arch = get_architecture("flexislm-7b-tiny")

@@ -77,6 +77,8 @@ class LabTimings(BaseModel):
     prefill_bound_s: float | None = None
     ar_roofline_ratio: float | None = None
     prefill_roofline_ratio: float | None = None
+    # seconds its cell's unrecorded warm-up requests took: on `compiled`, compilation and graph capture
+    warmup_s: float | None = None
 
 
 class Fingerprint(BaseModel):

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from vfr_bench.cli.common import fail
+
 
 @click.command()
 @click.option(
@@ -40,6 +42,15 @@ import click
     help="Unrecorded warm-up requests per (rate, batch size).",
 )
 @click.option("--batch-sizes", default="1", show_default=True, help="Batch sizes to sweep, comma-separated.")
+@click.option(
+    "--backend",
+    "backends",
+    default="eager",
+    show_default=True,
+    help="How each step runs, comma-separated: eager (PyTorch op by op, the reference), compiled (static KV "
+    "cache and torch.compile; CUDA graphs on a GPU), vllm (thinkers on a GPU, where vLLM is installed). Each "
+    "is a series of its own (ARCH, ARCH+compiled, ARCH+vllm).",
+)
 @click.option("--peak-bandwidth", type=float, help="Card memory bandwidth in GB/s (default: from the card's name).")
 @click.option(
     "--peak-tflops", type=float, help="Card dense throughput in TFLOP/s for --dtype (default: from its name)."
@@ -47,7 +58,9 @@ import click
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory. Default: results/<run-id>-latency/.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--resume", is_flag=True, help="Continue a run directory, skipping repeats already recorded.")
-def latency(archs: tuple[str, ...], rates: str, batch_sizes: str, out: str | None, **options: Any) -> None:
+def latency(
+    archs: tuple[str, ...], rates: str, batch_sizes: str, backends: str, out: str | None, **options: Any
+) -> None:
     """Time prefill and the autoregressive loop per rate, on architectures built with random weights."""
     from vfr_bench.cli.console import ConsoleProgress, print_table, setup_logging, stderr_console
     from vfr_bench.devices import DeviceError, resolve_torch_device
@@ -67,6 +80,7 @@ def latency(archs: tuple[str, ...], rates: str, batch_sizes: str, out: str | Non
     except KeyError as err:
         raise click.BadParameter(str(err.args[0]), param_hint="--arch") from None
     sizes = _batch_sizes(batch_sizes)
+    chosen = _backends(backends, options["warmup"])
     try:
         device = resolve_torch_device(options.pop("device"))
     except DeviceError as err:
@@ -80,15 +94,40 @@ def latency(archs: tuple[str, ...], rates: str, batch_sizes: str, out: str | Non
     out_dir = Path(out) if out else Path("results") / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-latency"
     resume = options.pop("resume")
     peaks = {"peak_bandwidth_gbs": options.pop("peak_bandwidth"), "peak_tflops": options.pop("peak_tflops")}
-    for i, arch in enumerate(architectures):
+    if "vllm" in chosen:  # before anything is written: an architecture vLLM cannot build, or no vLLM
+        from vfr_bench.latency.vllm_lab import LabUnsupported, check_installed, check_supported
+
+        try:
+            for arch in architectures:
+                check_supported(arch, device)
+            check_installed()
+        except LabUnsupported as err:
+            fail(str(err))
+    cells = [(arch, backend) for arch in architectures for backend in chosen]
+    for i, (arch, backend) in enumerate(cells):
         config = LatencyConfig(
             arch=arch, rate_specs=specs, out=out_dir, device=device, batch_sizes=sizes, resume=resume or i > 0,
-            argv=["vfr-bench", *sys.argv[1:]], **peaks, **options,
+            argv=["vfr-bench", *sys.argv[1:]], backend=backend, **peaks, **options,
         )  # fmt: skip
         with ConsoleProgress(console) as progress:
             run_latency(config, progress=progress)
     print_table(_table(RunDirectory(out_dir).summary(), device, options["dtype"], options["repeats"]))
     console.print(f"run directory: {out_dir}", highlight=False)
+
+
+def _backends(text: str, warmup: int) -> list[str]:
+    from vfr_bench.latency.lab_run import BACKENDS
+
+    names = list(dict.fromkeys(b.strip() for b in text.split(",") if b.strip()))
+    unknown = [b for b in names if b not in BACKENDS]
+    if unknown or not names:
+        raise click.BadParameter(
+            f"unknown backend {', '.join(unknown) or '(none)'}; choose from {', '.join(BACKENDS)}",
+            param_hint="--backend",
+        )
+    if "compiled" in names and warmup < 1:  # the first request compiles: timing it would time the compiler
+        raise click.BadParameter("the compiled backend needs at least one warm-up request", param_hint="--warmup")
+    return names
 
 
 def _batch_sizes(text: str) -> list[int]:
@@ -106,18 +145,25 @@ def _table(rows, device: str, dtype: str, repeats: int):
 
     from vfr_bench.latency.lab_run import summary_table
 
-    table = Table(title=f"latency lab ({device}, {dtype}; p50 over {repeats} repeats; speed-up vs the highest rate)")
-    for col in ("architecture", "task", "rate", "ms / LLM step", "prefill s", "total s", "speed-up", "AR / roofline",
-                "prefill / roofline"):  # fmt: skip
-        table.add_column(col, justify="left" if col in ("architecture", "task") else "right", no_wrap=True)
+    table = Table(
+        box=None, padding=(0, 1, 0, 0), header_style="bold underline",
+        title=f"latency lab ({device}, {dtype}): p50 over {repeats} repeats; prefill and total in s; p95/p50 of "
+        "ms/step; speed-up vs the backend's highest rate; AR/bound: AR time / its roofline bound (summary.csv "
+        "holds the prefill's too)",
+        title_justify="left",
+    )  # fmt: skip
+    for col in ("architecture", "backend", "batch", "rate", "ms/step", "p95/p50", "prefill", "total", "speed-up",
+                "AR/bound"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("architecture", "backend") else "right", no_wrap=True)
 
     def fmt(v: float | None, f: str) -> str:
         return "-" if v is None else f.format(v)
 
     for r in summary_table(rows):
+        arch, _, backend = r["model"].partition("+")
         table.add_row(
-            r["model"], r["task"], r["rate"], fmt(r["ms_per_step"], "{:.2f}"), fmt(r["t_prefill"], "{:.3f}"),
-            fmt(r["t_total"], "{:.3f}"), fmt(r["speedup"], "{:.2f}x"), fmt(r["ar_roofline_ratio"], "{:.2f}"),
-            fmt(r["prefill_roofline_ratio"], "{:.2f}"),
+            arch, backend or "eager", r["task"].rsplit("-bs", 1)[-1], r["rate"], fmt(r["ms_per_step"], "{:.2f}"),
+            fmt(r["spread"], "{:.2f}"), fmt(r["t_prefill"], "{:.3f}"), fmt(r["t_total"], "{:.3f}"),
+            fmt(r["speedup"], "{:.2f}x"), fmt(r["ar_roofline_ratio"], "{:.2f}"),
         )  # fmt: skip
     return table

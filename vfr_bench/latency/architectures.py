@@ -307,21 +307,21 @@ ARCHITECTURES: dict[str, Architecture] = {
 
 
 def get_architecture(name: str) -> Architecture:
-    """`NAME`, `NAME-tiny` (CPU-test size) or `NAME-thinker` (the thinker alone)."""
-    base, variant = name, None
-    for suffix in ("-tiny", "-thinker"):
-        if name.endswith(suffix) and name[: -len(suffix)] in ARCHITECTURES:
-            base, variant = name[: -len(suffix)], suffix
-    if base not in ARCHITECTURES:
+    """`NAME`, `NAME-tiny` (CPU-test size), `NAME-thinker` (the thinker alone) or `NAME-thinker-tiny`."""
+    base, variants = name, list[str]()
+    while base not in ARCHITECTURES:
+        suffix = next((s for s in ("-tiny", "-thinker") if base.endswith(s) and s not in variants), None)
+        if suffix is None:
+            break
+        base, variants = base[: -len(suffix)], [suffix, *variants]
+    if base not in ARCHITECTURES or variants not in ([], ["-tiny"], ["-thinker"], ["-thinker", "-tiny"]):
         close = difflib.get_close_matches(name, list(ARCHITECTURES), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise KeyError(
             f"unknown architecture {name!r}{hint} (known: {', '.join(ARCHITECTURES)}, each also as "
-            "NAME-tiny and NAME-thinker)"
+            "NAME-tiny, NAME-thinker and NAME-thinker-tiny)"
         )
     arch = ARCHITECTURES[base]
-    if variant == "-tiny":
-        return arch.tiny()
-    if variant == "-thinker":
-        return arch.thinker_only()
-    return arch
+    if "-thinker" in variants:
+        arch = arch.thinker_only()
+    return arch.tiny() if "-tiny" in variants else arch

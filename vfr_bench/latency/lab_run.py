@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,19 @@ from vfr_bench.run_dir import RunDirectory
 from vfr_bench.scoring import score_run
 
 TASK_PREFIX = "latency-lab"
+BACKENDS = {
+    "eager": {"kv_cache": "transformers DynamicCache", "decode_step": "eager PyTorch, one kernel launch per op"},
+    "compiled": {
+        "kv_cache": "transformers StaticCache (max positions per sequence, unwritten slots masked)",
+        "decode_step": "torch.compile fullgraph (embedding, decoder, output head, argmax); CUDA graphs on a GPU "
+        '(mode "reduce-overhead"), inductor on a CPU; prefill eager',
+    },
+    "vllm": {
+        "kv_cache": "vLLM's paged KV cache, prefix caching off",
+        "decode_step": "vLLM's engine (its CUDA graphs and attention kernels); thinkers only; random weights "
+        '(load_format "dummy"); GPU only',
+    },
+}
 BYTES = {"bf16": 2, "fp16": 2, "fp32": 4}
 log = logging.getLogger(__name__)
 
@@ -48,6 +62,12 @@ class LatencyConfig:
     seed: int = 0
     resume: bool = False
     argv: list[str] = field(default_factory=lambda: list(sys.argv))
+    backend: str = "eager"  # eager | compiled (BACKENDS)
+
+    @property
+    def model_name(self) -> str:
+        """The architecture's name, with the backend where it is not eager (one series per backend)."""
+        return self.arch.name if self.backend == "eager" else f"{self.arch.name}+{self.backend}"
 
 
 def task_name(batch: int) -> str:
@@ -73,8 +93,8 @@ def run_latency(cfg: LatencyConfig, progress: Progress = SILENT) -> Path:
         recorded = run.recorded_keys()
         session = _begin(run, cfg, peaks)
         try:
-            log.info("building %s with random weights on %s (%s)", cfg.arch.name, cfg.device, cfg.dtype)
-            lab = Lab(cfg.arch, device=cfg.device, dtype=cfg.dtype, max_positions=_max_positions(cfg), seed=cfg.seed)
+            log.info("building %s with random weights on %s (%s)", cfg.model_name, cfg.device, cfg.dtype)
+            lab = build_lab(cfg)
             try:
                 for batch in cfg.batch_sizes:
                     for spec in cfg.rate_specs:
@@ -93,20 +113,41 @@ def _time_cell(
     run: RunDirectory, lab: Lab, cfg: LatencyConfig, spec: RateSpec, batch: int, peaks: DevicePeaks,
     recorded: set[SampleKey], progress: Progress,
 ) -> None:  # fmt: skip
-    keys = [SampleKey(cfg.arch.name, spec.label, task_name(batch), f"repeat-{i}") for i in range(cfg.repeats)]
+    keys = [SampleKey(cfg.model_name, spec.label, task_name(batch), f"repeat-{i}") for i in range(cfg.repeats)]
     todo = [k for k in keys if k not in recorded]
     if not todo:
         return
     in_hz, out_hz = cfg.arch.resolve(spec)
     p = plan(cfg.arch, in_hz, out_hz, cfg.input_seconds, cfg.output_seconds)
-    label = f"{cfg.arch.name} @ {spec.label} Hz, batch {batch}"
+    label = f"{cfg.model_name} @ {spec.label} Hz, batch {batch}"
     progress.start(label, label, len(todo))
-    for _ in range(cfg.warmup):  # warm-up: kernels chosen, allocator grown; not recorded
+    started = time.perf_counter()
+    for _ in range(cfg.warmup):  # warm-up: kernels chosen, allocator grown, graphs compiled; not recorded
         lab.run(p, batch)
+    warmup_s = time.perf_counter() - started
+    if cfg.backend == "compiled":
+        from vfr_bench.latency.compiled_stack import check_graphs
+
+        check_graphs(cfg.device)
     for key in todo:
-        run.append_sample(lab_record(cfg, key, in_hz, out_hz, p, batch, lab.run(p, batch), peaks))
+        record = lab_record(cfg, key, in_hz, out_hz, p, batch, lab.run(p, batch), peaks)
+        assert record.latency is not None
+        record.latency.warmup_s = warmup_s
+        run.append_sample(record)
         progress.advance(label)
     progress.finish(label, {"ok": len(todo)})
+
+
+def build_lab(cfg: LatencyConfig) -> Any:
+    """The lab that times requests on the config's backend (a Lab, or a VllmLab for vllm)."""
+    if cfg.backend == "vllm":
+        from vfr_bench.latency.vllm_lab import VllmLab
+
+        return VllmLab(cfg.arch, cfg.device, cfg.dtype, _max_positions(cfg), seed=cfg.seed)
+    return Lab(
+        cfg.arch, device=cfg.device, dtype=cfg.dtype, max_positions=_max_positions(cfg), seed=cfg.seed,
+        backend=cfg.backend,
+    )  # fmt: skip
 
 
 def _max_positions(cfg: LatencyConfig) -> int:
@@ -155,16 +196,24 @@ def _begin(run: RunDirectory, cfg: LatencyConfig, peaks: DevicePeaks) -> Session
     lab = {
         "device": cfg.device, "device_name": peaks.name, "dtype": cfg.dtype,
         "peak_bandwidth_bytes_per_s": peaks.bandwidth, "peak_flops": peaks.flops, "peaks_source": peaks.source,
-        "repeats": cfg.repeats, "warmup_requests": cfg.warmup, "kv_cache": "transformers DynamicCache",
-        "attention": "sdpa", "weights": "random (seeded); a step's time does not depend on weight values",
+        "repeats": cfg.repeats, "warmup_requests": cfg.warmup, "attention": "sdpa",
+        "weights": "random (seeded); a step's time does not depend on weight values",
         "steps": "fixed: round(rate x seconds); no end token",
     }  # fmt: skip
     return begin_session(
-        run, argv=cfg.argv, resume=cfg.resume, models={cfg.arch.name: cfg.arch.describe()},
+        run, argv=cfg.argv, resume=cfg.resume,
+        models={cfg.model_name: {**cfg.arch.describe(), "backend": cfg.backend, **_backend_info(cfg.backend)}},
         rate_specs=[s.label for s in cfg.rate_specs], tasks=tasks,
         metrics={m.name: m.describe() for m in metrics_for_task([])},
         kind="latency-lab", latency_lab=lab, device=cfg.device, seed=cfg.seed,
     )  # fmt: skip
+
+
+def _backend_info(backend: str) -> dict[str, Any]:
+    from vfr_bench.provenance import installed_version
+
+    library = "vllm" if backend == "vllm" else "torch"
+    return {**BACKENDS[backend], "library": f"{library} {installed_version(library)}"}
 
 
 def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
@@ -176,7 +225,7 @@ def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
     for key in cells:
         groups.setdefault((key[0], key[1]), []).append(key)
     out = []
-    for (model, task), group in groups.items():
+    for (model, task), group in sorted(groups.items(), key=lambda g: (g[0][0], _batch_of(g[0][1]))):
         base_total = cells[max(group, key=lambda k: k[3] or 0)].get("t_total_p50")
         for key in sorted(group, key=lambda k: -(k[3] or 0)):
             m = cells[key]
@@ -184,6 +233,7 @@ def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
             out.append(
                 {
                     "model": model, "task": task, "rate": key[2], "ms_per_step": m.get("ms_per_llm_step_p50"),
+                    "spread": _ratio(m.get("ms_per_llm_step_p95"), m.get("ms_per_llm_step_p50")),
                     "t_prefill": m.get("t_prefill_p50"), "t_total": total,
                     "speedup": (base_total / total) if base_total and total else None,
                     "ar_roofline_ratio": m.get("ar_roofline_ratio_p50"),
@@ -191,3 +241,12 @@ def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
                 }
             )  # fmt: skip
     return out
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _batch_of(task: str) -> int:
+    size = task.rsplit("-bs", 1)[-1]
+    return int(size) if size.isdigit() else 0

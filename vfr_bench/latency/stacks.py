@@ -114,7 +114,7 @@ class Stack:
         self._cache_arg = (
             "cache" if "cache" in inspect.signature(self.model.model.forward).parameters else "past_key_values"
         )
-        self.cache = None
+        self.cache: Any = None
 
     def parameter_count(self, exclude_embedding: bool = True) -> int:
         total = sum(p.numel() for p in self.model.parameters())
@@ -128,6 +128,10 @@ class Stack:
     def reset(self) -> None:
         self.cache = None
 
+    def rewind(self) -> None:
+        """Start a new sequence (a patch decoder does, on every LLM step)."""
+        self.reset()
+
     def forward(self, inputs_embeds):
         """Run `inputs_embeds` [B, L, hidden] through the stack with the KV cache; hidden states [B, L, hidden]."""
         from transformers import DynamicCache
@@ -140,3 +144,12 @@ class Stack:
     def next_token(self, hidden):
         """Greedy choice from the output head (random weights: the choice is arbitrary, its cost is real)."""
         return self.model.lm_head(hidden).argmax(dim=-1)
+
+    def step(self, token):
+        """One decoding step from the previous token [B, 1]: (hidden state [B, 1, hidden], next token)."""
+        return self.step_embeds(self.embed(token))
+
+    def step_embeds(self, embeds):
+        """One decoding step from an input embedding [B, 1, hidden] (a stage conditioned on the thinker)."""
+        hidden = self.forward(embeds)
+        return hidden, self.next_token(hidden)

@@ -103,20 +103,28 @@ class Lab:
     """One architecture built on one device, ready to time requests."""
 
     def __init__(
-        self, arch: Architecture, device: str = "cpu", dtype: str = "bf16", max_positions: int = 8192, seed: int = 0
-    ):
+        self, arch: Architecture, device: str = "cpu", dtype: str = "bf16", max_positions: int = 8192, seed: int = 0,
+        backend: str = "eager",
+    ):  # fmt: skip
         import torch
 
         from vfr_bench.latency.stacks import Stack
 
+        if backend == "compiled":
+            from vfr_bench.latency.compiled_stack import CompiledStack as Stack
+        elif backend != "eager":
+            raise ValueError(f"unknown latency backend {backend!r}: eager or compiled build in this process")
         self.torch = torch
         self.arch = arch
         self.device = device
+        self.backend = backend
         self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[dtype]
         self.thinker = Stack(arch.thinker, device, self.dtype, max_positions, seed)
         self.stages: list[tuple[Stage, Any, Any]] = []
         for i, stage in enumerate(arch.stages):
-            stack = Stack(stage.stack, device, self.dtype, max_positions, seed + 1 + i)
+            # a patch decoder's sequence is its own steps (plus the thinker's state): a cache that long
+            positions = stage.steps_per_llm_step + 1 if stage.local else max_positions
+            stack = Stack(stage.stack, device, self.dtype, positions, seed + 1 + i)
             with torch.device(device):
                 projection = torch.nn.Linear(arch.thinker.hidden, stage.stack.hidden).to(self.dtype).eval()
             self.stages.append((stage, stack, projection))
@@ -183,19 +191,17 @@ class Lab:
     def _thinker_step(self, clock: StageClock, token: Any) -> tuple[Any, Any]:
         """One thinker step: (its hidden state, the next token)."""
         with clock("thinker"):
-            hidden = self.thinker.forward(self.thinker.embed(token))
-            return hidden, self.thinker.next_token(hidden)
+            return self.thinker.step(token)
 
     def _stage_steps(self, clock: StageClock, hidden: Any) -> None:
         """The steps of every stage hung off the thinker, conditioned on its hidden state."""
         for stage, stack, projection in self.stages:
             with clock(stage.name, steps=stage.steps_per_llm_step):
                 if stage.local:  # a patch decoder starts afresh on each LLM step
-                    stack.reset()
-                code_input = projection(hidden)
-                for _ in range(stage.steps_per_llm_step):
-                    code = stack.next_token(stack.forward(code_input)[:, -1:])
-                    code_input = stack.embed(code)
+                    stack.rewind()
+                _, code = stack.step_embeds(projection(hidden))
+                for _ in range(stage.steps_per_llm_step - 1):
+                    _, code = stack.step(code)
 
     def _prefill_stages(self, hidden) -> None:
         """A talker or audio head that follows the conversation prefills on the thinker's states."""
