@@ -17,7 +17,7 @@ import time
 from vfr_bench.latency.architectures import get_architecture
 from vfr_bench.latency.lab_run import BYTES, device_name
 from vfr_bench.latency.roofline import detect_peaks, roofline_bounds
-from vfr_bench.latency.timing import Lab, plan
+from vfr_bench.latency.timing import Lab, cache_lengths, plan
 
 
 def profile(lab: Lab, p, device: str, top: int) -> tuple[float, float, str]:
@@ -54,9 +54,11 @@ def main() -> None:
     p = plan(arch, args.rate, args.rate, args.input_seconds, args.output_seconds)
     peaks = detect_peaks(device_name(args.device), dtype=args.dtype)
     _, ar_bound = roofline_bounds(arch, p, 1, BYTES[args.dtype], peaks)
-    positions = p.prefill_length + p.thinker_steps + 64
+    thinker, stage = cache_lengths(arch, [p])
     for backend in args.backend.split(","):
-        lab = Lab(arch, device=args.device, dtype=args.dtype, max_positions=positions, backend=backend)
+        lab = Lab(
+            arch, device=args.device, dtype=args.dtype, max_positions=thinker, backend=backend, stage_positions=stage
+        )
         for _ in range(2):  # warm-up: compilation, graph capture, allocator
             lab.run(p)
         t_ar, busy, table = profile(lab, p, args.device, args.top)

@@ -1,6 +1,7 @@
 """The ASR judge's batched decoding (faster-whisper's batched pipeline over many clips), on real speech."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -28,18 +29,28 @@ def speech():
     return [(s, load_audio(s.audio).samples) for s in samples]
 
 
-def test_clips_are_laid_out_apart_and_long_ones_cut_into_whisper_windows():
+def test_clips_are_laid_out_apart_and_long_ones_cut_into_equal_whisper_windows():
     sr = SAMPLE_RATE
-    audio, windows = lay_out([np.ones(2 * sr), np.zeros(0), np.ones(65 * sr)])
+    audio, windows = lay_out([np.ones(2 * sr), np.zeros(0), np.ones(65 * sr), np.ones(30 * sr + 16)])
     assert GAP_S == 1
-    assert [(w.clip, w.start / sr, w.end / sr) for w in windows] == [
-        (0, 0, 2),  # then a gap, the empty clip (no window) and a gap
-        (2, 4, 34),
-        (2, 34, 64),
-        (2, 64, 69),
+    third = math.ceil(65 * sr / 3)  # 65 s in three windows of 21.7 s, not 30 + 30 + 5
+    assert [(w.clip, w.start, w.end) for w in windows] == [
+        (0, 0, 2 * sr),  # then a gap, the empty clip (no window) and a gap
+        (2, 4 * sr, 4 * sr + third),
+        (2, 4 * sr + third, 4 * sr + 2 * third),
+        (2, 4 * sr + 2 * third, 69 * sr),
+        (3, 70 * sr, 70 * sr + 15 * sr + 8),  # 30 s and a sliver: two windows of 15 s, no 1 ms tail
+        (3, 70 * sr + 15 * sr + 8, 100 * sr + 16),
     ]
-    assert len(audio) == 70 * sr
+    assert len(audio) == 101 * sr + 16
     assert not audio[2 * sr : 4 * sr].any() and audio[4 * sr :][:1].all()  # the gaps are silence
+
+
+def test_silence_transcribes_to_nothing_as_whisper_skips_it(speech):
+    judge = load_judge(BATCHED)
+    silent, (_, words) = np.zeros(2 * SAMPLE_RATE, np.float32), speech[0]
+    texts = judge.transcribe_batch([(silent, "en"), (words, "en"), (np.zeros(16, np.float32), "en")])
+    assert texts[0] == "" and texts[2] == "" and texts[1]  # without the no-speech rule: ". . ." for silence
 
 
 def test_a_batch_transcribes_each_clip_as_it_would_alone_and_joins_a_long_clips_windows(speech):
@@ -140,3 +151,19 @@ def _records(run):
     from vfr_bench.run_dir import RunDirectory
 
     return RunDirectory(run).samples()
+
+
+def test_the_scorer_beside_a_run_transcribes_in_batches_too(tmp_path, speech, monkeypatch):
+    from vfr_bench.metrics.asr_judge import FasterWhisperJudge
+    from vfr_bench.scoring.overlap_worker import OverlapScoring
+
+    real, sizes = FasterWhisperJudge.transcribe_batch, []
+    monkeypatch.setattr(FasterWhisperJudge, "transcribe_batch", lambda self, c: sizes.append(len(c)) or real(self, c))
+    run = speech_run(tmp_path, speech, corrupt=False)
+    scorer = OverlapScoring(run, None, {"resynthesis": ["asr_wer"]}, BATCHED)
+    scorer.start()
+    scorer.score(scorer.new_samples())
+    assert sizes == [len(speech)]
+    scores = [s for s in read_jsonl(run / "scores.jsonl") if s["metric"] == "asr_wer"]  # rate metrics too
+    assert len(scores) == len(speech) and {s["judge"] for s in scores} == {"faster-whisper:tiny.en+batched"}
+    assert all(s["value"] is not None for s in scores)

@@ -210,7 +210,7 @@ def test_the_latency_lab_times_fp32_on_a_cpu_unless_told(tmp_path):
             "--repeats", "1", "--warmup", "0", "--device", "cpu", "--out", str(out)]  # fmt: skip
     result = CliRunner().invoke(main, args, env={"COLUMNS": "200"}, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "latency lab (cpu, fp32;" in result.output and "emulated" not in result.output
+    assert "latency lab (cpu, fp32)" in result.output and "emulated" not in result.output
     assert json.loads((out / "manifest.json").read_text())["latency_lab"]["dtype"] == "fp32"
 
 

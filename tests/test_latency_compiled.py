@@ -122,3 +122,20 @@ def test_a_step_run_without_its_cuda_graph_is_refused(monkeypatch):
     with pytest.raises(RuntimeError, match="skipped CUDA graphs 1 time"):
         check_graphs("cuda:0")
     check_graphs("cpu")  # no CUDA graphs on a CPU to skip
+
+
+@pytest.mark.parametrize("name", ["qwen2.5-omni-7b-tiny", "fun-audio-chat-8b-tiny"])
+def test_a_stage_that_follows_the_conversation_gets_a_cache_as_long_as_its_sequence(name):
+    """Qwen2.5-Omni's talker speaks at 50 Hz after the thinker's text; Fun-Audio-Chat's speech head takes 5
+    steps per speech step and keeps its cache: both outgrow the thinker's sequence many times over."""
+    from vfr_bench.latency.timing import cache_lengths
+
+    arch = get_architecture(name)
+    p = plan(arch, *arch.resolve(parse_rate_specs("native")[0]), 10.0, 10.0)
+    thinker, stage_positions = cache_lengths(arch, [p])
+    lab = Lab(arch, "cpu", "fp32", max_positions=thinker, backend="compiled", stage_positions=stage_positions)
+    lab.run(p)
+    ((stage, stack, _),) = lab.stages
+    held = int(stack.cache.get_seq_length())
+    assert held == p.prefill_length + p.leading_text_steps + p.speech_steps * stage.steps_per_llm_step
+    assert held > thinker and stage_positions >= held  # the thinker's length would have overflowed

@@ -17,7 +17,7 @@ from typing import Any
 
 from vfr_bench.latency.architectures import Architecture
 from vfr_bench.latency.roofline import DevicePeaks, detect_peaks, roofline_bounds
-from vfr_bench.latency.timing import Lab, Plan, plan
+from vfr_bench.latency.timing import Lab, Plan, cache_lengths, plan
 from vfr_bench.latency.timing import Timings as LabClock
 from vfr_bench.metrics import metrics_for_task
 from vfr_bench.progress import SILENT, Progress
@@ -143,17 +143,17 @@ def build_lab(cfg: LatencyConfig) -> Any:
     if cfg.backend == "vllm":
         from vfr_bench.latency.vllm_lab import VllmLab
 
-        return VllmLab(cfg.arch, cfg.device, cfg.dtype, _max_positions(cfg), seed=cfg.seed)
+        return VllmLab(cfg.arch, cfg.device, cfg.dtype, _cache_lengths(cfg)[0], seed=cfg.seed)
+    thinker, stage = _cache_lengths(cfg)
     return Lab(
-        cfg.arch, device=cfg.device, dtype=cfg.dtype, max_positions=_max_positions(cfg), seed=cfg.seed,
-        backend=cfg.backend,
+        cfg.arch, device=cfg.device, dtype=cfg.dtype, max_positions=thinker, seed=cfg.seed, backend=cfg.backend,
+        stage_positions=stage,
     )  # fmt: skip
 
 
-def _max_positions(cfg: LatencyConfig) -> int:
-    highest = max(max(cfg.arch.resolve(s)) for s in cfg.rate_specs)
-    p = plan(cfg.arch, highest, highest, cfg.input_seconds, cfg.output_seconds)
-    return p.prefill_length + p.thinker_steps + 64
+def _cache_lengths(cfg: LatencyConfig) -> tuple[int, int]:
+    plans = [plan(cfg.arch, *cfg.arch.resolve(s), cfg.input_seconds, cfg.output_seconds) for s in cfg.rate_specs]
+    return cache_lengths(cfg.arch, plans)
 
 
 def lab_record(

@@ -58,6 +58,18 @@ def plan(arch: Architecture, input_hz: float, output_hz: float, input_seconds: f
     )
 
 
+MARGIN = 64  # positions beyond the longest plan, so a cache is never filled to its last slot
+
+
+def cache_lengths(arch: Architecture, plans: list[Plan]) -> tuple[int, int]:
+    """The longest sequence the thinker, and a stage that follows the conversation, hold over these
+    plans, plus MARGIN: the sizes of the compiled backend's static caches (a patch decoder's is its own)."""
+    thinker = max(p.prefill_length + p.thinker_steps for p in plans) + MARGIN
+    steps = max((s.steps_per_llm_step for s in arch.stages if not s.local), default=0)
+    stage = max(p.prefill_length + p.leading_text_steps + p.speech_steps * steps for p in plans) + MARGIN
+    return thinker, stage
+
+
 @dataclass
 class Timings:
     t_prefill: float
@@ -104,8 +116,10 @@ class Lab:
 
     def __init__(
         self, arch: Architecture, device: str = "cpu", dtype: str = "bf16", max_positions: int = 8192, seed: int = 0,
-        backend: str = "eager",
+        backend: str = "eager", stage_positions: int | None = None,
     ):  # fmt: skip
+        """max_positions: the thinker's longest sequence; stage_positions: a talker's or audio head's
+        (they follow the conversation and step once or more per speech step), max_positions if None."""
         import torch
 
         from vfr_bench.latency.stacks import Stack
@@ -123,7 +137,7 @@ class Lab:
         self.stages: list[tuple[Stage, Any, Any]] = []
         for i, stage in enumerate(arch.stages):
             # a patch decoder's sequence is its own steps (plus the thinker's state): a cache that long
-            positions = stage.steps_per_llm_step + 1 if stage.local else max_positions
+            positions = stage.steps_per_llm_step + 1 if stage.local else (stage_positions or max_positions)
             stack = Stack(stage.stack, device, self.dtype, positions, seed + 1 + i)
             with torch.device(device):
                 projection = torch.nn.Linear(arch.thinker.hidden, stage.stack.hidden).to(self.dtype).eval()

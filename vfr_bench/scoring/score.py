@@ -197,7 +197,7 @@ def _score_all(metric: Metric, todo: list[SampleRecord], ctx: ScoringContext, pr
 
 def score_in_batches(todo: list[SampleRecord], metric: Metric, ctx: ScoringContext) -> Iterator[ScoreRecord | None]:
     """Each sample's score, in order; a batching ASR judge transcribes a group's speech in batches first."""
-    group = max(1, ctx.judges.asr_batch_size * PREFETCH_BATCHES) if "asr" in metric.judges else len(todo)
+    group = ctx.judges.asr_batch_size * PREFETCH_BATCHES if "asr" in metric.judges else max(1, len(todo))
     for start in range(0, len(todo), group):
         if "asr" in metric.judges:
             ctx.prefetch_transcripts(todo[start : start + group])
