@@ -2,8 +2,8 @@
 
 Models pin incompatible stacks (torch 2.4 / 2.6 / current, transformers 4.49 / 4.52 / 5.x), so each
 can get its own environment; the runner then talks to it through a worker process. The
-environment holds vfr-bench itself (from this checkout when run from one, else the same version
-from PyPI) plus the adapter's declared `requirements`.
+environment holds vfr-bench itself (the same code: vfr_bench.isolation.install_source) plus the
+adapter's declared `requirements`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import subprocess
 import venv
 from pathlib import Path
 
-import vfr_bench
+from vfr_bench.isolation.install_source import install_target
 from vfr_bench.protocol import AdapterUnavailable
 
 
@@ -38,11 +38,6 @@ def env_python(env: str) -> str:
     )
 
 
-def source_checkout() -> Path | None:
-    root = Path(vfr_bench.__file__).resolve().parent.parent
-    return root if (root / "pyproject.toml").is_file() else None
-
-
 def create_env(
     name: str,
     extras: tuple[str, ...],
@@ -52,15 +47,13 @@ def create_env(
     log=print,
 ) -> Path:
     """Build (or update) the environment; returns its folder."""
+    target = install_target(f"[{','.join(extras)}]" if extras else "")  # refused before anything is built
     folder = path or envs_root() / name
     folder.parent.mkdir(parents=True, exist_ok=True)
     if not (folder / "bin" / "python").is_file():
         log(f"creating {folder}")
         venv.EnvBuilder(with_pip=True).create(folder)
     python = str(folder / "bin" / "python")
-    source = source_checkout()
-    extra = f"[{','.join(extras)}]" if extras else ""
-    target = f"{source}{extra}" if source else f"vfr-bench{extra}=={vfr_bench.__version__}"
     steps = ([[python, "-m", "pip", "install", "--quiet", torch]] if torch else []) + [
         [python, "-m", "pip", "install", "--quiet", target, *requirements]
     ]
