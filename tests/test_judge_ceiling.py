@@ -169,3 +169,16 @@ def test_score_judge_ceiling_real_tts_and_judge_on_builtin_questions(tmp_path):
     result = CliRunner().invoke(main, ["score", str(run), "--judge-ceiling", "--ceiling-form", "bare"])
     assert result.exit_code == 0, result.output
     assert {s["detail"]["form"] for s in ceiling_lines(run)} == {"bare"} and len(ceiling_lines(run)) == 2
+
+
+def test_a_batching_judge_transcribes_the_spoken_answers_in_batches(tmp_path, monkeypatch):
+    from vfr_bench.metrics.asr_judge import FasterWhisperJudge
+
+    real, sizes = FasterWhisperJudge.transcribe_batch, []
+    monkeypatch.setattr(FasterWhisperJudge, "transcribe_batch", lambda self, c: sizes.append(len(c)) or real(self, c))
+    run = make_run(tmp_path, builtin("qa-000", "qa-001", "qa-003", "qa-018", "qa-002"))
+    score_ceiling(run, JudgeSettings(asr_batch=4))
+    assert sizes == [4, 1]  # five answers, four a batch
+    lines = ceiling_lines(run)
+    assert len(lines) == 5 and {s["judge"] for s in lines} == {"faster-whisper:tiny.en+batched"}
+    assert sum(s["value"] for s in lines) >= 4  # Paris, Tokyo, Madrid, eight and one more, heard in a carrier

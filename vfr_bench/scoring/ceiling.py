@@ -22,14 +22,14 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from vfr_bench.audio import prepare_audio
 from vfr_bench.data.builtin_speech import piper_speech, piper_voice
 from vfr_bench.jsonl import write_text_atomic
-from vfr_bench.metrics.asr_judge import load_judge
+from vfr_bench.metrics.asr_judge import BatchingJudge, load_judge
 from vfr_bench.metrics.cache import JsonCache
 from vfr_bench.metrics.context import ScoringContext
 from vfr_bench.metrics.judge_settings import JudgeSettings
@@ -100,41 +100,49 @@ def judge_ceiling(ctx: ScoringContext, items: list[SampleRecord], form: str = DE
     """A ceiling score for each QA sample (its task, id, answers and language count).
 
     Transcripts are cached per judge, voice and spoken text in the run's judge cache, so a second
-    call, or a switch back to a form used before, is free."""
+    call, or a switch back to a form used before, is free. A batching judge transcribes the spoken
+    answers a batch at a time, as it does the models' speech."""
     cache = JsonCache(ctx.cache_dir / "ceiling_transcripts.jsonl")
-    judge = voice = None
+    spoken = {item.key: spoken_form(_answers(item), item.language or "en", form) for item in items}
+    keys = {i.key: f"{ctx.judges.asr_judge_id}|{TTS}|{i.language or 'en'}|{spoken[i.key].text}" for i in items}
+    missing = list({keys[i.key]: i for i in items if cache.get(keys[i.key]) is None}.values())
+    if missing:
+        _transcribe(ctx, cache, [(keys[i.key], spoken[i.key].text, i.language or "en") for i in missing])
     out = []
     for item in items:
-        answers = item.reference.answers if item.reference else []
-        language = item.language or "en"
-        spoken = spoken_form(answers, language, form)
-        key = f"{ctx.judges.asr_judge_id}|{TTS}|{language}|{spoken.text}"
-        transcript = cache.get(key)
-        if transcript is None:
-            if judge is None:
-                judge = load_judge(ctx.judges)
-                ctx.judge_info.setdefault("asr_judge", {"id": ctx.judges.asr_judge_id, **judge.describe()})
-            voice = voice or piper_voice()
-            samples, sr = speak(spoken.text, voice)
-            transcript = judge.transcribe(samples, sr, language)
-            cache.put(key, transcript)
-        detail = {
-            "spoken": spoken.text,
-            "form": spoken.form,
-            "answer": answers[0],
-            "transcript": transcript,
-            "tts": TTS,
-        }
-        if spoken.bare_because:
-            detail["bare_because"] = spoken.bare_because
+        answers, said, transcript = _answers(item), spoken[item.key], cache.get(keys[item.key])
+        detail = {"spoken": said.text, "form": said.form, "answer": answers[0], "transcript": transcript, "tts": TTS}
+        if said.bare_because:
+            detail["bare_because"] = said.bare_because
         out.append(
             ScoreRecord(
                 model=MODEL, rate_spec="native", task=item.task, sample_id=item.sample_id, metric=METRIC,
-                metric_version=VERSION, value=float(contains_answer(transcript, answers, language)),
+                metric_version=VERSION, value=float(contains_answer(transcript, answers, item.language or "en")),
                 judge=ctx.judges.asr_judge_id, detail=detail,
             )
         )  # fmt: skip
     return out
+
+
+def _answers(item: SampleRecord) -> list[str]:
+    return item.reference.answers if item.reference else []
+
+
+def _transcribe(ctx: ScoringContext, cache: JsonCache, todo: list[tuple[str, str, str]]) -> None:
+    """Speak each (cache key, text, language) with Piper and cache the judge's transcript of it."""
+    judge = load_judge(ctx.judges)
+    ctx.judge_info.setdefault("asr_judge", {"id": ctx.judges.asr_judge_id, **judge.describe()})
+    voice = piper_voice()
+    batch = ctx.judges.asr_batch_size
+    for start in range(0, len(todo), batch):
+        group = todo[start : start + batch]
+        clips = [(speak(text, voice), language) for _, text, language in group]
+        if batch > 1:
+            texts = cast(BatchingJudge, judge).transcribe_batch([(audio, language) for (audio, _), language in clips])
+        else:
+            texts = [judge.transcribe(audio, sr, language) for (audio, sr), language in clips]
+        for (key, _, _), text in zip(group, texts, strict=True):
+            cache.put(key, text)
 
 
 def describe(form: str, judges: JudgeSettings) -> dict[str, Any]:
