@@ -7,6 +7,8 @@ inverting the mel spectrogram with Griffin-Lim, gives speech whose quality falls
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 SAMPLE_RATE = 16000
@@ -57,16 +59,19 @@ def similarity_view(tokens: np.ndarray) -> np.ndarray:
 
 
 def vocode(tokens: np.ndarray, n_frames: int, n_samples: int, n_iter: int = 32) -> np.ndarray:
-    """Tokens back to 16 kHz audio: unpack to mel frames, invert the mel filterbank, Griffin-Lim."""
+    """Tokens back to 16 kHz audio: unpack to mel frames, invert the mel filterbank, Griffin-Lim.
+
+    Griffin-Lim starts from random phases; they are seeded from the tokens, so the same tokens give
+    the same speech in any order, process or worker (librosa's default draws from the global state)."""
     librosa = _librosa()
     log_mel = tokens.reshape(-1, N_MELS)[:n_frames].T
-    return librosa.feature.inverse.mel_to_audio(
-        np.exp(log_mel),
-        sr=SAMPLE_RATE,
-        n_fft=N_FFT,
+    magnitude = librosa.feature.inverse.mel_to_stft(np.exp(log_mel), sr=SAMPLE_RATE, n_fft=N_FFT, power=1.0)
+    return librosa.griffinlim(
+        magnitude,
+        n_iter=n_iter,
         hop_length=HOP,
         win_length=WIN,
-        power=1.0,
-        n_iter=n_iter,
+        n_fft=N_FFT,
         length=n_samples,
+        random_state=zlib.crc32(np.ascontiguousarray(tokens).tobytes()),
     ).astype(np.float32)
