@@ -12,11 +12,11 @@ from click.testing import CliRunner
 from vfr_bench.cli import main
 from vfr_bench.data.builtin_speech import questions
 from vfr_bench.jsonl import append_jsonl, read_jsonl
+from vfr_bench.metrics import context
 from vfr_bench.metrics.context import ScoringContext
 from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.metrics.qa import contains_answer
 from vfr_bench.run_check import problems
-from vfr_bench.scoring import ceiling
 from vfr_bench.scoring.ceiling import CARRIER, CeilingError, add_ceiling, score_ceiling, spoken_form
 
 TINY = JudgeSettings()  # faster-whisper tiny.en, offline
@@ -128,7 +128,7 @@ def test_a_form_change_rescores_and_a_switch_back_reads_the_cache(tmp_path, monk
     def no_judge(settings):
         raise AssertionError("the transcripts of both forms are cached: no judge should load")
 
-    monkeypatch.setattr(ceiling, "load_judge", no_judge)
+    monkeypatch.setattr(context, "load_judge", no_judge)
     score_ceiling(run, TINY)
     assert [s["detail"]["spoken"] for s in ceiling_lines(run)] == ["The answer is Paris.", "The answer is Tokyo."]
     assert score_ceiling(run, TINY) and len(ceiling_lines(run)) == 2  # nothing new, nothing repeated

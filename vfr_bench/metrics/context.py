@@ -72,10 +72,19 @@ class ScoringContext:
         # one cache object per metric pass: a new one per sample would re-read the whole file each time
         return self.resource("asr-transcripts", lambda: JsonCache(self.cache_dir / "asr_transcripts.jsonl"))
 
-    def _asr_judge(self) -> AsrJudge:
+    def asr_judge(self) -> AsrJudge:
+        """The ASR judge, loaded on first use; what it says of itself goes into the manifest."""
         judge = self.resource("asr-judge", lambda: load_judge(self.judges))
         self.judge_info.setdefault("asr_judge", {"id": self.judges.asr_judge_id, **judge.describe()})
         return judge
+
+    def transcribe_clips(self, clips: list[tuple[np.ndarray, str]]) -> list[str]:
+        """The judge's transcripts of 16 kHz clips, each with its language: all in one call where it
+        batches (it decodes them batch_size at a time), else one by one."""
+        judge = self.asr_judge()
+        if self.judges.asr_batch_size > 1:
+            return cast("BatchingJudge", judge).transcribe_batch(clips)
+        return [judge.transcribe(audio, 16000, language) for audio, language in clips]
 
     def _transcript_key(self, record: SampleRecord) -> str:
         return f"{self.judges.asr_judge_id}|{record.audio}"
@@ -89,7 +98,7 @@ class ScoringContext:
         if hit is not None:
             return hit
         audio = load_audio(self.run_dir / record.audio)
-        text = self._asr_judge().transcribe(audio.samples, audio.sample_rate, record.language or "en")
+        text = self.asr_judge().transcribe(audio.samples, audio.sample_rate, record.language or "en")
         cache.put(key, text)
         return text
 
@@ -116,9 +125,8 @@ class ScoringContext:
                 log.debug("%s left out of the batch: %s", record.audio, err)
                 continue
             readable.append((record, audio.samples))
-        judge = cast("BatchingJudge", self._asr_judge())
         try:
-            texts = judge.transcribe_batch([(audio, r.language or "en") for r, audio in readable])
+            texts = self.transcribe_clips([(audio, r.language or "en") for r, audio in readable])
         except Exception as err:  # noqa: BLE001 - each sample is tried alone, and a failure recorded as its error
             log.warning("the ASR judge failed on a batch of %d clips (%s); trying them one by one", len(readable), err)
             return 0

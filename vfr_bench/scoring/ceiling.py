@@ -22,14 +22,13 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
 from vfr_bench.audio import prepare_audio
 from vfr_bench.data.builtin_speech import piper_speech, piper_voice
 from vfr_bench.jsonl import write_text_atomic
-from vfr_bench.metrics.asr_judge import BatchingJudge, load_judge
 from vfr_bench.metrics.cache import JsonCache
 from vfr_bench.metrics.context import ScoringContext
 from vfr_bench.metrics.judge_settings import JudgeSettings
@@ -129,18 +128,13 @@ def _answers(item: SampleRecord) -> list[str]:
 
 
 def _transcribe(ctx: ScoringContext, cache: JsonCache, todo: list[tuple[str, str, str]]) -> None:
-    """Speak each (cache key, text, language) with Piper and cache the judge's transcript of it."""
-    judge = load_judge(ctx.judges)
-    ctx.judge_info.setdefault("asr_judge", {"id": ctx.judges.asr_judge_id, **judge.describe()})
+    """Speak each (cache key, text, language) with Piper and cache the judge's transcript of it, a batch
+    of the judge's size at a time."""
     voice = piper_voice()
     batch = ctx.judges.asr_batch_size
     for start in range(0, len(todo), batch):
         group = todo[start : start + batch]
-        clips = [(speak(text, voice), language) for _, text, language in group]
-        if batch > 1:
-            texts = cast(BatchingJudge, judge).transcribe_batch([(audio, language) for (audio, _), language in clips])
-        else:
-            texts = [judge.transcribe(audio, sr, language) for (audio, sr), language in clips]
+        texts = ctx.transcribe_clips([(speak(text, voice)[0], language) for _, text, language in group])
         for (key, _, _), text in zip(group, texts, strict=True):
             cache.put(key, text)
 
