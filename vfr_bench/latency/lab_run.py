@@ -13,12 +13,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vfr_bench.latency.architectures import Architecture
 from vfr_bench.latency.roofline import DevicePeaks, detect_peaks, roofline_bounds
 from vfr_bench.latency.timing import Lab, Plan, cache_lengths, plan
 from vfr_bench.latency.timing import Timings as LabClock
+
+if TYPE_CHECKING:
+    from vfr_bench.latency.vllm_lab import VllmLab
 from vfr_bench.metrics import metrics_for_task
 from vfr_bench.progress import SILENT, Progress
 from vfr_bench.rates import RateSpec, rate_accounting
@@ -62,7 +65,7 @@ class LatencyConfig:
     seed: int = 0
     resume: bool = False
     argv: list[str] = field(default_factory=lambda: list(sys.argv))
-    backend: str = "eager"  # eager | compiled (BACKENDS)
+    backend: str = "eager"  # a name in BACKENDS
 
     @property
     def model_name(self) -> str:
@@ -110,7 +113,7 @@ def run_latency(cfg: LatencyConfig, progress: Progress = SILENT) -> Path:
 
 
 def _time_cell(
-    run: RunDirectory, lab: Lab, cfg: LatencyConfig, spec: RateSpec, batch: int, peaks: DevicePeaks,
+    run: RunDirectory, lab: Lab | VllmLab, cfg: LatencyConfig, spec: RateSpec, batch: int, peaks: DevicePeaks,
     recorded: set[SampleKey], progress: Progress,
 ) -> None:  # fmt: skip
     keys = [SampleKey(cfg.model_name, spec.label, task_name(batch), f"repeat-{i}") for i in range(cfg.repeats)]
@@ -130,15 +133,12 @@ def _time_cell(
 
         check_graphs(cfg.device)
     for key in todo:
-        record = lab_record(cfg, key, in_hz, out_hz, p, batch, lab.run(p, batch), peaks)
-        assert record.latency is not None
-        record.latency.warmup_s = warmup_s
-        run.append_sample(record)
+        run.append_sample(lab_record(cfg, key, in_hz, out_hz, p, batch, lab.run(p, batch), peaks, warmup_s))
         progress.advance(label)
     progress.finish(label, {"ok": len(todo)})
 
 
-def build_lab(cfg: LatencyConfig) -> Any:
+def build_lab(cfg: LatencyConfig) -> Lab | VllmLab:
     """The lab that times requests on the config's backend (a Lab, or a VllmLab for vllm)."""
     if cfg.backend == "vllm":
         from vfr_bench.latency.vllm_lab import VllmLab
@@ -158,7 +158,7 @@ def _cache_lengths(cfg: LatencyConfig) -> tuple[int, int]:
 
 def lab_record(
     cfg: LatencyConfig, key: SampleKey, in_hz: float, out_hz: float, p: Plan, batch: int, timings: LabClock,
-    peaks: DevicePeaks,
+    peaks: DevicePeaks, warmup_s: float | None = None,
 ) -> SampleRecord:  # fmt: skip
     """One timed request as a sample record; no audio exists, so nothing vocodes and t_first_audio is None."""
     prefill_bound, ar_bound = roofline_bounds(cfg.arch, p, batch, BYTES[cfg.dtype], peaks)
@@ -170,7 +170,7 @@ def lab_record(
         t_prefill=timings.t_prefill, ms_per_llm_step=1000 * timings.t_ar / p.llm_steps,
         stage_seconds=timings.stage_seconds, stage_steps=timings.stage_steps, ar_bound_s=ar_bound,
         prefill_bound_s=prefill_bound, ar_roofline_ratio=None if not ar_bound else timings.t_ar / ar_bound,
-        prefill_roofline_ratio=None if not prefill_bound else timings.t_prefill / prefill_bound,
+        prefill_roofline_ratio=None if not prefill_bound else timings.t_prefill / prefill_bound, warmup_s=warmup_s,
     )  # fmt: skip
     return SampleRecord(
         model=key.model, rate_spec=key.rate_spec, task=key.task, sample_id=key.sample_id, request_kind="s2s",
