@@ -98,7 +98,7 @@ def test_importing_the_package_stays_light():
     code = "import sys, vfr_bench; print(sorted(m for m in ('pandas', 'pyarrow', 'matplotlib') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]"
-    assert sorted(vfr_bench.__all__) == ["Results", "__version__", "evaluate", "load"]
+    assert sorted(vfr_bench.__all__) == ["Results", "__version__", "evaluate", "load", "write_html"]
     assert all(getattr(vfr_bench, name) for name in vfr_bench.__all__)
 
 

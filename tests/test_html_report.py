@@ -223,3 +223,18 @@ def test_writing_again_replaces_the_pages_own_files_and_nothing_else(run: Path, 
     assert (out / "samples" / "mine.txt").read_text() == "a user's file"
     assert sorted(f.name for f in (out / "samples").iterdir()) == ["chunk-0000.js", "mine.txt"]
     assert not (out / "media" / "input" / "0123456789-old.flac").exists()
+
+
+def test_the_python_api_writes_the_page_the_report_command_writes(tmp_path: Path):
+    import vfr_bench
+
+    run = write_html_run(tmp_path / "run", (("reference-uniform", 0), ("reference-dynamic", 2)))
+    report = tmp_path / "report"
+    result = CliRunner().invoke(main, ["report", str(run), "--out", str(report)])
+    assert result.exit_code == 0, result.output
+    written = vfr_bench.write_html(vfr_bench.load(run), tmp_path / "page")
+    assert written.page == tmp_path / "page" / "index.html" and written.missing_audio == []
+    assert page_data(tmp_path / "page") == page_data(report)
+    assert chunk_groups(tmp_path / "page") == chunk_groups(report)
+    vfr_bench.write_html(vfr_bench.load(run), tmp_path / "titled", title="ablation A")
+    assert page_data(tmp_path / "titled")["title"] == "ablation A"

@@ -7,6 +7,7 @@ The Python API (the README's "Python API"):
     results.summary          # pandas: one row per (run, model, task, rate, metric)
     results.table(["wer"])   # one row per (series, task, rate)
     results.pareto()         # a matplotlib Figure
+    vfr_bench.write_html(results, "report/")  # the listening report `vfr-bench report` writes
 
 `vfr_bench.evaluate(...)` runs a grid exactly as `vfr-bench run` does and returns its Results.
 Names are imported on first use, so `import vfr_bench` (and `vfr-bench --help`) stays instant.
@@ -17,12 +18,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Results", "__version__", "evaluate", "load"]
+__all__ = ["Results", "__version__", "evaluate", "load", "write_html"]
 
 if TYPE_CHECKING:
     from vfr_bench.api.evaluate import evaluate
     from vfr_bench.api.load import load
     from vfr_bench.api.results import Results
+    from vfr_bench.report.html.page import write_html
 
 
 def __getattr__(name: str) -> Any:
@@ -38,4 +40,8 @@ def __getattr__(name: str) -> Any:
         from vfr_bench.api.results import Results
 
         return Results
+    if name == "write_html":
+        from vfr_bench.report.html.page import write_html
+
+        return write_html
     raise AttributeError(f"module 'vfr_bench' has no attribute {name!r}")

@@ -103,7 +103,7 @@ def _tables(results: Results, out: Path) -> Made:
 def _html(results: Results, out: Path) -> tuple[str, str]:
     from vfr_bench.report.html.page import write_html
 
-    written = write_html(results, out, "vfr-bench report: " + " vs ".join(p.resolve().name for p in results.paths))
+    written = write_html(results, out)
     missing = f"; {len(written.missing_audio)} audio file(s) not found, left out" if written.missing_audio else ""
     return (
         written.page.name,

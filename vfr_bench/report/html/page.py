@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.report.html import samples as sample_data
 from vfr_bench.report.html.media import COPY_NAME, FOLDER, KINDS, Media
 from vfr_bench.report.html.overview import overview_charts, results_table
+from vfr_bench.report.html.written import Written
 
 if TYPE_CHECKING:
     from vfr_bench.api.results import Results
@@ -25,17 +25,14 @@ PAGE = "index.html"
 CHUNKS = "samples"
 
 
-@dataclass(frozen=True)
-class Written:
-    page: Path
-    groups: int  # (task, sample id) groups in the sample browser
-    rows: int  # (series, rate) rows over all groups
-    chunks: int
-    missing_audio: list[Path]
+def default_title(results: Results) -> str:
+    return "vfr-bench report: " + " vs ".join(p.resolve().name for p in results.paths)
 
 
-def write_html(results: Results, out: Path, title: str = "vfr-bench report") -> Written:
-    """Write index.html, its sample chunks and its media into `out` (earlier chunks and media replaced)."""
+def write_html(results: Results, out: str | Path, title: str | None = None) -> Written:
+    """Write index.html, its sample chunks and its media into `out` (earlier chunks and media replaced);
+    the title names the runs unless given."""
+    title, out = title or default_title(results), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _clear(out)
     media = Media(out)
