@@ -162,7 +162,7 @@ def _table(rows, device: str, dtype: str, repeats: int):
     for r in summary_table(rows):
         arch, _, backend = r["model"].partition("+")
         table.add_row(
-            arch, backend or "eager", r["task"].rsplit("-bs", 1)[-1], r["rate"], fmt(r["ms_per_step"], "{:.2f}"),
+            arch, backend or "eager", str(r["batch"]), r["rate"], fmt(r["ms_per_step"], "{:.2f}"),
             fmt(r["spread"], "{:.2f}"), fmt(r["t_prefill"], "{:.3f}"), fmt(r["t_total"], "{:.3f}"),
             fmt(r["speedup"], "{:.2f}x"), fmt(r["ar_roofline_ratio"], "{:.2f}"),
         )  # fmt: skip

@@ -232,7 +232,8 @@ def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
             total = m.get("t_total_p50")
             out.append(
                 {
-                    "model": model, "task": task, "rate": key[2], "ms_per_step": m.get("ms_per_llm_step_p50"),
+                    "model": model, "task": task, "batch": _batch_of(task), "rate": key[2],
+                    "ms_per_step": m.get("ms_per_llm_step_p50"),
                     "spread": _ratio(m.get("ms_per_llm_step_p95"), m.get("ms_per_llm_step_p50")),
                     "t_prefill": m.get("t_prefill_p50"), "t_total": total,
                     "speedup": (base_total / total) if base_total and total else None,

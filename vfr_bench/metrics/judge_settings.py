@@ -8,6 +8,7 @@ from typing import Any
 # ASR judge backends that decode many clips in one batch (faster-whisper's batched pipeline)
 BATCHING_BACKENDS = ("faster-whisper",)
 GPU_BATCH = 16  # clips per batch where the judge runs on a GPU and the batch is left to us
+BATCHED = "+batched"  # the batched decoding's mark on a judge id
 
 
 @dataclass
@@ -38,5 +39,5 @@ class JudgeSettings:
     def asr_judge_id(self) -> str:
         """The ASR judge's identity in caches and provenance: the batched decoding transcribes
         differently from the one-clip decoding, so its scores and cache entries are its own."""
-        batched = "+batched" if self.asr_batch_size > 1 else ""
+        batched = BATCHED if self.asr_batch_size > 1 else ""
         return f"{self.asr_backend}:{self.asr_model}{batched}"

@@ -21,7 +21,7 @@ from pathlib import Path
 from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.metrics import Metric, MetricUnavailable, get_metric, metrics_for_task
 from vfr_bench.metrics.context import PREFETCH_BATCHES, ScoringContext
-from vfr_bench.metrics.judge_settings import JudgeSettings
+from vfr_bench.metrics.judge_settings import BATCHED, GPU_BATCH, JudgeSettings
 from vfr_bench.progress import SILENT, Progress
 from vfr_bench.records import Manifest, SampleKey, SampleRecord, ScoreRecord, SummaryRow
 from vfr_bench.run_dir import RunDirectory
@@ -122,9 +122,9 @@ def check_judges(
 
 def _decoding_hint(recorded: set[str], now: str) -> str:
     """Where the judges differ only in the batched decoding, how to keep the recorded one."""
-    if any("+batched" in r for r in recorded) and "+batched" not in now:
-        return " (or keep the batched decoding: --asr-judge-batch 16)"
-    if "+batched" in now and any("+batched" not in r for r in recorded):
+    if any(BATCHED in r for r in recorded) and BATCHED not in now:
+        return f" (or keep the batched decoding: --asr-judge-batch {GPU_BATCH})"
+    if BATCHED in now and any(BATCHED not in r for r in recorded):
         return " (or keep Whisper's one-clip decoding: --asr-judge-batch 1)"
     return ""
 
