@@ -156,14 +156,14 @@ def test_calibration_plots_the_signed_error_one_colour_per_series(two_checkpoint
     groups = series_samples(runs, run_series(runs))
     fig = calibration_figure(groups)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["12.5", "6.25", "4"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["4", "6.25", "12.5"]  # rate rises to the right
     assert any(line.get_gid() == "zero" and line.get_ydata()[0] == 0 for line in ax.get_lines())
     colours = {patch.get_gid(): patch.get_facecolor()[:3] for patch in ax.patches if patch.get_gid()}
     assert len(colours) == 2 and len(set(colours.values())) == 2
     marks = [line.get_ydata()[0] for line in ax.get_lines() if line.get_gid() == P95_GID]
     expected = []
     for _, samples in groups:
-        for hz in (12.5, 6.25, 4.0):
+        for hz in (4.0, 6.25, 12.5):
             errs = 100 * np.array([s.input_rate_error for s in samples if s.requested_input_hz == hz])
             expected.append(np.percentile(np.abs(errs), 95))
     assert sorted(abs(m) for m in marks) == pytest.approx(sorted(expected))

@@ -88,13 +88,25 @@ class Results:
     # ---- figures ------------------------------------------------------------------------------------
 
     def pareto(self, x: str = "achieved_hz", reported: list[ReportedPoint] | None = None) -> Figure | None:
-        """Quality against `x` (achieved_hz, t_total_p50 or t_ar_p50): report/fig_pareto.py."""
+        """Quality against `x` (achieved_hz, t_total_p50 or t_ar_p50): report/fig_pareto.py. Noise
+        conditions are left to robustness()."""
         from vfr_bench.report.fig_pareto import X_AXES, pareto_figure
         from vfr_bench.report.points import ceilings, points
+        from vfr_bench.report.study import read_study
 
         if x not in X_AXES:
             raise ValueError(f"x must be one of {', '.join(X_AXES)}, not {x!r}")
-        return pareto_figure(points(self.runs, self.series), x, reported or (), ceilings(self.runs))
+        noisy = set(read_study(self.runs).noise)
+        return pareto_figure(points(self.runs, self.series), x, reported or (), ceilings(self.runs), noisy)
+
+    def robustness(self) -> Figure | None:
+        """Quality against SNR, a panel per noise kind (and series), a line per rate, the clean task
+        dotted: report/fig_robustness.py. None where the runs hold no noise conditions."""
+        from vfr_bench.report.fig_robustness import robustness_figure
+        from vfr_bench.report.points import points
+        from vfr_bench.report.study import read_study
+
+        return robustness_figure(points(self.runs, self.series), read_study(self.runs))
 
     def calibration(self) -> Figure | None:
         """Signed rate error per requested rate, a box per series (latency-lab runs left out)."""

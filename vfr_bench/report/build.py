@@ -60,15 +60,26 @@ def build_report(
 
 
 def _figures(results: Results, reported: list[ReportedPoint], overlay: str, save: Callable[..., None]) -> None:
+    from vfr_bench.report.study import read_study
+
+    study = read_study(results.runs)
+    tasks = sorted({s.task for run in results.runs for s in run.samples})
+    shown = study.pareto_tasks(tasks)
+    save(
+        results.robustness(), "robustness_quality_vs_snr",
+        f"quality against SNR for the noise conditions ({_listed(sorted(study.noise))}): a panel per noise kind "
+        "(and series), a line per rate (95% CIs), the clean task's value at each rate dotted",
+    )  # fmt: skip
     save(
         results.pareto("achieved_hz", reported), "pareto_quality_vs_rate",
-        "quality against achieved Hz per task and metric (95% CIs), frontier dashed, steps within the CIs "
-        "banded grey, dominated points faded, judge ceiling dotted" + overlay,
+        f"quality against achieved Hz (output where the task speaks, else input) for {_listed(shown)}, a panel "
+        "per task and metric (95% CIs), frontier dashed, steps within the CIs banded grey, dominated points "
+        "faded, judge ceiling dotted" + overlay,
     )  # fmt: skip
     save(
         results.pareto("t_total_p50"), "pareto_quality_vs_latency",
-        "quality against t_total p50 per task and metric, each point labelled with its rate; a series is "
-        "joined only where its time order is its rate order",
+        f"quality against t_total p50 for {_listed(shown)}, each point labelled with its rate (labels that "
+        "would collide left out); a series is joined only where its time order is its rate order",
     )  # fmt: skip
     save(
         results.pareto("t_ar_p50"), "pareto_quality_vs_ar_time",
@@ -78,14 +89,21 @@ def _figures(results: Results, reported: list[ReportedPoint], overlay: str, save
     save(
         results.calibration(), "rate_calibration",
         "signed rate error (achieved / requested - 1) per utterance by requested rate, a box per series "
-        "(whiskers p5-p95, triangle at p95 |error|), input and output",
+        "pooling its tasks (whiskers p5-p95, triangle at p95 |error|), input and output",
     )  # fmt: skip
     devices = sorted({r.manifest.latency_lab["device_name"] for r in results.runs if r.manifest.latency_lab})
     save(
         results.latency(title=", ".join(devices)), "latency_vs_rate",
-        "t_total, t_first_audio and t_ar by rate (p50, whisker to p95, tick at p90) and speed-up vs the highest "
-        "rate beside the ideal (the rate ratio, dotted); latency-lab runs add the roofline bound (dashed)",
+        "t_total, t_first_audio and t_ar by rate, a line per series pooling its tasks (p50, band p10-p90), and "
+        "the speed-up vs the highest rate beside the ideal (the rate ratio, dotted); unstable cells (p95 > 3x "
+        "p50, or a speed-up over 1.5x the ideal) hollow and off the line; latency-lab runs add the roofline "
+        "bound (dashed)",
     )  # fmt: skip
+
+
+def _listed(tasks: list[str]) -> str:
+    """The tasks a figure shows, each named, for its README line."""
+    return ("task " if len(tasks) == 1 else "tasks ") + ", ".join(f"`{t}`" for t in tasks)
 
 
 def _tables(results: Results, out: Path) -> Made:

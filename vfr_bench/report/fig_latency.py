@@ -1,7 +1,10 @@
-"""Latency by rate: t_total, t_first_audio and t_ar per requested rate (p50, whisker to p95, tick at
-p90) per series and task, and t_total's speed-up over each series' highest rate next to the ideal
-speed-up (the rate ratio: halving the rate would halve the time). Latency-lab runs also draw their
-roofline bound (dashed). Ticks fall at the rates that were run."""
+"""Latency by rate: t_total, t_first_audio and t_ar per requested rate, one line per series (its
+tasks pooled: the panel's title says over how many), p50 with a band from p10 to p90 (so a slow
+outlier never sets the scale), and t_total's speed-up over each series' highest rate (in "x") next
+to the ideal speed-up (the rate ratio: halving the rate would halve the time), drawn over the data.
+A cell the stability rule (stability.py) rejects is a hollow grey mark off its line, named in the
+legend as unstable. Latency-lab runs also draw their roofline bound (dashed). Rate increases left
+to right; ticks fall at the rates that were run."""
 
 from __future__ import annotations
 
@@ -11,75 +14,100 @@ from typing import Any
 import numpy as np
 
 from vfr_bench.records import SampleRecord
-from vfr_bench.report.fig_common import legend_below, panels, rate_ticks
+from vfr_bench.report.fig_common import rate_ticks
+from vfr_bench.report.layout import grid, legend_below
 from vfr_bench.report.series import Series
+from vfr_bench.report.stability import unstable_cells
 
 TIMED = ("t_total", "t_first_audio", "t_ar")
 IDEAL_LABEL = "ideal speed-up (rate ratio)"
 BOUND_LABEL = "roofline bound"
-LINE_STYLES: tuple[Any, ...] = ("-", "-.", ":", (0, (5, 1)))
+UNSTABLE_LABEL = "unstable cell (p95/p50 or speed-up implausible): not a result"
+BAND_GID = "p10-p90"
 
 
 def latency_figure(
     groups: list[tuple[Series, list[SampleRecord]]], title: str = ""
 ) -> tuple[Any, dict[str, dict[str, Any]]]:
-    """The figure (None where nothing was timed) and, per drawn line, what it shows (for tests)."""
+    """The figure (None where nothing was timed) and, per series, what its lines show (for tests)."""
     ok = [(series, [s for s in samples if s.ok and (s.batch_size or 1) == 1]) for series, samples in groups]
     timings = [t for t in TIMED if any(getattr(s.timings, t) for _, samples in ok for s in samples)]
     if not timings:
         return None, {}
-    fig, axes = panels(len(timings) + 1)
-    lines: dict[tuple[Series, str], dict[float, list[SampleRecord]]] = defaultdict(lambda: defaultdict(list))
+    layout = grid(len(timings) + 1, sharex=True, title=True, wide=True)
+    fig, axes = layout.fig, layout.axes
+    lines: dict[Series, dict[float, list[SampleRecord]]] = defaultdict(lambda: defaultdict(list))
     for series, samples in ok:
         for s in samples:
             hz = s.requested_output_hz or s.requested_input_hz
             if hz is not None:
-                lines[(series, s.task)][hz].append(s)
-    tasks = sorted({task for _, task in lines})
-    drawn = {}
-    for (series, task), by_rate in lines.items():
-        label = series.label if len(tasks) == 1 else f"{series.label} / {task}"
-        look = {"color": series.colour, "marker": series.marker, "mfc": series.face, "ms": 4, "lw": 1.0,
-                "ls": LINE_STYLES[tasks.index(task) % len(LINE_STYLES)]}  # fmt: skip
-        drawn[label] = _line(axes, timings, by_rate, look, label)
-    rates = [hz for by_rate in lines.values() for hz in by_rate]
+                lines[series][hz].append(s)
+    drawn = {series.label: _series(axes, timings, by_rate, series) for series, by_rate in lines.items()}
+    tasks = {s.task for _, samples in ok for s in samples}
+    pooled = f"; each series pools its {len(tasks)} tasks" if len(tasks) > 1 else ""
     for ax, timing in zip(axes, timings):
-        ax.set_title(f"{timing} (s)")
+        ax.set_title(f"{timing} (p50, p10-p90)")
+        ax.set_ylabel("seconds")
+        ax.set_ylim(bottom=0)
     axes[-1].set_title("t_total speed-up vs top rate")
-    for ax in axes:
-        ax.set_xlabel("requested rate (Hz)")
-        rate_ticks(ax, rates)
+    axes[-1].set_ylabel("speed-up (x)")
+    axes[-1].yaxis.set_major_formatter("{x:g}x")
+    axes[-1].set_ylim(bottom=0, top=max(_ideal_top(drawn), axes[-1].get_ylim()[1]) * 1.08)
+    for i, ax in enumerate(axes):
+        if layout.bottom_row(i):
+            ax.set_xlabel("requested rate (Hz)")
+    rate_ticks(axes[0], [hz for by_rate in lines.values() for hz in by_rate])
     legend_below(fig, axes)
-    fig.suptitle((title + ": " if title else "") + "p50, whisker to p95, tick at p90", fontsize=7)
+    if title or pooled:
+        fig.suptitle((title + ": " if title else "") + f"latency by requested rate{pooled}", fontsize=7)
     return fig, drawn
 
 
-def _line(
-    axes: list[Any], timings: list[str], by_rate: dict[float, list[SampleRecord]], look: dict[str, Any], label: str
-) -> dict[str, Any]:
+def _series(axes: list[Any], timings: list[str], by_rate: dict[float, list[SampleRecord]], series: Series) -> dict:
     rates = sorted(by_rate)
+    look = {"color": series.colour, "marker": series.marker, "mfc": series.face, "ms": 4, "lw": 1.0, "ls": series.line}
     entry: dict[str, Any] = {"rates": rates}
     for ax, timing in zip(axes, timings):
-        vals = [np.array([v for s in by_rate[r] if (v := getattr(s.timings, timing)) is not None]) for r in rates]
-        keep = [i for i, v in enumerate(vals) if len(v)]
-        if not keep:
+        vals = {r: np.array([v for s in by_rate[r] if (v := getattr(s.timings, timing)) is not None]) for r in rates}
+        xs = [r for r in rates if len(vals[r])]
+        if not xs:
             continue
-        xs = [rates[i] for i in keep]
-        p50, p90, p95 = (np.array([np.percentile(vals[i], q) for i in keep]) for q in (50, 90, 95))
-        ax.errorbar(xs, p50, yerr=[np.zeros_like(p50), p95 - p50], capsize=2, label=label, **look)
-        ax.plot(xs, p90, ls="none", marker="_", color=look["color"], ms=5)
+        p10, p50, p90, p95 = (np.array([np.percentile(vals[r], q) for r in xs]) for q in (10, 50, 90, 95))
+        ax.fill_between(xs, p10, p90, color=series.colour, alpha=0.18, lw=0, gid=BAND_GID)
+        ax.plot(xs, p50, label=series.label, **look)
         entry[f"{timing}_p50"] = p50.tolist()
-        if timing != "t_total":
-            continue
-        bounds = [_roofline(by_rate[rates[i]][0]) for i in keep]
-        if all(b is not None for b in bounds):
-            entry["bound"] = bounds
-            ax.plot(xs, bounds, color=look["color"], ls="--", lw=0.8, label=BOUND_LABEL)
-        entry["speedup"] = (p50[-1] / p50).tolist()
-        entry["ideal"] = [xs[-1] / x for x in xs]
-        axes[-1].plot(xs, entry["speedup"], label=label, **look)
-        axes[-1].plot(xs, entry["ideal"], color="0.45", ls=":", lw=0.9, label=IDEAL_LABEL, gid="ideal")
+        if timing == "t_total":
+            _speedup(axes[-1], entry, xs, p50, p95, look, series.label)
+            _bound(ax, entry, [by_rate[r][0] for r in xs], xs, series.colour)
     return entry
+
+
+def _speedup(ax: Any, entry: dict[str, Any], xs: list[float], p50: np.ndarray, p95: np.ndarray, look: dict,
+             label: str) -> None:  # fmt: skip
+    """Speed-up over the top rate beside the ideal; unstable cells hollow and grey, off the line."""
+    unstable = unstable_cells({hz: (float(a), float(b)) for hz, a, b in zip(xs, p50, p95)})
+    entry["unstable"] = unstable
+    entry["speedup"] = (p50[-1] / p50).tolist()
+    entry["ideal"] = [xs[-1] / x for x in xs]
+    keep = [i for i, hz in enumerate(xs) if hz not in unstable]
+    ax.plot([xs[i] for i in keep], [entry["speedup"][i] for i in keep], label=label, **look)
+    ax.plot(xs, entry["ideal"], color="0.2", ls=":", lw=1.1, label=IDEAL_LABEL, gid="ideal", zorder=5)
+    for i, hz in enumerate(xs):
+        if hz in unstable:
+            ax.plot([hz], [min(entry["speedup"][i], 1.4 * entry["ideal"][0])], ls="none", marker=look["marker"],
+                    mfc="none", color="0.5", ms=5, label=UNSTABLE_LABEL, gid="unstable")  # fmt: skip
+
+
+def _bound(ax: Any, entry: dict[str, Any], firsts: list[SampleRecord], xs: list[float], colour: str) -> None:
+    bounds = [_roofline(s) for s in firsts]
+    if all(b is not None for b in bounds):
+        entry["bound"] = bounds
+        ax.plot(xs, bounds, color=colour, ls="--", lw=0.8, label=BOUND_LABEL)
+
+
+def _ideal_top(drawn: dict[str, dict[str, Any]]) -> float:
+    tops = [max(e["ideal"]) for e in drawn.values() if e.get("ideal")]
+    return max(tops) if tops else 1.0
 
 
 def _roofline(sample: SampleRecord) -> float | None:

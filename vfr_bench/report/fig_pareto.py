@@ -17,12 +17,14 @@ import numpy as np
 
 from vfr_bench.metrics import get_metric
 from vfr_bench.records import SummaryRow
-from vfr_bench.report.fig_common import legend_below, panels, place_labels, quality_label, rate_text, rate_ticks
+from vfr_bench.report.fig_common import quality_label, rate_text, rate_ticks
+from vfr_bench.report.labels import place_labels
+from vfr_bench.report.layout import grid, legend_below
 from vfr_bench.report.pareto import pareto_mask
 from vfr_bench.report.points import Point, ReportedPoint
 
 X_AXES = {
-    "achieved_hz": "achieved rate (Hz; output where the task speaks, else input)",
+    "achieved_hz": "achieved rate (Hz)",
     "t_total_p50": "t_total p50 (s)",
     "t_ar_p50": "t_ar p50 (s)",
 }
@@ -35,15 +37,21 @@ REPORTED_GID = "reported-label"
 
 def pareto_figure(
     pts: list[Point], x: str = "achieved_hz", reported: list[ReportedPoint] | tuple = (),
-    ceilings: list[SummaryRow] | tuple = (),
+    ceilings: list[SummaryRow] | tuple = (), skip_tasks: set[str] | frozenset[str] = frozenset(),
 ) -> Any:  # fmt: skip
-    panels_ = sorted({(p.task, p.metric) for p in pts if getattr(p, x) is not None})
+    """A panel per (task, quality metric), wrapped into rows with the x axis shared (and the y axis
+    where every panel shows one metric); tasks in `skip_tasks` (noise conditions, drawn against SNR
+    by fig_robustness.py) are left out. None where there is nothing to draw."""
+    pts = [p for p in pts if p.task not in skip_tasks and getattr(p, x) is not None]
+    panels_ = sorted({(p.task, p.metric) for p in pts})
     if not panels_:
         return None
-    fig, axes = panels(len(panels_))
+    one_metric = len({name for _, name in panels_}) == 1
+    layout = grid(len(panels_), sharex=True, sharey=one_metric)
+    fig, axes = layout.fig, layout.axes
     numbered = _number_reported(reported, panels_) if x == "achieved_hz" else {}
     for ax, (task, name) in zip(axes, panels_):
-        cell = [p for p in pts if p.task == task and p.metric == name and getattr(p, x) is not None]
+        cell = [p for p in pts if p.task == task and p.metric == name]
         _panel(ax, cell, name, x)
         for row in ceilings:
             if (row.task, row.metric) == (task, name):
@@ -51,12 +59,16 @@ def pareto_figure(
         for number, r in numbered.get((task, name), []):
             ax.plot([r.output_hz], [r.value], ls="none", marker=_marker(r, cell), mfc="none", color="0.2", ms=5,
                     label=f"[{number}] reported: {r.source}, {r.model} at {rate_text(r.output_hz)} Hz")  # fmt: skip
-        if numbered.get((task, name)):
-            shown = [h for p in cell if (h := _hz(p)) is not None] + [r.output_hz for _, r in numbered[(task, name)]]
-            rate_ticks(ax, shown)
-        ax.set_xlabel(X_AXES[x])
-        ax.set_ylabel(quality_label(name))
-        ax.set_title(task)
+        ax.set_title(task if one_metric else f"{task}: {get_metric(name).label}")
+    if x == "achieved_hz":
+        shown = [h for p in pts if (h := _hz(p)) is not None]
+        shown += [r.output_hz for marks in numbered.values() for _, r in marks]
+        rate_ticks(axes[0], shown)  # the x axis is shared: one set of ticks
+    for i, (ax, (_, name)) in enumerate(zip(axes, panels_)):
+        if layout.bottom_row(i):
+            ax.set_xlabel(X_AXES[x])
+        if not one_metric or layout.first_column(i):
+            ax.set_ylabel(quality_label(name))
     legend_below(fig, axes)
     for ax, (task, name) in zip(axes, panels_):
         labels = [(r.output_hz, r.value, f"[{n}]", "0.2") for n, r in numbered.get((task, name), [])]
@@ -97,16 +109,14 @@ def _panel(ax: Any, cell: list[Point], name: str, x: str) -> None:
         idx = sorted(idx, key=lambda i: _hz(cell[i]) or 0.0)
         look = {"color": series.colour, "marker": series.marker, "mfc": series.face, "ms": 4}
         if len(idx) > 1 and bool(np.all(np.diff(cost[idx]) > 0)):  # x order is the rate order
-            ax.plot(cost[idx], quality[idx], color=series.colour, lw=1.0, gid="rate-order-line")
+            ax.plot(cost[idx], quality[idx], color=series.colour, ls=series.line, lw=1.0, gid="rate-order-line")
         for i in idx:
             p = cell[i]
             err = None if p.ci_low is None or p.ci_high is None else [[p.value - p.ci_low], [p.ci_high - p.value]]
             ax.errorbar([cost[i]], [p.value], yerr=err, capsize=2, lw=0.8, alpha=1.0 if on_front[i] else 0.35,
                         ls="none", **look)  # fmt: skip
-        ax.plot([], [], ls="none", label=series.label, **look)  # one legend entry per series
+        ax.plot([], [], ls=series.line, lw=1.0, label=series.label, **look)  # one legend entry per series
     _frontier(ax, [cell[i] for i in np.flatnonzero(on_front)], x)
-    if x == "achieved_hz":
-        rate_ticks(ax, [h for p in cell if (h := _hz(p)) is not None])
 
 
 def _frontier(ax: Any, front: list[Point], x: str) -> None:

@@ -24,6 +24,12 @@ class Series:
     colour: str
     marker: str
     face: str
+    dash: str = "solid"  # style.LINE_STYLES: plotly's name; style.DASHES[dash] is matplotlib's
+
+    @property
+    def line(self) -> object:
+        """The series' line style for matplotlib."""
+        return style.DASHES[self.dash]
 
 
 class LabelError(ValueError):
@@ -75,32 +81,86 @@ def _label(
         ids = [m.identity(model, key) for _, m in same]
         if all(ids) and len(set(ids)) == len(ids):
             return f"{model} ({manifest.identity(model, key)})"
-    run_names = [p.name for p, _ in same]
-    detail = path.name if len(set(run_names)) == len(run_names) else str(path)
-    return f"{model} ({detail})"
+    options = _differing_options(model, [m for _, m in same])
+    if options is not None:
+        return f"{model} ({options[[p for p, _ in same].index(path)]})"
+    return f"{model} ({short_run_names([p for p, _ in same])[[p for p, _ in same].index(path)]})"
+
+
+def _differing_options(model: str, manifests: list[Manifest]) -> list[str] | None:
+    """`beam_size=3` per run: the model options whose values differ between the runs, where they
+    tell every run apart."""
+    options = [dict((m.models.get(model) or {}).get("options") or {}) for m in manifests]
+    keys = sorted({k for o in options for k in o if len({str(x.get(k)) for x in options}) > 1})
+    texts = [", ".join(f"{k}={o.get(k)}" for k in keys) for o in options]
+    return texts if keys and len(set(texts)) == len(texts) and max(map(len, texts)) <= 40 else None
+
+
+def short_run_names(paths: list[Path], longest: int = 24) -> list[str]:
+    """What tells run directories apart, short: their names less the prefix and suffix they share
+    (`20261207-101500-abc` vs `20261207-113000-def` -> `101500-abc`, `113000-def`), cut to `longest`
+    characters; `run 1`, `run 2`, ... where that would still be ambiguous. The full paths are in the
+    report's README."""
+    names = [p.name if len({q.name for q in paths}) == len(paths) else str(p) for p in paths]
+    head = len(_common_prefix(names))
+    tail = len(_common_prefix([n[head:][::-1] for n in names]))
+    cut = [n[head : len(n) - tail].strip("-_ ./") or n for n in names]
+    short = [c if len(c) <= longest else c[: longest - 1] + "…" for c in cut]
+    if len(set(short)) == len(short) and all(short):
+        return short
+    return [f"run {i}" for i in range(1, len(paths) + 1)]
+
+
+def _common_prefix(texts: list[str]) -> str:
+    """The shared prefix, cut back to a separator so a word is never split."""
+    import os
+
+    prefix = os.path.commonprefix(texts)
+    if all(len(t) == len(prefix) for t in texts):
+        return ""
+    cut = max(prefix.rfind(c) for c in "-_./ ")
+    return prefix[: cut + 1] if cut >= 0 else ""
 
 
 def _styled(pairs: list[tuple[Path, Manifest, str]], texts: list[str]) -> list[Series]:
     """A model keeps its fixed colour and marker; a second series of a model (or of one that shares
-    its colour) takes the next free colour and marker, so no two series look alike."""
-    used: dict[bool, tuple[set[int], set[int]]] = {True: (set(), set()), False: (set(), set())}
+    its colour) takes the next free colour (never one a reader confuses with a colour in use) and
+    marker, and each series its own line style, so no two series look alike."""
+    used: dict[bool, tuple[list[int], set[int]]] = {True: ([], set()), False: ([], set())}
     out = []
-    for (path, _, model), text in zip(pairs, texts):
+    for i, ((path, _, model), text) in enumerate(zip(pairs, texts)):
         hollow = style.face(model) == "white"  # a variant drawn hollow may share its family's colour
         colours, markers = used[hollow]
-        c = _free(style.model_index(model), colours, len(style.PALETTE))
-        k = _free(style.model_index(model), markers, len(style.MARKERS))
+        c = _colour(style.model_index(model), colours)
+        k = _free(style.model_index(model) % len(style.MARKERS), markers, len(style.MARKERS))
         colour = style.PALETTE[c]
-        out.append(Series(path, model, text, colour, style.MARKERS[k], "white" if hollow else colour))
+        dash = style.LINE_STYLES[i % len(style.LINE_STYLES)]
+        out.append(Series(path, model, text, colour, style.MARKERS[k], "white" if hollow else colour, dash))
     return out
 
 
-def _free(preferred: int, used: set[int], size: int) -> int:
-    """The preferred index if free, else the first free one in order (yellow, the palette's
-    faintest on white, comes last)."""
-    order = [preferred, *(i for i in range(size) if i != 6), 6] if size > 6 else [preferred, *range(size)]
+def _colour(preferred: int, used: list[int]) -> int:
+    """The preferred colour if free and not confusable with one in use; else the first such colour
+    in palette order (yellow, the faintest on white, last); past the palette, the least used."""
+    size = len(style.PALETTE)
+    order = [preferred, *(i for i in range(size) if i != 6), 6]
     for index in order:
+        if index not in used and style.CONFUSABLE.get(index) not in used:
+            used.append(index)
+            return index
+    for index in order:
+        if index not in used:
+            used.append(index)
+            return index
+    index = min(order, key=used.count)
+    used.append(index)
+    return index
+
+
+def _free(preferred: int, used: set[int], size: int) -> int:
+    """The preferred index if free, else the first free one in order."""
+    for index in [preferred, *range(size)]:
         if index not in used:
             used.add(index)
             return index
-    return preferred  # more series than colours: reuse, the labels still tell them apart
+    return preferred  # more series than markers: the colour and line still tell them apart

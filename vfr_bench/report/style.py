@@ -6,7 +6,22 @@ import hashlib
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
+# colours a reader can confuse beside each other (Okabe-Ito's blue and sky blue): a second series
+# takes neither while the other is in use
+CONFUSABLE = {0: 5, 5: 0}
+# line styles by series (plotly's names; DASHES gives matplotlib's): a series differs in colour,
+# marker and line
+LINE_STYLES = ("solid", "dash", "dashdot", "dot", "longdash", "longdashdot")
+DASHES: dict[str, object] = {
+    "solid": "-", "dash": (0, (4, 2)), "dashdot": (0, (4, 1.5, 1, 1.5)), "dot": (0, (1, 1.5)),
+    "longdash": (0, (8, 2)), "longdashdot": (0, (8, 2, 1, 2)),
+}  # fmt: skip
+# matplotlib's markers as plotly names them (the HTML charts draw each series as the figures do)
+PLOTLY_SYMBOLS = {
+    "o": "circle", "s": "square", "^": "triangle-up", "D": "diamond", "v": "triangle-down", "P": "cross",
+    "X": "x", "*": "star", "<": "triangle-left", ">": "triangle-right", "h": "hexagon", "p": "pentagon",
+}  # fmt: skip
 # Known models keep their colour in every figure, whichever others share it.
 FIXED = {
     "flexislm": 0,
@@ -34,7 +49,7 @@ def colour(name: str) -> str:
 
 
 def marker(name: str) -> str:
-    return MARKERS[model_index(name)]
+    return MARKERS[model_index(name) % len(MARKERS)]
 
 
 def face(name: str) -> str:
