@@ -46,10 +46,10 @@ def latency_figure(
     tasks = {s.task for _, samples in ok for s in samples}
     pooled = f"; each series pools its {len(tasks)} tasks" if len(tasks) > 1 else ""
     for ax, timing in zip(axes, timings):
-        ax.set_title(f"{timing} (p50, p10-p90)")
+        ax.set_title(timing)
         ax.set_ylabel("seconds")
         ax.set_ylim(bottom=0)
-    axes[-1].set_title("t_total speed-up vs top rate")
+    axes[-1].set_title("t_total speed-up")
     axes[-1].set_ylabel("speed-up (x)")
     axes[-1].yaxis.set_major_formatter("{x:g}x")
     axes[-1].set_ylim(bottom=0, top=max(_ideal_top(drawn), axes[-1].get_ylim()[1]) * 1.08)
@@ -58,8 +58,8 @@ def latency_figure(
             ax.set_xlabel("requested rate (Hz)")
     rate_ticks(axes[0], [hz for by_rate in lines.values() for hz in by_rate])
     legend_below(fig, axes)
-    if title or pooled:
-        fig.suptitle((title + ": " if title else "") + f"latency by requested rate{pooled}", fontsize=7)
+    head = (title + ": " if title else "") + "p50 with a p10-p90 band; speed-up over each series' top rate"
+    fig.suptitle(head + pooled, fontsize=7)
     return fig, drawn
 
 

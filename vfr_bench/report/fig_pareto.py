@@ -70,12 +70,13 @@ def pareto_figure(
         if not one_metric or layout.first_column(i):
             ax.set_ylabel(quality_label(name))
     legend_below(fig, axes)
+    fig.draw_without_rendering()  # the final layout, once: labels are placed in it
     for ax, (task, name) in zip(axes, panels_):
         labels = [(r.output_hz, r.value, f"[{n}]", "0.2") for n, r in numbered.get((task, name), [])]
         if x != "achieved_hz":
             labels += [(getattr(p, x), p.value, rate_text(_hz(p)), p.series.colour) for p in _in(pts, task, name, x)]
-        place_labels(ax, labels, gid=RATE_GID if x != "achieved_hz" else REPORTED_GID, obstacles=_obstacles(
-            _in(pts, task, name, x), x))  # fmt: skip
+        gid = RATE_GID if x != "achieved_hz" else REPORTED_GID
+        place_labels(ax, labels, gid=gid, obstacles=_obstacles(_in(pts, task, name, x), x), laid_out=fig)
     return fig
 
 

@@ -52,7 +52,7 @@ def robustness_figure(pts: list[Point], study: Study) -> Any:
             ax.set_ylabel(_wrapped(label, layout.fig.get_figheight() / (len(layout.axes) / layout.columns)))
     snrs = sorted({study.noise[p.task].snr_db for p in noisy})
     layout.axes[0].set_xticks(snrs, [f"{s:g}" for s in snrs])
-    axis_labels(layout, "SNR (dB), less noise to the right", None)
+    axis_labels(layout, "SNR (dB)", None)
     if several or len(metrics) > 1:
         layout.fig.supylabel(" / ".join(quality_label(m) for m in metrics), fontsize=8)
     else:
@@ -73,8 +73,8 @@ def _rate_line(ax: Any, cell: list[tuple[float, Point]], hz: float, colour: Any,
     ys = np.array([p.value for _, p in cell])
     lo = np.array([p.ci_low if p.ci_low is not None else p.value for _, p in cell])
     hi = np.array([p.ci_high if p.ci_high is not None else p.value for _, p in cell])
-    ax.errorbar(xs, ys, yerr=[ys - lo, hi - ys], color=colour, marker=marker, ms=3.5, lw=1.0, capsize=1.5,
-                gid=LINE_GID)  # fmt: skip
+    bars = ax.errorbar(xs, ys, yerr=[ys - lo, hi - ys], color=colour, marker=marker, ms=3.5, lw=1.0, capsize=1.5)
+    bars.lines[0].set_gid(LINE_GID)  # the joined points (the caps and bars are the container's others)
     ax.plot([], [], color=colour, marker=marker, ms=3.5, lw=1.0, label=f"{rate_text(hz)} Hz")  # its legend entry
 
 

@@ -23,16 +23,21 @@ class Placed:
 
 def place_labels(
     ax: Any, items: list[tuple[float, float, str, str]], gid: str, size: float = 6.0,
-    obstacles: Sequence[tuple[float, float, float, float]] = (),
+    obstacles: Sequence[tuple[float, float, float, float]] = (), laid_out: Any = None,
 ) -> Placed:  # fmt: skip
     """Small labels (x, y, text, colour) beside data points: each takes the first offset at which it
     overlaps no label placed before it and no obstacle (x0, y0, x1, y1 in data units: markers and
-    their CI bars) and stays inside the axes; a label that fits nowhere is dropped."""
+    their CI bars) and stays inside the axes; a label that fits nowhere is dropped. The labels take
+    no part in the layout (they lie inside the axes), so a figure laid out once (`laid_out`: that
+    figure, after its draw_without_rendering()) keeps its axes where they were measured."""
     from matplotlib.transforms import Bbox
 
+    if not items:
+        return Placed()
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
-    fig.draw_without_rendering()  # final layout first: constrained layout moves the axes
+    if laid_out is not ax.figure:
+        fig.draw_without_rendering()  # final layout first: constrained layout moves the axes
     box = ax.get_window_extent(renderer)
     taken: list[Any] = []
     for x0, y0, x1, y1 in obstacles:
@@ -56,7 +61,7 @@ def _first_free(ax: Any, renderer: Any, box: Any, taken: list[Any], item: tuple,
         ha = "left" if dx > 0 else "right" if dx < 0 else "center"
         artist = ax.annotate(
             text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=size, color=colour, ha=ha,
-            va="bottom" if dy >= 0 else "top", gid=gid, annotation_clip=False,
+            va="bottom" if dy >= 0 else "top", gid=gid, annotation_clip=False, in_layout=False,
         )  # fmt: skip
         extent = artist.get_window_extent(renderer)
         if _inside(extent, box) and not any(extent.overlaps(other) for other in taken):
