@@ -115,13 +115,18 @@ def test_tables_agree_with_summary_and_bold_the_best(quality_run):
         for metric in ("wer", "achieved_input_hz", "t_total_p50"):
             assert float(row[metric]) == float(summary[(row["model"], row["rate"], metric)]["value"])
             assert row[f"{metric}_ci_low"] == summary[(row["model"], row["rate"], metric)]["ci_low"]
-    best_wer = min(float(r["wer"]) for r in rows)
     md = results.to_markdown()
-    assert f"**{best_wer:.3f} ± " in md
-    cells_per_line = {len(re.split(r"(?<!\\)\|", line)) for line in md.splitlines()}
+    for rate in ("12.5", "6.25", "4"):  # best among the series at each rate, with its CI as [low, high]
+        at_rate = [r for r in rows if r["rate"] == rate]
+        best = min(at_rate, key=lambda r: float(r["wer"]))
+        low, high = float(best["wer_ci_low"]), float(best["wer_ci_high"])
+        assert f"**{float(best['wer']):.3f} [{low:.3f}, {high:.3f}]**" in md
+    assert md.startswith("| series | task | rate (Hz) |") and "±" not in md
+    assert "mean abs. input rate error (%)" in md
+    cells_per_line = {len(re.split(r"(?<!\\)\|", line)) for line in md.splitlines() if line.startswith("|")}
     assert len(cells_per_line) == 1  # no heading's own "|" breaks the Markdown table
     tex = results.to_latex()
-    assert r"\toprule" in tex and r"\textbf{" in tex and r"$\pm$" in tex and "achieved input rate (Hz)" in tex
+    assert r"\toprule" in tex and r"\textbf{" in tex and "achieved input rate (Hz)" in tex and r"$\pm$" not in tex
 
 
 def test_report_folder_has_every_file_non_empty_and_a_readme(quality_run, tmp_path):

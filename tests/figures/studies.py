@@ -54,14 +54,17 @@ def difficulty(task: str) -> float:
     return 1.0 + (20.0 - snr) / 10.0
 
 
-def write_study(path: Path, n_tasks: int, models: tuple[str, ...], seed: int = 0, slowdown: float = 1.0) -> Path:
-    """One scored run directory: `models` x RATES x the study's tasks x N_UTTERANCES."""
+def write_study(
+    path: Path, n_tasks: int, models: tuple[str, ...], seed: int = 0, time_scale: dict[float, float] | None = None
+) -> Path:
+    """One scored run directory: `models` x RATES x the study's tasks x N_UTTERANCES; t_total at a
+    rate in `time_scale` is multiplied by its factor (a busy machine)."""
     run = RunDirectory(path)
     path.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     tasks = task_infos(n_tasks)
     records = [
-        _record(model, task, hz, i, rng, (1.0 + 0.4 * k) * difficulty(task), slowdown)
+        _record(model, task, hz, i, rng, (1.0 + 0.4 * k) * difficulty(task), (time_scale or {}).get(hz, 1.0))
         for k, model in enumerate(models) for task in tasks for hz in RATES for i in range(N_UTTERANCES)
     ]  # fmt: skip
     append_lines(run.samples_path, [r.to_json() for r in records])

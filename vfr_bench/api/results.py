@@ -71,8 +71,9 @@ class Results:
         return results_table(self.summary, self.series, metrics, ci)
 
     def to_latex(self, metrics: list[str] | None = None, path: str | Path | None = None, digits: int = 3) -> str:
-        """A booktabs table (pandas Styler): best per task and metric in bold, CIs as +- their larger
-        half-width, display names and units in the heading. Written to `path` where given."""
+        """A booktabs table (pandas Styler): best among the series at each task and rate in bold, CIs
+        as [low, high], rate errors in %, unstable latency cells as "unstable", display names and units
+        in the heading. Written to `path` where given."""
         from vfr_bench.api.tables import latex
 
         text = latex(self.summary, self.series, metrics, digits)

@@ -1,8 +1,10 @@
 """Result tables from a summary DataFrame: one row per (series, task, rate), one column per metric.
 
-Values come from summary.csv unchanged; a CI is printed as value +- half its width (the larger half
-where the interval is asymmetric, so the claim is never narrower than the data). Best per task and
-metric in bold; the judge ceiling is a row of its own at the end of its task, never "best"."""
+Values come from summary.csv unchanged; a CI is printed as its bounds, [low, high] (a bootstrap
+interval is asymmetric), rate errors in % as on the console. Best in bold among the series at the
+same task and rate (a lower rate is another trade-off, not a competitor); the judge ceiling is a row
+of its own at the end of its task, never "best". A latency cell the stability rule rejects
+(report/stability.py) reads "unstable", never a number."""
 
 from __future__ import annotations
 
@@ -74,14 +76,15 @@ def _in_order(table: pd.DataFrame, summary: pd.DataFrame, series: dict[tuple[Pat
 
 
 def best_rows(table: pd.DataFrame, metrics: list[str]) -> dict[str, set[int]]:
-    """Per metric with a direction, the rows holding the best value within each task (models only)."""
+    """Per metric with a direction, the rows holding the best value among the series at each (task,
+    rate) (models only; a cell with one series has nothing to beat)."""
     best: dict[str, set[int]] = {}
     for m in metrics:
         direction = get_metric(m).higher_is_better
         if direction is None:
             continue
         contenders = table[(table["model"] != CEILING_MODEL) & table[m].notna()]
-        for _, group in contenders.groupby("task"):
+        for _, group in contenders.groupby(["task", "rate"]):
             if len(group) < 2:
                 continue
             target = group[m].max() if direction else group[m].min()
@@ -89,51 +92,79 @@ def best_rows(table: pd.DataFrame, metrics: list[str]) -> dict[str, set[int]]:
     return best
 
 
+def in_percent(metric: str) -> bool:
+    """A rate error (a rate metric with no unit: achieved / requested - 1) is printed in %."""
+    m = get_metric(metric)
+    return m.kind == "rate" and not m.unit
+
+
 def header(metric: str) -> str:
     """A column's heading: the metric's display name, with its unit."""
     m = get_metric(metric)
-    return f"{m.label} ({m.unit})" if m.unit else m.label
+    unit = "%" if in_percent(metric) else m.unit
+    return f"{m.label} ({unit})" if unit else m.label
 
 
-def cell_text(value: float | None, low: float | None, high: float | None, plus_minus: str, digits: int) -> str:
+def cell_text(value: float | None, low: float | None, high: float | None, digits: int, percent: bool = False) -> str:
+    """`0.123 [0.101, 0.150]`; a rate error `1.2 [0.8, 1.6]` (in %)."""
     import pandas as pd
 
     if value is None or pd.isna(value):
         return "-"
-    text = f"{value:.{digits}f}" if abs(value) < 100 else f"{value:.1f}"
+    scale, places = (100.0, max(1, digits - 2)) if percent else (1.0, digits)
+
+    def number(x: float) -> str:
+        return f"{x * scale:.{places}f}" if abs(x * scale) < 100 else f"{x * scale:.1f}"
+
+    text = number(value)
     if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
-        text += f"{plus_minus}{max(value - low, high - value):.{digits}f}"
+        text += f" [{number(low)}, {number(high)}]"
     return text
 
 
 def formatted(
-    summary: pd.DataFrame, series: dict[tuple[Path, str], Series], metrics: list[str] | None, digits: int,
-    plus_minus: str,
-) -> tuple[pd.DataFrame, dict[str, set[int]]]:  # fmt: skip
-    """Text cells (value +- CI) under display-name headings, and the best rows per metric."""
+    summary: pd.DataFrame, series: dict[tuple[Path, str], Series], metrics: list[str] | None, digits: int
+) -> tuple[pd.DataFrame, dict[str, set[int]], bool]:
+    """Text cells (value [CI]) under display-name headings, the first column headed "series"; the
+    best rows per metric; whether a latency cell was printed "unstable"."""
     import pandas as pd
+
+    from vfr_bench.report.stability import unstable_in_summary
 
     metrics = metrics or default_metrics(summary)
     table = results_table(summary, series, metrics, ci=True)
-    text = pd.DataFrame({"model": table["label"], "task": table["task"], "rate": table["rate"]})
+    unstable = unstable_in_summary(summary)
+    flagged = [(lab, task, rate) in unstable for lab, task, rate in zip(table["label"], table["task"], table["rate"])]
+    text = pd.DataFrame({"series": table["label"], "task": table["task"], "rate (Hz)": table["rate"]})
     for m in metrics:
+        latency = get_metric(m).kind == "latency"
         text[header(m)] = [
-            cell_text(v, lo, hi, plus_minus, digits)
-            for v, lo, hi in zip(table[m], table[f"{m}_ci_low"], table[f"{m}_ci_high"])
+            "unstable" if latency and bad else cell_text(v, lo, hi, digits, in_percent(m))
+            for v, lo, hi, bad in zip(table[m], table[f"{m}_ci_low"], table[f"{m}_ci_high"], flagged)
         ]
-    return text, {header(m): rows for m, rows in best_rows(table, metrics).items()}
+    latency_columns = {header(m) for m in metrics if get_metric(m).kind == "latency"}
+    best = {header(m): rows - {i for i, bad in enumerate(flagged) if bad and header(m) in latency_columns}
+            for m, rows in best_rows(table, metrics).items()}  # fmt: skip
+    return text, best, any(flagged) and bool(latency_columns)
+
+
+UNSTABLE_NOTE = (
+    "unstable: a latency cell whose p95 is over 3x its p50, or whose speed-up over the top rate is over 1.5x "
+    "the ideal (the rate ratio): the machine was not steady, so it is not a result."
+)
 
 
 def markdown(
     summary: pd.DataFrame, series: dict[tuple[Path, str], Series], metrics: list[str] | None = None, digits: int = 3
 ) -> str:
-    text, best = formatted(summary, series, metrics, digits, " ± ")
+    text, best, unstable = formatted(summary, series, metrics, digits)
     escape = [str(c).replace("|", "\\|") for c in text.columns]
     lines = ["| " + " | ".join(escape) + " |", "| " + " | ".join("---" for _ in escape) + " |"]
     for i, row in text.iterrows():
         cells = [f"**{v}**" if i in best.get(c, ()) else str(v) for c, v in row.items()]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    notes = ["", "Values with their 95% bootstrap CI as [low, high]; best in bold among the series at a task and rate."]
+    return "\n".join(lines + notes + (["", UNSTABLE_NOTE] if unstable else [])) + "\n"
 
 
 def latex(
@@ -142,9 +173,9 @@ def latex(
     """booktabs through pandas' Styler; the best cells bold through a Styler property."""
     import pandas as pd
 
-    text, best = formatted(summary, series, metrics, digits, r" $\pm$ ")
+    text, best, _ = formatted(summary, series, metrics, digits)
     escaped = text.copy()
-    for name in ("model", "task", "rate"):  # the value cells are LaTeX already (digits, $\pm$)
+    for name in ("series", "task", "rate (Hz)"):  # the value cells are LaTeX already (digits, brackets)
         escaped[name] = escaped[name].map(_escape)
     escaped = escaped.rename(columns=_escape)
     bold = pd.DataFrame("", index=text.index, columns=escaped.columns)

@@ -6,6 +6,11 @@ unstable. The latency figure draws it hollow and leaves it off its line; the tab
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 SPREAD_LIMIT = 3.0  # p95 / p50
 SPEEDUP_LIMIT = 1.5  # measured speed-up / ideal speed-up
 
@@ -39,4 +44,26 @@ def unstable_cells(cells: dict[float, tuple[float, float | None]]) -> dict[float
         reason = unstable_reason(p50, p95, speedup, top / hz)
         if reason:
             out[hz] = reason
+    return out
+
+
+def unstable_in_summary(summary: pd.DataFrame) -> dict[tuple[str, str, str], str]:
+    """(series label, task, rate spec) -> why its latency is not a result, from a tidy summary
+    (vfr_bench.load's `summary`: t_total p50 and p95 per cell; the rate is the requested one)."""
+    rows = summary[summary["metric"].isin(["t_total_p50", "t_total_p95"])]
+    if rows.empty:
+        return {}
+    cells: dict[tuple[str, str], dict[float, dict[str, float]]] = {}
+    specs: dict[tuple[str, str, float], str] = {}
+    for r in rows.itertuples():
+        hz = next((h for h in (r.requested_output_hz, r.requested_input_hz) if h == h and h), None)  # NaN != NaN
+        if hz is None:  # a cell without a requested rate (native) has no speed-up
+            continue
+        cells.setdefault((str(r.label), str(r.task)), {}).setdefault(float(hz), {})[str(r.metric)] = float(r.value)
+        specs[(str(r.label), str(r.task), float(hz))] = str(r.rate_spec)
+    out = {}
+    for (label, task), by_rate in cells.items():
+        usable = {hz: (m["t_total_p50"], m.get("t_total_p95")) for hz, m in by_rate.items() if "t_total_p50" in m}
+        for hz, reason in unstable_cells(usable).items():
+            out[(label, task, specs[(label, task, hz)])] = reason
     return out

@@ -1,0 +1,41 @@
+"""A latency cell measured on a busy machine (a 51x speed-up against an ideal of 3.1x) is flagged as
+unstable in the figure and the tables, never printed as a result."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("matplotlib", reason="figures need: pip install 'vfr-bench[report]'")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+import vfr_bench  # noqa: E402
+from tests.figures.studies import MODELS, write_study  # noqa: E402
+from vfr_bench.report.stability import unstable_cells, unstable_reason  # noqa: E402
+
+
+def test_the_rule_names_an_implausible_speedup_and_a_wide_spread():
+    assert unstable_reason(1.0, 1.2, 2.0, 2.0) is None
+    assert "speed-up 51.0x against an ideal 2x" == unstable_reason(0.02, 0.021, 51.0, 2.0)
+    assert "p95 is 4.0x p50" == unstable_reason(1.0, 4.0, 1.0, 2.0)
+    assert set(unstable_cells({12.5: (1.0, 1.1), 6.25: (0.5, 0.55), 4.0: (0.02, 0.021)})) == {4.0}
+
+
+def test_an_implausible_cell_is_off_the_line_and_unstable_in_the_tables(tmp_path):
+    run = write_study(tmp_path / "busy", 1, MODELS[:1], time_scale={4.0: 1 / 40})
+    results = vfr_bench.load(run)
+    fig = results.latency()
+    ideal = [line for line in fig.axes[-1].get_lines() if line.get_gid() == "ideal"][0]
+    speedup = [line for line in fig.axes[-1].get_lines() if line.get_label() == results.labels[0]][0]
+    assert list(speedup.get_xdata()) == [5.0, 6.25, 12.5]  # 4 Hz is not a result
+    assert max(speedup.get_ydata()) < max(ideal.get_ydata())
+    assert [line.get_xdata()[0] for line in fig.axes[-1].get_lines() if line.get_gid() == "unstable"] == [4.0]
+    assert fig.axes[-1].get_ylim()[1] < 10  # the 40x cell does not set the scale
+    plt.close(fig)
+    md = results.to_markdown(["wer", "t_total_p50"])
+    row = next(line for line in md.splitlines() if line.startswith(f"| {results.labels[0]} | asr | 4 |"))
+    assert row.rstrip(" |").endswith("unstable")
+    assert "not a result" in md
+    assert "unstable" in results.to_latex(["wer", "t_total_p50"])
+    steady = [line for line in md.splitlines() if "| asr | 12.5 |" in line][0]
+    assert "unstable" not in steady
