@@ -109,6 +109,17 @@ def test_rows_carry_wer_hz_t_total_and_the_counted_edits(report: Path, run: Path
         assert row["w"] is not None and row["in_hz"] is not None and row["t"] is not None
 
 
+def test_players_carry_their_duration_before_they_are_clicked(report: Path, run: Path):
+    """Each output player's row holds its audio's seconds (shown beside it); each group its input's."""
+    seconds = {(s.model, s.rate_spec, s.task, s.sample_id): s.output_seconds for s in RunDirectory(run).samples()}
+    labels = [s["model"] for s in page_data(report)["series"]]
+    rows = [(g, r) for g in chunk_groups(report) for r in g["rows"] if r["a"]]
+    assert rows and all(g["in_s"] == 1.0 for g, _ in rows)
+    for group, row in rows:
+        assert row["d"] == seconds[(labels[row["s"]], row["r"], group["task"], group["id"])] == 0.8
+    assert 'el("span", { cls: "duration"' in (report / "index.html").read_text(encoding="utf-8")
+
+
 def test_the_table_has_one_row_per_series_task_and_rate(report: Path, run: Path):
     data = page_data(report)
     cells = {(r["series"], r["task"], r["rate"]) for r in data["table"]["rows"]}

@@ -25,8 +25,15 @@ def rate_ticks(ax: Any, rates: list[float]) -> None:
     two would collide (4 and 5 on a 4-25 Hz axis) the axis is drawn on a log scale, which spreads
     low rates apart."""
     ticks = sorted(set(rates))
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    if len(ticks) > 2 and ticks[0] > 0 and min(gaps) < 0.09 * (ticks[-1] - ticks[0]):
+    if crowded_rates(ticks):
         ax.set_xscale("log")
     ax.set_xticks(ticks, [rate_text(r) for r in ticks])
     ax.minorticks_off()
+
+
+def crowded_rates(rates: list[float]) -> bool:
+    """Whether two of the rates run would crowd each other on a linear axis (4 and 5 on 4-25 Hz):
+    the figures and the HTML charts then draw the rate axis on a log scale."""
+    ticks = sorted(set(rates))
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    return len(ticks) > 2 and ticks[0] > 0 and min(gaps) < 0.09 * (ticks[-1] - ticks[0])

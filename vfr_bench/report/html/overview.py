@@ -46,14 +46,18 @@ def _number(value: Any) -> float | None:
 def overview_charts(results: Results) -> dict[str, Any]:
     """{name: plotly JSON} of the charts there is data for, in reading order."""
     from vfr_bench.report.points import ceilings, points, series_samples
+    from vfr_bench.report.study import read_study
 
     runs = results.runs
     pts = points(runs, results.series)
     measured = {r.path for r in runs if r.manifest.kind != "latency-lab"}
     samples = series_samples(runs, results.series)
+    study = read_study(runs)
+    noisy = set(study.noise)
     made = {
-        "pareto_quality_vs_rate": charts.pareto_chart(pts, "achieved_hz", ceilings(runs)),
-        "pareto_quality_vs_latency": charts.pareto_chart(pts, "t_total_p50", ceilings(runs)),
+        "robustness_quality_vs_snr": charts.robustness_chart(pts, study),
+        "pareto_quality_vs_rate": charts.pareto_chart(pts, "achieved_hz", ceilings(runs), noisy),
+        "pareto_quality_vs_latency": charts.pareto_chart(pts, "t_total_p50", ceilings(runs), noisy),
         "rate_calibration": charts.calibration_chart([(s, x) for s, x in samples if s.run in measured]),
         "latency_vs_rate": charts.latency_chart(samples),
     }

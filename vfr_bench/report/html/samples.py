@@ -32,7 +32,7 @@ def sample_groups(runs: list[Run], series: dict[tuple[Path, str], Series], media
         if group is None:
             reference = record.reference.text if record.reference else None
             group = groups[key] = {"task": record.task, "id": record.sample_id, "ref": reference, "input": None,
-                                   "lang": record.language, "rows": []}  # fmt: skip
+                                   "in_s": record.input_seconds, "lang": record.language, "rows": []}  # fmt: skip
         if group["input"] is None:
             group["input"] = media.add(record.source_audio, "input")
         group["rows"].append(_row(index[(run.path, record.model)], run, record, scores, media))
@@ -64,6 +64,7 @@ def _row(s: int, run: Run, record: SampleRecord, scores: dict[str, ScoreRecord],
     return {
         "s": s, "r": record.rate_spec, "hz_req": record.requested_output_hz or record.requested_input_hz,
         "st": record.status, "err": record.error, "text": record.text, "a": audio,
+        "d": record.output_seconds if audio else None,  # shown beside the player before it is clicked
         "in_hz": record.achieved_input_hz, "out_hz": record.achieved_output_hz,
         "t": record.timings.t_total if record.timings else None,
         "m": diff.metric if diff else None, "w": diff.value if diff else None,

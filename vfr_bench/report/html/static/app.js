@@ -199,7 +199,8 @@
     box.appendChild(el("h3", { text: title }));
     box.appendChild(el("div", { cls: "ref" }, [el("b", { text: "reference: " }), g.ref === null ? "-" : g.ref]));
     box.appendChild(el("div", {}, [el("b", { text: "input: " }),
-      g.input ? el("audio", { controls: "", preload: "metadata", src: g.input, cls: "input-audio" }) : el("span", { cls: "empty", text: "input audio not available" })]));
+      g.input ? el("audio", { controls: "", preload: "metadata", src: g.input, cls: "input-audio" }) : el("span", { cls: "empty", text: "input audio not available" }),
+      g.in_s === null || g.in_s === undefined ? "" : el("span", { cls: "duration", text: fmt(g.in_s, 1) + " s" })]));
     var table = el("table");
     table.appendChild(el("tr", {}, ["series", "rate", "output audio", "transcript (diff against the reference)", "WER", "achieved Hz (in / out)", "t_total (s)"].map(function (h) { return el("th", { text: h }); })));
     g.rows.forEach(function (r) {
@@ -214,7 +215,8 @@
     var tr = el("tr", { cls: "sample-row", "data-series": s.label, "data-rate": r.r, "data-edits": r.e === null ? "" : String(r.e), "data-metric": r.m || "" });
     tr.appendChild(el("td", {}, [el("span", { cls: "swatch", style: "background:" + s.colour }), s.label]));
     tr.appendChild(el("td", { text: r.r }));
-    tr.appendChild(el("td", {}, [r.a ? el("audio", { controls: "", preload: "none", src: r.a, cls: "output-audio" }) : el("span", { cls: "empty", text: "-" })]));
+    tr.appendChild(el("td", {}, r.a ? [el("audio", { controls: "", preload: "none", src: r.a, cls: "output-audio" }),
+      el("span", { cls: "duration", text: r.d === null || r.d === undefined ? "" : fmt(r.d, 1) + " s" })] : [el("span", { cls: "empty", text: "-" })]));
     var cell = el("td", { cls: "transcript" });
     if (r.st !== "ok") cell.appendChild(el("span", { cls: "status-" + r.st, text: r.st + (r.err ? ": " + r.err : "") }));
     else if (r.ops) cell.appendChild(renderDiff(r.ops));
