@@ -110,7 +110,7 @@ def _tables(results: Results, out: Path) -> Made:
     made = []
     for name, text, content in (
         ("results.md", "Markdown table", results.to_markdown()),
-        ("results.tex", "LaTeX table (booktabs; best per task in bold)", results.to_latex()),
+        ("results.tex", "LaTeX table (booktabs; best among the series at a task and rate in bold)", results.to_latex()),
         ("results.csv", "CSV table with CI bounds", results.table().to_csv(index=False)),
     ):
         write_text_atomic(out / name, content)
