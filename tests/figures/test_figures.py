@@ -24,7 +24,8 @@ from vfr_bench.report import style  # noqa: E402
 LONG = "20261207-101500-reference-dynamic-12.5-6.25-5-4-asr-asr-noise-limit-3-seed-0-cpu-2cores-{}-of-two-runs-x"
 # (tasks, series): every count of each; 13 tasks x 8 series (24 robustness panels) is marked slow
 SHAPES = [(1, 1), (2, 2), (4, 8), (13, 1), (13, 2), pytest.param(13, 8, marks=pytest.mark.slow)]
-FIGURES = ("pareto", "pareto_latency", "pareto_ar", "robustness", "calibration", "latency")
+FIGURES = ("pareto", "pareto_latency", "pareto_ar", "robustness", "languages", "calibration", "latency")
+ONLY = {"robustness": 13, "languages": 4}  # the noise study has conditions, the 4-task study languages
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,7 @@ def draw(results, name: str):
         "pareto_latency": lambda: results.pareto("t_total_p50"),
         "pareto_ar": lambda: results.pareto("t_ar_p50"),
         "robustness": results.robustness,
+        "languages": results.languages,
         "calibration": results.calibration,
         "latency": results.latency,
     }[name]()
@@ -68,14 +70,14 @@ def test_every_figure_fits_its_canvas_with_nothing_overlapping(studies, n_tasks,
     for name in FIGURES:
         fig = draw(results, name)
         if fig is None:
-            assert name == "robustness" and n_tasks != 13  # only the noise study has conditions
+            assert name in ONLY and ONLY[name] != n_tasks
             continue
         drawn += 1
         problems = check_figure(fig)
         assert not problems, f"{name}: {problems[:5]}"
         assert fig.get_figwidth() <= style.DOUBLE_COLUMN_INCHES[0] + 0.01
         plt.close(fig)
-    assert drawn == len(FIGURES) - (n_tasks != 13)
+    assert drawn == len(FIGURES) - sum(n != n_tasks for n in ONLY.values())
 
 
 def test_small_multiples_wrap_into_rows_and_noise_conditions_leave_the_pareto(studies):
@@ -124,6 +126,23 @@ def test_the_api_figures_save_whole_with_a_plain_savefig(studies, tmp_path):
     results = vfr_bench.load(*studies(13, 2))
     for name in FIGURES:
         fig = draw(results, name)
+        if fig is None:
+            assert name == "languages"
+            continue
         fig.savefig(tmp_path / f"{name}.png")  # no bbox_inches: the figure's own canvas
         assert not check_figure(fig), name
         plt.close(fig)
+
+
+def test_a_multilingual_study_compares_its_languages_by_rate(studies):
+    results = vfr_bench.load(*studies(4, 2))
+    fig = results.languages()
+    assert len(fig.axes) == 2  # one panel per series
+    lines = [line for line in fig.axes[0].get_lines() if line.get_gid() == "language-line"]
+    assert len(lines) == 4 and all(list(line.get_xdata()) == [4.0, 5.0, 6.25, 12.5] for line in lines)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["de", "en", "es", "it"]
+    summary = results.summary.query("metric == 'wer' and task == 'multilingual-espeak@de' and rate_spec == '4'")
+    de = lines[0]
+    assert de.get_ydata()[0] == pytest.approx(summary.sort_values("run")["value"].iloc[0])
+    plt.close(fig)

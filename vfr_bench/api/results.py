@@ -109,6 +109,15 @@ class Results:
 
         return robustness_figure(points(self.runs, self.series), read_study(self.runs))
 
+    def languages(self) -> Figure | None:
+        """Quality by language and rate, a panel per suite, metric and series, a line per language:
+        report/fig_languages.py. None where no suite of the runs has two or more languages."""
+        from vfr_bench.report.fig_languages import languages_figure
+        from vfr_bench.report.points import points
+        from vfr_bench.report.study import read_study
+
+        return languages_figure(points(self.runs, self.series), read_study(self.runs))
+
     def calibration(self) -> Figure | None:
         """Signed rate error per requested rate, a box per series (latency-lab runs left out)."""
         from vfr_bench.report.fig_calibration import calibration_figure

@@ -70,6 +70,12 @@ def _figures(results: Results, reported: list[ReportedPoint], overlay: str, save
         f"quality against SNR for the noise conditions ({_listed(sorted(study.noise))}): a panel per noise kind "
         "(and series), a line per rate (95% CIs), the clean task's value at each rate dotted",
     )  # fmt: skip
+    multilingual = sorted(t for t, lang in study.languages.items() if lang.family in study.language_families())
+    save(
+        results.languages(), "languages_quality_vs_rate",
+        f"quality by language and requested rate ({_listed(multilingual)}): a panel per suite, metric and "
+        "series, a line per language (95% CIs)",
+    )  # fmt: skip
     save(
         results.pareto("achieved_hz", reported), "pareto_quality_vs_rate",
         f"quality against achieved Hz (output where the task speaks, else input) for {_listed(shown)}, a panel "
