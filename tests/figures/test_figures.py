@@ -146,3 +146,19 @@ def test_a_multilingual_study_compares_its_languages_by_rate(studies):
     de = lines[0]
     assert de.get_ydata()[0] == pytest.approx(summary.sort_values("run")["value"].iloc[0])
     plt.close(fig)
+
+
+def test_the_readmes_custom_figure_example_saves_its_labels(studies, tmp_path, monkeypatch):
+    """The README's "figure of your own" lines, run on a study as written: nothing leaves the canvas."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("# A figure of your own")
+    example = readme[
+        start : readme.index('fig.savefig("wer_by_rate.pdf")', start) + len('fig.savefig("wer_by_rate.pdf")')
+    ]
+    plt.rcdefaults()
+    monkeypatch.chdir(tmp_path)
+    space = {"plt": plt, "results": vfr_bench.load(*studies(2, 2))}
+    exec(compile(example, "README.md", "exec"), space)
+    assert (tmp_path / "wer_by_rate.pdf").stat().st_size > 1000
+    assert not check_figure(space["fig"])
+    plt.close(space["fig"])
