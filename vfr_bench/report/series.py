@@ -98,14 +98,15 @@ def _differing_options(model: str, manifests: list[Manifest]) -> list[str] | Non
 
 def short_run_names(paths: list[Path], longest: int = 24) -> list[str]:
     """What tells run directories apart, short: their names less the prefix and suffix they share
-    (`20261207-101500-abc` vs `20261207-113000-def` -> `101500-abc`, `113000-def`), cut to `longest`
-    characters; `run 1`, `run 2`, ... where that would still be ambiguous. The full paths are in the
+    (`20261207-101500-abc` vs `20261207-113000-def` -> `101500-abc`, `113000-def`), cut in the middle
+    to `longest` characters; `run 1`, `run 2`, ... where that would still be ambiguous. The full paths are in the
     report's README."""
     names = [p.name if len({q.name for q in paths}) == len(paths) else str(p) for p in paths]
     head = len(_common_prefix(names))
     tail = len(_common_prefix([n[head:][::-1] for n in names]))
     cut = [n[head : len(n) - tail].strip("-_ ./") or n for n in names]
-    short = [c if len(c) <= longest else c[: longest - 1] + "…" for c in cut]
+    head_chars = (longest - 1) // 2  # the cut keeps both ends: that is where the names differ
+    short = [c if len(c) <= longest else c[:head_chars] + "…" + c[len(c) - (longest - 1 - head_chars) :] for c in cut]
     if len(set(short)) == len(short) and all(short):
         return short
     return [f"run {i}" for i in range(1, len(paths) + 1)]
