@@ -52,7 +52,11 @@ def test_every_legend_entry_is_drawn_apart(charts):
             looks = legend_looks(chart)
             assert len(set(looks.values())) == len(looks), (name, looks)
     latency = charts[1]["latency_vs_rate"]
-    assert len(latency["data"]) == 8  # one line per series, its tasks pooled
+    assert len(latency["data"]) == 8  # one line per series, a suite's four languages pooled
+    noise_latency = charts[0]["latency_vs_rate"]["data"]
+    assert sorted(t["name"] for t in noise_latency) == sorted(
+        f"reference-dynamic ({run}) / {family}" for run in ("1", "2") for family in ("asr", "asr-noise")
+    )
 
 
 def test_rate_rises_to_the_right_in_the_calibration_chart(charts):

@@ -131,8 +131,9 @@ class Results:
         """Latency by rate and the speed-up against the ideal: report/fig_latency.py."""
         from vfr_bench.report.fig_latency import latency_figure
         from vfr_bench.report.points import series_samples
+        from vfr_bench.report.study import read_study
 
-        fig, _ = latency_figure(series_samples(self.runs, self.series), title)
+        fig, _ = latency_figure(series_samples(self.runs, self.series), title, read_study(self.runs).families())
         return fig
 
 

@@ -1,5 +1,5 @@
-"""Latency by rate: t_total, t_first_audio and t_ar per requested rate, one line per series (its
-tasks pooled: the panel's title says over how many), p50 with a band from p10 to p90 (so a slow
+"""Latency by rate: t_total, t_first_audio and t_ar per requested rate, one line per series and task
+family (a suite's noise conditions or languages pooled: the title says so), p50 with a band from p10 to p90 (so a slow
 outlier never sets the scale), and t_total's speed-up over each series' highest rate (in "x") next
 to the ideal speed-up (the rate ratio: halving the rate would halve the time), drawn over the data.
 A cell the stability rule (stability.py) rejects is a hollow grey mark off its line, named in the
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from vfr_bench.records import SampleRecord
+from vfr_bench.report import style
 from vfr_bench.report.fig_common import rate_ticks
 from vfr_bench.report.layout import grid, legend_below
 from vfr_bench.report.series import Series
@@ -27,24 +28,32 @@ BAND_GID = "p10-p90"
 
 
 def latency_figure(
-    groups: list[tuple[Series, list[SampleRecord]]], title: str = ""
+    groups: list[tuple[Series, list[SampleRecord]]], title: str = "", families: dict[str, str] | None = None
 ) -> tuple[Any, dict[str, dict[str, Any]]]:
-    """The figure (None where nothing was timed) and, per series, what its lines show (for tests)."""
+    """The figure (None where nothing was timed) and, per line, what it shows (for tests). A line is
+    a series on one task family (`families`: task -> the suite its noise conditions or languages
+    were expanded from, study.py), labelled by the series alone where the study has one family."""
     ok = [(series, [s for s in samples if s.ok and (s.batch_size or 1) == 1]) for series, samples in groups]
     timings = [t for t in TIMED if any(getattr(s.timings, t) for _, samples in ok for s in samples)]
     if not timings:
         return None, {}
     layout = grid(len(timings) + 1, sharex=True, title=True, wide=True)
     fig, axes = layout.fig, layout.axes
-    lines: dict[Series, dict[float, list[SampleRecord]]] = defaultdict(lambda: defaultdict(list))
+    lines: dict[tuple[Series, str], dict[float, list[SampleRecord]]] = defaultdict(lambda: defaultdict(list))
     for series, samples in ok:
         for s in samples:
             hz = s.requested_output_hz or s.requested_input_hz
             if hz is not None:
-                lines[series][hz].append(s)
-    drawn = {series.label: _series(axes, timings, by_rate, series) for series, by_rate in lines.items()}
+                lines[(series, (families or {}).get(s.task, s.task))][hz].append(s)
+    names = sorted({family for _, family in lines})
+    drawn = {}
+    for (series, family), by_rate in lines.items():
+        label = series.label if len(names) == 1 else f"{series.label} / {family}"
+        dash = series.line if len(names) == 1 else style.DASHES[style.LINE_STYLES[names.index(family) % 6]]
+        look = {"color": series.colour, "marker": series.marker, "mfc": series.face, "ms": 4, "lw": 1.0, "ls": dash}
+        drawn[label] = _line(axes, timings, by_rate, look, label)
     tasks = {s.task for _, samples in ok for s in samples}
-    pooled = f"; each series pools its {len(tasks)} tasks" if len(tasks) > 1 else ""
+    pooled = "; a line pools its suite's noise conditions or languages" if len(tasks) > len(names) else ""
     for ax, timing in zip(axes, timings):
         ax.set_title(timing)
         ax.set_ylabel("seconds")
@@ -63,9 +72,10 @@ def latency_figure(
     return fig, drawn
 
 
-def _series(axes: list[Any], timings: list[str], by_rate: dict[float, list[SampleRecord]], series: Series) -> dict:
+def _line(
+    axes: list[Any], timings: list[str], by_rate: dict[float, list[SampleRecord]], look: dict[str, Any], label: str
+) -> dict:
     rates = sorted(by_rate)
-    look = {"color": series.colour, "marker": series.marker, "mfc": series.face, "ms": 4, "lw": 1.0, "ls": series.line}
     entry: dict[str, Any] = {"rates": rates}
     for ax, timing in zip(axes, timings):
         vals = {r: np.array([v for s in by_rate[r] if (v := getattr(s.timings, timing)) is not None]) for r in rates}
@@ -73,12 +83,12 @@ def _series(axes: list[Any], timings: list[str], by_rate: dict[float, list[Sampl
         if not xs:
             continue
         p10, p50, p90, p95 = (np.array([np.percentile(vals[r], q) for r in xs]) for q in (10, 50, 90, 95))
-        ax.fill_between(xs, p10, p90, color=series.colour, alpha=0.18, lw=0, gid=BAND_GID)
-        ax.plot(xs, p50, label=series.label, **look)
+        ax.fill_between(xs, p10, p90, color=look["color"], alpha=0.18, lw=0, gid=BAND_GID)
+        ax.plot(xs, p50, label=label, **look)
         entry[f"{timing}_p50"] = p50.tolist()
         if timing == "t_total":
-            _speedup(axes[-1], entry, xs, p50, p95, look, series.label)
-            _bound(ax, entry, [by_rate[r][0] for r in xs], xs, series.colour)
+            _speedup(axes[-1], entry, xs, p50, p95, look, label)
+            _bound(ax, entry, [by_rate[r][0] for r in xs], xs, look["color"])
     return entry
 
 
@@ -89,8 +99,8 @@ def _speedup(ax: Any, entry: dict[str, Any], xs: list[float], p50: np.ndarray, p
     entry["unstable"] = unstable
     entry["speedup"] = (p50[-1] / p50).tolist()
     entry["ideal"] = [xs[-1] / x for x in xs]
-    keep = [i for i, hz in enumerate(xs) if hz not in unstable]
-    ax.plot([xs[i] for i in keep], [entry["speedup"][i] for i in keep], label=label, **look)
+    shown = [np.nan if hz in unstable else v for hz, v in zip(xs, entry["speedup"])]  # the line breaks there
+    ax.plot(xs, shown, label=label, **look)
     ax.plot(xs, entry["ideal"], color="0.2", ls=":", lw=1.1, label=IDEAL_LABEL, gid="ideal", zorder=5)
     for i, hz in enumerate(xs):
         if hz in unstable:

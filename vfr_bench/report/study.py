@@ -44,6 +44,12 @@ class Study:
             counts.setdefault(t.family, set()).add(t.language)
         return sorted(f for f, langs in counts.items() if len(langs) > 1)
 
+    def families(self) -> dict[str, str]:
+        """Task -> the suite its noise condition or language was expanded from (latency pools these)."""
+        out = {t: n.family for t, n in self.noise.items()}
+        out.update({t: lang.family for t, lang in self.languages.items()})
+        return out
+
     def pareto_tasks(self, tasks: list[str]) -> list[str]:
         """The tasks a Pareto panel shows: every task that is not a noise condition (those are drawn
         against SNR in the robustness figure, beside their clean task)."""

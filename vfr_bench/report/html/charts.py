@@ -187,28 +187,33 @@ def calibration_chart(groups: list[tuple[Series, list[SampleRecord]]]) -> Chart 
     return _layout(fig, "Rate calibration: signed rate error per utterance", 1)
 
 
-def latency_chart(groups: list[tuple[Series, list[SampleRecord]]]) -> Chart | None:
-    """t_total p50 by requested rate, a line per series (its tasks pooled), bars from p10 to p90;
-    unstable cells (stability.py) drawn apart as hollow grey marks, not on the line."""
+def latency_chart(groups: list[tuple[Series, list[SampleRecord]]], families: dict[str, str]) -> Chart | None:
+    """t_total p50 by requested rate, a line per series and task family (a suite's noise conditions
+    or languages pooled: `families`, study.py), bars from p10 to p90; unstable cells (stability.py)
+    hollow and grey."""
     import plotly.graph_objects as go
 
-    fig = go.Figure()
+    lines: dict[tuple[Series, str], dict[float, list[float]]] = {}
     for series, samples in groups:
-        by_rate: dict[float, list[float]] = {}
         for s in samples:
             hz = s.requested_output_hz or s.requested_input_hz
             if s.ok and hz and s.timings and s.timings.t_total is not None and (s.batch_size or 1) == 1:
-                by_rate.setdefault(hz, []).append(s.timings.t_total)
-        if by_rate:
-            fig.add_trace(_latency_trace(series, by_rate))
-    if not fig.data:
+                key = (series, families.get(s.task, s.task))
+                lines.setdefault(key, {}).setdefault(hz, []).append(s.timings.t_total)
+    if not lines:
         return None
+    names = sorted({family for _, family in lines})
+    fig = go.Figure()
+    for (series, family), by_rate in lines.items():
+        label = series.label if len(names) == 1 else f"{series.label} / {family}"
+        dash = series.dash if len(names) == 1 else style.LINE_STYLES[names.index(family) % len(style.LINE_STYLES)]
+        fig.add_trace(_latency_trace(series, label, dash, by_rate))
     fig.update_xaxes(title_text="requested rate (Hz)")
     fig.update_yaxes(title_text="t_total (s)", rangemode="tozero")
-    return _layout(fig, "Latency by rate: t_total p50, bars p10 to p90, each series' tasks pooled", 1)
+    return _layout(fig, "Latency by rate: t_total p50, bars p10 to p90, a line per series and task suite", 1)
 
 
-def _latency_trace(series: Series, by_rate: dict[float, list[float]]) -> Any:
+def _latency_trace(series: Series, label: str, dash: str, by_rate: dict[float, list[float]]) -> Any:
     import plotly.graph_objects as go
 
     rates = sorted(by_rate)
@@ -216,13 +221,13 @@ def _latency_trace(series: Series, by_rate: dict[float, list[float]]) -> Any:
     unstable = unstable_cells({r: (float(a), float(b)) for r, a, b in zip(rates, p50, p95)})
     note = ["unstable: " + unstable[r] if r in unstable else "" for r in rates]
     return go.Scatter(
-        x=rates, y=p50, mode="lines+markers", name=series.label,
-        line={"color": series.colour, "dash": series.dash},
+        x=rates, y=p50, mode="lines+markers", name=label,
+        line={"color": series.colour, "dash": dash},
         marker={"color": [("#999" if r in unstable else series.colour) for r in rates], "size": 8,
                 "symbol": [style.PLOTLY_SYMBOLS.get(series.marker, "circle") + ("-open" if r in unstable else "")
                            for r in rates]},
         error_y={"type": "data", "symmetric": False, "array": p90 - p50, "arrayminus": p50 - p10},
-        customdata=[[series.label, f"{r:g}", len(by_rate[r]), p90[i], p95[i], note[i]] for i, r in enumerate(rates)],
+        customdata=[[label, f"{r:g}", len(by_rate[r]), p90[i], p95[i], note[i]] for i, r in enumerate(rates)],
         hovertemplate="<b>%{customdata[0]}</b><br>rate %{customdata[1]} Hz<br>t_total p50 %{y:.3f} s, p90 "
         "%{customdata[3]:.3f}, p95 %{customdata[4]:.3f}<br>n = %{customdata[2]}<br>%{customdata[5]}<extra></extra>",
     )  # fmt: skip

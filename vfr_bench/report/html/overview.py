@@ -59,6 +59,6 @@ def overview_charts(results: Results) -> dict[str, Any]:
         "pareto_quality_vs_rate": charts.pareto_chart(pts, "achieved_hz", ceilings(runs), noisy),
         "pareto_quality_vs_latency": charts.pareto_chart(pts, "t_total_p50", ceilings(runs), noisy),
         "rate_calibration": charts.calibration_chart([(s, x) for s, x in samples if s.run in measured]),
-        "latency_vs_rate": charts.latency_chart(samples),
+        "latency_vs_rate": charts.latency_chart(samples, study.families()),
     }
     return {name: chart for name, chart in made.items() if chart is not None}
