@@ -256,3 +256,50 @@ def test_a_screenshot_for_the_readme(driver: Any, page: Path, tmp_path: Path):
     keep = os.environ.get("VFR_BENCH_SCREENSHOT")
     if keep:
         shutil.copyfile(shot, keep)
+
+
+@pytest.fixture(scope="module")
+def study_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of a noise study (13 tasks) of two runs of four models: 8 series, 12 conditions."""
+    from tests.figures.studies import MODELS, write_study
+
+    root = tmp_path_factory.mktemp("study")
+    runs = [write_study(root / f"run-{k}", 13, MODELS, seed=k) for k in (1, 2)]
+    out = root / "report"
+    result = CliRunner().invoke(main, ["report", *map(str, runs), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "index.html"
+
+
+CHART_TEXTS = """
+const out = [];
+for (const chart of document.querySelectorAll('.chart')) {
+  const frame = chart.getBoundingClientRect();
+  const boxes = [];
+  for (const t of chart.querySelectorAll('svg text')) {
+    const r = t.getBoundingClientRect();
+    if (!t.textContent.trim() || r.width === 0 || getComputedStyle(t).visibility === 'hidden') continue;
+    boxes.push([t.textContent, r.left, r.top, r.right, r.bottom]);
+  }
+  out.push([chart.id, [frame.left, frame.top, frame.right, frame.bottom], boxes]);
+}
+return out;
+"""
+
+
+def test_the_charts_of_a_large_study_keep_their_texts_apart_and_inside(driver: Any, study_page: Path):
+    """The figure suite's renderer checks, in the browser: every chart text inside its chart, no two
+    overlapping (plotly draws the texts; the layout is ours)."""
+    open_page(driver, study_page)
+    charts = driver.execute_script(CHART_TEXTS)
+    assert {name for name, _, _ in charts} >= {"chart-robustness_quality_vs_snr", "chart-latency_vs_rate"}
+    problems = []
+    for name, (left, top, right, bottom), boxes in charts:
+        for text, x0, y0, x1, y1 in boxes:
+            if x0 < left - 1 or x1 > right + 1 or y0 < top - 1 or y1 > bottom + 1:
+                problems.append(f"{name}: {text!r} outside its chart")
+        for i, (a, *ra) in enumerate(boxes):
+            for b, *rb in boxes[i + 1 :]:
+                if min(ra[2], rb[2]) - max(ra[0], rb[0]) > 1 and min(ra[3], rb[3]) - max(ra[1], rb[1]) > 1:
+                    problems.append(f"{name}: {a!r} overlaps {b!r}")
+    assert not problems, problems[:8]

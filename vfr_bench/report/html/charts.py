@@ -146,9 +146,9 @@ def _pareto_trace(pts: list[Point], x: str, series: Series, legend: bool) -> Any
     lo = np.array([p.ci_low if p.ci_low is not None else p.value for p in pts])
     hi = np.array([p.ci_high if p.ci_high is not None else p.value for p in pts])
     return go.Scatter(
-        # on a time axis a series' rates may cross in time: its points are labelled with their rate, not joined
-        x=[getattr(p, x) for p in pts], y=ys, mode="lines+markers" if x == "achieved_hz" else "markers+text",
-        text=None if x == "achieved_hz" else [f"{p.rate_spec} Hz" for p in pts], textposition="top right",
+        # on a time axis a series' rates may cross in time: its points are not joined; hovering one names
+        # its rate (plotly places point labels without avoiding each other: they would collide)
+        x=[getattr(p, x) for p in pts], y=ys, mode="lines+markers" if x == "achieved_hz" else "markers",
         name=series.label, legendgroup=series.label, showlegend=legend,
         line={"color": series.colour, "dash": series.dash},
         marker={"color": series.colour, "size": 8, "symbol": style.PLOTLY_SYMBOLS.get(series.marker, "circle")},
