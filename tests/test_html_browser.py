@@ -4,7 +4,8 @@ only work offline. The page loads with no console errors from a folder it was mo
 table has one row per (series, task, rate) and sorts; filtering to one rate shows only its samples;
 an audio element loads its file and plays; the diff marks exactly the edits the `wer` metric
 counted; sorting by WER change puts the sample B got most worse on first; a chart's hover names the
-series, rate, n and CI; a screenshot is taken (`VFR_BENCH_SCREENSHOT=path` keeps a copy).
+series, rate, n and CI; the charts of a 13-task, 8-series study keep their texts inside and apart;
+a screenshot is taken (`VFR_BENCH_SCREENSHOT=path` keeps a copy).
 
 Marked `browser`; skipped, with the reason, where Chromium, its driver or Selenium is absent."""
 
@@ -261,14 +262,12 @@ def test_a_screenshot_for_the_readme(driver: Any, page: Path, tmp_path: Path):
 @pytest.fixture(scope="module")
 def study_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report of a noise study (13 tasks) of two runs of four models: 8 series, 12 conditions."""
+    import vfr_bench
     from tests.figures.studies import MODELS, write_study
 
     root = tmp_path_factory.mktemp("study")
     runs = [write_study(root / f"run-{k}", 13, MODELS, seed=k) for k in (1, 2)]
-    out = root / "report"
-    result = CliRunner().invoke(main, ["report", *map(str, runs), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out / "index.html"
+    return vfr_bench.write_html(vfr_bench.load(*runs), root / "report").page  # the page alone: no PDFs
 
 
 CHART_TEXTS = """
