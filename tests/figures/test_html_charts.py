@@ -44,6 +44,8 @@ def test_panels_wrap_and_noise_conditions_have_their_own_chart(charts):
     robust = noise["robustness_quality_vs_snr"]
     assert columns(robust) == 3 and robust["layout"]["height"] > noise["pareto_quality_vs_rate"]["layout"]["height"]
     assert columns(languages["pareto_quality_vs_rate"]) == 2  # four tasks: 2 x 2, not four in a row
+    by_language = languages["languages_quality_vs_rate"]
+    assert columns(by_language) == 3 and len(by_language["data"]) == 8 * 4  # 8 series' panels, 4 languages each
 
 
 def test_every_legend_entry_is_drawn_apart(charts):

@@ -99,6 +99,54 @@ def robustness_chart(pts: list[Point], study: Study) -> Chart | None:
     return _layout(fig, title, -(-len(panels) // cols))
 
 
+def languages_chart(pts: list[Point], study: Study) -> Chart | None:
+    """Quality by requested rate, a line per language, a panel per (suite, metric, series): the
+    static languages figure's content (fig_languages.py)."""
+    families = set(study.language_families())
+    mine = [p for p in pts if p.task in study.languages and study.languages[p.task].family in families]
+    if not mine:
+        return None
+    order = _in_order(p.series for p in mine)
+    panels = sorted({(study.languages[p.task].family, p.metric, p.series.label) for p in mine},
+                    key=lambda k: (k[0], k[1], [s.label for s in order].index(k[2])))  # fmt: skip
+    languages = sorted({study.languages[p.task].language for p in mine})
+    fig, cols = _grid([f"{f}: {get_metric(m).display or m}, {label}" for f, m, label in panels], shared_y=True)
+    for i, (family, metric, label) in enumerate(panels):
+        row, col = i // cols + 1, i % cols + 1
+        for k, language in enumerate(languages):
+            where = (label, metric, family, language)
+            cell = sorted((p for p in mine if _language_key(p, study) == where), key=_hz)
+            if cell:
+                fig.add_trace(_language_trace(cell, language, k, i == 0), row=row, col=col)
+        if col == 1:
+            fig.update_yaxes(title_text=_unit(metric), row=row, col=col)
+    fig.update_xaxes(title_text="requested rate (Hz)")
+    if crowded_rates([_hz(p) for p in mine]):
+        fig.update_xaxes(type="log")
+    return _layout(fig, "Quality by language and requested rate (95% CIs)", -(-len(panels) // cols))
+
+
+def _language_key(p: Point, study: Study) -> tuple[str, str, str, str]:
+    task = study.languages[p.task]
+    return p.series.label, p.metric, task.family, task.language
+
+
+def _language_trace(cell: list[Point], language: str, k: int, legend: bool) -> Any:
+    import plotly.graph_objects as go
+
+    ys = np.array([p.value for p in cell])
+    lo = np.array([p.ci_low if p.ci_low is not None else p.value for p in cell])
+    hi = np.array([p.ci_high if p.ci_high is not None else p.value for p in cell])
+    symbol = style.PLOTLY_SYMBOLS[style.MARKERS[k % len(style.MARKERS)]]
+    return go.Scatter(
+        x=[_hz(p) for p in cell], y=ys, mode="lines+markers", name=language, legendgroup=language,
+        showlegend=legend, line={"color": style.PALETTE[k % len(style.PALETTE)]},
+        marker={"symbol": symbol, "size": 7, "color": style.PALETTE[k % len(style.PALETTE)]},
+        error_y={"type": "data", "symmetric": False, "array": hi - ys, "arrayminus": ys - lo},
+        hovertemplate=f"{language}<br>rate %{{x:g}} Hz<br>%{{y:.4g}}<extra></extra>",
+    )  # fmt: skip
+
+
 def _snr_trace(cell: list[tuple[float, Point]], hz: float, j: int, n: int, legend: bool) -> Any:
     import plotly.graph_objects as go
 

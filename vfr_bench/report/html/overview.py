@@ -56,6 +56,7 @@ def overview_charts(results: Results) -> dict[str, Any]:
     noisy = set(study.noise)
     made = {
         "robustness_quality_vs_snr": charts.robustness_chart(pts, study),
+        "languages_quality_vs_rate": charts.languages_chart(pts, study),
         "pareto_quality_vs_rate": charts.pareto_chart(pts, "achieved_hz", ceilings(runs), noisy),
         "pareto_quality_vs_latency": charts.pareto_chart(pts, "t_total_p50", ceilings(runs), noisy),
         "rate_calibration": charts.calibration_chart([(s, x) for s, x in samples if s.run in measured]),
