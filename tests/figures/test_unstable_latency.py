@@ -41,3 +41,18 @@ def test_an_implausible_cell_is_off_the_line_and_unstable_in_the_tables(tmp_path
     assert "unstable" in results.to_latex(["wer", "t_total_p50"])
     steady = [line for line in md.splitlines() if "| asr | 12.5 |" in line][0]
     assert "unstable" not in steady
+
+
+def test_the_html_table_says_unstable_and_prints_rate_errors_in_percent(tmp_path):
+    from vfr_bench.report.html.overview import results_table
+
+    results = vfr_bench.load(write_study(tmp_path / "busy", 1, MODELS[:1], time_scale={4.0: 1 / 40}))
+    table = results_table(results)
+    rows = {row["rate"]: row for row in table["rows"]}
+    assert rows["4"]["cells"]["t_total_p50"] == [None, None, None]
+    assert "speed-up" in rows["4"]["unstable"]["t_total_p50"]
+    assert rows["12.5"]["unstable"] == {} and rows["12.5"]["cells"]["t_total_p50"][0] is not None
+    units = {c["key"]: c["unit"] for c in table["columns"]}
+    assert units["input_rate_abs_error"] == "%"
+    summary = results.summary.query("metric == 'input_rate_abs_error' and rate_spec == '12.5'")["value"].iloc[0]
+    assert rows["12.5"]["cells"]["input_rate_abs_error"][0] == pytest.approx(100 * summary)

@@ -14,33 +14,42 @@ if TYPE_CHECKING:
 
 
 def results_table(results: Results) -> dict[str, Any]:
-    """{"columns": [{key, title, unit}], "rows": [{series, model, run, task, rate, ceiling, cells}]},
-    cells {metric: [value, ci_low, ci_high]} (null where not measured)."""
-    from vfr_bench.api.tables import default_metrics
+    """{"columns": [{key, title, unit}], "rows": [{series, model, run, task, rate, ceiling, cells,
+    unstable}]}, cells {metric: [value, ci_low, ci_high]} (null where not measured; rate errors in %),
+    unstable {latency metric: why its cell is not a result} (its cell null)."""
+    from vfr_bench.api.tables import default_metrics, in_percent
     from vfr_bench.metrics import get_metric
+    from vfr_bench.report.stability import unstable_in_summary
 
     if results.summary.empty:
         return {"columns": [], "rows": []}
     metrics = default_metrics(results.summary)
     table = results.table(metrics)
-    columns = [{"key": m, "title": get_metric(m).display or m, "unit": get_metric(m).unit or ""} for m in metrics]
+    unit = {m: "%" if in_percent(m) else get_metric(m).unit or "" for m in metrics}  # rate errors in %, as the tables
+    columns = [{"key": m, "title": get_metric(m).display or m, "unit": unit[m]} for m in metrics]
+    unstable = unstable_in_summary(results.summary)
+    latency = [m for m in metrics if get_metric(m).kind == "latency"]
     rows = []
     for rec in table.to_dict("records"):
-        cells = {m: [_number(rec.get(m)), _number(rec.get(f"{m}_ci_low")), _number(rec.get(f"{m}_ci_high"))]
-                 for m in metrics}  # fmt: skip
+        scale = {m: 100.0 if unit[m] == "%" else 1.0 for m in metrics}
+        cells = {m: [_number(rec.get(k), scale[m]) for k in (m, f"{m}_ci_low", f"{m}_ci_high")] for m in metrics}
+        reason = unstable.get((rec["label"], rec["task"], rec["rate"]))
+        for m in latency if reason else []:  # not a result: no number, the reason instead
+            cells[m] = [None, None, None]
         rows.append({
             "series": rec["label"], "model": rec["model"], "run": str(rec["run"]).rstrip("/").rsplit("/", 1)[-1],
             "task": rec["task"], "rate": rec["rate"], "ceiling": rec["model"] == CEILING_MODEL, "cells": cells,
+            "unstable": {m: reason for m in latency} if reason else {},
         })  # fmt: skip
     return {"columns": columns, "rows": rows}
 
 
-def _number(value: Any) -> float | None:
+def _number(value: Any, scale: float = 1.0) -> float | None:
     try:
         out = float(value)
     except (TypeError, ValueError):
         return None
-    return None if math.isnan(out) else out
+    return None if math.isnan(out) else out * scale
 
 
 def overview_charts(results: Results) -> dict[str, Any]:

@@ -74,7 +74,8 @@
           return;
         }
         var v = row.cells[c.key] || [null, null, null];
-        var cell = el("td", { cls: "num" }, [fmt(v[0])]);
+        var why = row.unstable && row.unstable[c.key];
+        var cell = why ? el("td", { cls: "num unstable", title: why, text: "unstable" }) : el("td", { cls: "num" }, [fmt(v[0])]);
         if (v[0] !== null && v[1] !== null && v[2] !== null) cell.appendChild(el("span", { cls: "ci", text: " [" + fmt(v[1]) + ", " + fmt(v[2]) + "]" }));
         tr.appendChild(cell);
       });
