@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 TOLERANCE = 1.0  # pixels
+TICK_GAP = 3.0  # pixels between two tick labels of one axis, at least
 
 
 def _drawn(fig: Any) -> Any:
@@ -113,7 +114,7 @@ def handle_look(handle: Any) -> tuple:
 
 
 def colliding_tick_labels(fig: Any, renderer: Any) -> list[str]:
-    """Tick labels of one axis that touch each other (even where they only touch)."""
+    """Tick labels of one axis closer than TICK_GAP pixels (`56.25` reads as one number)."""
     out = []
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
@@ -121,6 +122,6 @@ def colliding_tick_labels(fig: Any, renderer: Any) -> list[str]:
             boxes = [t.get_window_extent(renderer) for t in labels]
             for i in range(len(boxes) - 1):
                 for j in range(i + 1, len(boxes)):
-                    if _overlap(boxes[i], boxes[j]) > 0:
+                    if _overlap(boxes[i].padded(TICK_GAP / 2), boxes[j].padded(TICK_GAP / 2)) > 0:
                         out.append(f"{labels[i].get_text()!r} and {labels[j].get_text()!r}")
     return out

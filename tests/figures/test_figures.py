@@ -162,3 +162,15 @@ def test_the_readmes_custom_figure_example_saves_its_labels(studies, tmp_path, m
     assert (tmp_path / "wer_by_rate.pdf").stat().st_size > 1000
     assert not check_figure(space["fig"])
     plt.close(space["fig"])
+
+
+def test_the_latency_lab_examples_draw_cleanly():
+    """Real H200 latency-lab runs (results/examples): seven series at rates 4 to 50 Hz, 5 beside 6.25."""
+    style.apply()
+    lab = Path(__file__).resolve().parents[2] / "results" / "examples" / "h200-latency-lab"
+    results = vfr_bench.load(*sorted(p for p in lab.iterdir() if (p / "manifest.json").is_file()))
+    fig = results.latency()
+    assert not check_figure(fig)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels[0] == "4" and labels[-1] == "50" and "12.5" in labels  # a crowded label left blank, not drawn over
+    plt.close(fig)

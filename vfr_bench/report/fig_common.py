@@ -27,8 +27,32 @@ def rate_ticks(ax: Any, rates: list[float]) -> None:
     ticks = sorted(set(rates))
     if crowded_rates(ticks):
         ax.set_xscale("log")
-    ax.set_xticks(ticks, [rate_text(r) for r in ticks])
+    ax.set_xticks(ticks, _thinned(ax, ticks))
     ax.minorticks_off()
+
+
+def _thinned(ax: Any, ticks: list[float]) -> list[str]:
+    """Tick labels, with a label left blank (its tick kept) where it would touch the one before it
+    at the axis' width; the highest rate keeps its label."""
+    import numpy as np
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    points = FontProperties(size=rcParams["xtick.labelsize"]).get_size_in_points()  # "medium" -> 10
+    inches = ax.get_position().width * ax.figure.get_figwidth()
+    lo, hi = ticks[0], ticks[-1]
+    if hi <= lo:
+        return [rate_text(t) for t in ticks]
+    scale = np.log if ax.get_xscale() == "log" else (lambda v: v)
+    span = float(scale(hi) - scale(lo)) / 0.9  # the data fill about 90% of the axis
+    centre = [float(scale(t) - scale(lo)) / span * inches for t in ticks]
+    half = [(len(rate_text(t)) * points * 0.6 / 72 + 0.08) / 2 for t in ticks]
+    keep = [True] * len(ticks)
+    last = len(ticks) - 1
+    for i in range(last - 1, -1, -1):  # from the top rate down: each label clear of the next kept one
+        following = next(j for j in range(i + 1, len(ticks)) if keep[j])
+        keep[i] = centre[i] + half[i] <= centre[following] - half[following]
+    return [rate_text(t) if k else "" for t, k in zip(ticks, keep)]
 
 
 def crowded_rates(rates: list[float]) -> bool:
