@@ -215,8 +215,8 @@ def test_the_latency_lab_times_fp32_on_a_cpu_unless_told(tmp_path):
 
 
 def test_the_grid_of_tasks_of_different_sizes_says_how_many_each_and_loads_each_source_once():
-    from vfr_bench.cli.grid import cached, grid_lines
     from vfr_bench.data.sample import Dataset, Sample
+    from vfr_bench.run.grid import cached, grid_lines
     from vfr_bench.run.settings import RunSettings, resolve
 
     loads = []

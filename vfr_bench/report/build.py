@@ -1,5 +1,5 @@
 """`vfr-bench report`: figures, tables and a README (with provenance) from any number of runs, made
-with the same `Results` calls a notebook uses (vfr_bench/api)."""
+with the same `Results` calls a notebook uses (vfr_bench/report/results.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from vfr_bench.report.points import ReportedPoint, Run
 from vfr_bench.report.series import Series
 
 if TYPE_CHECKING:
-    from vfr_bench.api.results import Results
+    from vfr_bench.report.results import Results
 
 Made = list[tuple[str, str]]  # (file, one-line description)
 
@@ -26,8 +26,8 @@ def build_report(
     `html`: the listening report `index.html` too (report/html/)."""
     import matplotlib.pyplot as plt
 
-    from vfr_bench.api.load import load
     from vfr_bench.report import style
+    from vfr_bench.report.load import load
     from vfr_bench.report.points import load_reported
 
     style.apply(style_file)

@@ -44,7 +44,8 @@ from pydantic import Field, field_validator
 
 from vfr_bench.isolation import WORKER_TIMEOUT_S
 from vfr_bench.metrics.judge_settings import JudgeSettings
-from vfr_bench.run.config import RayOptions, RunConfig, ScoringPlan
+from vfr_bench.run.config import RayOptions, RunConfig
+from vfr_bench.scoring.overlap import ScoringPlan
 from vfr_bench.task import Task
 from vfr_bench.validation import ConfigError, Strict, validate
 

@@ -19,7 +19,7 @@ from vfr_bench.report.html.overview import overview_charts, results_table
 from vfr_bench.report.html.written import Written
 
 if TYPE_CHECKING:
-    from vfr_bench.api.results import Results
+    from vfr_bench.report.results import Results
 
 PAGE = "index.html"
 CHUNKS = "samples"
