@@ -31,7 +31,7 @@ DESCRIPTIVE_KEYS = ("name", "kind", "aggregation", "higher_is_better", "unit")
 TaskRate = tuple[str, str]
 
 
-def load_run(path: Path, model: str | None, role: str) -> RunData:
+def load_side(path: Path, model: str | None, role: str) -> RunData:
     run = RunDirectory(path)
     try:
         manifest = run.manifest()

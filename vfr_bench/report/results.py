@@ -66,9 +66,9 @@ class Results:
     def table(self, metrics: list[str] | None = None, ci: bool = True) -> pd.DataFrame:
         """One row per (series, task, rate), one column per metric (default: the report's columns),
         and `<metric> ci_low` / `<metric> ci_high` where ci; the judge ceiling a row of its own."""
-        from vfr_bench.report.tables import results_table
+        from vfr_bench.report.tables import metric_table
 
-        return results_table(self.summary, self.series, metrics, ci)
+        return metric_table(self.summary, self.series, metrics, ci)
 
     def to_latex(self, metrics: list[str] | None = None, path: str | Path | None = None, digits: int = 3) -> str:
         """A booktabs table (pandas Styler): best per task and metric in bold, CIs as +- their larger

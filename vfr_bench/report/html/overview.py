@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from vfr_bench.report.results import Results
 
 
-def results_table(results: Results) -> dict[str, Any]:
+def overview_table(results: Results) -> dict[str, Any]:
     """{"columns": [{key, title, unit}], "rows": [{series, model, run, task, rate, ceiling, cells}]},
     cells {metric: [value, ci_low, ci_high]} (null where not measured)."""
     from vfr_bench.metrics import get_metric
