@@ -229,10 +229,19 @@ class RunDirectory:
 
     def drop_scores(self, metrics: list[str]) -> None:
         """Remove every score of `metrics` (before they are computed again)."""
-        if not metrics or not self.scores_path.is_file():
-            return
-        kept = [s for s in self.scores() if s.metric not in metrics]
-        write_text_atomic(self.scores_path, "".join(s.to_json() + "\n" for s in kept))
+        if metrics:
+            self.drop_scores_where(lambda score: score.metric in metrics)
+
+    def drop_scores_where(self, drop: Callable[[ScoreRecord], bool]) -> int:
+        """Rewrite scores.jsonl (atomically, as its latest records) without the scores `drop` names; the
+        only rewrite of the file, for scores made otherwise than they would be now. How many went."""
+        if not self.scores_path.is_file():
+            return 0
+        scores = self.scores()
+        kept = [s for s in scores if not drop(s)]
+        if len(kept) < len(scores):
+            write_text_atomic(self.scores_path, "".join(s.to_json() + "\n" for s in kept))
+        return len(scores) - len(kept)
 
     # ---- summary.csv ------------------------------------------------------------------------------
 

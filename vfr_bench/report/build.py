@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vfr_bench.jsonl import write_text_atomic
-from vfr_bench.report.points import ReportedPoint, Run
+from vfr_bench.report.points import ReportedPoint
 from vfr_bench.report.series import Series
+from vfr_bench.run_view import RunView
 
 if TYPE_CHECKING:
     from vfr_bench.report.results import Results
@@ -113,7 +114,7 @@ def _html(results: Results, out: Path) -> tuple[str, str]:
     )
 
 
-def _readme(made: Made, runs: list[Run], series: dict[tuple[Path, str], Series], reported_csv: Path | None) -> str:
+def _readme(made: Made, runs: list[RunView], series: dict[tuple[Path, str], Series], reported_csv: Path | None) -> str:
     lines = ["# vfr-bench report", "", "## Figures and tables", ""]
     lines += [f"- `{name}`{' (and .png)' if name.endswith('.pdf') else ''}: {text}" for name, text in made]
     if reported_csv:
@@ -130,7 +131,7 @@ def _readme(made: Made, runs: list[Run], series: dict[tuple[Path, str], Series],
     return "\n".join(lines)
 
 
-def _provenance(run: Run) -> list[str]:
+def _provenance(run: RunView) -> list[str]:
     m = run.manifest
     lines = [
         f"- vfr-bench {m.vfr_bench_version} at commit {m.git.commit}; started {m.started}, finished {m.finished}",

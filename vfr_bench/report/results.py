@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vfr_bench.records import Manifest
-from vfr_bench.report.points import Run
 from vfr_bench.report.series import LabelError, Series
+from vfr_bench.run_view import RunView, load_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,10 +35,10 @@ class Results:
     scores: pd.DataFrame
     summary: pd.DataFrame
     scored: bool = True
-    _runs: list[Run] | None = field(default=None, repr=False)
+    _runs: list[RunView] | None = field(default=None, repr=False)
 
     @property
-    def runs(self) -> list[Run]:
+    def runs(self) -> list[RunView]:
         if self._runs is None:  # load() checked each summary against its scores: not read again for that
             self._runs = [_typed_run(p, self.manifests[str(p)], self.scored) for p in self.paths]
         return self._runs
@@ -121,11 +121,8 @@ def _rename(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def _typed_run(path: Path, manifest: Manifest, scored: bool) -> Run:
-    from vfr_bench.run_dir import RunDirectory
-
-    run = RunDirectory(path)
-    return Run(run.path, manifest, run.summary() if scored else [], run.samples())
+def _typed_run(path: Path, manifest: Manifest, scored: bool) -> RunView:
+    return load_run(path, "as written" if scored else "none", manifest)
 
 
 def describe_columns() -> dict[str, list[str]]:
