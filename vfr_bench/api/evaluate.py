@@ -66,17 +66,9 @@ def evaluate(
 
 def run_settings(config: str | Path | None, given: dict[str, Any]) -> RunSettings:
     """A config file's settings with the given values (those not None) on top, validated."""
-    from vfr_bench.run.settings import RunSettings, load_settings, parse_model_args
-    from vfr_bench.validation import validate
+    from vfr_bench.run.settings import merge_settings
 
-    base = load_settings(config).model_dump() if config else {}
-    values = {k: v for k, v in given.items() if v is not None}
-    if isinstance(values.get("model_args"), (list, tuple)):  # the command line's MODEL:KEY=VALUE form
-        values["model_args"] = parse_model_args(values["model_args"])
-    for key in ("model_args", "judges"):
-        if key in values and isinstance(values[key], dict):
-            values[key] = {**base.get(key, {}), **values[key]}
-    return validate(RunSettings, {**base, **values}, "vfr_bench.evaluate()")
+    return merge_settings(config, {k: v for k, v in given.items() if v is not None}, "vfr_bench.evaluate()")
 
 
 def run_grid(config: RunConfig, progress: Progress = SILENT, say: Callable[[str], None] | None = None) -> RunOutcome:
