@@ -38,7 +38,7 @@ def run(ctx: click.Context, config_file: str | None, **options: Any) -> None:
     from vfr_bench.run.settings import SettingsError, resolve
 
     try:
-        settings = _settings(ctx, config_file, options)
+        settings = command_line_settings(ctx, config_file, options)
         config = resolve(settings, ["vfr-bench", *sys.argv[1:]])
     except SettingsError as err:
         raise click.BadParameter(str(err), param_hint=f"--{err.param}") from None
@@ -69,7 +69,7 @@ def run(ctx: click.Context, config_file: str | None, **options: Any) -> None:
         sys.exit(EXIT_NOTHING_MEASURED)
 
 
-def _settings(ctx: click.Context, config_file: str | None, options: dict[str, Any]) -> RunSettings:
+def command_line_settings(ctx: click.Context, config_file: str | None, options: dict[str, Any]) -> RunSettings:
     """The config file's settings (or the defaults) with the options given on the command line on top."""
     from click.core import ParameterSource
 

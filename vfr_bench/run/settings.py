@@ -2,35 +2,8 @@
 file (`vfr-bench run --config run.yaml`; options given on the command line win). `resolve` checks
 them and turns them into the RunConfig the runner reads.
 
-    models: [reference-dynamic, reference-uniform]
-    rates: "12.5,6.25,5,4"             # or a list: [12.5, "6.25:12.5", native]
-    tasks: [asr, rate-fidelity]
-    data: my/data.jsonl                 # replaces every task's own data
-    noise: "white,babble@20,10"         # optional; noise_folder: DIR for the 'folder' kind
-    out: results/my-run
-    limit: 10
-    device: auto                        # auto | cpu | cuda
-    seed: 0
-    shard: 0/4
-    resume: false
-    retry_errors: false                 # with resume: run again the samples recorded as errors
-    warmup: 1
-    model_args: {reference-uniform: {beam_size: 5}, "*": {cpu_threads: 2}}   # "*": every model
-    model_envs: {mimo-audio: mimo-audio}
-    worker_timeout: 1800                # seconds one request may take in a model_envs worker
-    trust_remote_code: false
-    score: true
-    overlap_scoring: true               # score finished samples while the others are generated
-    report: false
-    wide: false                         # every column of the results table, wider than the terminal
-    executor: local                     # local | ray (README "Scaling out")
-    ray_address: null                   # ray only: a running cluster (auto, ray://HOST:10001); null: start one here
-    gpus_per_worker: 0                  # ray only: GPU share of each model replica (0.25: four on one GPU)
-    ray_workers: null                   # ray only: model replicas at once; null: as many as the cluster holds
-    unit_size: null                     # samples per work unit (null: a whole cell locally, 8 on Ray)
-    unit_retries: 2                     # ray: times a sample whose worker died under it is run again
-    judges: {asr_judge: tiny.en, asr_judge_backend: faster-whisper, asr_judge_batch: 0, judge_url: null,
-             judge_model: null, judge_samples: 1, workers: 0}
+Every key, with its type, default and help, is a field of RunSettings below (and JudgeChoice under
+`judges:`); `vfr_bench.run.settings_example.example_yaml()` writes them all out as a commented file.
 """
 
 from __future__ import annotations
