@@ -44,10 +44,10 @@ def test_an_implausible_cell_is_off_the_line_and_unstable_in_the_tables(tmp_path
 
 
 def test_the_html_table_says_unstable_and_prints_rate_errors_in_percent(tmp_path):
-    from vfr_bench.report.html.overview import results_table
+    from vfr_bench.report.html.overview import overview_table
 
     results = vfr_bench.load(write_study(tmp_path / "busy", 1, MODELS[:1], time_scale={4.0: 1 / 40}))
-    table = results_table(results)
+    table = overview_table(results)
     rows = {row["rate"]: row for row in table["rows"]}
     assert rows["4"]["cells"]["t_total_p50"] == [None, None, None]
     assert "speed-up" in rows["4"]["unstable"]["t_total_p50"]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from vfr_bench.records import TaskInfo
-    from vfr_bench.report.points import Run
+    from vfr_bench.run_view import RunView
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Study:
         return [t for t in tasks if t not in self.noise]
 
 
-def read_study(runs: list[Run]) -> Study:
+def read_study(runs: list[RunView]) -> Study:
     """Every task of every run, classified from its manifest entry (TaskInfo)."""
     infos: dict[str, TaskInfo] = {}
     for run in runs:

@@ -10,16 +10,16 @@ from vfr_bench.report.html import charts
 from vfr_bench.report.series import CEILING_MODEL
 
 if TYPE_CHECKING:
-    from vfr_bench.api.results import Results
+    from vfr_bench.report.results import Results
 
 
-def results_table(results: Results) -> dict[str, Any]:
+def overview_table(results: Results) -> dict[str, Any]:
     """{"columns": [{key, title, unit}], "rows": [{series, model, run, task, rate, ceiling, cells,
     unstable}]}, cells {metric: [value, ci_low, ci_high]} (null where not measured; rate errors in %),
     unstable {latency metric: why its cell is not a result} (its cell null)."""
-    from vfr_bench.api.tables import default_metrics, in_percent
     from vfr_bench.metrics import get_metric
     from vfr_bench.report.stability import unstable_in_summary
+    from vfr_bench.report.tables import default_metrics, in_percent
 
     if results.summary.empty:
         return {"columns": [], "rows": []}

@@ -33,7 +33,7 @@ def default_metrics(summary: pd.DataFrame) -> list[str]:
     )
 
 
-def results_table(
+def metric_table(
     summary: pd.DataFrame, series: dict[tuple[Path, str], Series], metrics: list[str] | None = None, ci: bool = True
 ) -> pd.DataFrame:
     """Wide table: label, model, run, task, rate, then per metric its value (and CI bounds)."""
@@ -132,7 +132,7 @@ def formatted(
     from vfr_bench.report.stability import unstable_in_summary
 
     metrics = metrics or default_metrics(summary)
-    table = results_table(summary, series, metrics, ci=True)
+    table = metric_table(summary, series, metrics, ci=True)
     unstable = unstable_in_summary(summary)
     flagged = [(lab, task, rate) in unstable for lab, task, rate in zip(table["label"], table["task"], table["rate"])]
     text = pd.DataFrame({"series": table["label"], "task": table["task"], "rate (Hz)": table["rate"]})
