@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import vfr_bench  # noqa: E402
 from tests.figures.studies import MODELS, write_study  # noqa: E402
-from vfr_bench.report.stability import unstable_cells, unstable_reason  # noqa: E402
+from vfr_bench.stability import unstable_cells, unstable_reason  # noqa: E402
 
 
 def test_the_rule_names_an_implausible_speedup_and_a_wide_spread():
@@ -56,3 +56,18 @@ def test_the_html_table_says_unstable_and_prints_rate_errors_in_percent(tmp_path
     assert units["input_rate_abs_error"] == "%"
     summary = results.summary.query("metric == 'input_rate_abs_error' and rate_spec == '12.5'")["value"].iloc[0]
     assert rows["12.5"]["cells"]["input_rate_abs_error"][0] == pytest.approx(100 * summary)
+
+
+def test_the_latency_labs_table_marks_the_implausible_cell():
+    from vfr_bench.latency.lab_run import summary_table
+    from vfr_bench.records import SummaryRow
+
+    def row(hz: float, metric: str, value: float) -> SummaryRow:
+        return SummaryRow(model="flexislm-7b", task="latency-lab-bs1", rate_spec=f"{hz:g}", requested_input_hz=hz,
+                          requested_output_hz=hz, metric=metric, value=value, n=5, aggregation="p50")  # fmt: skip
+
+    rows = [row(hz, m, v) for hz, p50 in ((25.0, 1.0), (12.5, 0.5), (6.25, 0.02)) for m, v in
+            (("t_total_p50", p50), ("t_total_p95", p50 * 1.1))]  # fmt: skip
+    table = {r["rate"]: r for r in summary_table(rows)}
+    assert table["6.25"]["unstable"] == "speed-up 50.0x against an ideal 4x"
+    assert table["12.5"]["unstable"] is None and table["25"]["unstable"] is None

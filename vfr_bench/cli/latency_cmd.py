@@ -149,7 +149,7 @@ def _table(rows, device: str, dtype: str, repeats: int):
         box=None, padding=(0, 1, 0, 0), header_style="bold underline",
         title=f"latency lab ({device}, {dtype}): p50 over {repeats} repeats; prefill and total in s; p95/p50 of "
         "ms/step; speed-up vs the backend's highest rate; AR/bound: AR time / its roofline bound (summary.csv "
-        "holds the prefill's too)",
+        "holds the prefill's too); unstable: p95 over 3x p50 or a speed-up over 1.5x the ideal, not a result",
         title_justify="left",
     )  # fmt: skip
     for col in ("architecture", "backend", "batch", "rate", "ms/step", "p95/p50", "prefill", "total", "speed-up",
@@ -161,9 +161,11 @@ def _table(rows, device: str, dtype: str, repeats: int):
 
     for r in summary_table(rows):
         arch, _, backend = r["model"].partition("+")
+        timed = ["unstable"] * 2 if r["unstable"] else [fmt(r["t_total"], "{:.3f}"), fmt(r["speedup"], "{:.2f}x")]
         table.add_row(
             arch, backend or "eager", str(r["batch"]), r["rate"], fmt(r["ms_per_step"], "{:.2f}"),
-            fmt(r["spread"], "{:.2f}"), fmt(r["t_prefill"], "{:.3f}"), fmt(r["t_total"], "{:.3f}"),
-            fmt(r["speedup"], "{:.2f}x"), fmt(r["ar_roofline_ratio"], "{:.2f}"),
+            fmt(r["spread"], "{:.2f}"), fmt(r["t_prefill"], "{:.3f}"),
+            *timed,
+            fmt(r["ar_roofline_ratio"], "{:.2f}"),
         )  # fmt: skip
     return table

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from vfr_bench.latency.architectures import Architecture
 from vfr_bench.latency.roofline import DevicePeaks, detect_peaks, roofline_bounds
 from vfr_bench.latency.timing import Lab, RequestTimes, StepPlan, cache_lengths, plan
+from vfr_bench.stability import unstable_cells
 
 if TYPE_CHECKING:
     from vfr_bench.latency.vllm_lab import VllmLab
@@ -216,7 +217,8 @@ def _backend_info(backend: str) -> dict[str, Any]:
 
 
 def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
-    """Per (arch, task, rate): ms/step, total, speed-up vs the highest rate, measured / roofline."""
+    """Per (arch, task, rate): ms/step, total, speed-up vs the highest rate, measured / roofline, and
+    `unstable`: why a cell is not a result (vfr_bench/stability.py), or None."""
     cells: dict[tuple[str, str, str, float | None], dict[str, float]] = {}
     for row in rows:
         cells.setdefault((row.model, row.task, row.rate_spec, row.requested_output_hz), {})[row.metric] = row.value
@@ -226,6 +228,8 @@ def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
     out = []
     for (model, task), group in sorted(groups.items(), key=lambda g: (g[0][0], _batch_of(g[0][1]))):
         base_total = cells[max(group, key=lambda k: k[3] or 0)].get("t_total_p50")
+        timed = {k[3]: (cells[k].get("t_total_p50"), cells[k].get("t_total_p95")) for k in group if k[3]}
+        unstable = unstable_cells({hz: (p50, p95) for hz, (p50, p95) in timed.items() if hz and p50 is not None})
         for key in sorted(group, key=lambda k: -(k[3] or 0)):
             m = cells[key]
             total = m.get("t_total_p50")
@@ -238,6 +242,7 @@ def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
                     "speedup": (base_total / total) if base_total and total else None,
                     "ar_roofline_ratio": m.get("ar_roofline_ratio_p50"),
                     "prefill_roofline_ratio": m.get("prefill_roofline_ratio_p50"),
+                    "unstable": unstable.get(key[3]) if key[3] else None,  # why the cell is not a result
                 }
             )  # fmt: skip
     return out

@@ -1,10 +1,10 @@
 """Latency by rate: t_total, t_first_audio and t_ar per requested rate, one line per series and task
-family (a suite's noise conditions or languages pooled: the title says so), p50 with a band from p10 to p90 (so a slow
-outlier never sets the scale), and t_total's speed-up over each series' highest rate (in "x") next
-to the ideal speed-up (the rate ratio: halving the rate would halve the time), drawn over the data.
-A cell the stability rule (stability.py) rejects is a hollow grey mark off its line, named in the
-legend as unstable. Latency-lab runs also draw their roofline bound (dashed). Rate increases left
-to right; ticks fall at the rates that were run."""
+family (a suite's noise conditions or languages pooled: the title says so), p50 with a band from
+p10 to p90 (so a slow outlier never sets the scale), and t_total's speed-up over each series'
+highest rate (in "x") next to the ideal speed-up (the rate ratio: halving the rate would halve the
+time), drawn over the data. A cell the stability rule (vfr_bench/stability.py) rejects is a hollow
+grey mark off its line, named in the legend as unstable. Latency-lab runs also draw their roofline
+bound (dashed). Rate increases left to right; ticks fall at the rates that were run."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from vfr_bench.report import style
 from vfr_bench.report.fig_common import rate_ticks
 from vfr_bench.report.layout import grid, legend_below
 from vfr_bench.report.series import Series
-from vfr_bench.report.stability import unstable_cells
+from vfr_bench.stability import unstable_cells
 
 TIMED = ("t_total", "t_first_audio", "t_ar")
 IDEAL_LABEL = "ideal speed-up (rate ratio)"

@@ -4,7 +4,7 @@ Values come from summary.csv unchanged; a CI is printed as its bounds, [low, hig
 interval is asymmetric), rate errors in % as on the console. Best in bold among the series at the
 same task and rate (a lower rate is another trade-off, not a competitor); the judge ceiling is a row
 of its own at the end of its task, never "best". A latency cell the stability rule rejects
-(report/stability.py) reads "unstable", never a number."""
+(vfr_bench/stability.py) reads "unstable", never a number."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def formatted(
     best rows per metric; whether a latency cell was printed "unstable"."""
     import pandas as pd
 
-    from vfr_bench.report.stability import unstable_in_summary
+    from vfr_bench.stability import unstable_in_summary
 
     metrics = metrics or default_metrics(summary)
     table = metric_table(summary, series, metrics, ci=True)

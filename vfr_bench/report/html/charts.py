@@ -22,8 +22,8 @@ from vfr_bench.report.fig_common import crowded_rates
 from vfr_bench.report.layout import columns_for
 from vfr_bench.report.points import Point
 from vfr_bench.report.series import Series
-from vfr_bench.report.stability import unstable_cells
 from vfr_bench.report.study import Study
+from vfr_bench.stability import unstable_cells
 
 Chart = dict[str, Any]
 X_TITLES = {"achieved_hz": "achieved rate (Hz)", "t_total_p50": "t_total p50 (s)"}

@@ -18,8 +18,8 @@ def overview_table(results: Results) -> dict[str, Any]:
     unstable}]}, cells {metric: [value, ci_low, ci_high]} (null where not measured; rate errors in %),
     unstable {latency metric: why its cell is not a result} (its cell null)."""
     from vfr_bench.metrics import get_metric
-    from vfr_bench.report.stability import unstable_in_summary
     from vfr_bench.report.tables import default_metrics, in_percent
+    from vfr_bench.stability import unstable_in_summary
 
     if results.summary.empty:
         return {"columns": [], "rows": []}

@@ -1,8 +1,9 @@
 """When a latency cell is not a result: a (series, task, rate) cell whose p95 is several times its
 p50 (the machine was busy for part of it), or whose speed-up over the series' highest rate is far
 beyond the ideal one (the rate ratio: 51x measured against an ideal 2x, seen on a busy CPU), is
-unstable. The latency figure draws it hollow and leaves it off its line; the tables print
-"unstable" in its place. Both ask this one rule."""
+unstable. The latency figure draws it hollow and leaves it off its line; the report's tables and the
+latency lab's table print "unstable" in its place. All ask this one rule (a bottom-layer module, so
+the report and the latency lab can both use it)."""
 
 from __future__ import annotations
 
