@@ -202,8 +202,10 @@ class ScoreRecord(_Record):
 
 SUMMARY_COLUMNS = (
     "model", "task", "rate_spec", "requested_input_hz", "requested_output_hz", "metric",
-    "value", "ci_low", "ci_high", "n", "aggregation", "higher_is_better", "unit",
+    "value", "ci_low", "ci_high", "n", "aggregation", "higher_is_better", "unit", "scores_digest",
 )  # fmt: skip
+# a summary written before the digest column still has these (it is read, and refused where scores exist)
+SUMMARY_REQUIRED_COLUMNS = SUMMARY_COLUMNS[:-1]
 
 
 class SummaryRow(BaseModel):
@@ -223,9 +225,18 @@ class SummaryRow(BaseModel):
     aggregation: str
     higher_is_better: bool | None = None
     unit: str = ""
+    # what the row was made from: its cell's valued scores, their metric versions and judges
+    # (vfr_bench.scoring.summary.cell_digests); a reader refuses a row whose scores have moved on
+    scores_digest: str | None = None
 
     @field_validator(
-        "requested_input_hz", "requested_output_hz", "ci_low", "ci_high", "higher_is_better", mode="before"
+        "requested_input_hz",
+        "requested_output_hz",
+        "ci_low",
+        "ci_high",
+        "higher_is_better",
+        "scores_digest",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:

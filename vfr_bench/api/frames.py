@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vfr_bench.records import SUMMARY_COLUMNS, SummaryRow
+from vfr_bench.records import SUMMARY_REQUIRED_COLUMNS, SummaryRow
 from vfr_bench.report.series import CEILING_MODEL, Series
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def labelled(frame: pd.DataFrame, run: Path, series: dict[tuple[Path, str], Seri
 def summary_records(rows: list[SummaryRow]) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame([r.model_dump() for r in rows], columns=list(SUMMARY_COLUMNS))
+    return pd.DataFrame([r.model_dump() for r in rows], columns=list(SUMMARY_REQUIRED_COLUMNS))
 
 
 def combine(frames: list[pd.DataFrame], columns: tuple[str, ...], labels: list[str]) -> pd.DataFrame:
