@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -44,6 +45,20 @@ def judge_choice(options: dict[str, Any]):
     from vfr_bench.run.settings import JudgeChoice
 
     return JudgeChoice(**{k: options[k] for k in JUDGE_KEYS})
+
+
+class FiniteRange(click.FloatRange):
+    """A number in a range that is also finite: click's FloatRange lets `inf` and `nan` through (nan
+    compares false with every bound), and a latency of NaN seconds or an infinite GPU share is never a
+    setting, so it is a usage error before anything is written."""
+
+    name = "finite number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 ERROR_PREFIX = "Error: "  # click's own, which usage errors (exit 2) already start with

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from vfr_bench.cli.common import JUDGE_KEYS, fail, judge_options, report_failed_scores
+from vfr_bench.cli.common import JUDGE_KEYS, FiniteRange, fail, judge_options, report_failed_scores
 from vfr_bench.isolation import WORKER_TIMEOUT_S
 
 EXIT_SAMPLES_FAILED = 3
@@ -81,7 +81,7 @@ EXIT_NOTHING_MEASURED = 4
 )
 @click.option(
     "--worker-timeout",
-    type=click.FloatRange(min=1),
+    type=FiniteRange(min=1),
     default=WORKER_TIMEOUT_S,
     show_default=True,
     help="Seconds one request may take in a --model-env worker before it is stopped (the sample "
@@ -115,7 +115,7 @@ EXIT_NOTHING_MEASURED = 4
 )
 @click.option(
     "--gpus-per-worker",
-    type=click.FloatRange(min=0),
+    type=FiniteRange(min=0),
     default=0.0,
     show_default=True,
     help="Ray only: the GPU share each model replica holds (0.25: four replicas share one GPU).",
@@ -187,6 +187,7 @@ def _settings(ctx: click.Context, config_file: str | None, options: dict[str, An
     from click.core import ParameterSource
 
     from vfr_bench.run.settings import RunSettings, load_settings
+    from vfr_bench.validation import validate
 
     base = load_settings(config_file).model_dump() if config_file else {}
     given = {
@@ -196,7 +197,7 @@ def _settings(ctx: click.Context, config_file: str | None, options: dict[str, An
     merged = {**base, **cli, "judges": {**base.get("judges", {}), **cli.get("judges", {})}}
     for key in ("model_args", "model_envs"):
         merged[key] = _merged(base.get(key, {}), cli.get(key, {}))
-    return RunSettings.model_validate(merged)
+    return validate(RunSettings, merged, "the run settings")
 
 
 def _as_settings(options: dict[str, Any]) -> dict[str, Any]:

@@ -39,12 +39,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from vfr_bench.isolation import WORKER_TIMEOUT_S
 from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.run.config import RayOptions, RunConfig, ScoringPlan
+from vfr_bench.strict_yaml import YamlError, load_yaml
 from vfr_bench.task import Task
 from vfr_bench.validation import ConfigError, Strict, validate
 
@@ -62,7 +62,12 @@ class SettingsError(ConfigError):
         self.param = param
 
 
+# a run's settings take no coercion: `limit: true` is not 1, `gpus_per_worker: .inf` is not a share
+EXACT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
 class JudgeChoice(Strict):
+    model_config = EXACT
     asr_judge: str = "tiny.en"
     asr_judge_backend: str = "faster-whisper"
     asr_judge_batch: int = Field(0, ge=0)
@@ -80,6 +85,7 @@ class JudgeChoice(Strict):
 
 
 class RunSettings(Strict):
+    model_config = EXACT
     models: list[str] = Field(default_factory=lambda: list(DEFAULT_MODELS))
     rates: str = DEFAULT_RATES
     tasks: str = DEFAULT_TASKS
@@ -113,7 +119,9 @@ class RunSettings(Strict):
     @field_validator("rates", "tasks", mode="before")
     @classmethod
     def _joined(cls, value: Any) -> Any:
-        """A YAML list or a comma-separated string alike."""
+        """A YAML list, a comma-separated string or a number (`rates: 12.5`, as people write it) alike."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
         return ",".join(str(v) for v in value) if isinstance(value, list) else value
 
     @field_validator("models", mode="before")
@@ -121,13 +129,23 @@ class RunSettings(Strict):
     def _listed(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("models")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("an empty list runs nothing; name a model, or leave the key out for the defaults")
+        repeated = sorted({m for m in value if value.count(m) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(map(repr, repeated))} named more than once; name each model once")
+        return value
+
 
 def load_settings(path: str | Path) -> RunSettings:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path}: cannot read the run config ({err})") from None
+        raw = load_yaml(path) or {}
+    except YamlError as err:
+        raise ConfigError(f"cannot read the run config: {err}") from None
     return validate(RunSettings, raw, str(path))
 
 
@@ -182,7 +200,7 @@ def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
     repeated = sorted({t.name for t in tasks if [u.name for u in tasks].count(t.name) > 1})
     if repeated:
         raise SettingsError("tasks", f"{', '.join(map(repr, repeated))} named more than once; name each task once")
-    models = list(dict.fromkeys(settings.models)) or list(DEFAULT_MODELS)
+    models = list(settings.models)
     device = run_device(settings, models)
     return RunConfig(
         models=models, rate_specs=specs, tasks=tasks, out=Path(settings.out or default_out(models)),

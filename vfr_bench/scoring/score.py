@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
+from vfr_bench.io_errors import error_text
 from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.metrics import Metric, MetricUnavailable, get_metric, metrics_for_task
 from vfr_bench.metrics.context import PREFETCH_BATCHES, ScoringContext
@@ -214,7 +215,7 @@ def score_sample(record: SampleRecord, metric: Metric, ctx: ScoringContext) -> S
     except MetricUnavailable:
         raise
     except Exception as err:  # one sample's metric failure is recorded; the others go on
-        message = f"{type(err).__name__}: {err}"
+        message = error_text(err)
         return ScoreRecord.for_sample(
             record, metric.name, metric.version, error=message, judge=_judge_or_none(ctx, metric)
         )
