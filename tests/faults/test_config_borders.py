@@ -64,7 +64,7 @@ def test_a_file_that_is_not_utf8_is_named(tmp_path):
     ("text", "named"),
     [
         ("models: []\n", "models: an empty list runs nothing"),
-        ("limit: true\n", "limit: Input should be a valid integer (got True)"),
+        ("limit: true\n", "limit: a boolean is not a number (got True)"),
         ("models: [counting, counting]\n", "'counting' named more than once"),
         ("gpus_per_worker: .inf\n", "gpus_per_worker: Input should be a finite number"),
     ],

@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from vfr_bench.cli.common import FiniteRange, fail
+from vfr_bench.cli.common import fail
+from vfr_bench.cli.settings_options import FiniteRange
 
 
 @click.command()
