@@ -100,15 +100,18 @@ def encode_split(
     seed: int = 0,
     batch: int = 8,
     complete: bool = True,
+    limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Encode one split of the speech manifest into shards under `out`, skipping shards already there.
 
     With `complete=False` the manifest is still growing: only shards followed by further windows
-    are encoded (their groups can no longer change). Returns the number of shards written now."""
+    are encoded (their groups can no longer change). `limit`: the split's first records only (the
+    speech is made in a stable order, so fewer utterances are a prefix of more).
+    Returns the number of shards written now."""
     from vfr_bench.baselines.mini.datagen import read_manifest
 
-    records = read_manifest(manifest, split)
+    records = read_manifest(manifest, split)[:limit]
     groups = pack(records, seed, 3 if split == "train" else 1)
     out.mkdir(parents=True, exist_ok=True)
     n_shards = len(groups) // SHARD_WINDOWS if not complete else math.ceil(len(groups) / SHARD_WINDOWS)

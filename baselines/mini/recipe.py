@@ -23,10 +23,10 @@ SPEECH_REVISION = "1"
 class Recipe:
     out: Path  # checkpoints and results, one folder per strategy
     cache: Path  # speech and encoder outputs (shared by every strategy)
-    n_train: int = 3600
+    n_train: int = 2200
     n_valid: int = 150
     n_test: int = 60
-    steps: int = 1200
+    steps: int = 1000
     batch: int = 16
     seed: int = 0
     threads: int = 1
@@ -62,8 +62,10 @@ def prepare_data(recipe: Recipe, progress: Progress = SILENT) -> Path:
     counter = _Counter(progress, "speak training data")
     manifest = make_speech(recipe.speech_dir(), recipe.n_train, recipe.n_valid, recipe.n_test, counter)
     whisper = WhisperCT2("tiny.en", compute_type="int8", cpu_threads=recipe.threads)
-    for split in ("train", "valid", "test"):
-        encode_split(whisper, manifest, split, recipe.encoded_dir(), recipe.seed, progress=_Counter(progress, split))
+    counts = {"train": recipe.n_train, "valid": recipe.n_valid, "test": recipe.n_test}
+    for split, limit in counts.items():
+        counter = _Counter(progress, f"encode {split}")
+        encode_split(whisper, manifest, split, recipe.encoded_dir(), recipe.seed, limit=limit, progress=counter)
     return recipe.encoded_dir()
 
 

@@ -155,5 +155,6 @@ def write_manifest(config: TrainConfig, history: History, encoded: Path, out: Pa
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
         "libraries": {"torch": installed_version("torch"), "transformers": installed_version("transformers")},
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    return manifest
+    text = json.dumps(manifest, indent=1)
+    (out / "manifest.json").write_text(text + "\n")
+    return json.loads(text)  # as read back: what a resumed run compares with

@@ -14,10 +14,10 @@ import click
     multiple=True,
     help="Strategy to train (repeatable). Default: both, with the same data, steps and seed.",
 )
-@click.option("--steps", default=1200, show_default=True, type=click.IntRange(min=1), help="Optimiser steps.")
+@click.option("--steps", default=1000, show_default=True, type=click.IntRange(min=1), help="Optimiser steps.")
 @click.option("--batch", default=16, show_default=True, type=click.IntRange(min=1), help="Windows per step.")
 @click.option(
-    "--train-utterances", default=3600, show_default=True, type=click.IntRange(min=1), help="Training sentences."
+    "--train-utterances", default=2200, show_default=True, type=click.IntRange(min=1), help="Training sentences."
 )
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1), help="CPU threads.")
