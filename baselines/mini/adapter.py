@@ -144,6 +144,10 @@ def trained_folder(weights: Path) -> Path:
     source, _ = resolve_model("tiny.en")
     target = cache_root() / "mini-ct2" / file_sha256(weights)[:16]
     try:
-        return patched_folder(Path(source), load_file(str(weights)), target)
+        delta = load_file(str(weights))
+    except Exception as err:  # safetensors' own error type for a damaged file
+        raise AdapterUnavailable(f"trained weights {weights} cannot be read ({err})") from None
+    try:
+        return patched_folder(Path(source), delta, target)
     except (CT2FormatError, OSError) as err:
         raise AdapterUnavailable(f"cannot write {weights} into Whisper tiny.en: {err}") from None

@@ -13,7 +13,7 @@ from vfr_bench.whisper_ct2.torch_whisper import dims_of, hf_state_dict, load_tra
 
 def offline_pipeline(folder: Path, device: str) -> Any:
     """transformers' ASR pipeline over the folder's weights, tokenizer and Whisper's feature extractor."""
-    from transformers import WhisperFeatureExtractor, WhisperTokenizerFast, pipeline
+    from transformers import WhisperFeatureExtractor, WhisperTokenizerFast, pipeline  # type: ignore[attr-defined]
 
     model = load_transformers_whisper(folder)
     tokenizer = WhisperTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"))
