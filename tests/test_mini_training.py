@@ -153,3 +153,17 @@ def test_a_stopped_training_resumes_to_the_same_weights(encoded, tmp_path):
     assert all(np.array_equal(a[k], b[k]) for k in a)
     with pytest.raises(ValueError, match="other settings"):
         _train(encoded, tmp_path / "whole", steps=6)
+
+
+def test_a_time_budget_stops_training_and_says_so(encoded, tmp_path):
+    from vfr_bench.baselines.mini.train import TrainConfig
+    from vfr_bench.baselines.mini.trainer import train
+    from vfr_bench.metrics.asr_judge import offline_ctranslate2_model
+
+    config = TrainConfig("uniform", steps=10_000, batch=2, eval_every=1, checkpoint_every=1)
+    folder = offline_ctranslate2_model("tiny.en")
+    first = train(config, encoded, tmp_path, folder, max_seconds=0)
+    assert first["steps_run"] == 0 and first["stopped_by"] == "time" and first["weights_sha256"] is None
+    second = train(config, encoded, tmp_path, folder, max_seconds=5)
+    assert 0 < second["steps_run"] < 10_000 and second["stopped_by"] == "time"
+    assert second["weights_sha256"] and (tmp_path / "best.safetensors").is_file()

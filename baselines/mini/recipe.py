@@ -31,6 +31,7 @@ class Recipe:
     seed: int = 0
     threads: int = 1
     strategies: tuple[str, ...] = ("dynamic", "uniform")
+    max_minutes: float | None = None  # per strategy, then stop with what the validation kept
 
     def speech_dir(self) -> Path:
         return self.cache / f"mini-speech-v{SPEECH_REVISION}"
@@ -79,7 +80,8 @@ def train_all(recipe: Recipe, progress: Progress = SILENT) -> dict[str, dict[str
     results = {}
     for strategy in recipe.strategies:
         config = TrainConfig(strategy, steps=recipe.steps, batch=recipe.batch, seed=recipe.seed, threads=recipe.threads)
-        results[strategy] = train(config, encoded, recipe.out / strategy, whisper, progress)
+        budget = None if recipe.max_minutes is None else 60 * recipe.max_minutes
+        results[strategy] = train(config, encoded, recipe.out / strategy, whisper, progress, max_seconds=budget)
     return results
 
 

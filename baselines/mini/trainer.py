@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import time
@@ -61,64 +62,91 @@ def _schedule(config: TrainConfig):
     return factor
 
 
+class _Run:
+    """The model, its trainable weights, optimiser and schedule, resumed from `out` where a checkpoint is."""
+
+    def __init__(self, config: TrainConfig, out: Path, whisper_folder: Path):
+        import torch
+
+        from vfr_bench.whisper_ct2.torch_whisper import load_transformers_whisper
+
+        self.config, self.out = config, out
+        self.model = load_transformers_whisper(whisper_folder)
+        self.names = trainable_names(self.model)
+        self.params = dict(self.model.named_parameters())
+        for name, p in self.params.items():
+            p.requires_grad_(name in self.names)
+        self.opt = torch.optim.AdamW([self.params[n] for n in self.names], lr=config.lr, weight_decay=0.01)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, _schedule(config))
+        self.history = History()
+        if (out / CHECKPOINT).is_file():
+            state = torch.load(out / CHECKPOINT, weights_only=False)
+            if state["config"] != asdict(config):
+                raise ValueError(f"{out / CHECKPOINT} was made with other settings; use a new output folder")
+            self.model.load_state_dict(state["weights"], strict=False)
+            self.opt.load_state_dict(state["optimizer"])
+            self.sched.load_state_dict(state["scheduler"])
+            self.history = History(**state["history"])
+
+    def optimise(self, loss: Any) -> None:
+        import torch
+
+        self.opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([self.params[n] for n in self.names], 1.0)
+        self.opt.step()
+        self.sched.step()
+        self.history.step += 1
+        self.history.train.append((self.history.step, round(float(loss.detach()), 4)))
+
+    def checkpoint(self) -> None:
+        weights = {n: self.params[n].detach().clone() for n in self.names}
+        state = {"config": asdict(self.config), "weights": weights, "optimizer": self.opt.state_dict()}
+        state.update(scheduler=self.sched.state_dict(), history=asdict(self.history))
+        _atomic_torch_save(state, self.out / CHECKPOINT)
+
+
 def train(
-    config: TrainConfig, encoded: Path, out: Path, whisper_folder: Path, progress: Progress = SILENT
+    config: TrainConfig,
+    encoded: Path,
+    out: Path,
+    whisper_folder: Path,
+    progress: Progress = SILENT,
+    max_seconds: float | None = None,
 ) -> dict[str, Any]:
-    """Train (or resume) one strategy's model into `out`; returns the training manifest."""
+    """Train (or resume) one strategy's model into `out`; returns the training manifest.
+
+    `max_seconds`: stop after this much time in this call (the manifest says so); the checkpoint
+    stays, so the same call without it goes on to the full step count."""
     import torch
     from tokenizers import Tokenizer
-
-    from vfr_bench.whisper_ct2.torch_whisper import load_transformers_whisper
 
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     out.mkdir(parents=True, exist_ok=True)
-    model = load_transformers_whisper(whisper_folder)
-    names = trainable_names(model)
-    params = dict(model.named_parameters())
-    for name, p in params.items():
-        p.requires_grad_(name in names)
-    opt = torch.optim.AdamW([params[n] for n in names], lr=config.lr, weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(config))
-    history = History()
-    if (out / CHECKPOINT).is_file():
-        state = torch.load(out / CHECKPOINT, weights_only=False)
-        if state["config"] != asdict(config):
-            raise ValueError(f"{out / CHECKPOINT} was made with other settings; use a new output folder")
-        model.load_state_dict(state["weights"], strict=False)
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        history = History(**state["history"])
+    run = _Run(config, out, whisper_folder)
+    history = run.history
     train_data, valid_data = load_encoded(encoded, "train"), load_encoded(encoded, "valid")
     batcher = Batcher(Tokenizer.from_file(str(whisper_folder / "tokenizer.json")), config)
-    shortlist = Shortlist(model, batcher.vocabulary(train_data.texts))
+    shortlist = Shortlist(run.model, batcher.vocabulary(train_data.texts))
     snapshot_steps = {max(1, round(f * config.steps)) for f in config.snapshots}
     label = f"train mini-{config.strategy}"
     progress.start(label, label, config.steps)
     for _ in range(history.step):
         progress.advance(label)
     started = time.monotonic() - history.seconds
-    model.train()
-    while history.step < config.steps and history.stale < config.patience:
-        loss = loss_of(model, batcher.tensors(step_items(train_data, config, history.step)), shortlist)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_([params[n] for n in names], 1.0)
-        opt.step()
-        sched.step()
-        history.step += 1
-        history.train.append((history.step, round(float(loss.detach()), 4)))
+    deadline = math.inf if max_seconds is None else time.monotonic() + max_seconds
+    run.model.train()
+    while history.step < config.steps and history.stale < config.patience and time.monotonic() < deadline:
+        run.optimise(loss_of(run.model, batcher.tensors(step_items(train_data, config, history.step)), shortlist))
         progress.advance(label)
         if history.step % config.eval_every == 0 or history.step == config.steps:
-            _evaluate(model, batcher, valid_data, config, history, names, out)
+            _evaluate(run.model, batcher, valid_data, config, history, run.names, out)
         if history.step in snapshot_steps:
-            save_delta(delta_of(model, names), out / f"step-{history.step:05d}.safetensors")
+            save_delta(delta_of(run.model, run.names), out / f"step-{history.step:05d}.safetensors")
         if history.step % config.checkpoint_every == 0 or history.step == config.steps:
             history.seconds = time.monotonic() - started
-            weights = {n: params[n].detach().clone() for n in names}
-            state = {"config": asdict(config), "weights": weights, "optimizer": opt.state_dict()}
-            state.update(scheduler=sched.state_dict(), history=asdict(history))
-            _atomic_torch_save(state, out / CHECKPOINT)
+            run.checkpoint()
     history.seconds = time.monotonic() - started
     progress.finish(label, {"ok": history.step})
     return write_manifest(config, history, encoded, out, whisper_folder)
@@ -144,13 +172,17 @@ def write_manifest(config: TrainConfig, history: History, encoded: Path, out: Pa
         "config": asdict(config),
         "steps_run": history.step,
         "stopped_early": history.step < config.steps,
+        "stopped_by": (
+            "steps" if history.step >= config.steps else "patience" if history.stale >= config.patience else "time"
+        ),
         "best_step": history.best_step,
         "best_valid_loss": round(history.best_loss, 4),
         "train_loss": history.train[:: max(1, len(history.train) // 200)] + history.train[-1:],
         "valid_loss": history.valid,
         "data_sha256": data_sha256(encoded),
         "base_model": {"name": "tiny.en", "weights_sha256": file_sha256(whisper / "model.bin")},
-        "weights_sha256": file_sha256(out / "best.safetensors"),
+        # None until a validation kept weights: `install` then has nothing to install
+        "weights_sha256": file_sha256(out / "best.safetensors") if (out / "best.safetensors").is_file() else None,
         "seconds": round(history.seconds, 1),
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
         "libraries": {"torch": installed_version("torch"), "transformers": installed_version("transformers")},

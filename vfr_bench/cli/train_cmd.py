@@ -21,6 +21,11 @@ import click
 )
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1), help="CPU threads.")
+@click.option(
+    "--max-minutes",
+    type=click.FloatRange(min=0),
+    help="Stop each strategy after this many minutes (the manifest says so); rerun without it to go on.",
+)
 @click.option("--install", is_flag=True, help="Copy the kept weights into the package (what mini-* load).")
 def train_reference(
     out: str,
@@ -30,6 +35,7 @@ def train_reference(
     train_utterances: int,
     seed: int,
     threads: int,
+    max_minutes: float | None,
     install: bool,
 ) -> None:
     """Speak training data (Piper, espeak-ng, flite), encode it once, and fine-tune Whisper tiny.en's
@@ -52,14 +58,15 @@ def train_reference(
     fortune_files()  # raises with the install line where the training text is missing
     plan = mini.Recipe(
         Path(out), cache_root(), n_train=train_utterances, steps=steps, batch=batch, seed=seed, threads=threads,
-        strategies=strategies or ("dynamic", "uniform"),
+        strategies=strategies or ("dynamic", "uniform"), max_minutes=max_minutes,
     )  # fmt: skip
     with ConsoleProgress(stderr_console()) as progress:
         results = mini.train_all(plan, progress)
     for strategy, manifest in results.items():
         click.echo(
-            f"mini-{strategy}: {manifest['steps_run']} steps in {manifest['seconds']:.0f} s, best validation loss "
-            f"{manifest['best_valid_loss']} at step {manifest['best_step']} -> {plan.out / strategy}"
+            f"mini-{strategy}: {manifest['steps_run']} steps (stopped by {manifest['stopped_by']}) in "
+            f"{manifest['seconds']:.0f} s, best validation loss {manifest['best_valid_loss']} at step "
+            f"{manifest['best_step']} -> {plan.out / strategy}"
         )
         if install:
             click.echo(f"installed {mini.install(plan.out / strategy, strategy, packaged_weights(strategy).parent)}")
