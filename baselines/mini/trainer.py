@@ -6,7 +6,6 @@ import hashlib
 import json
 import math
 import os
-import platform
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -165,7 +164,7 @@ def _evaluate(model, batcher, valid_data, config, history, names, out: Path) -> 
 
 
 def write_manifest(config: TrainConfig, history: History, encoded: Path, out: Path, whisper: Path) -> dict[str, Any]:
-    from vfr_bench.provenance import file_sha256, installed_version
+    from vfr_bench.provenance import file_sha256, hardware, installed_version
 
     manifest = {
         "model": f"mini-{config.strategy}",
@@ -179,12 +178,13 @@ def write_manifest(config: TrainConfig, history: History, encoded: Path, out: Pa
         "best_valid_loss": round(history.best_loss, 4),
         "train_loss": history.train[:: max(1, len(history.train) // 200)] + history.train[-1:],
         "valid_loss": history.valid,
+        "data": encoded.name,  # speech revision, training utterances, validation utterances, seed
         "data_sha256": data_sha256(encoded),
         "base_model": {"name": "tiny.en", "weights_sha256": file_sha256(whisper / "model.bin")},
         # None until a validation kept weights: `install` then has nothing to install
         "weights_sha256": file_sha256(out / "best.safetensors") if (out / "best.safetensors").is_file() else None,
         "seconds": round(history.seconds, 1),
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
+        "machine": hardware(),
         "libraries": {"torch": installed_version("torch"), "transformers": installed_version("transformers")},
     }
     text = json.dumps(manifest, indent=1)
