@@ -35,7 +35,7 @@ EXIT_NOTHING_MEASURED = 4
     "models",
     multiple=True,
     metavar="NAME",
-    help="Model to run (repeatable). Default: reference-dynamic, reference-uniform.",
+    help="Model to run (repeatable). Default: mini-dynamic, mini-uniform.",
 )
 @click.option(
     "--rates", default="12.5,6.25,5,4", show_default=True, help="Rate specs: IN, IN:OUT or native, comma-separated."

@@ -48,7 +48,8 @@ from vfr_bench.run.config import RayOptions, RunConfig, ScoringPlan
 from vfr_bench.task import Task
 from vfr_bench.validation import ConfigError, Strict, validate
 
-DEFAULT_MODELS = ("reference-dynamic", "reference-uniform")
+# the trained mini models (docs/mini-models.md); the training-free reference-* stay available by name
+DEFAULT_MODELS = ("mini-dynamic", "mini-uniform")
 DEFAULT_RATES = "12.5,6.25,5,4"
 DEFAULT_TASKS = "asr,rate-fidelity"
 ALL_MODELS = "*"
