@@ -167,3 +167,49 @@ def test_a_time_budget_stops_training_and_says_so(encoded, tmp_path):
     second = train(config, encoded, tmp_path, folder, max_seconds=5)
     assert 0 < second["steps_run"] < 10_000 and second["stopped_by"] == "time"
     assert second["weights_sha256"] and (tmp_path / "best.safetensors").is_file()
+
+
+def test_train_reference_says_which_debian_voices_are_missing(monkeypatch, tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from vfr_bench.cli import main
+
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda tool: None if tool == "flite" else real_which(tool))
+    result = CliRunner().invoke(main, ["train-reference", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "apt-get install flite" in result.output
+    assert not any(tmp_path.iterdir())  # nothing made
+
+
+def test_the_training_text_keeps_out_every_evaluation_sentence():
+    from vfr_bench.baselines.mini import corpus
+
+    try:
+        sentences = corpus.training_sentences()
+    except corpus.CorpusUnavailable as err:
+        pytest.skip(str(err))
+    banned = corpus.evaluation_texts()
+    assert len(sentences) > 5000 and not {corpus.normalise(s) for s in sentences} & banned
+    assert all(5 <= len(s.split()) <= 20 for s in sentences)
+    splits = [corpus.split_of(s) for s in sentences]
+    assert 0.03 < splits.count("test") / len(splits) < 0.07
+
+
+@pytest.mark.parametrize(
+    "engine, name, slow, fast", [("espeak-ng", "en-us", 130.0, 190.0), ("flite", "kal16", 1.2, 0.85)]
+)
+def test_debian_voices_speak_at_16k_and_their_speed_perturbs(engine, name, slow, fast):
+    import shutil
+
+    from vfr_bench.baselines.mini.voices import Synthesiser, Voice
+
+    if not shutil.which(engine):
+        pytest.skip(f"needs {engine}: apt-get install {engine} (.ci/run installs it)")
+    synth = Synthesiser()
+    text = "Confessions may be good for the soul, but they are bad for the reputation."
+    slower, faster = (synth.speak(Voice(engine, name, speed), text) for speed in (slow, fast))
+    assert slower.dtype == np.float32 and 2.0 < len(faster) / 16000 < len(slower) / 16000 < 8.0
+    assert np.abs(slower).max() > 0.05
