@@ -1,7 +1,8 @@
-"""The regression gate on real checkpoints of mini-uniform's training: step 0 (Whisper's own
-cross-attention, before any training), step 250 and the packaged weights, each run on the built-in
-speech at 4 Hz. Later checkpoints pass against earlier ones; the untrained one fails against a
-trained baseline."""
+"""The regression gate on real checkpoints of mini-uniform's training, each run on the built-in
+speech at 4 Hz: step 0 (Whisper's own cross-attention, before any training), step 250 (the
+quarter-way snapshot) and the packaged weights (step 200, kept by the validation loss). Trained
+checkpoints pass against the untrained baseline and against each other (step 250 is worse by 0.07
+WER here, within the noise of 24 utterances); the untrained one fails against a trained baseline."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     from vfr_bench.baselines.mini.adapter import packaged_weights
 
     root = tmp_path_factory.mktemp("gate-runs")
-    series = {"step-0": step_zero(root), "step-250": STEP_250, "final": packaged_weights("uniform")}
+    series = {"step-0": step_zero(root), "step-250": STEP_250, "kept": packaged_weights("uniform")}
     out = {}
     for name, weights in series.items():
         out[name] = root / name
@@ -55,13 +56,13 @@ def _gate(baseline: Path, candidate: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.mark.parametrize("earlier, later", [("step-0", "step-250"), ("step-0", "final"), ("step-250", "final")])
-def test_a_later_checkpoint_passes_against_an_earlier_one(runs, earlier, later):
-    code, output = _gate(runs[earlier], runs[later])
+@pytest.mark.parametrize("baseline, candidate", [("step-0", "step-250"), ("step-0", "kept"), ("step-250", "kept")])
+def test_a_trained_checkpoint_passes_against_an_untrained_or_noisier_baseline(runs, baseline, candidate):
+    code, output = _gate(runs[baseline], runs[candidate])
     assert code == 0, output
 
 
 def test_the_untrained_checkpoint_fails_against_a_trained_baseline(runs):
-    code, output = _gate(runs["final"], runs["step-0"])
+    code, output = _gate(runs["kept"], runs["step-0"])
     assert code == 1, output
     assert "wer" in output.lower()

@@ -61,6 +61,16 @@ class MiniAdapter(ReferenceAdapter):
         self.whisper: Any = None
         self.training: dict[str, Any] = {}
 
+    def check_available(self) -> None:
+        super().check_available()
+        try:
+            import safetensors  # noqa: F401
+        except ImportError as err:
+            raise AdapterUnavailable(
+                f"model {self.name!r} reads its trained weights with safetensors ({err}); "
+                "pip install 'vfr-bench[reference]'"
+            ) from None
+
     def rate_control_for(self):
         return self.rate_control
 
@@ -83,10 +93,13 @@ class MiniAdapter(ReferenceAdapter):
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
+        info["checkpoint"] = str(self.weights_path())  # what labels this run's model (gate, report)
         info["trained_weights"] = str(self.weights_path())
-        for key in ("data_sha256", "steps_run", "best_step", "seed", "weights_sha256"):
+        for key in ("data_sha256", "steps_run", "best_step", "weights_sha256"):
             if key in self.training:
                 info[f"training_{key}"] = self.training[key]
+        if "config" in self.training:
+            info["training_seed"] = self.training["config"]["seed"]
         return info
 
     def group(

@@ -52,6 +52,15 @@ def train_reference(
     from vfr_bench.cli.console import ConsoleProgress, stderr_console
     from vfr_bench.data.builtin_speech import cache_root
 
+    try:
+        import faster_whisper  # noqa: F401
+        import tokenizers  # noqa: F401
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as err:
+        raise click.ClickException(
+            f"training needs torch, transformers and faster-whisper ({err}): pip install 'vfr-bench[reference,latency]'"
+        ) from None
     missing = missing_engines()
     if missing:
         raise click.ClickException("training speech needs " + "; ".join(missing))
