@@ -9,6 +9,8 @@ from typing import Any, NoReturn
 
 import click
 
+from vfr_bench.cli_command import cli_command
+
 F = Callable[..., Any]
 
 
@@ -18,7 +20,8 @@ def judge_options(fn: F) -> F:
         click.option("--asr-judge", default="tiny.en", show_default=True,
                      help="ASR judge model for spoken output: tiny.en or base (ship on PyPI), large-v3, or a path."),
         click.option("--asr-judge-backend", type=click.Choice(["faster-whisper", "openai-whisper", "transformers"]),
-                     default="faster-whisper", show_default=True),
+                     default="faster-whisper", show_default=True,
+                     help="What runs the ASR judge (`vfr-bench list judges`)."),
         click.option("--asr-judge-batch", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Clips the ASR judge decodes at once: 1 is Whisper's one-clip decoding, more the batched "
                           "pipeline's (other transcripts, a judge of its own); 0: 16 on a GPU, 1 on the CPU."),
@@ -77,7 +80,7 @@ def report_failed_scores(run_dir) -> int:
         counts = ", ".join(f"{m} {n}" for m, n in by_metric.most_common())
         stderr_console().print(
             f"[red]{len(failed)} score(s) failed[/red] ({counts}); they are left out of summary.csv, never "
-            f"counted as zero; the commonest reason: {reason}. `vfr-bench score` tries them again.",
+            f"counted as zero; the commonest reason: {reason}. `{cli_command()} score {run_dir}` tries them again.",
             highlight=False,
         )
     return len(failed)

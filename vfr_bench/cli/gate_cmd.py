@@ -13,8 +13,14 @@ import click
 @click.option("--baseline", type=click.Path(exists=True, file_okay=False), help="The baseline's run directory.")
 @click.option("--candidate", type=click.Path(exists=True, file_okay=False), help="The candidate's run directory.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Gate rules (YAML).")
-@click.option("--baseline-model", help="The model to take from the baseline run, where it holds several.")
-@click.option("--candidate-model", help="The model to take from the candidate run, where it holds several.")
+@click.option(
+    "--baseline-model",
+    help="Compare only this model of the baseline run (default: runs of several models are paired by model name).",
+)
+@click.option(
+    "--candidate-model",
+    help="Compare only this model of the candidate run (with --baseline-model: two differently named models).",
+)
 @click.option(
     "--baseline-label",
     help="How the output names the baseline (default: the model name, plus its checkpoint or run directory "
@@ -31,6 +37,10 @@ def gate(
 ) -> None:  # fmt: skip
     """Is the candidate not worse than the baseline? Exit 0 pass, 1 regression, 2 cannot compare.
 
+    Runs of several models are paired by model name: one verdict per model, and the worst exit code
+    for all (a model the candidate lost fails). --baseline-model/--candidate-model compare one chosen
+    model of each run instead.
+
     Warnings (other hardware or inference backends, or a manifest that does not say) are printed on
     stderr, at the top of the Markdown and in the JSON; they do not change the exit code.
     `vfr-bench gate calibrate RUN_DIR...` proposes thresholds from repeated runs of one checkpoint.
@@ -39,37 +49,57 @@ def gate(
         return
     if not baseline or not candidate:
         raise click.UsageError("give --baseline DIR and --candidate DIR (or use `vfr-bench gate calibrate`)")
-    from vfr_bench.gate.compare import CannotCompare, compare, load_run
+    from vfr_bench.gate.compare import CannotCompare
     from vfr_bench.gate.config import GateConfigError, load_config
-    from vfr_bench.gate.labels import SameLabels, label_runs
-    from vfr_bench.gate.machines import run_warnings
-    from vfr_bench.gate.output import markdown, overall, unmatched_rules, verdict_json
+    from vfr_bench.gate.labels import SameLabels
+    from vfr_bench.gate.output import markdown, verdict_json
+    from vfr_bench.gate.paired import gate_runs
 
     try:
         config = load_config(config_path)
     except GateConfigError as err:
         raise click.UsageError(str(err)) from None
-    warnings: list[str] = []
     try:
-        base = load_run(Path(baseline), baseline_model, "baseline")
-        cand = load_run(Path(candidate), candidate_model, "candidate")
-        label_runs(base, cand, baseline_label, candidate_label)
-        warnings = _warn(run_warnings(base, cand))
-        verdicts = compare(base, cand, config)
+        result = gate_runs(
+            Path(baseline), Path(candidate), config, baseline_model, candidate_model, baseline_label, candidate_label
+        )
     except SameLabels as err:
         raise click.UsageError(str(err)) from None
     except CannotCompare as err:
-        _no_verdict("cannot-compare", f"cannot compare: {err}", warnings, markdown_path, json_path)
-    unused = unmatched_rules(verdicts, config.rules)
-    if unused:  # a rule that gates nothing would let its cell pass on the default: a configuration error
-        reason = "rules that match no compared cell (check the task and rate names): " + "; ".join(unused)
-        _no_verdict("configuration-error", f"configuration error: {reason}", warnings, markdown_path, json_path)
-    text = markdown(verdicts, base, cand, config.confidence, warnings)
+        _no_verdict("cannot-compare", f"cannot compare: {err}", [], markdown_path, json_path)
+    if result.pairing.by_name:
+        _paired(result, markdown_path, json_path)
+    outcome = result.outcomes[0]
+    assert outcome.base is not None and outcome.cand is not None
+    warnings = _warn(outcome.warnings)
+    if result.configuration_error:  # a rule that gates nothing would let its cell pass on the default
+        reason = f"configuration error: {result.configuration_error}"
+        _no_verdict("configuration-error", reason, warnings, markdown_path, json_path)
+    text = markdown(outcome.verdicts, outcome.base, outcome.cand, config.confidence, warnings)
     click.echo(text)
     if markdown_path:
         Path(markdown_path).write_text(text, encoding="utf-8")
-    _write_json(json_path, verdict_json(verdicts, base, cand, config.source, warnings))
-    sys.exit(1 if overall(verdicts) == "fail" else 0)
+    _write_json(json_path, verdict_json(outcome.verdicts, outcome.base, outcome.cand, config.source, warnings))
+    sys.exit(result.exit_code)
+
+
+def _paired(result, markdown_path: str | None, json_path: str | None) -> None:
+    """Runs of several models paired by name: one section per model, the worst exit code for all."""
+    from vfr_bench.gate.paired import paired_json, paired_markdown
+
+    warnings = _warn(result.warnings)
+    if result.configuration_error:
+        reason = f"configuration error: {result.configuration_error}"
+        _no_verdict("configuration-error", reason, warnings, markdown_path, json_path)
+    for outcome in result.outcomes:
+        if outcome.no_verdict is not None:
+            click.echo(f"cannot compare {outcome.baseline_model}: {outcome.no_verdict}", err=True)
+    text = paired_markdown(result)
+    click.echo(text)
+    if markdown_path:
+        Path(markdown_path).write_text(text, encoding="utf-8")
+    _write_json(json_path, paired_json(result))
+    sys.exit(result.exit_code)
 
 
 def _no_verdict(kind: str, reason: str, warnings: list[str], markdown_path: str | None, json_path: str | None) -> None:

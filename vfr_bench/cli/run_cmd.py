@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from vfr_bench.cli.common import JUDGE_KEYS, fail, judge_options, report_failed_scores
+from vfr_bench.cli_command import cli_command
 from vfr_bench.isolation import WORKER_TIMEOUT_S
 
 EXIT_SAMPLES_FAILED = 3
@@ -53,7 +54,13 @@ EXIT_NOTHING_MEASURED = 4
 )
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory. Default: results/<run-id>/.")
 @click.option("--limit", type=click.IntRange(min=1), help="A deterministic subset of N samples per task.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="Where models and judges run; auto: CUDA where CTranslate2 sees a GPU, else the CPU.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for bootstrap CIs and any sampling.")
 @click.option("--resume", is_flag=True, help="Continue a run directory, skipping samples already recorded.")
 @click.option("--retry-errors", is_flag=True, help="With --resume: run again the samples recorded as errors.")
@@ -166,9 +173,9 @@ def run(ctx: click.Context, config_file: str | None, **options: Any) -> None:
 
             make_report([outcome.run_dir], Path("reports") / outcome.run_dir.name)
         else:
-            click.echo(f"figures and tables: vfr-bench report {outcome.run_dir}", err=True)
+            click.echo(f"figures and tables: {cli_command()} report {outcome.run_dir}", err=True)
     else:
-        click.echo(f"not scored; score it with: vfr-bench score {outcome.run_dir}", err=True)
+        click.echo(f"not scored; score it with: {cli_command()} score {outcome.run_dir}", err=True)
     if settings.score and report_failed_scores(outcome.run_dir):
         sys.exit(EXIT_SAMPLES_FAILED)
     if outcome.failed:
