@@ -113,7 +113,7 @@ EXIT_NOTHING_MEASURED = 4
     default="local",
     show_default=True,
     help="local: this process, model by model. ray: work units spread over model replicas on a Ray "
-    "cluster (pip install 'vfr-bench[ray]'; README \"Scaling out\").",
+    "cluster (pip install 'vfr-bench[ray]'; docs/scaling-out.md).",
 )
 @click.option(
     "--ray-address",

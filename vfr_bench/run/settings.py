@@ -23,7 +23,7 @@ them and turns them into the RunConfig the runner reads.
     overlap_scoring: true               # score finished samples while the others are generated
     report: false
     wide: false                         # every column of the results table, wider than the terminal
-    executor: local                     # local | ray (README "Scaling out")
+    executor: local                     # local | ray (docs/scaling-out.md)
     ray_address: null                   # ray only: a running cluster (auto, ray://HOST:10001); null: start one here
     gpus_per_worker: 0                  # ray only: GPU share of each model replica (0.25: four on one GPU)
     ray_workers: null                   # ray only: model replicas at once; null: as many as the cluster holds
