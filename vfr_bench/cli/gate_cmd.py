@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -70,8 +71,9 @@ def gate(
     if result.pairing.by_name:
         _paired(result, markdown_path, json_path)
     outcome = result.outcomes[0]
-    assert outcome.base is not None and outcome.cand is not None
     warnings = _warn(outcome.warnings)
+    if outcome.no_verdict is not None or outcome.base is None or outcome.cand is None:
+        _no_verdict("cannot-compare", f"cannot compare: {outcome.no_verdict}", warnings, markdown_path, json_path)
     if result.configuration_error:  # a rule that gates nothing would let its cell pass on the default
         reason = f"configuration error: {result.configuration_error}"
         _no_verdict("configuration-error", reason, warnings, markdown_path, json_path)
@@ -83,7 +85,7 @@ def gate(
     sys.exit(result.exit_code)
 
 
-def _paired(result, markdown_path: str | None, json_path: str | None) -> None:
+def _paired(result, markdown_path: str | None, json_path: str | None) -> NoReturn:
     """Runs of several models paired by name: one section per model, the worst exit code for all."""
     from vfr_bench.gate.paired import paired_json, paired_markdown
 
@@ -102,7 +104,9 @@ def _paired(result, markdown_path: str | None, json_path: str | None) -> None:
     sys.exit(result.exit_code)
 
 
-def _no_verdict(kind: str, reason: str, warnings: list[str], markdown_path: str | None, json_path: str | None) -> None:
+def _no_verdict(
+    kind: str, reason: str, warnings: list[str], markdown_path: str | None, json_path: str | None
+) -> NoReturn:
     """Exit 2, with the reason where a pull-request comment or a CI step reads the verdict."""
     from vfr_bench.cli.common import fail
 

@@ -66,14 +66,12 @@ def gate_runs(
     baseline: Path, candidate: Path, config: GateConfig, baseline_model: str | None = None,
     candidate_model: str | None = None, baseline_label: str | None = None, candidate_label: str | None = None,
 ) -> GateResult:  # fmt: skip
-    """Every pair compared. CannotCompare where a run cannot be read or no pair can be made;
-    SameLabels where the two given labels are equal."""
+    """Every pair compared (a pair that cannot be compared says why in its outcome). CannotCompare where
+    a run cannot be read or no pair can be made; SameLabels where the two given labels are equal."""
     base_run, cand_run = read_run(baseline, "baseline"), read_run(candidate, "candidate")
     pairing = pair_models(base_run.models(), cand_run.models(), baseline_model, candidate_model)
     labels = (baseline_label, candidate_label)
     outcomes = [_compare_pair(base_run, cand_run, pair, labels, pairing.by_name, config) for pair in pairing.pairs]
-    if not pairing.by_name and outcomes[0].no_verdict is not None:
-        raise CannotCompare(outcomes[0].no_verdict)  # one pair: as the gate of one model always said
     compared = [v for o in outcomes for v in o.verdicts]
     unused = unmatched_rules(compared, config.rules) if compared else []
     error = "rules that match no compared cell (check the task and rate names): " + "; ".join(unused)
