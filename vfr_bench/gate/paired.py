@@ -99,7 +99,7 @@ def paired_markdown(result: GateResult) -> str:
     """The verdict of a gate paired by name: a heading for all, then one section per model."""
     failed = [o.baseline_model for o in result.outcomes if o.verdict == "fail"] + result.pairing.lost
     blocked = [o.baseline_model for o in result.outcomes if o.no_verdict is not None]
-    head = {"pass": "PASS", "fail": "FAIL", "cannot-compare": "NO VERDICT"}[result.verdict]
+    head = {"pass": "PASS", "fail": "FAIL"}.get(result.verdict, "NO VERDICT")
     lines = [
         f"## vfr-bench gate: {head}: {len(result.outcomes)} models paired by name "
         f"({len(failed)} failed, {len(blocked)} not comparable; exit {result.exit_code})",
