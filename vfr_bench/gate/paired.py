@@ -103,11 +103,11 @@ def paired_markdown(result: GateResult) -> str:
     lines = [
         f"## vfr-bench gate: {head}: {len(result.outcomes)} models paired by name "
         f"({len(failed)} failed, {len(blocked)} not comparable; exit {result.exit_code})",
-        "",
     ]
-    lines += [f"- **warning:** {w}" for w in result.warnings]
-    lines += [f"- **FAIL:** model `{m}` is in the baseline run but not in the candidate's" for m in result.pairing.lost]
-    lines += [f"- not gated: model `{m}` is in the candidate run only (no baseline)" for m in result.pairing.new]
+    notes = [f"- **warning:** {w}" for w in result.warnings]
+    notes += [f"- **FAIL:** model `{m}` is in the baseline run but not in the candidate's" for m in result.pairing.lost]
+    notes += [f"- not gated: model `{m}` is in the candidate run only (no baseline)" for m in result.pairing.new]
+    lines += ["", *notes] if notes else []
     for outcome in result.outcomes:
         lines.append("")
         if outcome.no_verdict is not None or outcome.base is None or outcome.cand is None:
