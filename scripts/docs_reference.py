@@ -93,6 +93,7 @@ def settings_page() -> str:
                 continue
             default = info.get_default(call_default_factory=True)
             flag, text = setting_help(name, helps, comments)
+            text = info.description or text  # the settings model's own help, where it carries one
             if not text:
                 missing.append(prefix + name)
             option = f"`{flag}`" if flag else "-"
