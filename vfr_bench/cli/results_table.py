@@ -1,11 +1,12 @@
 """The results table `run` and `score` print: one row per (model, task, rate spec) cell.
 
-Essential columns (model, task, rate, achieved input Hz, the task's main metric, and t_total: the
-three things vfr-bench measures) are always shown whole; the others (output Hz, the task's further
-metrics, then the samples column, the first to go) are kept in that order while the console's width
-holds them, and a note under the table names those left out (`--wide` shows every column, wider
-than the console if need be). The judge ceiling (`score --judge-ceiling`, the pseudo-model
-`judge-ceiling`) is no model: it is shown as a line per task under the table, never as a row.
+Essential columns (model, task, rate, achieved input Hz, the task's main metric) are always shown
+whole; the others are kept in this order while the console's width holds them: t_total (with rate
+and quality, the third thing vfr-bench measures: it goes only where the essential columns leave no
+room for it), output Hz, the task's further metrics, then the samples column, the first to go. A
+note under the table names those left out (`--wide` shows every column, wider than the console if
+need be). The judge ceiling (`score --judge-ceiling`, the pseudo-model `judge-ceiling`) is no
+model: it is shown as a line per task under the table, never as a row.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def results_table(
         Column(f"{name} [95% CI]", [_with_ci(m.get(name)) or "-" for m in rows], priority=2 + i)
         for i, name in enumerate(further)
     ]
-    columns.append(Column("t_total", [_value(m.get("t_total_p50")) for m in rows], essential=True))
+    columns.append(Column("t_total", [_value(m.get("t_total_p50")) for m in rows], priority=0))  # kept first
     counts = [status[c] for c in cells]
     outcomes = [f"{n['ok']}/{n['error']}/{n['skipped']}" for n in counts]
     columns.append(Column("samples", outcomes, priority=2 + len(further)))  # the first left out
