@@ -46,43 +46,13 @@ def type_name(annotation: Any) -> str:
     return text.replace("NoneType", "None")
 
 
-def yaml_comments(doc: str) -> dict[str, str]:
-    """`key: value   # comment` lines of a settings docstring: key -> comment."""
-    out = {}
-    for line in doc.splitlines():
-        match = re.match(r"\s+(\w+):.*?#\s*(.+)$", line)
-        if match:
-            out[match.group(1)] = match.group(2).strip()
-    return out
-
-
-def cli_helps(command: Any) -> dict[str, tuple[str, str]]:
-    """A click command's options: parameter name -> (flag, help)."""
-    out = {}
-    for param in command.params:
-        if getattr(param, "help", None) or param.opts:
-            out[param.name] = (param.opts[0], getattr(param, "help", None) or "")
-    return out
-
-
-def setting_help(name: str, helps: dict[str, tuple[str, str]], comments: dict[str, str]) -> tuple[str, str]:
-    """(the command-line option, its help) of a setting: the option of the same name (singular for a
-    list, as --model for models), else the comment the settings file's example gives."""
-    for key in (name, name.rstrip("s"), f"make_{name}", f"no_{name}"):
-        if key in helps:
-            flag, text = helps[key]
-            return flag, text or comments.get(name, "")
-    return "", comments.get(name, "")
-
-
 def settings_page() -> str:
     from pydantic import BaseModel
 
-    from vfr_bench.cli.run_cmd import run
-    from vfr_bench.run import settings as module
+    from vfr_bench.cli.settings_options import option
     from vfr_bench.run.settings import RunSettings
+    from vfr_bench.run.settings_example import example_yaml
 
-    helps, comments = cli_helps(run), yaml_comments(module.__doc__ or "")
     rows, missing = [], []
 
     def walk(model: type[BaseModel], prefix: str) -> None:
@@ -91,28 +61,25 @@ def settings_page() -> str:
             if isinstance(kind, type) and issubclass(kind, BaseModel):
                 walk(kind, f"{prefix}{name}.")
                 continue
-            default = info.get_default(call_default_factory=True)
-            flag, text = setting_help(name, helps, comments)
-            text = info.description or text  # the settings model's own help, where it carries one
-            if not text:
+            if not info.description:
                 missing.append(prefix + name)
-            option = f"`{flag}`" if flag else "-"
-            rows.append([f"`{prefix}{name}`", f"`{type_name(kind)}`", f"`{default!r}`", option, text])
+            default = info.get_default(call_default_factory=True)
+            flag = option(name, info)[0][0]  # the option the command line makes of this field
+            rows.append([f"`{prefix}{name}`", f"`{type_name(kind)}`", f"`{default!r}`", f"`{flag}`", info.description])
 
     walk(RunSettings, "")
     if missing:
-        raise SystemExit(f"run settings without help (give the option a help= or the example a comment): {missing}")
-    example = inspect.cleandoc((module.__doc__ or "").split("\n\n", 1)[1])
+        raise SystemExit(f"run settings without help (give the field a description): {missing}")
     return (
         "# Run settings\n\n"
         "Every setting of `vfr-bench run`, as a key of a run config file (`vfr-bench run --config run.yaml`) "
-        "and, where it has one, as the command-line option; options given on the command line win over the "
-        "file. A misspelt key is refused with the file and key path. Keys under `judges` are "
-        "`judges: {asr_judge: base}` in the file.\n\n"
+        "and as the command-line option made from it; options given on the command line win over the file. A "
+        "misspelt key is refused with the file and key path. Keys under `judges` are `judges: {asr_judge: base}` "
+        "in the file; `vfr-bench score` takes the same judge options.\n\n"
         + table(["key", "type", "default", "option", "help"], rows)
-        + "\nAn example file with every key (`vfr_bench/run/settings.py`):\n\n```yaml\n"
-        + example
-        + "\n```\n"
+        + "\nA file with every key at its default (`vfr_bench.run.settings_example.example_yaml()`):\n\n```yaml\n"
+        + example_yaml()
+        + "```\n"
     )
 
 

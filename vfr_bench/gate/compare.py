@@ -11,7 +11,6 @@ Which of the three a metric is comes from its metadata (`kind`), never from its 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +22,9 @@ from vfr_bench.gate.data import CannotCompare, RunData, Verdict
 from vfr_bench.io_errors import explain
 from vfr_bench.jsonl import StoreError
 from vfr_bench.metrics import get_metric
-from vfr_bench.records import Manifest, SampleRecord, ScoreRecord
-from vfr_bench.run_dir import RunDirectory, RunDirError
+from vfr_bench.records import Manifest, ScoreRecord
+from vfr_bench.run_dir import RunDirError
+from vfr_bench.run_view import RunView, load_run
 from vfr_bench.scoring.summary import score_arrays
 from vfr_bench.stats import aggregate, paired_bootstrap_delta, resample_indices, two_proportion
 
@@ -33,40 +33,32 @@ DESCRIPTIVE_KEYS = ("name", "kind", "aggregation", "higher_is_better", "unit")
 TaskRate = tuple[str, str]
 
 
-@dataclass
-class RunRecords:
-    """One run directory's records, read once, from which each model's RunData is taken."""
-
-    path: Path
-    manifest: Manifest
-    samples: list[SampleRecord]
-    scores: list[ScoreRecord]
-
-    def models(self) -> list[str]:
-        """The models with at least one ok sample, sorted."""
-        return sorted({s.model for s in self.samples if s.ok})
-
-
-def read_run(path: Path, role: str) -> RunRecords:
-    """A scored run's records; CannotCompare where it is unscored, damaged or unreadable."""
-    run = RunDirectory(path)
+def read_run(path: Path, role: str) -> RunView:
+    """A scored run's records, read once (each model's RunData is taken from them); CannotCompare
+    where it is unscored, damaged or unreadable."""
     try:
-        manifest = run.manifest()
-        if not run.scores_path.is_file():
+        view = load_run(path, summary="none")
+        if not view.scored:
             raise CannotCompare(f"{role} {path} has not been scored: run `{cli_command()} score {path}` first")
-        return RunRecords(Path(path), manifest, run.samples(), run.scores())
+        _ = view.scores  # read here, where a damaged scores.jsonl becomes CannotCompare
     except (RunDirError, StoreError, OSError) as err:  # a damaged or unreadable run is no evidence either way
         raise CannotCompare(f"{role}: {explain(err)}") from None
+    return view
 
 
-def load_run(path: Path, model: str | None, role: str) -> RunData:
+def side_models(view: RunView) -> list[str]:
+    """The models of a run with at least one ok sample, sorted: those a gate can compare."""
+    return sorted({s.model for s in view.samples if s.ok})
+
+
+def load_side(path: Path, model: str | None, role: str) -> RunData:
     """One model's records of a run: `model`, or the run's only model."""
     return model_data(read_run(path, role), model, role)
 
 
-def model_data(records: RunRecords, model: str | None, role: str) -> RunData:
-    path, everything, scored = records.path, records.samples, records.scores
-    models = records.models()
+def model_data(view: RunView, model: str | None, role: str) -> RunData:
+    path, everything, scored = view.path, view.samples, view.scores
+    models = side_models(view)
     if model is None:
         if len(models) != 1:
             raise CannotCompare(f"{role} {path} holds models {models}; name one with --{role}-model")
@@ -84,7 +76,7 @@ def model_data(records: RunRecords, model: str | None, role: str) -> RunData:
         else:
             failed[(sc.task, sc.rate_spec, sc.metric)][sc.sample_id] = sc.error or "no value"
     attempted = {(s.task, s.rate_spec, s.sample_id) for s in everything if s.model == model}
-    return RunData(Path(path), records.manifest, model, by_sample, dict(scores), attempted, dict(failed))
+    return RunData(Path(path), view.manifest, model, by_sample, dict(scores), attempted, dict(failed))
 
 
 def check_comparable(base: RunData, cand: RunData, tasks: list[str], metrics: list[str]) -> None:

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vfr_bench.gate.compare import CannotCompare, RunRecords, compare, model_data, read_run
+from vfr_bench.gate.compare import CannotCompare, compare, model_data, read_run, side_models
 from vfr_bench.gate.config import GateConfig
 from vfr_bench.gate.data import RunData, Verdict
 from vfr_bench.gate.labels import label_runs
 from vfr_bench.gate.machines import run_warnings
 from vfr_bench.gate.output import markdown, overall, unmatched_rules, verdict_json
 from vfr_bench.gate.pairs import Pairing, pair_models
+from vfr_bench.run_view import RunView
 
 EXIT = {"pass": 0, "fail": 1, "cannot-compare": 2, "configuration-error": 2}
 
@@ -69,7 +70,7 @@ def gate_runs(
     """Every pair compared (a pair that cannot be compared says why in its outcome). CannotCompare where
     a run cannot be read or no pair can be made; SameLabels where the two given labels are equal."""
     base_run, cand_run = read_run(baseline, "baseline"), read_run(candidate, "candidate")
-    pairing = pair_models(base_run.models(), cand_run.models(), baseline_model, candidate_model)
+    pairing = pair_models(side_models(base_run), side_models(cand_run), baseline_model, candidate_model)
     labels = (baseline_label, candidate_label)
     outcomes = [_compare_pair(base_run, cand_run, pair, labels, pairing.by_name, config) for pair in pairing.pairs]
     compared = [v for o in outcomes for v in o.verdicts]
@@ -79,7 +80,7 @@ def gate_runs(
 
 
 def _compare_pair(
-    base_run: RunRecords, cand_run: RunRecords, pair: tuple[str, str], labels: tuple[str | None, str | None],
+    base_run: RunView, cand_run: RunView, pair: tuple[str, str], labels: tuple[str | None, str | None],
     by_name: bool, config: GateConfig,
 ) -> PairOutcome:  # fmt: skip
     outcome = PairOutcome(*pair)
