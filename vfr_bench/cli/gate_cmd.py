@@ -9,6 +9,8 @@ from typing import NoReturn
 
 import click
 
+from vfr_bench.redact import redact_text
+
 
 @click.group(invoke_without_command=True)
 @click.option("--baseline", type=click.Path(exists=True, file_okay=False), help="The baseline's run directory.")
@@ -67,17 +69,19 @@ def gate(
     except SameLabels as err:
         raise click.UsageError(str(err)) from None
     except CannotCompare as err:
-        _no_verdict("cannot-compare", f"cannot compare: {err}", [], markdown_path, json_path)
+        _no_verdict("cannot-compare", redact_text(f"cannot compare: {err}"), [], markdown_path, json_path)
     if result.pairing.by_name:
         _paired(result, markdown_path, json_path)
     outcome = result.outcomes[0]
     warnings = _warn(outcome.warnings)
     if outcome.no_verdict is not None or outcome.base is None or outcome.cand is None:
-        _no_verdict("cannot-compare", f"cannot compare: {outcome.no_verdict}", warnings, markdown_path, json_path)
+        reason = redact_text(f"cannot compare: {outcome.no_verdict}")
+        _no_verdict("cannot-compare", reason, warnings, markdown_path, json_path)
     if result.configuration_error:  # a rule that gates nothing would let its cell pass on the default
         reason = f"configuration error: {result.configuration_error}"
         _no_verdict("configuration-error", reason, warnings, markdown_path, json_path)
-    text = markdown(outcome.verdicts, outcome.base, outcome.cand, config.confidence, warnings)
+    # runs made before judge URLs were redacted may still carry credentials: none reaches a PR comment
+    text = redact_text(markdown(outcome.verdicts, outcome.base, outcome.cand, config.confidence, warnings))
     click.echo(text)
     if markdown_path:
         Path(markdown_path).write_text(text, encoding="utf-8")
@@ -95,8 +99,8 @@ def _paired(result, markdown_path: str | None, json_path: str | None) -> NoRetur
         _no_verdict("configuration-error", reason, warnings, markdown_path, json_path)
     for outcome in result.outcomes:
         if outcome.no_verdict is not None:
-            click.echo(f"cannot compare {outcome.baseline_model}: {outcome.no_verdict}", err=True)
-    text = paired_markdown(result)
+            click.echo(redact_text(f"cannot compare {outcome.baseline_model}: {outcome.no_verdict}"), err=True)
+    text = redact_text(paired_markdown(result))
     click.echo(text)
     if markdown_path:
         Path(markdown_path).write_text(text, encoding="utf-8")
@@ -125,7 +129,7 @@ def _warn(warnings: list[str]) -> list[str]:
 
 def _write_json(path: str | None, doc: dict) -> None:
     if path:
-        Path(path).write_text(json.dumps(doc, indent=2) + "\n")
+        Path(path).write_text(redact_text(json.dumps(doc, indent=2)) + "\n")
 
 
 @gate.command()

@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vfr_bench.gate.compare import CannotCompare, compare, model_data, read_run, side_models
+from vfr_bench.escape import markdown_cell
+from vfr_bench.gate.compare import CannotCompare, compare, model_data, read_run, self_gate_warning, side_models
 from vfr_bench.gate.config import GateConfig
 from vfr_bench.gate.data import RunData, Verdict
 from vfr_bench.gate.labels import label_runs
 from vfr_bench.gate.machines import run_warnings
 from vfr_bench.gate.output import markdown, overall, unmatched_rules, verdict_json
 from vfr_bench.gate.pairs import Pairing, pair_models
+from vfr_bench.redact import redact_text
 from vfr_bench.run_view import RunView
 
 EXIT = {"pass": 0, "fail": 1, "cannot-compare": 2, "configuration-error": 2}
@@ -89,7 +91,8 @@ def _compare_pair(
         outcome.cand = model_data(cand_run, pair[1], "candidate")
         given = [f"{pair[0]} ({label})" if by_name and label else label for label in labels]
         label_runs(outcome.base, outcome.cand, *given)
-        outcome.warnings = run_warnings(outcome.base, outcome.cand)
+        found = self_gate_warning(outcome.base, outcome.cand) + run_warnings(outcome.base, outcome.cand)
+        outcome.warnings = [redact_text(w) for w in found]
         outcome.verdicts = compare(outcome.base, outcome.cand, config)
     except CannotCompare as err:
         outcome.no_verdict = str(err)
@@ -106,13 +109,15 @@ def paired_markdown(result: GateResult) -> str:
         f"({len(failed)} failed, {len(blocked)} not comparable; exit {result.exit_code})",
     ]
     notes = [f"- **warning:** {w}" for w in result.warnings]
-    notes += [f"- **FAIL:** model `{m}` is in the baseline run but not in the candidate's" for m in result.pairing.lost]
-    notes += [f"- not gated: model `{m}` is in the candidate run only (no baseline)" for m in result.pairing.new]
+    lost, new = ([markdown_cell(m) for m in models] for models in (result.pairing.lost, result.pairing.new))
+    notes += [f"- **FAIL:** model `{m}` is in the baseline run but not in the candidate's" for m in lost]
+    notes += [f"- not gated: model `{m}` is in the candidate run only (no baseline)" for m in new]
     lines += ["", *notes] if notes else []
     for outcome in result.outcomes:
         lines.append("")
         if outcome.no_verdict is not None or outcome.base is None or outcome.cand is None:
-            lines += [f"### {outcome.baseline_model}: no verdict", "", f"cannot compare: {outcome.no_verdict}"]
+            name = markdown_cell(outcome.baseline_model)
+            lines += [f"### {name}: no verdict", "", f"cannot compare: {markdown_cell(outcome.no_verdict)}"]
             continue
         text = markdown(outcome.verdicts, outcome.base, outcome.cand, result.config.confidence)
         lines.append("#" + text.rstrip("\n"))  # its heading one level down
