@@ -100,7 +100,7 @@ class RunSettings(Strict):
     wide: bool = Field(False, description="Show every column of the results table, wider than the terminal if need be.")
     executor: Literal["local", "ray"] = Field(
         "local", description="local: this process, model by model. ray: work units spread over model replicas on "
-        "a Ray cluster (pip install 'vfr-bench[ray]'; README \"Scaling out\").",
+        "a Ray cluster (pip install 'vfr-bench[ray]'; docs/scaling-out.md).",
     )  # fmt: skip
     ray_address: str | None = Field(
         None, description="Ray only: a running cluster (auto, ray://HOST:10001). Default: start one on this machine.",
