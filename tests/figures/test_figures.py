@@ -149,8 +149,8 @@ def test_a_multilingual_study_compares_its_languages_by_rate(studies):
 
 
 def test_the_readmes_custom_figure_example_saves_its_labels(studies, tmp_path, monkeypatch):
-    """The README's "figure of your own" lines, run on a study as written: nothing leaves the canvas."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    """The Python API page's "figure of your own" lines, run on a study as written: nothing leaves the canvas."""
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "python-api.md").read_text(encoding="utf-8")
     start = readme.index("# A figure of your own")
     example = readme[
         start : readme.index('fig.savefig("wer_by_rate.pdf")', start) + len('fig.savefig("wer_by_rate.pdf")')
@@ -158,7 +158,7 @@ def test_the_readmes_custom_figure_example_saves_its_labels(studies, tmp_path, m
     plt.rcdefaults()
     monkeypatch.chdir(tmp_path)
     space = {"plt": plt, "results": vfr_bench.load(*studies(2, 2))}
-    exec(compile(example, "README.md", "exec"), space)
+    exec(compile(example, "docs/python-api.md", "exec"), space)
     assert (tmp_path / "wer_by_rate.pdf").stat().st_size > 1000
     assert not check_figure(space["fig"])
     plt.close(space["fig"])
