@@ -17,11 +17,11 @@ from vfr_bench.scoring import score_run
 
 def test_every_metric_says_what_it_is():
     for name, metric in all_metrics().items():
-        assert metric.kind in KINDS and metric.label and metric.aggregation in ("corpus", "mean", "p50", "p90", "p95")
+        assert metric.kind in KINDS and metric.label and metric.aggregation in ("corpus", "mean", "p50", "p90", "p95", "spearman")
         if metric.kind == "quality":
             assert metric.requires, f"{name} must say which record fields it reads"
     assert get_metric("wer").scale == "fraction" and get_metric("judge_score").scale == "absolute"
-    assert {m.kind for m in metrics_for_task(["wer"])[1:]} == {"rate", "latency"}
+    assert {m.kind for m in metrics_for_task(["wer"])[1:]} == {"rate", "latency", "allocation"}
     assert [m.name for m in metrics_for_task(["wer", "wer"])].count("wer") == 1
 
 

@@ -23,8 +23,8 @@ def _record(**fields) -> SampleRecord:
 def test_bits_per_second_count_content_and_duration_apart():
     # a FlexiSLM-like output step: one code of 16384 and one of 16 duration classes, at 5 Hz
     rec = _record(achieved_output_hz=5.0, output_alphabet=TokenAlphabet(codebooks=(16384,), duration_classes=16))
-    value = {n: get_metric(n).compute(rec, None).value for n in  # type: ignore[arg-type,union-attr]
-             ("output_bits_per_second", "output_content_bits_per_second", "output_duration_bits_per_second")}  # fmt: skip
+    names = ("output_bits_per_second", "output_content_bits_per_second", "output_duration_bits_per_second")
+    value = {n: get_metric(n).compute(rec, None).value for n in names}  # type: ignore[arg-type,union-attr]
     assert value["output_content_bits_per_second"] == pytest.approx(5 * 14)
     assert value["output_duration_bits_per_second"] == pytest.approx(5 * 4)
     assert value["output_bits_per_second"] == pytest.approx(5 * 18)
