@@ -1,7 +1,8 @@
 """Speaking rate of a sample's input, and whether a model's rate follows it (docs/analyses.md).
 
 Speaking rate = words (of the reference transcript) or phones (espeak-ng) per second of speech,
-the speech found by the VAD, so pauses do not slow a speaker down. `rate_vs_speaking_rate` is
+the speech found by the VAD, so pauses do not slow a speaker down; computed for the samples of
+models that report where their units fall, beside those analyses. `rate_vs_speaking_rate` is
 Spearman's rho, over the samples of a (model, task, rate) cell, between the units a model spends
 per second of speech and the phones per second; its CI is the bootstrap over samples.
 """
@@ -76,7 +77,9 @@ def _provenance(ctx: MetricContext | None) -> dict[str, str]:
     return {"vad": vad_id(), "phonemiser": phonemiser_id()}
 
 
-SPOKEN = ("reference.text", "input_seconds", "source_audio")
+# computed beside the allocation analyses, where a model says where its units fall: the speaking rate
+# is what those units are read against, and a run of models that say nothing pays for no VAD
+SPOKEN = ("reference.text", "input_seconds", "source_audio", "input_unit_spans")
 register_metric(
     Metric("speaking_rate_words", "1", "words of the reference per second of speech (VAD) in the input",
            kind="allocation", higher_is_better=None, aggregation="mean", compute=_word_rate,
@@ -87,6 +90,6 @@ register_metric(
     Metric("rate_vs_speaking_rate", "1",
            "Spearman's rho over a cell's samples: input units per second of speech vs phones per second",
            kind="allocation", higher_is_better=None, aggregation="spearman", compute=_rate_vs_speaking_rate,
-           display="rate vs speaking rate (rho)", unit="rho", requires=(*SPOKEN, "input_unit_spans"),
+           display="rate vs speaking rate (rho)", unit="rho", requires=SPOKEN,
            check=_check, provenance=_provenance),
 )  # fmt: skip
