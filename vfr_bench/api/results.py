@@ -85,7 +85,37 @@ class Results:
 
         return markdown(self.summary, self.series, metrics, digits)
 
+    def allocation(self, ci: bool = True) -> pd.DataFrame:
+        """Where the units go, per (series, task, rate): achieved Hz in speech and in silence, the
+        silence shares, speaking rates, rate vs speaking rate (rho) and boundary precision beside its
+        chance level, each with its CI (docs/analyses.md)."""
+        from vfr_bench.api.allocation_tables import allocation_metrics
+        from vfr_bench.api.tables import results_table
+
+        metrics = allocation_metrics(self.summary)
+        if not metrics:
+            raise ValueError("no allocation metrics in these runs: their models report no unit spans")
+        return results_table(self.summary, self.series, metrics, ci)
+
+    def bits(self) -> pd.DataFrame:
+        """Bits per second per (series, task, rate, side): what a unit is, content and duration bits."""
+        from vfr_bench.api.allocation_tables import bits_table
+
+        return bits_table(self.runs, self.summary, self.series)
+
     # ---- figures ------------------------------------------------------------------------------------
+
+    def token_allocation(self, task: str | None = None) -> Figure | None:
+        """Achieved Hz in speech and silence per rate, and against speaking rate (report/fig_allocation.py),
+        for `task` (default: the first task with allocation rows); None where there are none."""
+        from vfr_bench.api.allocation_tables import allocation_metrics
+        from vfr_bench.report.fig_allocation import allocation_figure
+
+        tasks = sorted(set(self.summary.loc[self.summary["metric"].isin(allocation_metrics(self.summary)), "task"]))
+        if task is None and not tasks:
+            return None
+        chosen = task if task is not None else tasks[0]
+        return allocation_figure(self.summary, self.scores, list(self.series.values()), chosen)
 
     def pareto(self, x: str = "achieved_hz", reported: list[ReportedPoint] | None = None) -> Figure | None:
         """Quality against `x` (achieved_hz, t_total_p50 or t_ar_p50): report/fig_pareto.py."""

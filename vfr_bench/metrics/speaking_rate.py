@@ -86,10 +86,10 @@ register_metric(
            display="speaking rate", unit="words/s", requires=SPOKEN, check=check_vad, provenance=_provenance),
     Metric("speaking_rate_phones", "1", "phones (espeak-ng) of the reference per second of speech (VAD)",
            kind="allocation", higher_is_better=None, aggregation="mean", compute=_phone_rate,
-           display="speaking rate (phones)", unit="phones/s", requires=SPOKEN, check=_check, provenance=_provenance),
+           display="speaking rate", unit="phones/s", requires=SPOKEN, check=_check, provenance=_provenance),
     Metric("rate_vs_speaking_rate", "1",
            "Spearman's rho over a cell's samples: input units per second of speech vs phones per second",
            kind="allocation", higher_is_better=None, aggregation="spearman", compute=_rate_vs_speaking_rate,
-           display="rate vs speaking rate (rho)", unit="rho", requires=SPOKEN,
+           display="rate vs speaking rate", unit="rho", requires=SPOKEN,
            check=_check, provenance=_provenance),
 )  # fmt: skip

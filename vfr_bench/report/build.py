@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vfr_bench.jsonl import write_text_atomic
+from vfr_bench.report.allocation_section import allocation_outputs
 from vfr_bench.report.points import ReportedPoint, Run
 from vfr_bench.report.series import Series
 
@@ -53,6 +54,7 @@ def build_report(
     )
     _figures(results, reported, overlay, save)
     made += _tables(results, out)
+    made += allocation_outputs(results, out, save)
     if html:
         made.append(_html(results, out))
     write_text_atomic(out / "README.md", _readme(made, runs, series, reported_csv))
