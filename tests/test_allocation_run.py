@@ -1,21 +1,13 @@
 """The allocation analyses through a run: spans and alphabets reach the record (bad spans become that
-sample's error, never a number), the scorer computes speech/silence, speaking rate and bits per
-cell, and the run directory keeps its contract."""
+sample's error, never a number), the scorer computes speech/silence, speaking rate, boundaries and
+bits per cell, the report and the Python API show them, and the run directory keeps its contract."""
 
 from __future__ import annotations
 
-import json
-from typing import ClassVar
-
-import numpy as np
 import pytest
-import soundfile as sf
 
-from tests.allocation_helpers import SAMPLE_RATE, padded_speech
+from tests.allocation_helpers import patching_registry, write_speech_manifest
 from tests.helpers import assert_conforms
-from vfr_bench.baselines.reference import merging
-from vfr_bench.models import ModelRegistry, model_registry
-from vfr_bench.protocol import Adapter, RateControl, Request, Response
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run import RunConfig, Runner
 from vfr_bench.run_dir import RunDirectory
@@ -25,63 +17,79 @@ from vfr_bench.token_alphabet import TokenAlphabet
 
 pytest.importorskip("silero_vad", reason="silero-vad (the metrics extra) is not installed")
 pytest.importorskip("piper.espeakbridge", reason="piper-tts (the reference extra) is not installed")
+pytest.importorskip("faster_whisper", reason="the ASR judge's word times need the reference extra")
 
 
-class PatchingFake(Adapter):
-    """A fixed patcher of 25 Hz frames that says where its patches fall; `skew` misreports them."""
-
-    name = "patching-fake"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"asr"})
-    rate_control = RateControl("controllable", native_input_hz=6.25, min_hz=1.0, max_hz=25.0)
-    input_alphabet: ClassVar[TokenAlphabet | None] = TokenAlphabet(codebooks=(1024,) * 4)
-    options: ClassVar[dict] = {"skew": (str, None, "sample id whose spans run past its audio")}
-
-    def generate(self, request: Request) -> Response:
-        assert request.audio is not None and request.input_hz is not None
-        seconds = len(request.audio) / request.sample_rate
-        bounds = merging.uniform_boundaries(int(np.ceil(seconds * 25)), 25.0, request.input_hz)
-        spans = merging.group_spans(bounds, 25.0, 0.0, seconds)
-        if request.sample_id == self.config["skew"]:
-            spans = [(a + 1.0, b + 1.0) for a, b in spans]
-        return Response(text="the quick brown fox", n_input_tokens=len(spans), input_unit_spans=spans)
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("alloc")
+    manifest = write_speech_manifest(folder / "data", pads=(0.3, 0.6, 0.9, 1.2, 0.5))
+    config = RunConfig(models=["patching-fake"], rate_specs=parse_rate_specs("12.5,6.25"), tasks=[all_tasks()["asr"]],
+                       out=folder / "run", data=str(manifest), warmup=0,
+                       model_options={"patching-fake": {"skew": "u4"}})  # fmt: skip
+    Runner(config, registry=patching_registry()).run()
+    rows = score_run(folder / "run", {"asr": ["wer"]})
+    return RunDirectory(folder / "run"), {(r.rate_spec, r.metric): r for r in rows}
 
 
-def _registry() -> ModelRegistry:
-    registry = model_registry(builtins=False)
-    registry.add("patching-fake", PatchingFake)
-    return ModelRegistry(registry)
-
-
-def _data(folder):
-    folder.mkdir()
-    base = padded_speech()
-    lines = []
-    for i, pad in enumerate((0.0, 0.5, 1.0)):  # three utterances with different silences
-        audio = np.concatenate([np.zeros(int(pad * SAMPLE_RATE), np.float32), base])
-        sf.write(folder / f"u{i}.wav", audio, SAMPLE_RATE)
-        text = "The quick brown fox jumps over the lazy dog near the river bank."
-        lines.append({"id": f"u{i}", "audio": f"u{i}.wav", "text": text})
-    (folder / "data.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
-    return folder / "data.jsonl"
-
-
-def test_a_patcher_run_reports_where_its_units_go(tmp_path):
-    manifest = _data(tmp_path / "data")
-    config = RunConfig(models=["patching-fake"], rate_specs=parse_rate_specs("6.25"), tasks=[all_tasks()["asr"]],
-                       out=tmp_path / "run", data=str(manifest), warmup=0,
-                       model_options={"patching-fake": {"skew": "u2"}})  # fmt: skip
-    Runner(config, registry=_registry()).run()
-    run = RunDirectory(tmp_path / "run")
-    records = {r.sample_id: r for r in run.samples()}
-    assert records["u2"].status == "error" and "after the" in (records["u2"].error or "")
-    assert records["u0"].ok and records["u0"].input_alphabet == TokenAlphabet(codebooks=(1024,) * 4)
-    assert len(records["u0"].input_unit_spans or []) == records["u0"].n_input_tokens
-    rows = {r.metric: r for r in score_run(run.path, {"asr": ["wer"]})}
-    assert rows["achieved_hz_speech"].n == 2 and rows["achieved_hz_silence"].n == 2
-    assert abs(rows["achieved_hz_speech"].value - 6.25) < 0.2 and abs(rows["achieved_hz_silence"].value - 6.25) < 0.4
-    assert rows["input_bits_per_second"].value == pytest.approx(rows["achieved_input_hz"].value * 40)
-    assert 8 < rows["speaking_rate_phones"].value < 25 and 2 < rows["speaking_rate_words"].value < 6
-    assert "rate_vs_speaking_rate" not in rows  # two samples do not make a correlation
-    manifest_metrics = run.manifest().metrics
-    assert manifest_metrics["achieved_hz_speech"]["vad"].startswith("silero-vad")
+def test_spans_that_do_not_fit_the_audio_fail_their_sample(scored):
+    run, _rows = scored
+    records = {(r.rate_spec, r.sample_id): r for r in run.samples()}
+    assert records[("6.25", "u4")].status == "error" and "after the" in (records[("6.25", "u4")].error or "")
+    good = records[("6.25", "u0")]
+    assert good.ok and good.input_alphabet == TokenAlphabet(codebooks=(1024,) * 4)
+    assert len(good.input_unit_spans or []) == good.n_input_tokens
     assert_conforms(run.path)
+
+
+def test_a_patcher_spends_its_rate_on_speech_and_silence_alike(scored):
+    _run, rows = scored
+    for rate in ("12.5", "6.25"):
+        hz = float(rate)
+        speech, silence = rows[(rate, "achieved_hz_speech")], rows[(rate, "achieved_hz_silence")]
+        assert speech.n == 4 and silence.n == 4
+        assert abs(speech.value - hz) < 0.03 * hz and abs(silence.value - hz) < 0.1 * hz
+        assert rows[(rate, "silence_unit_share")].value == pytest.approx(
+            rows[(rate, "input_silence_share")].value, abs=0.03
+        )
+        bits = rows[(rate, "input_bits_per_second")].value
+        assert bits == pytest.approx(rows[(rate, "achieved_input_hz")].value * 40)
+    assert 8 < rows[("6.25", "speaking_rate_phones")].value < 25 and 2 < rows[("6.25", "speaking_rate_words")].value < 6
+    # a patcher's rate in speech is the same whoever speaks: nothing to rank, so no rho (never a 0)
+    assert ("6.25", "rate_vs_speaking_rate") not in rows
+    scores = [s for s in scored[0].scores() if s.metric == "rate_vs_speaking_rate" and s.rate_spec == "6.25"]
+    assert len(scores) == 4 and len({s.numerator for s in scores}) == 1 and len({s.denominator for s in scores}) == 4
+    chance, precision = rows[("6.25", "boundary_precision_chance")], rows[("6.25", "boundary_precision")]
+    assert precision.value == pytest.approx(chance.value, abs=0.1)  # a uniform patcher is the chance level
+
+
+def test_the_manifest_names_the_vad_and_the_phonemiser(scored):
+    run, _rows = scored
+    metrics = run.manifest().metrics
+    assert metrics["achieved_hz_speech"]["vad"].startswith("silero-vad")
+    assert metrics["speaking_rate_phones"]["phonemiser"].startswith("espeak-ng")
+
+
+def test_results_and_the_report_show_where_the_units_go(scored, tmp_path):
+    import vfr_bench
+    from vfr_bench.report.allocation_section import allocation_outputs
+    from vfr_bench.report.html.chart_allocation import allocation_charts
+
+    run, _rows = scored
+    results = vfr_bench.load(run.path)
+    table = results.allocation()
+    assert {"achieved_hz_speech", "achieved_hz_silence", "boundary_precision_chance"} <= set(table.columns)
+    assert len(table) == 2  # one row per rate
+    bits = results.bits()
+    assert list(bits["units"]) == ["1024 x 1024 x 1024 x 1024"] * 2 and list(bits["side"]) == ["input"] * 2
+    assert bits["bps"].iloc[0] == pytest.approx(bits["achieved_hz"].iloc[0] * 40)
+    fig = results.token_allocation()
+    gids = {artist.get_gid() for ax in fig.axes for artist in ax.get_children()}
+    assert {"speech:patching-fake", "silence:patching-fake", "utterances:patching-fake"} <= gids
+    drawn: list[str] = []
+    made = dict(allocation_outputs(results, tmp_path, lambda fig, name, text: drawn.append(name)))
+    assert drawn == ["token_allocation_asr"] and set(made) == {"allocation.md", "bits.md"}
+    assert "1024 x 1024 x 1024 x 1024" in (tmp_path / "bits.md").read_text()
+    charts = allocation_charts(results)  # the listening page's
+    assert set(charts) == {"token_allocation", "allocation_table", "bits_table"}
+    assert charts["bits_table"]["data"][0]["cells"]["values"][4] == ["1024 x 1024 x 1024 x 1024"] * 2

@@ -30,7 +30,7 @@ def test_boundaries_on_word_edges_beat_the_uniform_chance_level(tmp_path):
     base = SampleRecord(model="m", rate_spec="x", task="asr", sample_id="s", status="ok", input_seconds=seconds,
                         source_audio=str(tmp_path / "in.wav"), language="en")  # fmt: skip
     edges = word_edges(base, ctx)
-    assert len(edges) >= 2 * 10  # the sentence's thirteen words, start and end
+    assert len(edges) >= 2 * 10  # the reading's thirteen words, start and end
     cuts = [0.0, *sorted(set(np.round(edges, 3).tolist()) - {0.0}), seconds]
     on_words = base.model_copy(update={"input_unit_spans": [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]})
     precision = get_metric("boundary_precision").compute(on_words, ctx)
