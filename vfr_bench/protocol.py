@@ -19,10 +19,14 @@ from vfr_bench.rates import RateSpec
 from vfr_bench.token_alphabet import TokenAlphabet
 
 # What a request asks for: speech-to-text (ASR and spoken QA answered in text), speech-to-speech,
-# text-to-speech, and resynthesis (speech in, the same speech out at the requested output rate).
-RequestKind = Literal["asr", "s2t", "s2s", "tts", "resynth"]
-REQUEST_KINDS: tuple[str, ...] = ("asr", "s2t", "s2s", "tts", "resynth")
-SPEECH_OUTPUT_KINDS = frozenset({"s2s", "tts", "resynth"})
+# text-to-speech, resynthesis (speech in, the same speech out at the requested output rate), and a
+# question asked in text, answered in text (t2t) or in speech (t2s): with s2t and s2s, the four
+# modality pairs (docs/analyses.md).
+RequestKind = Literal["asr", "s2t", "s2s", "tts", "resynth", "t2t", "t2s"]
+REQUEST_KINDS: tuple[str, ...] = ("asr", "s2t", "s2s", "tts", "resynth", "t2t", "t2s")
+SPEECH_OUTPUT_KINDS = frozenset({"s2s", "tts", "resynth", "t2s"})
+TEXT_INPUT_KINDS = frozenset({"tts", "t2t", "t2s"})
+MODALITY_PAIRS: dict[str, str] = {"t2t": "T->T", "s2t": "S->T", "t2s": "T->S", "s2s": "S->S"}
 
 
 class AdapterUnavailable(RuntimeError):

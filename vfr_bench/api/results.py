@@ -103,7 +103,20 @@ class Results:
 
         return bits_table(self.runs, self.summary, self.series)
 
+    def modality_pairs(self) -> pd.DataFrame:
+        """Per (series, suite, rate): QA accuracy asked as text or speech and answered as text or speech
+        (T->T, S->T, T->S, S->S) with CIs, and the speech gaps with paired-bootstrap CIs."""
+        from vfr_bench.api.modality_table import modality_table
+
+        return modality_table(self.summary, self.scores)
+
     # ---- figures ------------------------------------------------------------------------------------
+
+    def modality(self) -> Figure | None:
+        """Accuracy per modality pair, a bar per series with its CI, a panel per rate (report/fig_modality.py)."""
+        from vfr_bench.report.fig_modality import modality_figure
+
+        return modality_figure(self.modality_pairs(), list(self.series.values()))
 
     def token_allocation(self, task: str | None = None) -> Figure | None:
         """Achieved Hz in speech and silence per rate, and against speaking rate (report/fig_allocation.py),

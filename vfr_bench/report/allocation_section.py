@@ -1,5 +1,6 @@
 """The report's allocation section (docs/analyses.md): a token-allocation figure per task that has
-allocation rows, and the allocation and bits tables, from the same `Results` calls a notebook uses."""
+allocation rows, the allocation and bits tables, and the modality-pairs figure and table, from the
+same `Results` calls a notebook uses."""
 
 from __future__ import annotations
 
@@ -39,4 +40,17 @@ def allocation_outputs(results: Results, out: Path, save: Callable[[Any, str, st
         write_text_atomic(out / "bits.md", bits_markdown(bits))
         made.append(("bits.md", "bits per second per side: content and duration bits where the units are "
                      "declared discrete; 'continuous' where they are vectors"))  # fmt: skip
-    return made
+    return made + _modality(results, out, save)
+
+
+def _modality(results: Results, out: Path, save: Callable[[Any, str, str], None]) -> Made:
+    from vfr_bench.api.modality_table import modality_markdown
+
+    table = results.modality_pairs()
+    if table.empty:
+        return []
+    save(results.modality(), "modality_pairs", "QA accuracy asked as text or speech and answered as text or speech "
+         "(T->T, S->T, T->S, S->S), a bar per series with its 95% CI, a panel per rate")  # fmt: skip
+    write_text_atomic(out / "modality.md", modality_markdown(table))
+    return [("modality.md", "modality pairs: accuracy per pair [95% CI] and the speech gaps T->T - S->T and "
+             "S->T - S->S [paired-bootstrap 95% CI]")]  # fmt: skip

@@ -28,6 +28,9 @@ def allocation_charts(results: Results) -> dict[str, Chart]:
     bits = results.bits()
     if len(bits):
         out["bits_table"] = _bits_chart(bits)
+    pairs = results.modality_pairs()
+    if len(pairs):
+        out["modality_table"] = _modality_chart(pairs)
     return out
 
 
@@ -77,15 +80,26 @@ def _table_chart(results: Results, metrics: list[str]) -> Chart:
 
 
 def _bits_chart(bits: Any) -> Chart:
-    import plotly.graph_objects as go
-
     from vfr_bench.api.allocation_tables import bits_markdown
 
-    lines = [line.strip("|").split(" | ") for line in bits_markdown(bits).strip().splitlines()]
+    return _markdown_table(bits_markdown(bits), "Bits per second (content + duration side information)")
+
+
+def _modality_chart(pairs: Any) -> Chart:
+    from vfr_bench.api.modality_table import modality_markdown
+
+    return _markdown_table(modality_markdown(pairs), "Modality pairs: QA accuracy and the speech gaps (95% CIs)")
+
+
+def _markdown_table(text: str, title: str) -> Chart:
+    """A Markdown table (the static report's, so both say the same) as a plotly table."""
+    import plotly.graph_objects as go
+
+    lines = [line.strip().strip("|").split(" | ") for line in text.strip().splitlines()]
     head, body = [c.strip() for c in lines[0]], [[c.strip() for c in line] for line in lines[2:]]
     columns = [list(col) for col in zip(*body)] if body else [[] for _ in head]
     fig = go.Figure(go.Table(header={"values": head}, cells={"values": columns}))
-    return _layout(fig, "Bits per second (content + duration side information)", height=120 + 28 * len(body))
+    return _layout(fig, title, height=120 + 28 * len(body))
 
 
 def _layout(fig: Any, title: str, height: int = 380) -> Chart:
