@@ -65,7 +65,6 @@ def test_the_four_pairs_give_accuracies_and_speech_gaps(tmp_path):
     config = RunConfig(models=["pairs-fake"], rate_specs=parse_rate_specs("12.5"), tasks=tasks, out=tmp_path / "run",
                        limit=6, warmup=0)  # fmt: skip
     Runner(config, registry=ModelRegistry(registry)).run()
-    assert_conforms(tmp_path / "run")
     cache = JsonCache(tmp_path / "run" / "judge_cache" / "asr_transcripts.jsonl")
     (tmp_path / "run" / "judge_cache").mkdir()
     for record in RunDirectory(tmp_path / "run").samples():
@@ -74,6 +73,7 @@ def test_the_four_pairs_give_accuracies_and_speech_gaps(tmp_path):
                 f"{JudgeSettings().asr_judge_id}|{record.audio}", SAID[f"{record.sample_id}/{record.request_kind}"]
             )
     score_run(tmp_path / "run", {t.name: list(t.metrics) for t in config.tasks})
+    assert_conforms(tmp_path / "run")
     results = vfr_bench.load(tmp_path / "run")
     table = results.modality_pairs()
     assert len(table) == 1
