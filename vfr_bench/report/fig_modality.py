@@ -37,7 +37,7 @@ def modality_figure(table: pd.DataFrame, series: list[Series]) -> Any:
             high = np.array([_get(row, f"{p} ci_high", _get(row, p)) for p in pairs], dtype=float)
             x = np.arange(len(pairs)) + (j - (len(drawn) - 1) / 2) * width
             ax.bar(x, np.nan_to_num(y), width * 0.9, color=s.colour, label=s.label, gid=f"pairs:{s.label}")
-            ax.errorbar(x, y, yerr=[np.nan_to_num(y - low), np.nan_to_num(high - y)], fmt="none", ecolor="black",
+            ax.errorbar(x, y, yerr=[np.nan_to_num(y - low), np.nan_to_num(high - y)], fmt="none", ecolor="0.45",
                         elinewidth=0.8, capsize=2)  # fmt: skip
         ax.set_xticks(range(len(pairs)), pairs)
         ax.set_ylim(0, 1.05)
