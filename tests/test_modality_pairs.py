@@ -86,7 +86,7 @@ def test_the_four_pairs_give_accuracies_and_speech_gaps(tmp_path):
     fig = results.modality()
     bars = [p for ax in fig.axes for p in ax.patches if p.get_gid() == "pairs:pairs-fake"]
     assert np.allclose([b.get_height() for b in bars][:2], [1.0, 0.5])
-    from vfr_bench.api.modality_table import modality_markdown
+    from vfr_bench.report.modality_table import modality_markdown
 
     text = modality_markdown(table)
     assert "| pairs-fake | spoken-qa-pairs | 12.5 | 1.000 [1.000, 1.000] | 0.500 [" in text and "| +0.500 [" in text

@@ -89,8 +89,8 @@ class Results:
         """Where the units go, per (series, task, rate): achieved Hz in speech and in silence, the
         silence shares, speaking rates, rate vs speaking rate (rho) and boundary precision beside its
         chance level, each with its CI (docs/analyses.md)."""
-        from vfr_bench.api.allocation_tables import allocation_metrics
         from vfr_bench.api.tables import results_table
+        from vfr_bench.report.allocation_tables import allocation_metrics
 
         metrics = allocation_metrics(self.summary)
         if not metrics:
@@ -99,14 +99,14 @@ class Results:
 
     def bits(self) -> pd.DataFrame:
         """Bits per second per (series, task, rate, side): what a unit is, content and duration bits."""
-        from vfr_bench.api.allocation_tables import bits_table
+        from vfr_bench.report.allocation_tables import bits_table
 
         return bits_table(self.runs, self.summary, self.series)
 
     def modality_pairs(self) -> pd.DataFrame:
         """Per (series, suite, rate): QA accuracy asked as text or speech and answered as text or speech
         (T->T, S->T, T->S, S->S) with CIs, and the speech gaps with paired-bootstrap CIs."""
-        from vfr_bench.api.modality_table import modality_table
+        from vfr_bench.report.modality_table import modality_table
 
         return modality_table(self.summary, self.scores)
 
@@ -121,7 +121,7 @@ class Results:
     def token_allocation(self, task: str | None = None) -> Figure | None:
         """Achieved Hz in speech and silence per rate, and against speaking rate (report/fig_allocation.py),
         for `task` (default: the first task with allocation rows); None where there are none."""
-        from vfr_bench.api.allocation_tables import allocation_metrics
+        from vfr_bench.report.allocation_tables import allocation_metrics
         from vfr_bench.report.fig_allocation import allocation_figure
 
         tasks = sorted(set(self.summary.loc[self.summary["metric"].isin(allocation_metrics(self.summary)), "task"]))

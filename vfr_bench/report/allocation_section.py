@@ -19,8 +19,8 @@ Made = list[tuple[str, str]]
 
 def allocation_outputs(results: Results, out: Path, save: Callable[[Any, str, str], None]) -> Made:
     """Draw the figures through `save` (which records them); write the tables; return the tables made."""
-    from vfr_bench.api.allocation_tables import allocation_metrics, bits_markdown
     from vfr_bench.api.tables import markdown
+    from vfr_bench.report.allocation_tables import allocation_metrics, bits_markdown
 
     metrics = allocation_metrics(results.summary)
     tasks = sorted(set(results.summary.loc[results.summary["metric"].isin(metrics), "task"]))
@@ -44,7 +44,7 @@ def allocation_outputs(results: Results, out: Path, save: Callable[[Any, str, st
 
 
 def _modality(results: Results, out: Path, save: Callable[[Any, str, str], None]) -> Made:
-    from vfr_bench.api.modality_table import modality_markdown
+    from vfr_bench.report.modality_table import modality_markdown
 
     table = results.modality_pairs()
     if table.empty:

@@ -17,7 +17,7 @@ Chart = dict[str, Any]
 
 def allocation_charts(results: Results) -> dict[str, Chart]:
     """{name: plotly JSON} of the allocation charts there is data for."""
-    from vfr_bench.api.allocation_tables import allocation_metrics
+    from vfr_bench.report.allocation_tables import allocation_metrics
 
     metrics = allocation_metrics(results.summary)
     out: dict[str, Chart] = {}
@@ -80,13 +80,13 @@ def _table_chart(results: Results, metrics: list[str]) -> Chart:
 
 
 def _bits_chart(bits: Any) -> Chart:
-    from vfr_bench.api.allocation_tables import bits_markdown
+    from vfr_bench.report.allocation_tables import bits_markdown
 
     return _markdown_table(bits_markdown(bits), "Bits per second (content + duration side information)")
 
 
 def _modality_chart(pairs: Any) -> Chart:
-    from vfr_bench.api.modality_table import modality_markdown
+    from vfr_bench.report.modality_table import modality_markdown
 
     return _markdown_table(modality_markdown(pairs), "Modality pairs: QA accuracy and the speech gaps (95% CIs)")
 
