@@ -21,6 +21,20 @@ def test_hits_count_boundaries_within_the_tolerance_of_an_edge():
     assert list(chance_boundaries(4, 2.0)) == [0.5, 1.0, 1.5]
 
 
+def test_a_frame_grid_is_not_favoured_over_the_chance_grid():
+    """Word times in 20 ms steps: a boundary on a 40 ms grid and one between steps see as many edges."""
+    rng = np.random.default_rng(0)
+    steps = np.arange(0, 200, 0.02)
+    edges = np.sort(steps[rng.random(len(steps)) < 0.3])  # word edges on three steps in ten
+    on_grid = np.arange(0.04, 199.9, 0.04)  # a model's boundaries on its 25 Hz frames
+    off_grid = on_grid + 0.013  # a chance grid's, between steps
+    rates = [hits(b, edges, 0.04) / len(b) for b in (on_grid, off_grid)]
+    # compared unrounded, the frame grid would see five steps to the chance grid's four: 0.83 against 0.76
+    assert rates[0] == pytest.approx(1 - 0.7**5, abs=0.02) and rates[1] == pytest.approx(rates[0], abs=0.02)
+    sparse = np.array([1.0, 2.0])
+    assert hits(np.array([1.04, 1.06, 2.03, 2.05]), sparse) == 3  # 2.03 rounds to 2.04: within two steps
+
+
 def test_boundaries_on_word_edges_beat_the_uniform_chance_level(tmp_path):
     pytest.importorskip("faster_whisper", reason="the ASR judge (Whisper tiny.en) needs the reference extra")
     audio = padded_speech()
