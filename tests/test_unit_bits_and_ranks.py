@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -96,3 +97,22 @@ def test_allocation_metrics_are_listed_with_kind_and_unit():
         assert metric.kind == "allocation" and metric.unit == unit
     assert get_metric("silence_unit_share").scale == "fraction"
     assert math.isclose(TokenAlphabet(codebooks=(1024, 1024)).content_bits or 0, 20.0)
+
+
+@pytest.mark.parametrize(
+    ("module", "check", "hint"),
+    [("silero_vad", "vfr_bench.metrics.speech_activity:check_vad", "vfr-bench[metrics]"),
+     ("piper", "vfr_bench.metrics.phones:check_phonemiser", "vfr-bench[reference]")],
+)  # fmt: skip
+def test_a_missing_vad_or_phonemiser_says_what_to_install(monkeypatch, module, check, hint):
+    import importlib
+    import sys
+
+    from vfr_bench.metrics.base import MetricUnavailable
+
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as where it is not installed
+    path, func = check.split(":")
+    with pytest.raises(MetricUnavailable, match=re.escape(hint)):
+        getattr(importlib.import_module(path), func)()
