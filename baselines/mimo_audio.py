@@ -34,7 +34,7 @@ from vfr_bench.baselines.checkout import attribute, checkout_folder, import_from
 from vfr_bench.baselines.step_streamer import StepStreamer
 from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
-from vfr_bench.unit_spans import clip_spans, spans_from_lengths
+from vfr_bench.unit_spans import uniform_spans
 
 BASE_HZ, PATCH = 25.0, 4
 MODULE = "src.mimo_audio.mimo_audio"
@@ -50,10 +50,7 @@ DOWNLOAD = "hf download XiaomiMiMo/{name} --local-dir FOLDER, then --model-arg {
 def patch_spans(n_patches: int, group: int, seconds: float) -> list[tuple[float, float]] | None:
     """Its fixed patches of `group` 25 Hz frames as unit spans, the last cut at the end of the audio;
     None where a patch would start past the audio (frames its code padded: no span to give)."""
-    spans = spans_from_lengths([group] * n_patches, BASE_HZ)
-    if spans and spans[-1][0] >= seconds:
-        return None
-    return clip_spans(spans, seconds)
+    return uniform_spans(n_patches, group / BASE_HZ, seconds)
 
 
 def _numel(x: Any) -> int:

@@ -23,6 +23,7 @@ import numpy as np
 from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 from vfr_bench.token_alphabet import CONTINUOUS, TokenAlphabet
+from vfr_bench.unit_spans import uniform_spans
 
 INPUT_HZ = 25.0
 CODEC_HZ = 50.0
@@ -284,6 +285,10 @@ class Qwen25OmniAdapter(Adapter):
             audio=audio,
             audio_sample_rate=OUTPUT_SAMPLE_RATE if audio is not None else None,
             n_input_tokens=n_audio if request.audio is not None else None,
+            # its encoder's positions are fixed 40 ms frames of the input
+            input_unit_spans=None
+            if request.audio is None
+            else uniform_spans(n_audio, 1 / INPUT_HZ, len(request.audio) / request.sample_rate),
             n_output_tokens=self.clock.codes if speech else None,
             n_text_tokens=int(text_ids.shape[1]),
             t_first_token=first,

@@ -11,7 +11,7 @@ from tests.allocation_helpers import PAD_S, SAMPLE_RATE, padded_speech
 from vfr_bench.baselines.reference import merging
 from vfr_bench.metrics.allocation import allocate
 from vfr_bench.metrics.speech_activity import detect_speech, load_vad, overlaps
-from vfr_bench.unit_spans import check_spans, clip_spans, spans_from_lengths
+from vfr_bench.unit_spans import check_spans, clip_spans, spans_from_lengths, uniform_spans
 
 pytest.importorskip("silero_vad", reason="silero-vad (the metrics extra) is not installed")
 
@@ -61,6 +61,9 @@ def test_a_unit_across_the_edge_of_speech_is_split_by_time():
 def test_spans_from_lengths_and_clipping():
     spans = clip_spans(spans_from_lengths([2, 3, 1], 25.0, offset_s=1.0), 1.22)
     assert spans == [(1.0, 1.08), (1.08, 1.2), (1.2, 1.22)]
+    fixed = uniform_spans(3, 0.04, 0.1)
+    assert fixed is not None and np.allclose(fixed, [(0.0, 0.04), (0.04, 0.08), (0.08, 0.1)])
+    assert uniform_spans(4, 0.04, 0.1) is None  # a fourth 40 ms position would start past 0.1 s
 
 
 @pytest.mark.parametrize(

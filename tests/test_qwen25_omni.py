@@ -59,6 +59,7 @@ def test_tiny_model_through_the_runner(tmp_path):
     assert len(skipped) == 6 and "fixed 25 Hz" in skipped[0]["error"]
     for r in ok:
         assert abs(r["achieved_input_hz"] - 25.0) < 0.5
+        assert len(r["input_unit_spans"]) == r["n_input_tokens"] and r["input_unit_spans"][1] == [0.04, 0.08]
         assert r["timings"]["t_first_token"] <= r["timings"]["t_total"] and r["timings"]["t_ar"] >= 0
         assert isinstance(r["text"], str) and r["adapter_extra"]["stage_seconds"]["thinker"] > 0
     speech = [r for r in ok if r["task"] == "rate-fidelity"]

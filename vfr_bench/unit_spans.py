@@ -25,6 +25,15 @@ def spans_from_lengths(lengths: Sequence[int] | np.ndarray, base_hz: float, offs
     return [(float(a), float(b)) for a, b in zip(times[:-1], times[1:])]
 
 
+def uniform_spans(n_units: int, unit_seconds: float, seconds: float) -> list[Span] | None:
+    """Fixed units of `unit_seconds` from the start (a fixed-rate encoder's positions, a patcher's
+    patches), the last cut at the end of the audio; None where a unit would start at or past the end
+    (positions of padding alone: no span to give, and none is guessed)."""
+    if n_units < 1 or (n_units - 1) * unit_seconds >= seconds:
+        return None
+    return clip_spans([(i * unit_seconds, (i + 1) * unit_seconds) for i in range(n_units)], seconds)
+
+
 def clip_spans(spans: list[Span], seconds: float) -> list[Span]:
     """Spans cut at the end of the audio (a last frame or patch may reach past it); a span that
     starts at or past the end is kept as it is, for `check_spans` to refuse."""
