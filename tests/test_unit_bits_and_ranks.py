@@ -65,6 +65,14 @@ def test_spearman_matches_the_textbook_with_ties():
     assert low is not None and high is not None and low < value < high
 
 
+def test_ranks_with_ties_are_averaged_row_by_row():
+    from vfr_bench.stats import average_ranks
+
+    assert average_ranks(np.array([[3.0, 1.0, 3.0, 2.0], [1.0, 1.0, 1.0, 0.0]])).tolist() == [
+        [3.5, 1.0, 3.5, 2.0], [3.0, 3.0, 3.0, 1.0]
+    ]  # fmt: skip
+
+
 def test_spearman_is_undefined_on_too_few_or_constant_samples():
     two = np.array([1.0, 2.0])
     assert aggregate("spearman", two, two, two) is None

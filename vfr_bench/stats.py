@@ -20,7 +20,6 @@ import numpy as np
 BOOTSTRAP_RESAMPLES = 2000
 CONFIDENCE = 0.95
 MIN_CORRELATION_SAMPLES = 3  # two points always correlate perfectly
-RANK_CELLS = 20_000_000  # comparisons per block when ranking resamples
 
 
 def aggregate(aggregation: str, values: np.ndarray, num: np.ndarray, den: np.ndarray) -> float | None:
@@ -55,16 +54,22 @@ def resampled_aggregates(
 
 
 def average_ranks(rows: np.ndarray) -> np.ndarray:
-    """Ranks (1..n) within each row, ties given their average rank (a bootstrap resample repeats samples)."""
-    out = np.empty(rows.shape, dtype=float)
+    """Ranks (1..n) within each row, ties given their average rank (a bootstrap resample repeats
+    samples): sorted once per row, each run of equal values ranked by its first and last position."""
+    rows = np.asarray(rows, dtype=float)
     n = rows.shape[1]
-    step = max(1, RANK_CELLS // max(n * n, 1))  # rows at a time, so that the n x n comparison stays small
-    for start in range(0, len(rows), step):
-        block = rows[start : start + step]
-        below = (block[:, :, None] > block[:, None, :]).sum(axis=2)
-        equal = (block[:, :, None] == block[:, None, :]).sum(axis=2)
-        out[start : start + step] = below + (equal + 1) / 2
-    return out
+    order = np.argsort(rows, axis=1, kind="stable")
+    ordered = np.take_along_axis(rows, order, axis=1)
+    starts = np.ones(rows.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]  # a run of ties begins here
+    ends = np.ones(rows.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]  # ... and ends where the next begins
+    position = np.arange(n)
+    first = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends, position, n)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty(rows.shape, dtype=float)
+    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=1)
+    return ranks
 
 
 def spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
