@@ -71,7 +71,31 @@ class PatchingFake(Adapter):
         return Response(text="the quick brown fox", n_input_tokens=len(spans), input_unit_spans=spans)
 
 
+class SpeechOnlyFake(Adapter):
+    """A synthetic model that puts all its units on speech: it finds the speech with the same VAD and
+    spreads the requested rate's worth of units evenly over it, none over silence."""
+
+    name = "speech-only-fake"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"asr"})
+    rate_control = RateControl("controllable", native_input_hz=6.25, min_hz=1.0, max_hz=25.0)
+
+    def generate(self, request: Request) -> Response:
+        from vfr_bench.metrics.speech_activity import detect_speech, load_vad
+
+        assert request.audio is not None and request.input_hz is not None
+        seconds = len(request.audio) / request.sample_rate
+        segments = detect_speech(load_vad(), request.audio)
+        total = sum(end - start for start, end in segments)
+        spans: list[tuple[float, float]] = []
+        for start, end in segments:
+            n = max(1, round(request.input_hz * seconds * (end - start) / total))
+            edges = np.linspace(start, end, n + 1)
+            spans += [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:])]
+        return Response(text="the quick brown fox", n_input_tokens=len(spans), input_unit_spans=spans)
+
+
 def patching_registry() -> ModelRegistry:
     registry = model_registry(builtins=False)
     registry.add("patching-fake", PatchingFake)
+    registry.add("speech-only-fake", SpeechOnlyFake)
     return ModelRegistry(registry)

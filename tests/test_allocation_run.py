@@ -24,17 +24,22 @@ pytest.importorskip("faster_whisper", reason="the ASR judge's word times need th
 def scored(tmp_path_factory):
     folder = tmp_path_factory.mktemp("alloc")
     manifest = write_speech_manifest(folder / "data", pads=(0.3, 0.6, 0.9, 1.2, 0.5))
-    config = RunConfig(models=["patching-fake"], rate_specs=parse_rate_specs("12.5,6.25"), tasks=[all_tasks()["asr"]],
+    config = RunConfig(models=["patching-fake", "speech-only-fake"], rate_specs=parse_rate_specs("12.5,6.25"),
+                       tasks=[all_tasks()["asr"]],
                        out=folder / "run", data=str(manifest), warmup=0,
                        model_options={"patching-fake": {"skew": "u4"}})  # fmt: skip
     Runner(config, registry=patching_registry()).run()
     rows = score_run(folder / "run", {"asr": ["wer"]})
-    return RunDirectory(folder / "run"), {(r.rate_spec, r.metric): r for r in rows}
+    return (
+        RunDirectory(folder / "run"),
+        {(r.rate_spec, r.metric): r for r in rows if r.model == "patching-fake"},
+        {(r.rate_spec, r.metric): r for r in rows if r.model == "speech-only-fake"},
+    )
 
 
 def test_spans_that_do_not_fit_the_audio_fail_their_sample(scored):
-    run, _rows = scored
-    records = {(r.rate_spec, r.sample_id): r for r in run.samples()}
+    run = scored[0]
+    records = {(r.rate_spec, r.sample_id): r for r in run.samples() if r.model == "patching-fake"}
     assert records[("6.25", "u4")].status == "error" and "after the" in (records[("6.25", "u4")].error or "")
     good = records[("6.25", "u0")]
     assert good.ok and good.input_alphabet == TokenAlphabet(codebooks=(1024,) * 4)
@@ -43,7 +48,7 @@ def test_spans_that_do_not_fit_the_audio_fail_their_sample(scored):
 
 
 def test_a_patcher_spends_its_rate_on_speech_and_silence_alike(scored):
-    _run, rows = scored
+    rows = scored[1]
     for rate in ("12.5", "6.25"):
         hz = float(rate)
         speech, silence = rows[(rate, "achieved_hz_speech")], rows[(rate, "achieved_hz_silence")]
@@ -57,14 +62,23 @@ def test_a_patcher_spends_its_rate_on_speech_and_silence_alike(scored):
     assert 8 < rows[("6.25", "speaking_rate_phones")].value < 25 and 2 < rows[("6.25", "speaking_rate_words")].value < 6
     # a patcher's rate in speech is the same whoever speaks: nothing to rank, so no rho (never a 0)
     assert ("6.25", "rate_vs_speaking_rate") not in rows
-    scores = [s for s in scored[0].scores() if s.metric == "rate_vs_speaking_rate" and s.rate_spec == "6.25"]
+    scores = [s for s in scored[0].scores() if s.metric == "rate_vs_speaking_rate" and s.rate_spec == "6.25"
+              and s.model == "patching-fake"]  # fmt: skip
     assert len(scores) == 4 and len({s.numerator for s in scores}) == 1 and len({s.denominator for s in scores}) == 4
     chance, precision = rows[("6.25", "boundary_precision_chance")], rows[("6.25", "boundary_precision")]
     assert precision.value == pytest.approx(chance.value, abs=0.1)  # a uniform patcher is the chance level
 
 
+def test_a_model_that_puts_all_its_units_on_speech_spends_none_on_silence(scored):
+    rows = scored[2]
+    for rate in ("12.5", "6.25"):
+        assert rows[(rate, "achieved_hz_silence")].value < 0.02 * float(rate)  # the VAD's padding edges only
+        assert rows[(rate, "silence_unit_share")].value < 0.01
+        assert rows[(rate, "achieved_hz_speech")].value > float(rate)  # the silence's share went to speech
+
+
 def test_the_manifest_names_the_vad_and_the_phonemiser(scored):
-    run, _rows = scored
+    run = scored[0]
     metrics = run.manifest().metrics
     assert metrics["achieved_hz_speech"]["vad"].startswith("silero-vad")
     assert metrics["speaking_rate_phones"]["phonemiser"].startswith("espeak-ng")
@@ -75,14 +89,16 @@ def test_results_and_the_report_show_where_the_units_go(scored, tmp_path):
     from vfr_bench.report.allocation_section import allocation_outputs
     from vfr_bench.report.html.chart_allocation import allocation_charts
 
-    run, _rows = scored
-    results = vfr_bench.load(run.path)
+    run = scored[0]
+    results = vfr_bench.load(run.path).relabel({"speech-only-fake": "speech only"})
     table = results.allocation()
     assert {"achieved_hz_speech", "achieved_hz_silence", "boundary_precision_chance"} <= set(table.columns)
-    assert len(table) == 2  # one row per rate
+    assert len(table) == 4  # one row per model and rate
     bits = results.bits()
-    assert list(bits["units"]) == ["1024 x 1024 x 1024 x 1024"] * 2 and list(bits["side"]) == ["input"] * 2
-    assert bits["bps"].iloc[0] == pytest.approx(bits["achieved_hz"].iloc[0] * 40)
+    patcher = bits[bits["label"] == "patching-fake"]
+    assert list(patcher["units"]) == ["1024 x 1024 x 1024 x 1024"] * 2 and list(patcher["side"]) == ["input"] * 2
+    assert list(bits[bits["label"] == "speech only"]["units"]) == ["not declared"] * 2
+    assert patcher["bps"].iloc[0] == pytest.approx(patcher["achieved_hz"].iloc[0] * 40)
     fig = results.token_allocation()
     gids = {artist.get_gid() for ax in fig.axes for artist in ax.get_children()}
     assert {"speech:patching-fake", "silence:patching-fake", "utterances:patching-fake"} <= gids
@@ -92,4 +108,4 @@ def test_results_and_the_report_show_where_the_units_go(scored, tmp_path):
     assert "1024 x 1024 x 1024 x 1024" in (tmp_path / "bits.md").read_text()
     charts = allocation_charts(results)  # the listening page's
     assert set(charts) == {"token_allocation", "allocation_table", "bits_table"}
-    assert charts["bits_table"]["data"][0]["cells"]["values"][4] == ["1024 x 1024 x 1024 x 1024"] * 2
+    assert charts["bits_table"]["data"][0]["cells"]["values"][4].count("1024 x 1024 x 1024 x 1024") == 2
