@@ -17,7 +17,7 @@ pytest.importorskip("matplotlib", reason="its figures need: pip install 'vfr-ben
 import vfr_bench  # noqa: E402
 from tests.report_runs import write_quality_run  # noqa: E402
 from vfr_bench.api.evaluate import NothingMeasured  # noqa: E402
-from vfr_bench.api.results import describe_columns  # noqa: E402
+from vfr_bench.report.results import describe_columns  # noqa: E402
 from vfr_bench.run_dir import RunDirError  # noqa: E402
 from vfr_bench.validation import ConfigError  # noqa: E402
 

@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import assert_conforms, write_manifest
-from vfr_bench.cli import EXIT_SAMPLES_FAILED, main
+from vfr_bench.cli import main
+from vfr_bench.cli.run_cmd import EXIT_SAMPLES_FAILED
 from vfr_bench.jsonl import read_jsonl
 
 

@@ -215,8 +215,8 @@ def test_the_latency_lab_times_fp32_on_a_cpu_unless_told(tmp_path):
 
 
 def test_the_grid_of_tasks_of_different_sizes_says_how_many_each_and_loads_each_source_once():
-    from vfr_bench.cli.grid import cached, grid_lines
     from vfr_bench.data.sample import Dataset, Sample
+    from vfr_bench.run.grid import cached, grid_lines
     from vfr_bench.run.settings import RunSettings, resolve
 
     loads = []
@@ -236,15 +236,3 @@ def test_the_grid_of_tasks_of_different_sizes_says_how_many_each_and_loads_each_
     )
     assert grid_lines(config, load) == [expected]
     assert grid_lines(config, load) == [expected] and len(loads) == 2  # one load per source, however often asked
-
-
-def test_every_run_option_has_a_key_in_the_run_config_file():
-    from vfr_bench.cli.run_cmd import _as_settings, run
-    from vfr_bench.run.settings import JudgeChoice, RunSettings
-
-    defaults = {k: v for k, v in run.make_context("run", []).params.items() if k != "config_file"}
-    defaults["models"] = ("m",)  # an empty list of models is left to the default
-    keys = set(_as_settings(defaults))
-    assert keys <= set(RunSettings.model_fields), keys - set(RunSettings.model_fields)
-    assert set(_as_settings(defaults)["judges"]) == set(JudgeChoice.model_fields)
-    assert len(keys) == len(defaults) - len(JudgeChoice.model_fields) + 1  # every option but the judges' own, + judges

@@ -1,4 +1,5 @@
-"""The package stays readable: no import circle, no file over 400 lines, no function over 60.
+"""The package stays readable: no import circle, no file over 400 lines, no function over 60; its
+packages form layers (each imports only packages below it) and no library package imports the CLI.
 
 Imports are read from the source (module level, inside functions and under TYPE_CHECKING alike):
 a circle through a lazy import is still a circle in the design.
@@ -94,10 +95,76 @@ def package_parent_edges(graph: dict[str, set[str]]) -> dict[str, set[str]]:
     return {m: {t for t in deps if not m.startswith(t + ".")} for m, deps in graph.items()}
 
 
-def test_no_import_circle():
+def package_of(module: str) -> str:
+    """The layer a module belongs to: its subpackage of vfr_bench (`vfr_bench.run`), or itself for a
+    top-level module (`vfr_bench.records`); the adapters and the task files are packages of their own."""
+    for root in ("vfr_bench.baselines", "vfr_bench.tasks"):
+        if module == root or module.startswith(root + "."):
+            return root
+    return ".".join(module.split(".")[:2])
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, dict[str, set[str]]]:
+    """package -> package it imports -> the module imports behind that edge ("a -> b")."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for module, deps in graph.items():
+        for dep in deps:
+            source, target = package_of(module), package_of(dep)
+            if source != target and target != "vfr_bench":
+                out.setdefault(source, {}).setdefault(target, set()).add(f"{module} -> {dep}")
+    return out
+
+
+def package_circles(graph: dict[str, set[str]]) -> list[str]:
+    """Each circle among packages, with the module imports that make it."""
+    packages = package_graph(graph)
+    return [
+        " <-> ".join(circle)
+        + ": "
+        + "; ".join(sorted(edge for a in circle for b in circle for edge in packages.get(a, {}).get(b, set())))
+        for circle in cycles({a: set(targets) for a, targets in packages.items()})
+    ]
+
+
+def module_graph() -> dict[str, set[str]]:
     found = modules()
-    graph = package_parent_edges({name: imported(name, path, set(found)) for name, path in found.items()})
-    assert cycles(graph) == []
+    return package_parent_edges({name: imported(name, path, set(found)) for name, path in found.items()})
+
+
+def test_packages_point_one_way():
+    """api above report above scoring ... : no two packages import each other, however indirectly."""
+    assert package_circles(module_graph()) == []
+
+
+def test_no_library_package_imports_the_command_line():
+    found = [
+        f"{module} -> {dep}"
+        for module, deps in module_graph().items()
+        if package_of(module) != "vfr_bench.cli"
+        for dep in deps
+        if package_of(dep) == "vfr_bench.cli"
+    ]
+    assert found == []
+
+
+def test_the_layer_check_finds_two_packages_that_import_each_other(tmp_path):
+    (tmp_path / "a.py").write_text("from vfr_bench.report import b\n")
+    (tmp_path / "b.py").write_text("def f():\n    from vfr_bench.api.c import g\n")
+    known = {"vfr_bench.api.a", "vfr_bench.report.b", "vfr_bench.api.c", "vfr_bench.api", "vfr_bench.report"}
+    graph = {
+        "vfr_bench.api.a": imported("vfr_bench.api.a", tmp_path / "a.py", known),
+        "vfr_bench.report.b": imported("vfr_bench.report.b", tmp_path / "b.py", known),
+    }
+    assert cycles(graph) == []  # no module circle: only the packages loop
+    assert package_circles(graph) == [
+        "vfr_bench.api <-> vfr_bench.report: vfr_bench.api.a -> vfr_bench.report; "
+        "vfr_bench.api.a -> vfr_bench.report.b; "
+        "vfr_bench.report.b -> vfr_bench.api.c"
+    ]
+
+
+def test_no_import_circle():
+    assert cycles(module_graph()) == []
 
 
 def test_the_cycle_finder_finds_a_circle_through_a_lazy_import(tmp_path):

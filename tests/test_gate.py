@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from vfr_bench.cli import main
 from vfr_bench.gate.calibrate import calibrate, proposed_yaml
-from vfr_bench.gate.compare import CannotCompare, RunData, compare, load_run, quality_verdict
+from vfr_bench.gate.compare import CannotCompare, RunData, compare, load_side, quality_verdict
 from vfr_bench.gate.config import GateConfig, GateConfigError, Rule, load_config
 from vfr_bench.jsonl import append_jsonl
 from vfr_bench.metrics.wer import WER
@@ -268,7 +268,7 @@ def test_runs_without_shared_cells_cannot_be_compared(tmp_path, base_data):
         text = (cand / f).read_text().replace('"asr"', '"other-task"')
         (cand / f).write_text(text)
     with pytest.raises(CannotCompare, match="no shared cells"):
-        compare(load_run(base, None, "baseline"), load_run(cand, None, "candidate"), GateConfig())
+        compare(load_side(base, None, "baseline"), load_side(cand, None, "candidate"), GateConfig())
 
 
 def test_calibration_reports_spread_and_proposes_thresholds(tmp_path, base_data):

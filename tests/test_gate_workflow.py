@@ -134,15 +134,14 @@ def workspace(folder: Path, args: list[str]) -> None:
 
 
 def run_settings(ctx: click.Context):
-    """`vfr-bench run`'s options resolved as the run resolves them: models, rates, tasks, options."""
-    from vfr_bench.run.settings import RunSettings, parse_model_args, resolve
+    """`vfr-bench run`'s settings made from the parsed line by the command's own merge, then resolved as the
+    run resolves them (on the CPU: resolving `cuda` needs a GPU, which tests lack)."""
+    from vfr_bench.cli.run_cmd import command_line_settings
+    from vfr_bench.run.settings import resolve
 
-    p = ctx.params  # the device: click checked the choice; resolving `cuda` needs a GPU, which tests lack
-    settings = RunSettings(
-        models=list(p["models"]), rates=p["rates"], tasks=p["tasks"], limit=p["limit"], device="cpu",
-        model_args=parse_model_args(p["model_args"]), out=p["out"], seed=p["seed"],
-    )  # fmt: skip
-    return resolve(settings, ["vfr-bench", "run"])
+    options = dict(ctx.params)
+    settings = command_line_settings(ctx, options.pop("config_file"), options)
+    return resolve(settings.model_copy(update={"device": "cpu"}), ["vfr-bench", "run"])
 
 
 ALL_COMMANDS = workflow_commands() + doc_commands()

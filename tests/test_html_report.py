@@ -167,7 +167,7 @@ def test_audio_a_browser_cannot_play_is_converted_and_missing_audio_is_listed(tm
 
 def test_the_judge_ceiling_is_a_table_row_of_its_own_and_a_dotted_line(tmp_path: Path):
     from vfr_bench.records import ScoreRecord
-    from vfr_bench.report.html.overview import overview_charts, results_table
+    from vfr_bench.report.html.overview import overview_charts, overview_table
     from vfr_bench.report.series import CEILING_MODEL
     from vfr_bench.scoring.summary import summarise
 
@@ -179,7 +179,7 @@ def test_the_judge_ceiling_is_a_table_row_of_its_own_and_a_dotted_line(tmp_path:
     ])  # fmt: skip
     run.write_summary(summarise(run.scores()))
     results = vfr_bench.load(run.path)
-    rows = results_table(results)["rows"]
+    rows = overview_table(results)["rows"]
     ceiling = [r for r in rows if r["ceiling"]]
     assert len(ceiling) == 1 and ceiling[0]["series"] == "judge ceiling" and ceiling[0]["rate"] == "native"
     assert ceiling[0]["cells"]["wer"][0] == pytest.approx(0.2) and len(rows) == 1 + 2 * 2

@@ -22,6 +22,8 @@ from vfr_bench.latency.stacks import Stack  # noqa: E402
 from vfr_bench.latency.timing import Lab, plan  # noqa: E402
 from vfr_bench.rates import parse_rate_specs  # noqa: E402
 
+pytestmark = pytest.mark.compile  # torch.compile builds graphs (tens of seconds)
+
 
 def decode(stack, prefill, steps):
     """Prefill, then `steps` greedy steps: the hidden states and tokens of the steps."""

@@ -19,9 +19,9 @@ from vfr_bench.jsonl import read_jsonl
 from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run import RunConfig, Runner
-from vfr_bench.run.config import ScoringPlan
 from vfr_bench.run_dir import RunDirectory
 from vfr_bench.scoring import score_run
+from vfr_bench.scoring.overlap import ScoringPlan
 
 REPO = Path(__file__).resolve().parents[1]
 METRICS = {"asr": ["wer"], "rate-fidelity": []}

@@ -33,6 +33,8 @@ from vfr_bench.run_dir import RunDirectory
 from vfr_bench.scoring import score_run
 from vfr_bench.task_files import all_tasks
 
+pytestmark = pytest.mark.ray  # starts a local Ray cluster (about 5 s each)
+
 ray = pytest.importorskip("ray", reason="the Ray executor needs Ray: pip install 'vfr-bench[ray]'")
 
 

@@ -19,8 +19,9 @@ from vfr_bench.report.build import build_report  # noqa: E402
 from vfr_bench.report.fig_latency import latency_figure  # noqa: E402
 from vfr_bench.report.fig_pareto import pareto_figure  # noqa: E402
 from vfr_bench.report.pareto import pareto_mask  # noqa: E402
-from vfr_bench.report.points import load_reported, load_run, points, run_series, series_samples  # noqa: E402
+from vfr_bench.report.points import load_reported, points, run_series, series_samples
 from vfr_bench.run_dir import RunDirError  # noqa: E402
+from vfr_bench.run_view import load_run  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "results" / "examples" / "h200-latency-lab"

@@ -20,8 +20,9 @@ from vfr_bench.report.build import build_report  # noqa: E402
 from vfr_bench.report.fig_calibration import P95_GID, calibration_figure  # noqa: E402
 from vfr_bench.report.fig_latency import IDEAL_LABEL, latency_figure  # noqa: E402
 from vfr_bench.report.fig_pareto import pareto_figure  # noqa: E402
-from vfr_bench.report.points import load_run, points, run_series, series_samples  # noqa: E402
+from vfr_bench.report.points import points, run_series, series_samples
 from vfr_bench.report.series import LabelError, parse_labels  # noqa: E402
+from vfr_bench.run_view import load_run  # noqa: E402
 
 CLI = str(Path(sys.executable).parent / "vfr-bench")
 FLEXI = (("flexislm-7b", 1.0),)
@@ -195,8 +196,8 @@ def test_legends_use_the_style_font_and_fit_the_figure(two_checkpoints):
 
 def test_the_judge_ceiling_is_a_line_and_a_table_row_not_a_series(tmp_path):
     import vfr_bench
-    from vfr_bench.api import tables
     from vfr_bench.records import ScoreRecord
+    from vfr_bench.report import tables
     from vfr_bench.report.series import CEILING_MODEL
     from vfr_bench.run_dir import RunDirectory
     from vfr_bench.scoring.summary import summarise

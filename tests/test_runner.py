@@ -5,11 +5,11 @@ import soundfile as sf
 
 from tests.helpers import CountingAdapter, assert_conforms, make_registry, tone, write_manifest
 from vfr_bench.data.manifest import load_manifest
-from vfr_bench.data.prepare import subset
 from vfr_bench.jsonl import read_jsonl
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run import RunConfig, Runner
 from vfr_bench.run.plan import in_shard
+from vfr_bench.run.prepare import subset
 from vfr_bench.run_dir import RunDirectory, RunDirError
 from vfr_bench.scoring import score_run
 from vfr_bench.task_files import all_tasks

@@ -22,14 +22,14 @@ __all__ = ["Results", "__version__", "evaluate", "load", "write_html"]
 
 if TYPE_CHECKING:
     from vfr_bench.api.evaluate import evaluate
-    from vfr_bench.api.load import load
-    from vfr_bench.api.results import Results
     from vfr_bench.report.html.page import write_html
+    from vfr_bench.report.load import load
+    from vfr_bench.report.results import Results
 
 
 def __getattr__(name: str) -> Any:
     if name == "load":
-        from vfr_bench.api.load import load
+        from vfr_bench.report.load import load
 
         return load
     if name == "evaluate":
@@ -37,7 +37,7 @@ def __getattr__(name: str) -> Any:
 
         return evaluate
     if name == "Results":
-        from vfr_bench.api.results import Results
+        from vfr_bench.report.results import Results
 
         return Results
     if name == "write_html":

@@ -7,28 +7,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import UnionType
+from typing import TYPE_CHECKING, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-# the fields of samples.jsonl and scores.jsonl a DataFrame holds; nested ones become "parent.child"
-SAMPLE_SCHEMA: list[tuple[str, str]] = [
-    ("model", "string"), ("rate_spec", "string"), ("task", "string"), ("sample_id", "string"),
-    ("status", "string"), ("error", "string"), ("requested_input_hz", "double"), ("requested_output_hz", "double"),
-    ("achieved_input_hz", "double"), ("achieved_output_hz", "double"), ("input_rate_error", "double"),
-    ("output_rate_error", "double"), ("input_seconds", "double"), ("output_seconds", "double"),
-    ("language", "string"), ("text", "string"), ("audio", "string"), ("reference.text", "string"),
-    ("timings.t_total", "double"), ("timings.t_first_token", "double"), ("timings.t_first_audio", "double"),
-    ("timings.t_ar", "double"),
-]  # fmt: skip
-SCORE_SCHEMA: list[tuple[str, str]] = [
-    ("model", "string"), ("rate_spec", "string"), ("task", "string"), ("sample_id", "string"),
-    ("requested_input_hz", "double"), ("requested_output_hz", "double"), ("metric", "string"),
-    ("metric_version", "string"), ("value", "double"), ("numerator", "double"), ("denominator", "double"),
-    ("error", "string"), ("judge", "string"),
-]  # fmt: skip
+
+def frame_schema(record: type[BaseModel]) -> list[tuple[str, str]]:
+    """The Arrow kind ("double" or "string") of each of `record.frame_fields`, read from the record's
+    own field types, so the columns a DataFrame holds are defined once, on the record."""
+    return [(name, _kind(record, name)) for name in record.frame_fields]  # type: ignore[attr-defined]
+
+
+def _kind(record: type[BaseModel], path: str) -> str:
+    head, _, rest = path.partition(".")
+    annotation = record.model_fields[head].annotation
+    union = get_origin(annotation) in (Union, UnionType)
+    inner = [a for a in get_args(annotation) if a is not type(None)] if union else [annotation]
+    if rest:
+        nested = inner[0]
+        if not (isinstance(nested, type) and issubclass(nested, BaseModel)):
+            raise TypeError(f"{record.__name__}.{head} has no fields (asked for {path})")
+        return _kind(nested, rest)
+    if all(isinstance(a, type) and issubclass(a, (int, float)) and not issubclass(a, bool) for a in inner):
+        return "double"
+    if all(a is str or get_origin(a) is Literal for a in inner):
+        return "string"
+    raise TypeError(f"{record.__name__}.{path} ({annotation}) is neither a number nor text: no frame column")
 
 
 def read_frame(

@@ -104,6 +104,14 @@ class SampleRecord(_Record):
          "hypothetical_rate", "latency", "task_version", "language", "reference", "source_audio", "shard",
          "fingerprint", "input_unit_spans", "input_alphabet", "output_alphabet"}
     )  # fmt: skip
+    # the fields a DataFrame of samples holds, nested ones "parent.child" (vfr_bench.jsonl_frame reads them
+    # by column, vfr_bench.report.frames names them for the Python API)
+    frame_fields: ClassVar[tuple[str, ...]] = (
+        "model", "rate_spec", "task", "sample_id", "status", "error", "requested_input_hz", "requested_output_hz",
+        "achieved_input_hz", "achieved_output_hz", "input_rate_error", "output_rate_error", "input_seconds",
+        "output_seconds", "language", "text", "audio", "reference.text", "timings.t_total", "timings.t_first_token",
+        "timings.t_first_audio", "timings.t_ar",
+    )  # fmt: skip
 
     model: str
     rate_spec: str
@@ -173,6 +181,10 @@ class ScoreRecord(_Record):
     """One line of scores.jsonl: a metric's value on a sample, or the error that prevented it."""
 
     optional_fields = frozenset({"numerator", "denominator", "detail", "error", "judge"})
+    frame_fields: ClassVar[tuple[str, ...]] = (
+        "model", "rate_spec", "task", "sample_id", "requested_input_hz", "requested_output_hz", "metric",
+        "metric_version", "value", "numerator", "denominator", "error", "judge",
+    )  # fmt: skip
 
     model: str
     rate_spec: str
@@ -206,12 +218,6 @@ class ScoreRecord(_Record):
         )  # fmt: skip
 
 
-SUMMARY_COLUMNS = (
-    "model", "task", "rate_spec", "requested_input_hz", "requested_output_hz", "metric",
-    "value", "ci_low", "ci_high", "n", "aggregation", "higher_is_better", "unit",
-)  # fmt: skip
-
-
 class SummaryRow(BaseModel):
     """One row of summary.csv: a metric's aggregate over a cell, its bootstrap CI and n."""
 
@@ -243,6 +249,9 @@ class SummaryRow(BaseModel):
 
     def csv_row(self) -> dict[str, Any]:
         return {k: "" if getattr(self, k) is None else getattr(self, k) for k in SUMMARY_COLUMNS}
+
+
+SUMMARY_COLUMNS = tuple(SummaryRow.model_fields)  # summary.csv's header, in the row's field order
 
 
 class GitInfo(BaseModel):

@@ -210,29 +210,38 @@ class RunDirectory:
         return latest(read_records(self.scores_path, ScoreRecord))
 
     def samples_frame(self) -> pd.DataFrame:
-        """samples() as a DataFrame of the fields in jsonl_frame.SAMPLE_SCHEMA (nested ones dotted), read
+        """samples() as a DataFrame of SampleRecord.frame_fields (nested ones dotted), read
         by columns: 100,000 lines in a fraction of a second."""
-        from vfr_bench.jsonl_frame import SAMPLE_SCHEMA, read_frame
+        from vfr_bench.jsonl_frame import frame_schema, read_frame
 
         key = ["model", "rate_spec", "task", "sample_id"]
-        return read_frame(self.samples_path, SAMPLE_SCHEMA, key, self.samples)
+        return read_frame(self.samples_path, frame_schema(SampleRecord), key, self.samples)
 
     def scores_frame(self) -> pd.DataFrame:
-        """scores() as a DataFrame of the fields in jsonl_frame.SCORE_SCHEMA."""
-        from vfr_bench.jsonl_frame import SCORE_SCHEMA, read_frame
+        """scores() as a DataFrame of ScoreRecord.frame_fields."""
+        from vfr_bench.jsonl_frame import frame_schema, read_frame
 
         key = ["model", "rate_spec", "task", "sample_id", "metric"]
-        return read_frame(self.scores_path, SCORE_SCHEMA, key, self.scores)
+        return read_frame(self.scores_path, frame_schema(ScoreRecord), key, self.scores)
 
     def append_scores(self, records: list[ScoreRecord]) -> None:
         append_lines(self.scores_path, [r.to_json() for r in records])
 
     def drop_scores(self, metrics: list[str]) -> None:
         """Remove every score of `metrics` (before they are computed again)."""
-        if not metrics or not self.scores_path.is_file():
-            return
-        kept = [s for s in self.scores() if s.metric not in metrics]
-        write_text_atomic(self.scores_path, "".join(s.to_json() + "\n" for s in kept))
+        if metrics:
+            self.drop_scores_where(lambda score: score.metric in metrics)
+
+    def drop_scores_where(self, drop: Callable[[ScoreRecord], bool]) -> int:
+        """Rewrite scores.jsonl (atomically, as its latest records) without the scores `drop` names; the
+        only rewrite of the file, for scores made otherwise than they would be now. How many went."""
+        if not self.scores_path.is_file():
+            return 0
+        scores = self.scores()
+        kept = [s for s in scores if not drop(s)]
+        if len(kept) < len(scores):
+            write_text_atomic(self.scores_path, "".join(s.to_json() + "\n" for s in kept))
+        return len(scores) - len(kept)
 
     # ---- summary.csv ------------------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from vfr_bench.progress import SILENT, Progress
 
 if TYPE_CHECKING:
-    from vfr_bench.api.results import Results
     from vfr_bench.records import SummaryRow
+    from vfr_bench.report.results import Results
     from vfr_bench.run.config import RunConfig
     from vfr_bench.run.runner import RunOutcome
     from vfr_bench.run.settings import RunSettings
@@ -43,7 +43,7 @@ def evaluate(
     Samples that failed are in `results.samples` (status "error") and a warning says how many; a run
     where every sample was skipped raises NothingMeasured; a metric that could not be scored raises
     ScoringError (as `vfr-bench run` exits non-zero)."""
-    from vfr_bench.api.load import load
+    from vfr_bench.report.load import load
     from vfr_bench.run.settings import resolve
 
     given = {"models": models, "rates": rates, "tasks": tasks, "data": data, "out": out, **options}
@@ -66,22 +66,14 @@ def evaluate(
 
 def run_settings(config: str | Path | None, given: dict[str, Any]) -> RunSettings:
     """A config file's settings with the given values (those not None) on top, validated."""
-    from vfr_bench.run.settings import RunSettings, load_settings, parse_model_args
-    from vfr_bench.validation import validate
+    from vfr_bench.run.settings import merge_settings
 
-    base = load_settings(config).model_dump() if config else {}
-    values = {k: v for k, v in given.items() if v is not None}
-    if isinstance(values.get("model_args"), (list, tuple)):  # the command line's MODEL:KEY=VALUE form
-        values["model_args"] = parse_model_args(values["model_args"])
-    for key in ("model_args", "judges"):
-        if key in values and isinstance(values[key], dict):
-            values[key] = {**base.get(key, {}), **values[key]}
-    return validate(RunSettings, {**base, **values}, "vfr_bench.evaluate()")
+    return merge_settings(config, {k: v for k, v in given.items() if v is not None}, "vfr_bench.evaluate()")
 
 
 def run_grid(config: RunConfig, progress: Progress = SILENT, say: Callable[[str], None] | None = None) -> RunOutcome:
     """Run the grid (resume, shard and retry as configured); `say` prints the grid before any work."""
-    from vfr_bench.cli.grid import AnnouncingRunner
+    from vfr_bench.run.grid import AnnouncingRunner
     from vfr_bench.run.runner import Runner
 
     runner = AnnouncingRunner(config, progress, say) if say else Runner(config, progress=progress)

@@ -7,43 +7,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-import click
-
 F = Callable[..., Any]
 
 
 def judge_options(fn: F) -> F:
-    """The judges scoring uses; recorded in the run manifest."""
-    options = [
-        click.option("--asr-judge", default="tiny.en", show_default=True,
-                     help="ASR judge model for spoken output: tiny.en or base (ship on PyPI), large-v3, or a path."),
-        click.option("--asr-judge-backend", type=click.Choice(["faster-whisper", "openai-whisper", "transformers"]),
-                     default="faster-whisper", show_default=True),
-        click.option("--asr-judge-batch", type=click.IntRange(min=0), default=0, show_default=True,
-                     help="Clips the ASR judge decodes at once: 1 is Whisper's one-clip decoding, more the batched "
-                          "pipeline's (other transcripts, a judge of its own); 0: 16 on a GPU, 1 on the CPU."),
-        click.option("--judge-url", help="OpenAI-compatible base URL for the LLM judge (or $VFR_BENCH_JUDGE_URL)."),
-        click.option("--judge-model", help="LLM judge model (or $VFR_BENCH_JUDGE_MODEL); key from the environment."),
-        click.option("--judge-samples", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="LLM judgements per item (majority vote / mean)."),
-        click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
-                     help="Processes for CPU-bound metrics (0: one per core)."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+    """The judges scoring uses (recorded in the run manifest): options made from JudgeChoice's fields."""
+    from vfr_bench.cli.settings_options import settings_options
+    from vfr_bench.run.judge_choice import JudgeChoice
 
-
-JUDGE_KEYS = (
-    "asr_judge", "asr_judge_backend", "asr_judge_batch", "judge_url", "judge_model", "judge_samples", "workers"
-)  # fmt: skip
+    return settings_options(JudgeChoice)(fn)
 
 
 def judge_choice(options: dict[str, Any]):
     """The judge options as the library's JudgeChoice."""
-    from vfr_bench.run.settings import JudgeChoice
+    from vfr_bench.run.judge_choice import JudgeChoice
 
-    return JudgeChoice(**{k: options[k] for k in JUDGE_KEYS})
+    return JudgeChoice(**{k: options[k] for k in JudgeChoice.model_fields})
 
 
 ERROR_PREFIX = "Error: "  # click's own, which usage errors (exit 2) already start with

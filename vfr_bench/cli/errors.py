@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from vfr_bench.cli.lazy import LazyGroup
+
 
 def debugging() -> bool:
     """Whether `vfr-bench --debug` (or VFR_BENCH_DEBUG=1) asked for tracebacks."""
@@ -15,8 +17,8 @@ def debugging() -> bool:
     return bool(ctx is not None and ctx.find_root().params.get("debug"))
 
 
-class VfrBenchGroup(click.Group):
-    """The main group: expected faults become one line and exit 1, unless --debug."""
+class VfrBenchGroup(LazyGroup):
+    """The main group (its commands imported when run): expected faults become one line and exit 1, unless --debug."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -39,7 +39,7 @@ def gate(
         return
     if not baseline or not candidate:
         raise click.UsageError("give --baseline DIR and --candidate DIR (or use `vfr-bench gate calibrate`)")
-    from vfr_bench.gate.compare import CannotCompare, compare, load_run
+    from vfr_bench.gate.compare import CannotCompare, compare, load_side
     from vfr_bench.gate.config import GateConfigError, load_config
     from vfr_bench.gate.labels import SameLabels, label_runs
     from vfr_bench.gate.machines import run_warnings
@@ -51,8 +51,8 @@ def gate(
         raise click.UsageError(str(err)) from None
     warnings: list[str] = []
     try:
-        base = load_run(Path(baseline), baseline_model, "baseline")
-        cand = load_run(Path(candidate), candidate_model, "candidate")
+        base = load_side(Path(baseline), baseline_model, "baseline")
+        cand = load_side(Path(candidate), candidate_model, "candidate")
         label_runs(base, cand, baseline_label, candidate_label)
         warnings = _warn(run_warnings(base, cand))
         verdicts = compare(base, cand, config)

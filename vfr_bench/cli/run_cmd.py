@@ -16,8 +16,9 @@ from typing import Any
 
 import click
 
-from vfr_bench.cli.common import JUDGE_KEYS, fail, judge_options, report_failed_scores
-from vfr_bench.isolation import WORKER_TIMEOUT_S
+from vfr_bench.cli.common import fail, report_failed_scores
+from vfr_bench.cli.settings_options import nested_fields, settings_options
+from vfr_bench.run.settings import RunSettings
 
 EXIT_SAMPLES_FAILED = 3
 EXIT_NOTHING_MEASURED = 4
@@ -30,127 +31,14 @@ EXIT_NOTHING_MEASURED = 4
     type=click.Path(exists=True, dir_okay=False),
     help="A YAML run config (the keys of these options; options given here win).",
 )
-@click.option(
-    "--model",
-    "models",
-    multiple=True,
-    metavar="NAME",
-    help="Model to run (repeatable). Default: reference-dynamic, reference-uniform.",
-)
-@click.option(
-    "--rates", default="12.5,6.25,5,4", show_default=True, help="Rate specs: IN, IN:OUT or native, comma-separated."
-)
-@click.option("--tasks", default="asr,rate-fidelity", show_default=True, help="Task names, comma-separated.")
-@click.option("--data", type=click.Path(dir_okay=False), help="A JSONL manifest replacing every task's own data.")
-@click.option(
-    "--noise",
-    metavar="KINDS@SNRS",
-    help="Mix every task's audio with noise, one task per condition: "
-    "e.g. white,pink,babble@20,10,5,0 (kinds: white, pink, babble, folder).",
-)
-@click.option(
-    "--noise-folder", type=click.Path(file_okay=False), help="Noise files for the 'folder' kind (e.g. MUSAN)."
-)
-@click.option("--out", type=click.Path(file_okay=False), help="Run directory. Default: results/<run-id>/.")
-@click.option("--limit", type=click.IntRange(min=1), help="A deterministic subset of N samples per task.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for bootstrap CIs and any sampling.")
-@click.option("--resume", is_flag=True, help="Continue a run directory, skipping samples already recorded.")
-@click.option("--retry-errors", is_flag=True, help="With --resume: run again the samples recorded as errors.")
-@click.option("--shard", metavar="I/N", help="Run shard I of N of the grid (deterministic split).")
-@click.option(
-    "--warmup",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Unrecorded warm-up requests per (model, rate, task) cell.",
-)
-@click.option(
-    "--model-arg",
-    "model_args",
-    multiple=True,
-    metavar="[MODEL:]KEY=VALUE",
-    help="Adapter option, e.g. model=/path/to/whisper-large-v3-ct2 (repeatable).",
-)
-@click.option(
-    "--model-env",
-    "model_envs",
-    multiple=True,
-    metavar="MODEL=ENV",
-    help="Run MODEL in its own environment (a name from `vfr-bench env create`, a venv folder or a python).",
-)
-@click.option(
-    "--worker-timeout",
-    type=click.FloatRange(min=1),
-    default=WORKER_TIMEOUT_S,
-    show_default=True,
-    help="Seconds one request may take in a --model-env worker before it is stopped (the sample "
-    "is recorded as an error and a fresh worker takes the next).",
-)
-@click.option(
-    "--trust-remote-code",
-    is_flag=True,
-    help="Allow models whose loading runs Python files shipped with the checkpoint (Kimi-Audio).",
-)
-@click.option("--no-score", is_flag=True, help="Skip the scoring pass at the end.")
-@click.option(
-    "--overlap-scoring/--no-overlap-scoring",
-    default=True,
-    show_default=True,
-    help="Score finished samples while the others are generated (a scoring process beside the run); "
-    "summary.csv is written at the end either way.",
-)
-@click.option(
-    "--executor",
-    type=click.Choice(["local", "ray"]),
-    default="local",
-    show_default=True,
-    help="local: this process, model by model. ray: work units spread over model replicas on a Ray "
-    "cluster (pip install 'vfr-bench[ray]'; README \"Scaling out\").",
-)
-@click.option(
-    "--ray-address",
-    metavar="ADDR",
-    help="Ray only: a running cluster (auto, ray://HOST:10001). Default: start one on this machine.",
-)
-@click.option(
-    "--gpus-per-worker",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Ray only: the GPU share each model replica holds (0.25: four replicas share one GPU).",
-)
-@click.option(
-    "--ray-workers",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Ray only: model replicas at once, all models together. Default: as many as the cluster holds.",
-)
-@click.option(
-    "--unit-size",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Samples per work unit. Default: a whole (model, rate, task) cell locally, 8 on Ray.",
-)
-@click.option(
-    "--unit-retries",
-    type=click.IntRange(min=0),
-    default=2,
-    show_default=True,
-    help="Ray: times a sample whose worker died under it is run again (on a fresh worker) before it is an error.",
-)
-@click.option("--report", "make_report", is_flag=True, help="Also write a report into reports/<run-id>/.")
-@click.option(
-    "--wide", is_flag=True, help="Show every column of the results table, wider than the terminal if need be."
-)
-@judge_options
+@settings_options(RunSettings)
 @click.pass_context
 def run(ctx: click.Context, config_file: str | None, **options: Any) -> None:
     """Run models over rate specs and tasks; write a run directory and print a results table."""
     from vfr_bench.run.settings import SettingsError, resolve
 
     try:
-        settings = _settings(ctx, config_file, options)
+        settings = command_line_settings(ctx, config_file, options)
         config = resolve(settings, ["vfr-bench", *sys.argv[1:]])
     except SettingsError as err:
         raise click.BadParameter(str(err), param_hint=f"--{err.param}") from None
@@ -181,63 +69,18 @@ def run(ctx: click.Context, config_file: str | None, **options: Any) -> None:
         sys.exit(EXIT_NOTHING_MEASURED)
 
 
-def _settings(ctx: click.Context, config_file: str | None, options: dict[str, Any]):
-    """The config file's settings with the options given on the command line on top (without a file,
-    every option, defaults included)."""
+def command_line_settings(ctx: click.Context, config_file: str | None, options: dict[str, Any]) -> RunSettings:
+    """The config file's settings (or the defaults) with the options given on the command line on top."""
     from click.core import ParameterSource
 
-    from vfr_bench.run.settings import RunSettings, load_settings
+    from vfr_bench.run.settings import merge_settings
 
-    base = load_settings(config_file).model_dump() if config_file else {}
-    given = {
-        k: v for k, v in options.items() if not config_file or ctx.get_parameter_source(k) != ParameterSource.DEFAULT
-    }
-    cli = _as_settings(given)
-    merged = {**base, **cli, "judges": {**base.get("judges", {}), **cli.get("judges", {})}}
-    for key in ("model_args", "model_envs"):
-        merged[key] = _merged(base.get(key, {}), cli.get(key, {}))
-    return RunSettings.model_validate(merged)
-
-
-def _as_settings(options: dict[str, Any]) -> dict[str, Any]:
-    """Command-line options as RunSettings keys."""
-    from vfr_bench.run.settings import parse_model_args
-
-    out: dict[str, Any] = {"judges": {k: options[k] for k in JUDGE_KEYS if k in options}}
-    for key, value in options.items():
-        if key in JUDGE_KEYS or (key == "models" and not value):
-            continue
-        if key == "model_args":
-            out[key] = parse_model_args(value)
-        elif key == "model_envs":
-            out[key] = _model_envs(value)
-        elif key == "no_score":
-            out["score"] = not value
-        elif key == "make_report":
-            out["report"] = value
-        else:
-            out[key] = list(value) if isinstance(value, tuple) else value
-    return out
-
-
-def _merged(base: dict[str, Any], cli: dict[str, Any]) -> dict[str, Any]:
-    """Per-model options: the command line's keys on top of the file's, model by model."""
-    out = dict(base)
-    for model, value in cli.items():
-        out[model] = {**out.get(model, {}), **value} if isinstance(value, dict) else value
-    return out
-
-
-def _model_envs(values: tuple[str, ...]) -> dict[str, str]:
-    from vfr_bench.run.settings import SettingsError
-
-    out = {}
-    for item in values:
-        model, eq, env = item.partition("=")
-        if not eq or not env or not model:
-            raise SettingsError("model-env", f"{item!r}: write MODEL=ENV")
-        out[model] = env
-    return out
+    given = {k: v for k, v in options.items() if ctx.get_parameter_source(k) != ParameterSource.DEFAULT}
+    for field, keys in nested_fields(RunSettings).items():  # the judges' options fill settings.judges
+        inner = {k: given.pop(k) for k in keys if k in given}
+        if inner:
+            given[field] = inner
+    return merge_settings(config_file, {k: list(v) if isinstance(v, tuple) else v for k, v in given.items()}, "options")
 
 
 def _run(config):

@@ -22,7 +22,8 @@ from vfr_bench.io_errors import explain
 from vfr_bench.jsonl import StoreError
 from vfr_bench.metrics import get_metric
 from vfr_bench.records import Manifest, ScoreRecord
-from vfr_bench.run_dir import RunDirectory, RunDirError
+from vfr_bench.run_dir import RunDirError
+from vfr_bench.run_view import load_run
 from vfr_bench.scoring.summary import score_arrays
 from vfr_bench.stats import aggregate, paired_bootstrap_delta, resample_indices, two_proportion
 
@@ -31,13 +32,12 @@ DESCRIPTIVE_KEYS = ("name", "kind", "aggregation", "higher_is_better", "unit")
 TaskRate = tuple[str, str]
 
 
-def load_run(path: Path, model: str | None, role: str) -> RunData:
-    run = RunDirectory(path)
+def load_side(path: Path, model: str | None, role: str) -> RunData:
     try:
-        manifest = run.manifest()
-        if not run.scores_path.is_file():
+        view = load_run(path, summary="none")
+        if not view.scored:
             raise CannotCompare(f"{role} {path} has not been scored: run `vfr-bench score {path}` first")
-        everything, scored = run.samples(), run.scores()
+        manifest, everything, scored = view.manifest, view.samples, view.scores
     except (RunDirError, StoreError, OSError) as err:  # a damaged or unreadable run is no evidence either way
         raise CannotCompare(f"{role}: {explain(err)}") from None
     models = sorted({s.model for s in everything if s.ok})

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from vfr_bench.latency.architectures import Architecture
 from vfr_bench.latency.roofline import DevicePeaks, detect_peaks, roofline_bounds
-from vfr_bench.latency.timing import Lab, Plan, cache_lengths, plan
-from vfr_bench.latency.timing import Timings as LabClock
+from vfr_bench.latency.timing import Lab, RequestTimes, StepPlan, cache_lengths, plan
 
 if TYPE_CHECKING:
     from vfr_bench.latency.vllm_lab import VllmLab
@@ -157,7 +156,7 @@ def _cache_lengths(cfg: LatencyConfig) -> tuple[int, int]:
 
 
 def lab_record(
-    cfg: LatencyConfig, key: SampleKey, in_hz: float, out_hz: float, p: Plan, batch: int, timings: LabClock,
+    cfg: LatencyConfig, key: SampleKey, in_hz: float, out_hz: float, p: StepPlan, batch: int, timings: RequestTimes,
     peaks: DevicePeaks, warmup_s: float | None = None,
 ) -> SampleRecord:  # fmt: skip
     """One timed request as a sample record; no audio exists, so nothing vocodes and t_first_audio is None."""

@@ -134,7 +134,7 @@ def roofline_bounds(
     arch, plan, batch: int, bytes_per_element: int, peaks: DevicePeaks
 ) -> tuple[float | None, float | None]:
     """(prefill bound, AR-loop bound) in seconds for one request of `arch` under `plan`
-    (vfr_bench.latency.timing.Plan), following the loop step for step."""
+    (vfr_bench.latency.timing.StepPlan), following the loop step for step."""
     thinker = arch.thinker.shape()
     prefill = prefill_bound_seconds(thinker, plan.prefill_length, batch, bytes_per_element, peaks)
     ar = decode_bound_seconds(thinker, plan.prefill_length, plan.thinker_steps, batch, bytes_per_element, peaks)

@@ -20,7 +20,7 @@ from vfr_bench.latency.architectures import Architecture, Stage
 
 
 @dataclass
-class Plan:
+class StepPlan:
     """How many positions and steps one request takes at a rate (rounding: Python's round, at least 1)."""
 
     input_speech_positions: int  # round(input Hz x input seconds)
@@ -45,10 +45,12 @@ class Plan:
         return self.thinker_steps + (0 if self.speech_from_thinker else self.speech_steps)
 
 
-def plan(arch: Architecture, input_hz: float, output_hz: float, input_seconds: float, output_seconds: float) -> Plan:
+def plan(
+    arch: Architecture, input_hz: float, output_hz: float, input_seconds: float, output_seconds: float
+) -> StepPlan:
     speech_steps = max(1, round(output_hz * output_seconds))
     from_thinker = arch.speech_from == "thinker"
-    return Plan(
+    return StepPlan(
         input_speech_positions=max(1, round(input_hz * input_seconds)),
         prompt_tokens=arch.prompt_tokens,
         speech_steps=speech_steps,
@@ -61,7 +63,7 @@ def plan(arch: Architecture, input_hz: float, output_hz: float, input_seconds: f
 MARGIN = 64  # positions beyond the longest plan, so a cache is never filled to its last slot
 
 
-def cache_lengths(arch: Architecture, plans: list[Plan]) -> tuple[int, int]:
+def cache_lengths(arch: Architecture, plans: list[StepPlan]) -> tuple[int, int]:
     """The longest sequence the thinker, and a stage that follows the conversation, hold over these
     plans, plus MARGIN: the sizes of the compiled backend's static caches (a patch decoder's is its own)."""
     thinker = max(p.prefill_length + p.thinker_steps for p in plans) + MARGIN
@@ -71,7 +73,7 @@ def cache_lengths(arch: Architecture, plans: list[Plan]) -> tuple[int, int]:
 
 
 @dataclass
-class Timings:
+class RequestTimes:
     t_prefill: float
     t_first_token: float | None  # None only for a request with no speech step
     t_ar: float
@@ -147,7 +149,7 @@ class Lab:
         if self.device.startswith("cuda"):
             self.torch.cuda.synchronize()
 
-    def run(self, p: Plan, batch: int = 1) -> Timings:
+    def run(self, p: StepPlan, batch: int = 1) -> RequestTimes:
         """One timed request. Clocks are read with the device synchronised; the per-stage split
         uses CUDA events on a GPU, so it adds no synchronisation inside the loop."""
         torch = self.torch
@@ -193,7 +195,7 @@ class Lab:
             self.synchronize()
             t_total = time.perf_counter() - start
         seconds, steps = clock.totals()
-        return Timings(
+        return RequestTimes(
             t_prefill=t_prefill,
             t_first_token=t_first_token,
             t_ar=t_total - t_prefill,

@@ -23,7 +23,7 @@ from typing import Any
 
 from vfr_bench.latency.architectures import Architecture
 from vfr_bench.latency.stacks import StackConfig
-from vfr_bench.latency.timing import Plan, Timings
+from vfr_bench.latency.timing import RequestTimes, StepPlan
 
 DTYPES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
 GPU_MEMORY_SHARE = 0.5  # of the card for weights and KV cache: room for what else the lab holds
@@ -46,13 +46,13 @@ def write_model_folder(config: StackConfig, max_positions: int, dtype: str, fold
     return folder
 
 
-def request_tokens(p: Plan) -> int:
+def request_tokens(p: StepPlan) -> int:
     """Tokens the engine generates for one request: the prefill's first token, then one per thinker step
     (what the eager and compiled labs run)."""
     return 1 + p.thinker_steps
 
 
-def steps_to_first_speech(p: Plan) -> int:
+def steps_to_first_speech(p: StepPlan) -> int:
     """Thinker steps up to and including the first speech step, as the eager lab's loop orders them
     (text steps spread evenly among the speech steps, the first ones before the first speech step)."""
     text = 0
@@ -98,7 +98,7 @@ class VllmLab:
         )  # fmt: skip
         self._rng = random.Random(seed)
 
-    def _prompts(self, p: Plan, batch: int) -> list[Any]:
+    def _prompts(self, p: StepPlan, batch: int) -> list[Any]:
         from vllm.inputs import TokensPrompt
 
         vocab = self.arch.thinker.vocab
@@ -108,7 +108,7 @@ class VllmLab:
             for _ in range(batch)
         ]
 
-    def _timed(self, p: Plan, batch: int, tokens: int) -> float:
+    def _timed(self, p: StepPlan, batch: int, tokens: int) -> float:
         from vllm import SamplingParams
 
         params = SamplingParams(
@@ -123,12 +123,12 @@ class VllmLab:
             raise RuntimeError(f"vLLM generated {made} tokens per prompt, {tokens} were asked for")
         return elapsed
 
-    def run(self, p: Plan, batch: int = 1) -> Timings:
+    def run(self, p: StepPlan, batch: int = 1) -> RequestTimes:
         t_prefill = self._timed(p, batch, 1)
         t_first_token = self._timed(p, batch, 1 + steps_to_first_speech(p))
         t_total = self._timed(p, batch, request_tokens(p))
         t_ar = t_total - t_prefill
-        return Timings(
+        return RequestTimes(
             t_prefill=t_prefill, t_first_token=t_first_token, t_ar=t_ar, t_total=t_total,
             stage_seconds={"thinker": t_ar}, stage_steps={"thinker": p.thinker_steps},
         )  # fmt: skip

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any
 from vfr_bench.jsonl import write_text_atomic
 
 if TYPE_CHECKING:
-    from vfr_bench.api.results import Results
+    from vfr_bench.report.results import Results
 
 Made = list[tuple[str, str]]
 
 
 def allocation_outputs(results: Results, out: Path, save: Callable[[Any, str, str], None]) -> Made:
     """Draw the figures through `save` (which records them); write the tables; return the tables made."""
-    from vfr_bench.api.tables import markdown
     from vfr_bench.report.allocation_tables import allocation_metrics, bits_markdown
+    from vfr_bench.report.tables import markdown
 
     metrics = allocation_metrics(results.summary)
     tasks = sorted(set(results.summary.loc[results.summary["metric"].isin(metrics), "task"]))

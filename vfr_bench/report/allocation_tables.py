@@ -12,7 +12,7 @@ from vfr_bench.report.series import Series
 if TYPE_CHECKING:
     import pandas as pd
 
-    from vfr_bench.report.points import Run
+    from vfr_bench.run_view import RunView
 
 ALLOCATION_METRICS = (
     "achieved_hz_speech", "achieved_hz_silence", "silence_unit_share", "input_silence_share",
@@ -29,7 +29,7 @@ def allocation_metrics(summary: pd.DataFrame) -> list[str]:
     return [m for m in ALLOCATION_METRICS if m in present]
 
 
-def bits_table(runs: list[Run], summary: pd.DataFrame, series: dict[tuple[Path, str], Series]) -> pd.DataFrame:
+def bits_table(runs: list[RunView], summary: pd.DataFrame, series: dict[tuple[Path, str], Series]) -> pd.DataFrame:
     """One row per (series, task, rate, side) where the side had units: what a unit is (its alphabet,
     "continuous" or "not declared"), achieved Hz, and content, duration and total bits per second
     (None where there is no number to give)."""
@@ -48,7 +48,7 @@ def bits_table(runs: list[Run], summary: pd.DataFrame, series: dict[tuple[Path, 
     return pd.DataFrame(rows, columns=list(BITS_COLUMNS))
 
 
-def _declared_units(run: Run) -> dict[tuple[str, str, str, str], str]:
+def _declared_units(run: RunView) -> dict[tuple[str, str, str, str], str]:
     """(task, rate spec, model, side) -> the alphabets its ok samples declared, in words."""
     seen: dict[tuple[str, str, str, str], set[str]] = {}
     for record in run.samples:

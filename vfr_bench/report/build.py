@@ -1,5 +1,5 @@
 """`vfr-bench report`: figures, tables and a README (with provenance) from any number of runs, made
-with the same `Results` calls a notebook uses (vfr_bench/api)."""
+with the same `Results` calls a notebook uses (vfr_bench/report/results.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.report.allocation_section import allocation_outputs
-from vfr_bench.report.points import ReportedPoint, Run
+from vfr_bench.report.points import ReportedPoint
 from vfr_bench.report.series import Series
+from vfr_bench.run_view import RunView
 
 if TYPE_CHECKING:
-    from vfr_bench.api.results import Results
+    from vfr_bench.report.results import Results
 
 Made = list[tuple[str, str]]  # (file, one-line description)
 
@@ -27,8 +28,8 @@ def build_report(
     `html`: the listening report `index.html` too (report/html/)."""
     import matplotlib.pyplot as plt
 
-    from vfr_bench.api.load import load
     from vfr_bench.report import style
+    from vfr_bench.report.load import load
     from vfr_bench.report.points import load_reported
 
     style.apply(style_file)
@@ -115,7 +116,7 @@ def _html(results: Results, out: Path) -> tuple[str, str]:
     )
 
 
-def _readme(made: Made, runs: list[Run], series: dict[tuple[Path, str], Series], reported_csv: Path | None) -> str:
+def _readme(made: Made, runs: list[RunView], series: dict[tuple[Path, str], Series], reported_csv: Path | None) -> str:
     lines = ["# vfr-bench report", "", "## Figures and tables", ""]
     lines += [f"- `{name}`{' (and .png)' if name.endswith('.pdf') else ''}: {text}" for name, text in made]
     if reported_csv:
@@ -132,7 +133,7 @@ def _readme(made: Made, runs: list[Run], series: dict[tuple[Path, str], Series],
     return "\n".join(lines)
 
 
-def _provenance(run: Run) -> list[str]:
+def _provenance(run: RunView) -> list[str]:
     m = run.manifest
     lines = [
         f"- vfr-bench {m.vfr_bench_version} at commit {m.git.commit}; started {m.started}, finished {m.finished}",

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vfr_bench.metrics import all_metrics, get_metric
-from vfr_bench.records import CellKey, Manifest, SampleRecord, SummaryRow
+from vfr_bench.records import CellKey, SampleRecord, SummaryRow
 from vfr_bench.registry import UnknownName
 from vfr_bench.report.series import CEILING_MODEL, Series, assign_series
-from vfr_bench.run_dir import RunDirectory
-from vfr_bench.scoring.summary import current_summary
+from vfr_bench.run_view import RunView
 
 
 @dataclass(frozen=True)
@@ -46,25 +45,15 @@ class ReportedPoint:
     recipe: str | None = None  # the scoring recipe it was published under (wer_recipes.py names), if known
 
 
-@dataclass
-class Run:
-    path: Path
-    manifest: Manifest
-    summary: list[SummaryRow]
-    samples: list[SampleRecord]
-
-    def models(self) -> list[str]:
-        """The models with records or summary rows in this run (the judge ceiling included)."""
-        return sorted({s.model for s in self.samples} | {r.model for r in self.summary})
-
-
-def run_series(runs: list[Run], labels: dict[Path, str] | None = None) -> dict[tuple[Path, str], Series]:
+def run_series(runs: list[RunView], labels: dict[Path, str] | None = None) -> dict[tuple[Path, str], Series]:
     """(run path, model) -> its Series; see series.assign_series."""
     found = assign_series([(r.path, r.manifest, r.models()) for r in runs], labels)
     return {(s.run, s.model): s for s in found}
 
 
-def series_samples(runs: list[Run], series: dict[tuple[Path, str], Series]) -> list[tuple[Series, list[SampleRecord]]]:
+def series_samples(
+    runs: list[RunView], series: dict[tuple[Path, str], Series]
+) -> list[tuple[Series, list[SampleRecord]]]:
     """Each series with its sample records, in series order."""
     out = []
     for s in series.values():
@@ -73,17 +62,9 @@ def series_samples(runs: list[Run], series: dict[tuple[Path, str], Series]) -> l
     return out
 
 
-def ceilings(runs: list[Run]) -> list[SummaryRow]:
+def ceilings(runs: list[RunView]) -> list[SummaryRow]:
     """Judge-ceiling rows (scoring/ceiling.py): what a perfect model would score through the judges."""
     return [row for run in runs for row in run.summary if row.model == CEILING_MODEL]
-
-
-def load_run(path: Path) -> Run:
-    """A scored run directory whose summary is current (FileNotFoundError-free: RunDirError says
-    what is missing or out of date)."""
-    run = RunDirectory(path)
-    samples = run.samples()
-    return Run(run.path, run.manifest(), current_summary(run), samples)
 
 
 def plotted_quality_metrics() -> set[str]:
@@ -91,7 +72,7 @@ def plotted_quality_metrics() -> set[str]:
     return {name for name, m in all_metrics().items() if m.kind == "quality" and m.higher_is_better is not None}
 
 
-def points(runs: list[Run], series: dict[tuple[Path, str], Series]) -> list[Point]:
+def points(runs: list[RunView], series: dict[tuple[Path, str], Series]) -> list[Point]:
     """Quality points with the rate and latency of their cell attached (the judge ceiling is not a
     point: see ceilings())."""
     quality = plotted_quality_metrics()

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from vfr_bench.isolation import WORKER_TIMEOUT_S
-from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.rates import RateSpec
+from vfr_bench.scoring.overlap import ScoringPlan
 from vfr_bench.task import Task
 
 EXECUTORS = ("local", "ray")
@@ -28,14 +28,6 @@ class RayOptions:
     gpus_per_worker: float = 0.0  # fraction of a GPU each model replica holds (0.25: four share one)
     workers: int | None = None  # model replicas at once, all models together; None: as many as the cluster holds
     unit_retries: int = 2  # times a sample whose worker died under it is run again before it is an error
-
-
-@dataclass(frozen=True)
-class ScoringPlan:
-    """What scoring overlapped with generation scores (the same as the pass after the run)."""
-
-    task_metrics: dict[str, list[str]]
-    judges: JudgeSettings
 
 
 @dataclass

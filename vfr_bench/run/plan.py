@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from vfr_bench.data.prepare import subset
 from vfr_bench.data.sample import Dataset, Sample
 from vfr_bench.rates import RateSpec
 from vfr_bench.records import SampleKey
+from vfr_bench.run.prepare import subset
 from vfr_bench.task import Task
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vfr_bench.data.loaders import load_dataset
-from vfr_bench.data.prepare import check_requirements, task_datasets
 from vfr_bench.data.sample import Dataset, Sample
 from vfr_bench.metrics import metrics_for_task
 from vfr_bench.models import ModelRegistry
@@ -38,6 +37,7 @@ from vfr_bench.run.fingerprint import (
 from vfr_bench.run.model_source import ModelSource
 from vfr_bench.run.model_units import model_info
 from vfr_bench.run.plan import Plan, WorkUnit, plan_units
+from vfr_bench.run.prepare import check_requirements, task_datasets
 from vfr_bench.run.session import begin_session, finish_session, record_model
 from vfr_bench.run_dir import RunDirectory
 

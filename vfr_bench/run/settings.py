@@ -2,35 +2,8 @@
 file (`vfr-bench run --config run.yaml`; options given on the command line win). `resolve` checks
 them and turns them into the RunConfig the runner reads.
 
-    models: [reference-dynamic, reference-uniform]
-    rates: "12.5,6.25,5,4"             # or a list: [12.5, "6.25:12.5", native]
-    tasks: [asr, rate-fidelity]
-    data: my/data.jsonl                 # replaces every task's own data
-    noise: "white,babble@20,10"         # optional; noise_folder: DIR for the 'folder' kind
-    out: results/my-run
-    limit: 10
-    device: auto                        # auto | cpu | cuda
-    seed: 0
-    shard: 0/4
-    resume: false
-    retry_errors: false                 # with resume: run again the samples recorded as errors
-    warmup: 1
-    model_args: {reference-uniform: {beam_size: 5}, "*": {cpu_threads: 2}}   # "*": every model
-    model_envs: {mimo-audio: mimo-audio}
-    worker_timeout: 1800                # seconds one request may take in a model_envs worker
-    trust_remote_code: false
-    score: true
-    overlap_scoring: true               # score finished samples while the others are generated
-    report: false
-    wide: false                         # every column of the results table, wider than the terminal
-    executor: local                     # local | ray (README "Scaling out")
-    ray_address: null                   # ray only: a running cluster (auto, ray://HOST:10001); null: start one here
-    gpus_per_worker: 0                  # ray only: GPU share of each model replica (0.25: four on one GPU)
-    ray_workers: null                   # ray only: model replicas at once; null: as many as the cluster holds
-    unit_size: null                     # samples per work unit (null: a whole cell locally, 8 on Ray)
-    unit_retries: 2                     # ray: times a sample whose worker died under it is run again
-    judges: {asr_judge: tiny.en, asr_judge_backend: faster-whisper, asr_judge_batch: 0, judge_url: null,
-             judge_model: null, judge_samples: 1, workers: 0}
+Every key, with its type, default and help, is a field of RunSettings below (and JudgeChoice under
+`judges:`); `vfr_bench.run.settings_example.example_yaml()` writes them all out as a commented file.
 """
 
 from __future__ import annotations
@@ -43,8 +16,9 @@ import yaml
 from pydantic import Field, field_validator
 
 from vfr_bench.isolation import WORKER_TIMEOUT_S
-from vfr_bench.metrics.judge_settings import JudgeSettings
-from vfr_bench.run.config import RayOptions, RunConfig, ScoringPlan
+from vfr_bench.run.config import RayOptions, RunConfig
+from vfr_bench.run.judge_choice import JudgeChoice
+from vfr_bench.scoring.overlap import ScoringPlan
 from vfr_bench.task import Task
 from vfr_bench.validation import ConfigError, Strict, validate
 
@@ -62,53 +36,89 @@ class SettingsError(ConfigError):
         self.param = param
 
 
-class JudgeChoice(Strict):
-    asr_judge: str = "tiny.en"
-    asr_judge_backend: str = "faster-whisper"
-    asr_judge_batch: int = Field(0, ge=0)
-    judge_url: str | None = None
-    judge_model: str | None = None
-    judge_samples: int = Field(1, ge=1)
-    workers: int = Field(0, ge=0)
-
-    def settings(self, device: str = "cpu") -> JudgeSettings:
-        return JudgeSettings(
-            asr_backend=self.asr_judge_backend, asr_model=self.asr_judge, asr_device=device,
-            asr_batch=self.asr_judge_batch, llm_url=self.judge_url, llm_model=self.judge_model,
-            llm_samples=self.judge_samples, workers=self.workers,
-        )  # fmt: skip
-
-
 class RunSettings(Strict):
-    models: list[str] = Field(default_factory=lambda: list(DEFAULT_MODELS))
-    rates: str = DEFAULT_RATES
-    tasks: str = DEFAULT_TASKS
-    data: str | None = None
-    noise: str | None = None
-    noise_folder: str | None = None
-    out: str | None = None
-    limit: int | None = Field(None, ge=1)
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    seed: int = 0
-    resume: bool = False
-    retry_errors: bool = False
-    shard: str | None = None
-    warmup: int = Field(1, ge=0)
-    model_args: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    model_envs: dict[str, str] = Field(default_factory=dict)
-    worker_timeout: float = Field(WORKER_TIMEOUT_S, ge=1)
-    trust_remote_code: bool = False
-    score: bool = True
-    overlap_scoring: bool = True
-    report: bool = False
-    wide: bool = False  # every column of the results table
-    executor: Literal["local", "ray"] = "local"
-    ray_address: str | None = None
-    gpus_per_worker: float = Field(0.0, ge=0)
-    ray_workers: int | None = Field(None, ge=1)
-    unit_size: int | None = Field(None, ge=1)
-    unit_retries: int = Field(2, ge=0)
-    judges: JudgeChoice = JudgeChoice()
+    """Every option of `vfr-bench run`, once: its name (a config file's key; the option is --name with
+    dashes), type, default and help. The command line's options are made from these fields
+    (vfr_bench/cli/settings_options.py), `vfr_bench.evaluate` takes them as keywords, and
+    `merge_settings` puts given values on top of a config file's for both."""
+
+    models: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_MODELS),
+        description=f"Model to run (repeatable). Default: {', '.join(DEFAULT_MODELS)}.",
+        json_schema_extra={"flag": "--model", "metavar": "NAME"},
+    )
+    rates: str = Field(DEFAULT_RATES, description="Rate specs: IN, IN:OUT or native, comma-separated.")
+    tasks: str = Field(DEFAULT_TASKS, description="Task names, comma-separated.")
+    data: str | None = Field(
+        None, description="A JSONL manifest replacing every task's own data.", json_schema_extra={"path": "file"}
+    )
+    noise: str | None = Field(
+        None, description="Mix every task's audio with noise, one task per condition: e.g. white,pink,babble@20,10,5,0 "
+        "(kinds: white, pink, babble, folder).", json_schema_extra={"metavar": "KINDS@SNRS"},
+    )  # fmt: skip
+    noise_folder: str | None = Field(
+        None, description="Noise files for the 'folder' kind (e.g. MUSAN).", json_schema_extra={"path": "dir"}
+    )
+    out: str | None = Field(
+        None, description="Run directory. Default: results/<run-id>/.", json_schema_extra={"path": "dir"}
+    )
+    limit: int | None = Field(None, ge=1, description="A deterministic subset of N samples per task.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where models run (auto: cuda if present).")
+    seed: int = Field(0, description="Seed for bootstrap CIs and any sampling.")
+    resume: bool = Field(False, description="Continue a run directory, skipping samples already recorded.")
+    retry_errors: bool = Field(False, description="With --resume: run again the samples recorded as errors.")
+    shard: str | None = Field(
+        None, description="Run shard I of N of the grid (deterministic split).", json_schema_extra={"metavar": "I/N"}
+    )
+    warmup: int = Field(1, ge=0, description="Unrecorded warm-up requests per (model, rate, task) cell.")
+    model_args: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Adapter option, e.g. model=/path/to/whisper-large-v3-ct2 (repeatable).",
+        json_schema_extra={"flag": "--model-arg", "metavar": "[MODEL:]KEY=VALUE"},
+    )
+    model_envs: dict[str, str] = Field(
+        default_factory=dict,
+        description="Run MODEL in its own environment (a name from `vfr-bench env create`, a venv folder or a python).",
+        json_schema_extra={"flag": "--model-env", "metavar": "MODEL=ENV"},
+    )
+    worker_timeout: float = Field(
+        WORKER_TIMEOUT_S, ge=1, description="Seconds one request may take in a --model-env worker before it is "
+        "stopped (the sample is recorded as an error and a fresh worker takes the next).",
+    )  # fmt: skip
+    trust_remote_code: bool = Field(
+        False, description="Allow models whose loading runs Python files shipped with the checkpoint (Kimi-Audio)."
+    )
+    score: bool = Field(True, description="Score the run at the end (--no-score: leave it to `vfr-bench score`).")
+    overlap_scoring: bool = Field(
+        True, description="Score finished samples while the others are generated (a scoring process beside the "
+        "run); summary.csv is written at the end either way.",
+    )  # fmt: skip
+    report: bool = Field(False, description="Also write a report into reports/<run-id>/.")
+    wide: bool = Field(False, description="Show every column of the results table, wider than the terminal if need be.")
+    executor: Literal["local", "ray"] = Field(
+        "local", description="local: this process, model by model. ray: work units spread over model replicas on "
+        "a Ray cluster (pip install 'vfr-bench[ray]'; README \"Scaling out\").",
+    )  # fmt: skip
+    ray_address: str | None = Field(
+        None, description="Ray only: a running cluster (auto, ray://HOST:10001). Default: start one on this machine.",
+        json_schema_extra={"metavar": "ADDR"},
+    )  # fmt: skip
+    gpus_per_worker: float = Field(
+        0.0, ge=0, description="Ray only: the GPU share each model replica holds (0.25: four replicas share one GPU)."
+    )
+    ray_workers: int | None = Field(
+        None, ge=1, description="Ray only: model replicas at once, all models together. Default: as many as the "
+        "cluster holds.", json_schema_extra={"metavar": "N"},
+    )  # fmt: skip
+    unit_size: int | None = Field(
+        None, ge=1, description="Samples per work unit. Default: a whole (model, rate, task) cell locally, 8 on Ray.",
+        json_schema_extra={"metavar": "N"},
+    )  # fmt: skip
+    unit_retries: int = Field(
+        2, ge=0, description="Ray: times a sample whose worker died under it is run again (on a fresh worker) "
+        "before it is an error.",
+    )  # fmt: skip
+    judges: JudgeChoice = Field(JudgeChoice(), description="The judges scoring uses (options of their own).")
 
     @field_validator("rates", "tasks", mode="before")
     @classmethod
@@ -141,6 +151,40 @@ def parse_model_args(values: tuple[str, ...] | list[str]) -> dict[str, dict[str,
             raise SettingsError("model-arg", f"{item!r}: write KEY=VALUE or MODEL:KEY=VALUE")
         out.setdefault(target or ALL_MODELS, {})[key] = value
     return out
+
+
+def parse_model_envs(values: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """`MODEL=ENV` items as {model: env}."""
+    out = {}
+    for item in values:
+        model, eq, env = item.partition("=")
+        if not eq or not env or not model:
+            raise SettingsError("model-env", f"{item!r}: write MODEL=ENV")
+        out[model] = env
+    return out
+
+
+def merge_settings(config: str | Path | None, given: dict[str, Any], where: str) -> RunSettings:
+    """A run config file's settings (none: the defaults) with `given` on top, validated: the one merge
+    of the command line and `vfr_bench.evaluate`. Per-model options merge model by model, key by
+    key; judges and model environments key by key; `model_args` and `model_envs` may be given in
+    their command-line form (a list of [MODEL:]KEY=VALUE, MODEL=ENV)."""
+    base = load_settings(config).model_dump() if config else {}
+    values = dict(given)
+    if isinstance(values.get("model_args"), (list, tuple)):
+        values["model_args"] = parse_model_args(values["model_args"])
+    if isinstance(values.get("model_envs"), (list, tuple)):
+        values["model_envs"] = parse_model_envs(values["model_envs"])
+    merged = {**base, **values}
+    for key in ("judges", "model_envs"):
+        if isinstance(values.get(key), dict):
+            merged[key] = {**base.get(key, {}), **values[key]}
+    if isinstance(values.get("model_args"), dict):
+        merged["model_args"] = {
+            model: {**base.get("model_args", {}).get(model, {}), **options}
+            for model, options in {**base.get("model_args", {}), **values["model_args"]}.items()
+        }
+    return validate(RunSettings, merged, where)
 
 
 def parse_shard(value: str | None) -> tuple[int, int]:

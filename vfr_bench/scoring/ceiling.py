@@ -28,7 +28,6 @@ import numpy as np
 
 from vfr_bench.audio import prepare_audio
 from vfr_bench.data.builtin_speech import piper_speech, piper_voice
-from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.metrics.cache import JsonCache
 from vfr_bench.metrics.context import ScoringContext
 from vfr_bench.metrics.judge_settings import JudgeSettings
@@ -204,7 +203,7 @@ def _keep_current(run: RunDirectory, wanted: dict[tuple[str, str], Spoken], judg
             len(stale), "; ".join(f"{n} {what}" for what, n in was.most_common()),
         )  # fmt: skip
         gone = {s.key for s in stale}
-        write_text_atomic(run.scores_path, "".join(s.to_json() + "\n" for s in scores if s.key not in gone))
+        run.drop_scores_where(lambda score: score.key in gone)
     return current
 
 

@@ -16,10 +16,11 @@ import logging
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from vfr_bench.run.config import ScoringPlan
+from vfr_bench.metrics.judge_settings import JudgeSettings
 
 log = logging.getLogger(__name__)
 LOG_TAIL = 800
@@ -29,6 +30,14 @@ BOOT = (
     "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
     "from vfr_bench.scoring.overlap_worker import main; main()"
 )
+
+
+@dataclass(frozen=True)
+class ScoringPlan:
+    """What scoring overlapped with generation scores (the same as the pass after the run)."""
+
+    task_metrics: dict[str, list[str]]
+    judges: JudgeSettings
 
 
 class OverlapScorer:

@@ -18,7 +18,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
-from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.metrics import Metric, MetricUnavailable, get_metric, metrics_for_task
 from vfr_bench.metrics.context import PREFETCH_BATCHES, ScoringContext
 from vfr_bench.metrics.judge_settings import BATCHED, GPU_BATCH, JudgeSettings
@@ -135,16 +134,14 @@ def _drop_other_versions(run: RunDirectory, plan: dict[str, list[SampleRecord]],
     its manifest, one version over scores of another. Scores of no sample in samples.jsonl (the judge
     ceiling's, which version themselves) are left alone."""
     versions = {name: get_metric(name).version for name in plan}
-    kept: list[ScoreRecord] = []
-    stale: Counter[str] = Counter()
-    for score in run.scores():
-        if score.metric in versions and score.metric_version != versions[score.metric] and score.key[:4] in samples:
-            stale[f"{score.metric} v{score.metric_version}"] += 1
-        else:
-            kept.append(score)
+
+    def made_otherwise(score: ScoreRecord) -> bool:
+        return score.metric in versions and score.metric_version != versions[score.metric] and score.key[:4] in samples
+
+    stale = Counter(f"{s.metric} v{s.metric_version}" for s in run.scores() if made_otherwise(s))
     if stale:
         log.info("scoring again what other metric versions made: %s", ", ".join(f"{k} ({n})" for k, n in stale.items()))
-        write_text_atomic(run.scores_path, "".join(s.to_json() + "\n" for s in kept))
+        run.drop_scores_where(made_otherwise)
 
 
 def _score_metrics(

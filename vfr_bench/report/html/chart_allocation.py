@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from vfr_bench.report.fig_allocation import SIDES
 
 if TYPE_CHECKING:
-    from vfr_bench.api.results import Results
+    from vfr_bench.report.results import Results
 
 Chart = dict[str, Any]
 
@@ -72,7 +72,7 @@ def _rates_chart(results: Results) -> Chart:
 def _table_chart(results: Results, metrics: list[str]) -> Chart:
     import plotly.graph_objects as go
 
-    from vfr_bench.api.tables import formatted
+    from vfr_bench.report.tables import formatted
 
     text, _best = formatted(results.summary, results.series, metrics, 3, " ± ")
     fig = go.Figure(go.Table(header={"values": list(text.columns)}, cells={"values": [text[c].tolist() for c in text]}))

@@ -11,14 +11,14 @@ from vfr_bench.report.html.chart_allocation import allocation_charts
 from vfr_bench.report.series import CEILING_MODEL
 
 if TYPE_CHECKING:
-    from vfr_bench.api.results import Results
+    from vfr_bench.report.results import Results
 
 
-def results_table(results: Results) -> dict[str, Any]:
+def overview_table(results: Results) -> dict[str, Any]:
     """{"columns": [{key, title, unit}], "rows": [{series, model, run, task, rate, ceiling, cells}]},
     cells {metric: [value, ci_low, ci_high]} (null where not measured)."""
-    from vfr_bench.api.tables import default_metrics
     from vfr_bench.metrics import get_metric
+    from vfr_bench.report.tables import default_metrics
 
     if results.summary.empty:
         return {"columns": [], "rows": []}

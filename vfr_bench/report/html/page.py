@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.report.html import samples as sample_data
 from vfr_bench.report.html.media import COPY_NAME, FOLDER, KINDS, Media
-from vfr_bench.report.html.overview import overview_charts, results_table
+from vfr_bench.report.html.overview import overview_charts, overview_table
 from vfr_bench.report.html.written import Written
 
 if TYPE_CHECKING:
-    from vfr_bench.api.results import Results
+    from vfr_bench.report.results import Results
 
 PAGE = "index.html"
 CHUNKS = "samples"
@@ -50,7 +50,7 @@ def write_html(results: Results, out: str | Path, title: str | None = None) -> W
         ],  # fmt: skip
         "rates": [str(r) for r in results.samples["rate_spec"].cat.categories] if len(results.samples) else [],
         "tasks": sorted({g["task"] for g in groups}),
-        "table": results_table(results),
+        "table": overview_table(results),
         "charts": overview_charts(results),
         "index": sample_data.light_index(groups),
         "chunkFolder": CHUNKS,

@@ -14,14 +14,14 @@ from typing import Any
 from vfr_bench.records import SampleRecord, ScoreRecord
 from vfr_bench.report.html.diff import Diff, sample_diff
 from vfr_bench.report.html.media import Media
-from vfr_bench.report.points import Run
 from vfr_bench.report.series import Series
+from vfr_bench.run_view import RunView
 
 CHUNK = 25  # sample groups per chunk file
 Group = dict[str, Any]
 
 
-def sample_groups(runs: list[Run], series: dict[tuple[Path, str], Series], media: Media) -> list[Group]:
+def sample_groups(runs: list[RunView], series: dict[tuple[Path, str], Series], media: Media) -> list[Group]:
     """Every (task, sample id) of the runs' series, in task then first-seen order, each with its rows
     in series order then rate order (highest first)."""
     index = {key: i for i, key in enumerate(series)}
@@ -43,14 +43,11 @@ def sample_groups(runs: list[Run], series: dict[tuple[Path, str], Series], media
 
 
 def _records(
-    runs: list[Run], index: dict[tuple[Path, str], int]
-) -> Iterator[tuple[Run, SampleRecord, dict[str, ScoreRecord]]]:
-    from vfr_bench.run_dir import RunDirectory
-
+    runs: list[RunView], index: dict[tuple[Path, str], int]
+) -> Iterator[tuple[RunView, SampleRecord, dict[str, ScoreRecord]]]:
     for run in runs:
         by_sample: dict[tuple[str, ...], dict[str, ScoreRecord]] = {}
-        directory = RunDirectory(run.path)
-        for score in directory.scores() if directory.scores_path.is_file() else []:
+        for score in run.scores:
             by_sample.setdefault(score.key[:4], {})[score.metric] = score
         for record in run.samples:
             if (run.path, record.model) in index:
@@ -58,7 +55,7 @@ def _records(
                 yield run, record, by_sample.get(tuple(record.key), {})
 
 
-def _row(s: int, run: Run, record: SampleRecord, scores: dict[str, ScoreRecord], media: Media) -> dict[str, Any]:
+def _row(s: int, run: RunView, record: SampleRecord, scores: dict[str, ScoreRecord], media: Media) -> dict[str, Any]:
     diff: Diff | None = sample_diff(scores) if record.ok else None
     audio = media.add(run.path / record.audio, "output") if record.audio else None
     return {

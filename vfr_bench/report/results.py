@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vfr_bench.records import Manifest
-from vfr_bench.report.points import Run
 from vfr_bench.report.series import LabelError, Series
+from vfr_bench.run_view import RunView, load_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class Results:
     """Runs loaded by `vfr_bench.load` (or made by `vfr_bench.evaluate`).
 
-    `samples`, `scores` and `summary` are tidy DataFrames (columns in vfr_bench/api/frames.py and the
+    `samples`, `scores` and `summary` are tidy DataFrames (columns in vfr_bench/report/frames.py and the
     README's "Python API"); `manifests` maps each run directory to its manifest; `series` each
     (run directory, model) to its label, colour and marker; `runs` the typed records the figures
     draw (read on first use)."""
@@ -35,10 +35,10 @@ class Results:
     scores: pd.DataFrame
     summary: pd.DataFrame
     scored: bool = True
-    _runs: list[Run] | None = field(default=None, repr=False)
+    _runs: list[RunView] | None = field(default=None, repr=False)
 
     @property
-    def runs(self) -> list[Run]:
+    def runs(self) -> list[RunView]:
         if self._runs is None:  # load() checked each summary against its scores: not read again for that
             self._runs = [_typed_run(p, self.manifests[str(p)], self.scored) for p in self.paths]
         return self._runs
@@ -66,14 +66,14 @@ class Results:
     def table(self, metrics: list[str] | None = None, ci: bool = True) -> pd.DataFrame:
         """One row per (series, task, rate), one column per metric (default: the report's columns),
         and `<metric> ci_low` / `<metric> ci_high` where ci; the judge ceiling a row of its own."""
-        from vfr_bench.api.tables import results_table
+        from vfr_bench.report.tables import metric_table
 
-        return results_table(self.summary, self.series, metrics, ci)
+        return metric_table(self.summary, self.series, metrics, ci)
 
     def to_latex(self, metrics: list[str] | None = None, path: str | Path | None = None, digits: int = 3) -> str:
         """A booktabs table (pandas Styler): best per task and metric in bold, CIs as +- their larger
         half-width, display names and units in the heading. Written to `path` where given."""
-        from vfr_bench.api.tables import latex
+        from vfr_bench.report.tables import latex
 
         text = latex(self.summary, self.series, metrics, digits)
         if path is not None:
@@ -81,7 +81,7 @@ class Results:
         return text
 
     def to_markdown(self, metrics: list[str] | None = None, digits: int = 3) -> str:
-        from vfr_bench.api.tables import markdown
+        from vfr_bench.report.tables import markdown
 
         return markdown(self.summary, self.series, metrics, digits)
 
@@ -89,13 +89,13 @@ class Results:
         """Where the units go, per (series, task, rate): achieved Hz in speech and in silence, the
         silence shares, speaking rates, rate vs speaking rate (rho) and boundary precision beside its
         chance level, each with its CI (docs/analyses.md)."""
-        from vfr_bench.api.tables import results_table
         from vfr_bench.report.allocation_tables import allocation_metrics
+        from vfr_bench.report.tables import metric_table
 
         metrics = allocation_metrics(self.summary)
         if not metrics:
             raise ValueError("no allocation metrics in these runs: their models report no unit spans")
-        return results_table(self.summary, self.series, metrics, ci)
+        return metric_table(self.summary, self.series, metrics, ci)
 
     def bits(self) -> pd.DataFrame:
         """Bits per second per (series, task, rate, side): what a unit is, content and duration bits."""
@@ -164,16 +164,13 @@ def _rename(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def _typed_run(path: Path, manifest: Manifest, scored: bool) -> Run:
-    from vfr_bench.run_dir import RunDirectory
-
-    run = RunDirectory(path)
-    return Run(run.path, manifest, run.summary() if scored else [], run.samples())
+def _typed_run(path: Path, manifest: Manifest, scored: bool) -> RunView:
+    return load_run(path, "as written" if scored else "none", manifest)
 
 
 def describe_columns() -> dict[str, list[str]]:
     """The documented columns of each table (for help() and the README)."""
-    from vfr_bench.api import frames
+    from vfr_bench.report import frames
 
     return {
         "samples": [*frames.LEAD, *frames.SAMPLE_COLUMNS],

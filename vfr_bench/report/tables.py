@@ -31,7 +31,7 @@ def default_metrics(summary: pd.DataFrame) -> list[str]:
     )
 
 
-def results_table(
+def metric_table(
     summary: pd.DataFrame, series: dict[tuple[Path, str], Series], metrics: list[str] | None = None, ci: bool = True
 ) -> pd.DataFrame:
     """Wide table: label, model, run, task, rate, then per metric its value (and CI bounds)."""
@@ -114,7 +114,7 @@ def formatted(
     import pandas as pd
 
     metrics = metrics or default_metrics(summary)
-    table = results_table(summary, series, metrics, ci=True)
+    table = metric_table(summary, series, metrics, ci=True)
     text = pd.DataFrame({"model": table["label"], "task": table["task"], "rate": table["rate"]})
     for m in metrics:
         text[header(m)] = [

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from vfr_bench.data.loaders import describe_spec, load_dataset
-from vfr_bench.data.prepare import task_datasets
 from vfr_bench.data.sample import Dataset
 from vfr_bench.progress import Progress
 from vfr_bench.protocol import Adapter
 from vfr_bench.rates import RateSpec
 from vfr_bench.run.config import RunConfig
 from vfr_bench.run.plan import Plan, plan_units
+from vfr_bench.run.prepare import task_datasets
 from vfr_bench.run.runner import Runner, stop_workers
 from vfr_bench.run_dir import RunDirectory
 

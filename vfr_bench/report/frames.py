@@ -17,27 +17,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vfr_bench.records import SUMMARY_COLUMNS, SummaryRow
+from vfr_bench.records import SUMMARY_COLUMNS, SampleRecord, ScoreRecord, SummaryRow
 from vfr_bench.report.series import CEILING_MODEL, Series
 
 if TYPE_CHECKING:
     import pandas as pd
 
+RECORD_LEAD = ("model", "task", "rate_spec", "requested_input_hz", "requested_output_hz")  # every record's
 LEAD = ("run", "label", "model", "task", "rate_spec", "requested_hz", "requested_input_hz", "requested_output_hz")
-SAMPLE_COLUMNS = (
-    "sample_id", "status", "error", "achieved_input_hz", "achieved_output_hz", "input_rate_error",
-    "output_rate_error", "input_seconds", "output_seconds", "language", "text", "audio", "reference",
-    "t_total", "t_first_token", "t_first_audio", "t_ar",
-)  # fmt: skip
-SCORE_COLUMNS = ("sample_id", "metric", "metric_version", "value", "numerator", "denominator", "error", "judge")
-SUMMARY_FIELDS = ("metric", "value", "ci_low", "ci_high", "n", "aggregation", "higher_is_better", "unit")
+
+
+def column(field: str) -> str:
+    """A record field's column: timings flattened (`t_total`), the reference's text as `reference`."""
+    return "reference" if field == "reference.text" else field.rpartition(".")[2]
+
+
+SAMPLE_COLUMNS = tuple(column(f) for f in SampleRecord.frame_fields if f not in RECORD_LEAD)
+SCORE_COLUMNS = tuple(column(f) for f in ScoreRecord.frame_fields if f not in RECORD_LEAD)
+SUMMARY_FIELDS = tuple(f for f in SUMMARY_COLUMNS if f not in RECORD_LEAD)
 CEILING_LABEL = "judge ceiling"
 
 
 def labelled(frame: pd.DataFrame, run: Path, series: dict[tuple[Path, str], Series]) -> pd.DataFrame:
     """`frame` (one run's records) with the run, each row's series label and the requested Hz in front."""
-    out = frame.rename(columns=lambda c: c.split(".", 1)[1] if c.startswith("timings.") else c)
-    out = out.rename(columns={"reference.text": "reference"})
+    out = frame.rename(columns=column)
     labels = {m: CEILING_LABEL if m == CEILING_MODEL else series[(run, m)].label for m in set(out["model"])}
     out.insert(0, "run", str(run))
     out.insert(1, "label", out["model"].map(labels))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vfr_bench.api.results import Results
+from vfr_bench.report.results import Results
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,7 +23,7 @@ def load(*run_dirs: str | Path, labels: dict[str | Path, str] | None = None, sco
     merge two series are refused (ValueError); a damaged run, or one whose summary.csv is out of date,
     raises RunDirError. `scored=False` reads runs never scored (`--no-score`): their samples, and
     empty scores and summary."""
-    from vfr_bench.api.frames import SAMPLE_COLUMNS, SCORE_COLUMNS, SUMMARY_FIELDS, combine, labelled
+    from vfr_bench.report.frames import SAMPLE_COLUMNS, SCORE_COLUMNS, SUMMARY_FIELDS, combine, labelled
     from vfr_bench.report.series import assign_series
 
     paths = _paths(run_dirs)
@@ -57,7 +57,7 @@ def _paths(run_dirs: tuple[str | Path, ...]) -> list[Path]:
 
 def _read(path: Path, scored: bool) -> tuple[Manifest, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(manifest, samples, scores, summary) of one run; the summary refused where it is out of date."""
-    from vfr_bench.api.frames import summary_records
+    from vfr_bench.report.frames import summary_records
     from vfr_bench.run_dir import RunDirectory, RunDirError
     from vfr_bench.scoring.summary import refuse_stale
 
