@@ -6,8 +6,10 @@ or the earlier Interleaved* names) or, in the first release, `flexislm.inference
 checkpoint is a local folder (passed as `model_path`) or, where the config takes one, a release
 name such as `stage2_7B` (fetched with its `auto_download`).
 
-Rate mapping: a rate spec IN:OUT gives `input_framerate=IN` and `framerate=OUT` in Hz (`framerate`
-is accepted by every version). FlexiSLM reads a value <= 1 as a merge threshold, not a rate; the
+Rate mapping: a rate spec IN:OUT gives `input_framerate=IN` and the output rate OUT in Hz under the
+name the installed release takes (`framerate=` in the first releases, `output_framerate=` in the
+current one): the signature is inspected and an unknown layout refused (flexislm_layout.py).
+FlexiSLM reads a value <= 1 as a merge threshold, not a rate; the
 rate parser refuses such values, and threshold mode is asked for explicitly with
 `--model-arg threshold=T` and `--rates native`.
 
@@ -38,6 +40,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vfr_bench.baselines.checkout import checkout_folder, put_on_path
+from vfr_bench.baselines.flexislm_layout import CallLayout, call_layout
 from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
 from vfr_bench.token_alphabet import CONTINUOUS, TokenAlphabet
@@ -185,6 +188,7 @@ class FlexiSLMAdapter(Adapter):
         if self.config["duration_convention"] not in ("auto", "length_id_plus_1", "length_id"):
             raise ValueError("flexislm: duration_convention is auto, length_id_plus_1 or length_id")
         self.inference: Any = None  # its inference object, once loaded
+        self.layout: CallLayout | None = None  # the installed generate_from_audio's names, once loaded
 
     def rate_control_for(self) -> RateControl:
         if self.config["threshold"] is not None:
@@ -212,6 +216,7 @@ class FlexiSLMAdapter(Adapter):
 
     def load(self) -> None:
         config_cls, inference_cls, self.where = self._classes()
+        self.layout = call_layout(inference_cls.generate_from_audio)  # before any weights: a layout we do not know
         if not self.device.startswith("cuda"):
             raise AdapterUnavailable(
                 "flexislm needs a CUDA GPU: its loader places the model on cuda; run with --device cuda"
@@ -252,6 +257,8 @@ class FlexiSLMAdapter(Adapter):
     def describe(self) -> dict[str, Any]:
         info = super().describe()
         info.update({"checkpoint": self.config["checkpoint"], "inference_class": getattr(self, "where", None)})
+        if self.layout is not None:
+            info["generate_from_audio_parameters"] = list(self.layout.parameters)
         if self.inference is not None:
             from vfr_bench.backend_info import module_dtype, torch_backend
 
@@ -284,7 +291,9 @@ class FlexiSLMAdapter(Adapter):
             self.load()
         if request.audio is None:
             raise ValueError("flexislm: this adapter answers spoken input (asr, s2t, s2s)")
-        rates = framerate_arguments(request.input_hz, request.output_hz, self.config["threshold"])
+        canonical = framerate_arguments(request.input_hz, request.output_hz, self.config["threshold"])
+        assert self.layout is not None, "load() reads the layout"
+        rates = self.layout.rate_arguments(canonical["input_framerate"], canonical["framerate"])
         speech = request.kind == "s2s"
         query = self.asr_prompt if request.kind == "asr" else (request.text or "")
         if hasattr(self.inference.config, "decode_audio"):

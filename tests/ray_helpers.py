@@ -32,6 +32,7 @@ class WatchedAdapter(CountingAdapter):
         "pid_file": (str, None, "file the loading process appends its pid to"),
         "die_on": (str, None, "sample id whose request kills the process"),
         "die_loading": (bool, False, "loading kills the process"),
+        "hang_on": (str, None, "sample id whose request never returns"),
     }
 
     def load(self) -> None:
@@ -44,6 +45,8 @@ class WatchedAdapter(CountingAdapter):
     def generate(self, request: Request) -> Response:
         if request.sample_id == self.config["die_on"]:
             os.kill(os.getpid(), signal.SIGKILL)
+        if request.sample_id == self.config["hang_on"]:
+            time.sleep(3600)  # a model stuck in a kernel or a deadlock
         return super().generate(request)
 
 

@@ -81,3 +81,13 @@ def test_spans_from_lengths_and_clipping():
 def test_unit_spans_that_do_not_fit_are_refused(spans, n, seconds, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check_spans(spans, n, seconds)
+
+
+def test_vfr_bench_check_refuses_a_record_whose_spans_do_not_fit(tmp_path):
+    """The span rules are the answer rules `vfr-bench check` applies to every ok record too."""
+    from vfr_bench.answer_rules import answer_problems
+
+    fields = {"n_input_tokens": 2, "input_seconds": 1.0, "timings": {"t_total": 1.0}}
+    assert answer_problems({**fields, "input_unit_spans": [[0.0, 0.5], [0.5, 1.0]]}) == []
+    problems = answer_problems({**fields, "input_unit_spans": [[0.0, 0.5], [0.5, 1.5]]})
+    assert problems == ["input unit span 1 ends at 1.5 s, after the 1 s of input audio"]

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,19 @@ def test_a_sample_that_kills_its_worker_is_an_error_after_its_retries_and_the_re
     )
     assert (outcome.ok, outcome.error) == (10, 2) and set(keys_recorded(cfg.out / "samples.jsonl").values()) == {1}
     checked(cfg.out)
+
+
+def test_a_hung_ray_replica_is_stopped_after_the_worker_timeout_and_the_rest_go_on(tmp_path, cluster):
+    options = {"watched": {"hang_on": "u3"}}
+    cfg = grid(tmp_path, ["watched"], rate_specs=parse_rate_specs("12.5"), tasks=[all_tasks()["asr"]],
+               model_options=options, worker_timeout=2.0, ray=RayOptions(workers=2, unit_retries=0))  # fmt: skip
+    started = time.monotonic()
+    outcome = Runner(cfg, registry=ray_registry()).run()
+    assert time.monotonic() - started < 90  # not the hour the request would take
+    records = read_jsonl(cfg.out / "samples.jsonl")
+    failed = {r["sample_id"]: r["error"] for r in records if r["status"] == "error"}
+    assert set(failed) == {"u3"} and "no record within --worker-timeout 2 s" in failed["u3"], failed
+    assert (outcome.ok, outcome.error) == (5, 1) and set(keys_recorded(cfg.out / "samples.jsonl").values()) == {1}
 
 
 def test_a_model_that_kills_its_worker_as_it_loads_is_given_up_not_restarted_forever(tmp_path, cluster):

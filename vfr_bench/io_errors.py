@@ -5,6 +5,8 @@ anything it does not know is a bug and keeps its traceback."""
 from __future__ import annotations
 
 import errno
+import traceback
+from pathlib import Path
 
 from vfr_bench.jsonl import StoreError
 from vfr_bench.run_dir import RunDirError
@@ -35,3 +37,18 @@ def explain(err: BaseException) -> str | None:
     if err.errno == errno.ENOENT:
         return f"{where}: does not exist"
     return f"{where}: {err.strerror or err}"
+
+
+def error_text(err: BaseException) -> str:
+    """An exception as one line for a record or a message: its type and its message with line breaks
+    folded; an exception without a message (a bare `assert`) says where it was raised instead, since
+    "AssertionError" alone tells a user nothing."""
+    message = " ".join(str(err).split())
+    if message:
+        return f"{type(err).__name__}: {message}"
+    frames = traceback.extract_tb(err.__traceback__)
+    if not frames:
+        return type(err).__name__
+    last = frames[-1]
+    code = f": {last.line}" if last.line else ""
+    return f"{type(err).__name__} at {Path(last.filename).name}:{last.lineno} in {last.name}{code}"

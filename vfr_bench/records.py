@@ -235,9 +235,18 @@ class SummaryRow(BaseModel):
     aggregation: str
     higher_is_better: bool | None = None
     unit: str = ""
+    # what the row was made from: its cell's valued scores, their metric versions and judges
+    # (vfr_bench.scoring.summary.cell_digests); a reader refuses a row whose scores have moved on
+    scores_digest: str | None = None
 
     @field_validator(
-        "requested_input_hz", "requested_output_hz", "ci_low", "ci_high", "higher_is_better", mode="before"
+        "requested_input_hz",
+        "requested_output_hz",
+        "ci_low",
+        "ci_high",
+        "higher_is_better",
+        "scores_digest",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
@@ -252,6 +261,8 @@ class SummaryRow(BaseModel):
 
 
 SUMMARY_COLUMNS = tuple(SummaryRow.model_fields)  # summary.csv's header, in the row's field order
+# a summary written before the digest column still has these (it is read, and refused where scores exist)
+SUMMARY_REQUIRED_COLUMNS = tuple(c for c in SUMMARY_COLUMNS if c != "scores_digest")
 
 
 class GitInfo(BaseModel):

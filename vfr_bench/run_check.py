@@ -8,15 +8,19 @@ to MAX_PROBLEMS), where the writers' own readers stop at the first.
 from __future__ import annotations
 
 import csv
+import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from vfr_bench.answer_rules import answer_problems
 from vfr_bench.jsonl import complete_lines
-from vfr_bench.records import SCHEMA_VERSION, SUMMARY_COLUMNS, Manifest, SampleRecord, ScoreRecord, SummaryRow
+from vfr_bench.records import SCHEMA_VERSION, SUMMARY_REQUIRED_COLUMNS, Manifest, SampleRecord, ScoreRecord, SummaryRow
 from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY
+from vfr_bench.summary_digest import DIGEST_FIELDS, cell_digests
 
 MAX_PROBLEMS = 20
 R = TypeVar("R", bound=BaseModel)
@@ -30,15 +34,16 @@ def problems(run: Path) -> list[str]:
         return out
     manifest = _manifest(run, out)
     samples = _records(run / SAMPLES, SampleRecord, out)
-    out += [p for number, record in samples for p in _sample_problems(run, number, record)]
+    raw = dict(_raw_lines(run / SAMPLES))
+    out += [p for number, record in samples for p in _sample_problems(run, number, record, raw[number])]
     out += _duplicates(SAMPLES, [(n, r.key, r.status == "error") for n, r in samples])
     if manifest is not None:
         out += _manifest_coverage(manifest, [r for _, r in samples])
     scores = _records(run / SCORES, ScoreRecord, out)
     out += _score_problems(scores, {r.key for _, r in samples})
     # summary.csv derives from scores.jsonl: where both are here, every row must have scores behind it
-    scored = {(s.model, s.task, s.rate_spec, s.metric) for _, s in scores} if (run / SCORES).is_file() else None
-    out += _summary_problems(run / SUMMARY, scored)
+    valued = [tuple(getattr(s, f) for f in DIGEST_FIELDS) for _, s in scores if s.value is not None]
+    out += _summary_problems(run / SUMMARY, cell_digests(valued) if (run / SCORES).is_file() else None)
     return out[:MAX_PROBLEMS]
 
 
@@ -63,20 +68,30 @@ def _records(path: Path, model: type[R], out: list[str]) -> list[tuple[int, R]]:
     return found
 
 
+def _raw_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """Each line as plain JSON, for the rules a typed record would hide (a boolean read as a count)."""
+    for number, line in complete_lines(path):
+        try:
+            yield number, json.loads(line)
+        except ValueError:
+            yield number, {}
+
+
 def _where(error: Any) -> str:
     return ".".join(str(p) for p in error["loc"]) or "line"
 
 
-def _sample_problems(run: Path, number: int, r: SampleRecord) -> list[str]:
+def _sample_problems(run: Path, number: int, r: SampleRecord, raw: Any) -> list[str]:
     where = f"{SAMPLES} line {number}"
     out = []
     if r.status != "ok" and not r.error:
         out.append(f"{where}: status {r.status} without an error message")
     if r.status == "ok":
-        for name in ("achieved_input_hz", "achieved_output_hz", "input_seconds", "output_seconds"):
+        for name in ("achieved_input_hz", "achieved_output_hz"):
             value = getattr(r, name)
             if value is not None and (not math.isfinite(value) or value < 0):
                 out.append(f"{where}: {name} = {value!r}")
+        out += [f"{where}: {p}" for p in answer_problems(raw if isinstance(raw, dict) else {})]
         if r.timings.t_total is None:
             out.append(f"{where}: an ok sample without timings.t_total")
         if r.audio and not (run / r.audio).is_file():
@@ -119,10 +134,11 @@ def _score_problems(scores: list[tuple[int, ScoreRecord]], sample_keys: set[tupl
     return out
 
 
-def _summary_problems(path: Path, scored: set[tuple[str, str, str, str]] | None) -> list[str]:
+def _summary_problems(path: Path, digests: dict[tuple[str, str, str, str], str] | None) -> list[str]:
+    """Rows that break the schema, and (where scores.jsonl is here) rows whose scores moved on."""
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
-        missing = [c for c in SUMMARY_COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in SUMMARY_REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             return [f"{SUMMARY} lacks column {c!r}" for c in missing]
         rows = list(reader)
@@ -133,6 +149,15 @@ def _summary_problems(path: Path, scored: set[tuple[str, str, str, str]] | None)
         except ValidationError as err:
             out += [f"{SUMMARY} line {number}: {_where(e)}: {e['msg']}" for e in err.errors()[:3]]
             continue
-        if scored is not None and (parsed.model, parsed.task, parsed.rate_spec, parsed.metric) not in scored:
+        cell = (parsed.model, parsed.task, parsed.rate_spec, parsed.metric)
+        if digests is None:
+            continue
+        if cell not in digests:
             out.append(f"{SUMMARY} line {number}: {parsed.metric} of {parsed.cell} has no scores behind it")
+        elif parsed.scores_digest != digests[cell]:
+            why = "carries no digest of" if parsed.scores_digest is None else "no longer matches"
+            out.append(
+                f"{SUMMARY} line {number}: {parsed.metric} of {parsed.cell} {why} its scores: "
+                f"rebuild it with `vfr-bench score {path.parent}`"
+            )
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -20,7 +21,16 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from vfr_bench.jsonl import append_lines, complete_lines, write_text_atomic
-from vfr_bench.records import SUMMARY_COLUMNS, Manifest, SampleKey, SampleRecord, ScoreRecord, SummaryRow
+from vfr_bench.records import (
+    SCHEMA_VERSION,
+    SUMMARY_COLUMNS,
+    Manifest,
+    SampleKey,
+    SampleRecord,
+    ScoreRecord,
+    SummaryRow,
+)
+from vfr_bench.redact import redact_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -169,12 +179,27 @@ class RunDirectory:
         """The manifest, or None where the directory has none yet."""
         if not self.manifest_path.is_file():
             return None
+        text = self.manifest_path.read_text(encoding="utf-8")
+        self._refuse_newer_schema(text)
         try:
-            return Manifest.model_validate_json(self.manifest_path.read_text(encoding="utf-8"))
+            return Manifest.model_validate_json(text)
         except ValidationError as err:
             problem = err.errors()[0]
             where = ".".join(str(p) for p in problem["loc"]) or "top level"
             raise RunDirError(f"{self.manifest_path} is not a valid manifest ({where}: {problem['msg']})") from None
+
+    def _refuse_newer_schema(self, text: str) -> None:
+        """A run of a newer schema may mean its records differently: no reader (load, report, score,
+        gate, HTML) or writer (a resume) of this version reads it, as `vfr-bench check` says."""
+        try:
+            version = json.loads(text).get("schema_version", 1)
+        except (ValueError, AttributeError):
+            return  # not JSON, or not an object: the validation below says so
+        if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+            raise RunDirError(
+                f"{self.manifest_path}: schema_version {version} is newer than this vfr-bench reads "
+                f"({SCHEMA_VERSION}): upgrade vfr-bench to read this run"
+            )
 
     def manifest(self) -> Manifest:
         """The manifest of a run directory that must have one."""
@@ -184,7 +209,8 @@ class RunDirectory:
         return manifest
 
     def write_manifest(self, manifest: Manifest) -> None:
-        write_text_atomic(self.manifest_path, manifest.to_json())
+        # a judge URL's credentials (in argv, settings, judges) are never written: the URL names the judge
+        write_text_atomic(self.manifest_path, redact_text(manifest.to_json()))
 
     def update_manifest(self, change: Callable[[Manifest | None], Manifest]) -> Manifest:
         """Read-modify-write under the manifest lock; `change` gets None where there is no manifest yet."""
@@ -225,7 +251,7 @@ class RunDirectory:
         return read_frame(self.scores_path, frame_schema(ScoreRecord), key, self.scores)
 
     def append_scores(self, records: list[ScoreRecord]) -> None:
-        append_lines(self.scores_path, [r.to_json() for r in records])
+        append_lines(self.scores_path, [redact_text(r.to_json()) for r in records])
 
     def drop_scores(self, metrics: list[str]) -> None:
         """Remove every score of `metrics` (before they are computed again)."""

@@ -23,13 +23,13 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, field_validator
 
 from vfr_bench.data.loaders import parse_data_spec
 from vfr_bench.data.noise_grid import NoiseGrid
 from vfr_bench.protocol import RequestKind
 from vfr_bench.registry import PluginError, Registry, UnknownName, resolve_target
+from vfr_bench.strict_yaml import YamlError, load_yaml
 from vfr_bench.task import Task, TaskError
 from vfr_bench.validation import ConfigError, Strict, validate
 
@@ -73,9 +73,9 @@ class TaskFile(Strict):
 
 def load_task_file(path: Path) -> Task:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise TaskError(f"{path}: not valid YAML ({err})") from None
+        raw = load_yaml(path)
+    except YamlError as err:
+        raise TaskError(str(err)) from None
     try:
         parsed = validate(TaskFile, raw, str(path))
         data = parse_data_spec(parsed.data, str(path))

@@ -27,6 +27,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def not_a_boolean(value: Any) -> Any:
+    """A before-validator of number fields: pydantic reads `true` as 1, a user never means it so."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    return value
+
+
 def validate(model: type[M], raw: Any, where: str, prefix: tuple[str | int, ...] = ()) -> M:
     """`raw` as a `model`, or ConfigError naming `where` (a file) and each bad key path under `prefix`."""
     try:

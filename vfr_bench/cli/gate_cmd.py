@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from vfr_bench.redact import redact_text
+
 
 @click.group(invoke_without_command=True)
 @click.option("--baseline", type=click.Path(exists=True, file_okay=False), help="The baseline's run directory.")
@@ -39,7 +41,7 @@ def gate(
         return
     if not baseline or not candidate:
         raise click.UsageError("give --baseline DIR and --candidate DIR (or use `vfr-bench gate calibrate`)")
-    from vfr_bench.gate.compare import CannotCompare, compare, load_side
+    from vfr_bench.gate.compare import CannotCompare, compare, load_side, self_gate_warning
     from vfr_bench.gate.config import GateConfigError, load_config
     from vfr_bench.gate.labels import SameLabels, label_runs
     from vfr_bench.gate.machines import run_warnings
@@ -54,17 +56,19 @@ def gate(
         base = load_side(Path(baseline), baseline_model, "baseline")
         cand = load_side(Path(candidate), candidate_model, "candidate")
         label_runs(base, cand, baseline_label, candidate_label)
-        warnings = _warn(run_warnings(base, cand))
+        found = self_gate_warning(base, cand) + run_warnings(base, cand)
+        warnings = _warn([redact_text(w) for w in found])
         verdicts = compare(base, cand, config)
     except SameLabels as err:
         raise click.UsageError(str(err)) from None
     except CannotCompare as err:
-        _no_verdict("cannot-compare", f"cannot compare: {err}", warnings, markdown_path, json_path)
+        _no_verdict("cannot-compare", redact_text(f"cannot compare: {err}"), warnings, markdown_path, json_path)
     unused = unmatched_rules(verdicts, config.rules)
     if unused:  # a rule that gates nothing would let its cell pass on the default: a configuration error
         reason = "rules that match no compared cell (check the task and rate names): " + "; ".join(unused)
         _no_verdict("configuration-error", f"configuration error: {reason}", warnings, markdown_path, json_path)
-    text = markdown(verdicts, base, cand, config.confidence, warnings)
+    # runs made before judge URLs were redacted may still carry credentials: none reaches a PR comment
+    text = redact_text(markdown(verdicts, base, cand, config.confidence, warnings))
     click.echo(text)
     if markdown_path:
         Path(markdown_path).write_text(text, encoding="utf-8")
@@ -91,7 +95,7 @@ def _warn(warnings: list[str]) -> list[str]:
 
 def _write_json(path: str | None, doc: dict) -> None:
     if path:
-        Path(path).write_text(json.dumps(doc, indent=2) + "\n")
+        Path(path).write_text(redact_text(json.dumps(doc, indent=2)) + "\n")
 
 
 @gate.command()

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from vfr_bench.cli.common import fail
+from vfr_bench.cli.settings_options import FiniteRange
 
 
 @click.command()
@@ -23,8 +24,8 @@ from vfr_bench.cli.common import fail
     "mimo-audio-7b, fun-audio-chat-8b; NAME-thinker times the thinker alone, NAME-tiny a CPU-size copy.",
 )
 @click.option("--rates", default="25,12.5,6.25,5,4", show_default=True, help="Rate specs (IN, IN:OUT or native).")
-@click.option("--input-seconds", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True)
-@click.option("--output-seconds", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True)
+@click.option("--input-seconds", type=FiniteRange(min=0, min_open=True), default=10.0, show_default=True)
+@click.option("--output-seconds", type=FiniteRange(min=0, min_open=True), default=10.0, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option(
     "--dtype",
@@ -51,9 +52,15 @@ from vfr_bench.cli.common import fail
     "cache and torch.compile; CUDA graphs on a GPU), vllm (thinkers on a GPU, where vLLM is installed). Each "
     "is a series of its own (ARCH, ARCH+compiled, ARCH+vllm).",
 )
-@click.option("--peak-bandwidth", type=float, help="Card memory bandwidth in GB/s (default: from the card's name).")
 @click.option(
-    "--peak-tflops", type=float, help="Card dense throughput in TFLOP/s for --dtype (default: from its name)."
+    "--peak-bandwidth",
+    type=FiniteRange(min=0, min_open=True),
+    help="Card memory bandwidth in GB/s (default: from the card's name).",
+)
+@click.option(
+    "--peak-tflops",
+    type=FiniteRange(min=0, min_open=True),
+    help="Card dense throughput in TFLOP/s for --dtype (default: from its name).",
 )
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory. Default: results/<run-id>-latency/.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -137,6 +144,11 @@ def _batch_sizes(text: str) -> list[int]:
             raise ValueError
     except ValueError:
         raise click.BadParameter(f"{text!r}: positive integers, comma-separated", param_hint="--batch-sizes") from None
+    repeated = sorted({b for b in sizes if sizes.count(b) > 1})
+    if repeated:  # each size is a series of its own: a repeat would time one twice under one key
+        raise click.BadParameter(
+            f"{text!r}: {', '.join(map(str, repeated))} given more than once", param_hint="--batch-sizes"
+        )
     return sizes
 
 

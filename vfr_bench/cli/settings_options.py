@@ -8,6 +8,7 @@ A nested settings model (RunSettings.judges) gives its own fields as options of 
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Callable
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -16,6 +17,20 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 F = Callable[..., Any]
+
+
+class FiniteRange(click.FloatRange):
+    """A number in a range that is also finite: click's FloatRange lets `inf` and `nan` through (nan
+    compares false with every bound), and a latency of NaN seconds or an infinite GPU share is never a
+    setting, so it is a usage error before anything is written."""
+
+    name = "finite number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 class RegistryName(click.ParamType):
@@ -90,8 +105,8 @@ def _type(kinds: list[Any], info: FieldInfo, extra: dict[str, Any]) -> Any:
     bounds = {b: getattr(m, b) for m in info.metadata for b in ("ge", "le") if getattr(m, b, None) is not None}
     if kind is int:
         return click.IntRange(min=bounds.get("ge"), max=bounds.get("le")) if bounds else int
-    if kind is float:
-        return click.FloatRange(min=bounds.get("ge"), max=bounds.get("le")) if bounds else float
+    if kind is float:  # finite: click's FloatRange lets nan and inf through (`--gpus-per-worker inf`)
+        return FiniteRange(min=bounds.get("ge"), max=bounds.get("le"))
     if "registry" in extra:
         return RegistryName(extra["registry"])
     if "path" in extra:

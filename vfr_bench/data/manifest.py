@@ -69,6 +69,12 @@ def _sample(obj: dict, where: str, base: Path) -> Sample:
     for key in ("id", "audio"):
         if key not in obj:
             raise ManifestError(f"{where}: missing required field {key!r}")
+    for key, value in obj.items():
+        try:  # "\udcff" is valid JSON but no text: a record holding it could never be written
+            json.dumps([key, value], ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            what = "names a file whose name is not valid UTF-8" if key == "audio" else "is not valid UTF-8 text"
+            raise ManifestError(f"{where}: {key!r} {what} ({ascii(value)[:80]}); rename it or fix the line") from None
     if isinstance(obj["id"], bool) or not isinstance(obj["id"], (str, int)) or str(obj["id"]).strip() == "":
         raise ManifestError(f"{where}: 'id' must be a non-empty string (or an integer), got {obj['id']!r}")
     if not isinstance(obj["audio"], str) or not obj["audio"]:

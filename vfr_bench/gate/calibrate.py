@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from vfr_bench.escape import markdown_row
 from vfr_bench.metrics import get_metric
 from vfr_bench.records import SummaryRow
 from vfr_bench.run_dir import RunDirectory
@@ -160,8 +161,10 @@ def calibration_markdown(rows: list[dict]) -> str:
         kind = "max ratio " if "proposed_max_ratio" in r else ""
         half = "-" if r.get("ci_half_width") is None else format(r["ci_half_width"], ".3g")
         lines.append(
-            f"| {r['model']} | {r['task']} | {r['rate']} | {r['metric']} | {r['n_runs']} | {r['mean']:.4g} | "
-            f"{r['std']:.3g} | {r['worst_of_n']:.3g} | {half} | "
-            f"{'-' if proposed is None else kind + format(proposed, 'g')} | {r.get('derived_from', '-')} |"
-        )
+            markdown_row([
+                r["model"], r["task"], r["rate"], r["metric"], r["n_runs"], f"{r['mean']:.4g}", f"{r['std']:.3g}",
+                f"{r['worst_of_n']:.3g}", half, "-" if proposed is None else kind + format(proposed, "g"),
+                r.get("derived_from", "-"),
+            ])
+        )  # fmt: skip
     return "\n".join(lines) + "\n"

@@ -68,6 +68,7 @@ def check_comparable(base: RunData, cand: RunData, tasks: list[str], metrics: li
         bh, ch = (_content_hash(run.manifest, task) for run in (base, cand))
         if bh != ch:
             problems.append(f"task {task!r}: the data differ (baseline {bh}, candidate {ch})")
+        problems += _task_definition_problems(base, cand, task)
     for metric in metrics:
         bm, cm = base.manifest.metrics.get(metric) or {}, cand.manifest.metrics.get(metric) or {}
         for key in sorted(set(bm) | set(cm)):
@@ -77,6 +78,47 @@ def check_comparable(base: RunData, cand: RunData, tasks: list[str], metrics: li
                 )
     if problems:
         raise CannotCompare("the runs cannot be compared: " + "; ".join(problems))
+
+
+def _task_definition_problems(base: RunData, cand: RunData, task: str) -> list[str]:
+    """A task is compared only with itself: the same version and definition (the task fingerprint on
+    its sample records), and the same data sample by sample (their data fingerprints), where both
+    runs record them (runs made before fingerprints say nothing either way)."""
+    out = []
+    bv, cv = (_task_version(run, task) for run in (base, cand))
+    if bv is not None and cv is not None and bv != cv:
+        out.append(f"task {task!r}: its version differs (baseline v{bv}, candidate v{cv})")
+    bf, cf = (_fingerprints(run, task, "task") for run in (base, cand))
+    if bf and cf and set(bf.values()) != set(cf.values()):
+        out.append(f"task {task!r}: its definition changed between the runs (task fingerprints differ)")
+    bd, cd = (_fingerprints(run, task, "data") for run in (base, cand))
+    changed = sorted(k for k in set(bd) & set(cd) if bd[k] != cd[k])
+    if changed:
+        out.append(f"task {task!r}: the data of {len(changed)} shared sample(s) differ (first: {changed[0][1]!r})")
+    return out
+
+
+def _task_version(run: RunData, task: str) -> int | None:
+    info = run.manifest.tasks.get(task)
+    versions = {s.task_version for (t, _, _), s in run.samples.items() if t == task and s.task_version is not None}
+    return info.version if info and info.version is not None else (min(versions) if versions else None)
+
+
+def _fingerprints(run: RunData, task: str, part: str) -> dict[tuple[str, str], str]:
+    """(rate, sample id) -> the sample's `part` fingerprint, for the ok samples of `task` that have one."""
+    return {
+        (rate, sample_id): getattr(s.fingerprint, part)
+        for (t, rate, sample_id), s in run.samples.items()
+        if t == task and s.fingerprint is not None
+    }
+
+
+def self_gate_warning(base: RunData, cand: RunData) -> list[str]:
+    """A run gated against itself passes by construction: say so rather than let it read as evidence."""
+    if Path(base.path).resolve() == Path(cand.path).resolve() and base.model == cand.model:
+        return [f"baseline and candidate are the same run ({base.path}, {base.model}): this gate compares it "
+                "with itself and proves nothing"]  # fmt: skip
+    return []
 
 
 def _content_hash(manifest: Manifest, task: str) -> str | None:

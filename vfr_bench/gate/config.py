@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, field_validator
 
 from vfr_bench.stats import BOOTSTRAP_RESAMPLES
+from vfr_bench.strict_yaml import YamlError, load_yaml
 from vfr_bench.validation import ConfigError, Strict, validate
 
 Test = Literal["paired-bootstrap", "two-proportion"]
@@ -190,9 +190,9 @@ def load_config(path: str | Path | None) -> GateConfig:
         return GateConfig()
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise GateConfigError(f"{path}: cannot read gate config ({err})") from None
+        raw = load_yaml(path) or {}
+    except YamlError as err:
+        raise GateConfigError(f"cannot read the gate config: {err}") from None
     try:
         parsed = validate(GateFile, raw, str(path))
     except ConfigError as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from vfr_bench.escape import markdown_cell, markdown_row
 from vfr_bench.gate.data import RunData, Verdict
 
 ICONS = {"pass": "pass", "fail": "**FAIL**", "report-only": "report-only"}
@@ -19,8 +20,8 @@ def _num(value: float | None, fmt: str = "{:.4g}") -> str:
 
 
 def _side(run: RunData) -> str:
-    model = "" if run.name == run.model else f"model `{run.model}`, "
-    return f"**{run.name}** ({model}{run.path})"
+    model = "" if run.name == run.model else f"model `{markdown_cell(run.model)}`, "
+    return f"**{markdown_cell(run.name)}** ({model}{markdown_cell(run.path)})"
 
 
 def markdown(
@@ -29,23 +30,25 @@ def markdown(
     """The verdict: heading, warnings (other hardware or backends), one table row per cell."""
     result = overall(verdicts)
     failed = sum(v.verdict == "fail" for v in verdicts)
-    lines = [f"## vfr-bench gate: {'PASS' if result == 'pass' else 'FAIL'}: {base.name} vs {cand.name}", ""]
-    lines += [f"- **warning:** {w}" for w in warnings] + ([""] if warnings else [])
+    names = f"{markdown_cell(base.name)} vs {markdown_cell(cand.name)}"
+    lines = [f"## vfr-bench gate: {'PASS' if result == 'pass' else 'FAIL'}: {names}", ""]
+    lines += [f"- **warning:** {markdown_cell(w)}" for w in warnings] + ([""] if warnings else [])
     lines += [
         f"baseline {_side(base)} vs candidate {_side(cand)}; "
         f"{len(verdicts)} cells, {failed} failed; CIs at {confidence:.0%}.",
         "",
-        f"| cell | baseline: {base.name} | candidate: {cand.name} | delta | CI | allowed | n | verdict |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
+        markdown_row(["cell", f"baseline: {base.name}", f"candidate: {cand.name}", "delta", "CI", "allowed", "n",
+                      "verdict"]),
+        markdown_row(["---"] * 8),
+    ]  # fmt: skip
     order = {"fail": 0, "report-only": 2, "pass": 1}
     for v in sorted(verdicts, key=lambda v: (order[v.verdict], v.kind, v.task, v.rate, v.metric)):
         ci = "-" if v.ci_low is None else f"[{v.ci_low:.4g}, {v.ci_high:.4g}]"
+        delta = _num(v.delta, "{:+.4g}") if v.kind != "latency" else _num(v.delta, "{:.3f}x")
         lines.append(
-            f"| {v.task} @ {v.rate} Hz, {v.metric} | {_num(v.baseline)} | {_num(v.candidate)} | "
-            f"{_num(v.delta, '{:+.4g}') if v.kind != 'latency' else _num(v.delta, '{:.3f}x')} | {ci} | "
-            f"{v.allowed} | {v.n} | {ICONS[v.verdict]}: {v.reason} |"
-        )
+            markdown_row([f"{v.task} @ {v.rate} Hz, {v.metric}", _num(v.baseline), _num(v.candidate), delta, ci,
+                          v.allowed, v.n, f"{ICONS[v.verdict]}: {v.reason}"])
+        )  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

@@ -13,6 +13,7 @@ import os
 import re
 
 from vfr_bench.metrics.base import MetricUnavailable
+from vfr_bench.redact import redact_url
 
 KEY_ENVS = ("VFR_BENCH_JUDGE_API_KEY", "OPENAI_API_KEY")
 TIMEOUT_S = 60.0
@@ -72,7 +73,8 @@ class ChatClient:
             ) from None
         except (openai.APIConnectionError, openai.APITimeoutError) as err:
             raise JudgeError(
-                f"LLM judge unreachable at {self.url} (after {self.retries} retries): {redact(str(err), self.key)}"
+                f"LLM judge unreachable at {redact_url(self.url)} (after {self.retries} retries): "
+                f"{redact(str(err), self.key)}"
             ) from None
         choices = getattr(response, "choices", None) or []
         content = choices[0].message.content if choices else None

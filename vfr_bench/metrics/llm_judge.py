@@ -21,9 +21,15 @@ from vfr_bench.metrics.cache import JsonCache, stable_hash
 from vfr_bench.metrics.llm_client import ChatClient
 from vfr_bench.metrics.registry import register_metric
 from vfr_bench.records import Reference, SampleRecord
+from vfr_bench.redact import redact_url
 
-TEMPLATES = {"qa_correct": "qa_correct_v2.txt", "open_score": "open_score_v2.txt"}
-VERSION = "2"  # 2: JSON replies parsed strictly (1 matched "yes"/"no" and a digit anywhere in the reply)
+TEMPLATES = {"qa_correct": "qa_correct_v3.txt", "open_score": "open_score_v3.txt"}
+# 2: JSON replies parsed strictly (1 matched "yes"/"no" and a digit anywhere in the reply);
+# 3: the question, answers and response enter the prompt as JSON values marked untrusted (a response
+#    could forge the template's own lines), and a reply with a repeated key is refused
+VERSION = "3"
+# line breaks JSON leaves unescaped outside ASCII: a value must stay on its one line of the prompt
+_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def template(name: str) -> tuple[str, str]:
@@ -47,7 +53,16 @@ def endpoint(ctx: MetricContext) -> tuple[str, str]:
 def judge_id(ctx: MetricContext) -> str:
     """The LLM judge's identity on each score it made."""
     url, model = endpoint(ctx)
-    return f"llm:{model}@{url} x{max(1, ctx.judges.llm_samples)}"
+    return f"llm:{model}@{redact_url(url)} x{max(1, ctx.judges.llm_samples)}"
+
+
+def as_data(value: str | list[str]) -> str:
+    """A value as one line of JSON: quotes and line breaks escaped, so that nothing inside it can close
+    the value or start a line of the prompt's own."""
+    text = json.dumps(value, ensure_ascii=False)
+    for char, escaped in _LINE_BREAKS.items():
+        text = text.replace(char, escaped)
+    return text
 
 
 def judgements(record: SampleRecord, ctx: MetricContext, kind: str, response: str) -> list[Any]:
@@ -55,7 +70,9 @@ def judgements(record: SampleRecord, ctx: MetricContext, kind: str, response: st
     url, model = endpoint(ctx)
     text, digest = template(kind)
     ref = record.reference or Reference()
-    prompt = text.format(question=ref.question or "", answers="; ".join(ref.answers), response=response)
+    prompt = text.format(
+        question=as_data(ref.question or ""), answers=as_data(list(ref.answers)), response=as_data(response)
+    )
     cache = ctx.resource("llm-cache", lambda: JsonCache(ctx.cache_dir / "llm_judge.jsonl"))
     client = ctx.resource("llm-client", lambda: ChatClient(url, model))
     parse = PARSERS[kind]
@@ -76,12 +93,21 @@ def _json_reply(reply: str, field: str) -> Any:
     if text.startswith("```"):  # a fenced block: ```json ... ```
         text = text.strip("`").removeprefix("json").strip()
     try:
-        parsed = json.loads(text)
+        parsed = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
     except json.JSONDecodeError:
         parsed = None
     if not isinstance(parsed, dict) or set(parsed) != {field}:
         raise ValueError(f"judge reply is not the JSON asked for ({{{field!r}: ...}}): {reply[:80]!r}")
     return parsed[field]
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads keeps the last of a repeated key: {"correct": false, "correct": true} would be true."""
+    keys = [k for k, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ValueError(f"judge reply repeats the key {', '.join(map(repr, repeated))}")
+    return dict(pairs)
 
 
 def parse_yes_no(reply: str) -> bool:
@@ -140,13 +166,17 @@ def _provenance(kind: str):
             out.update(
                 {
                     "judge": ctx.judges.llm_model or os.environ.get("VFR_BENCH_JUDGE_MODEL"),
-                    "judge_url": ctx.judges.llm_url or os.environ.get("VFR_BENCH_JUDGE_URL"),
+                    "judge_url": _recorded_url(ctx.judges.llm_url or os.environ.get("VFR_BENCH_JUDGE_URL")),
                     "judge_samples": ctx.judges.llm_samples,
                 }
             )
         return out
 
     return provenance
+
+
+def _recorded_url(url: str | None) -> str | None:
+    return None if url is None else redact_url(url)
 
 
 def _check(ctx: MetricContext) -> None:

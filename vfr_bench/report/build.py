@@ -3,11 +3,14 @@ with the same `Results` calls a notebook uses (vfr_bench/report/results.py)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vfr_bench.escape import markdown_row
 from vfr_bench.jsonl import write_text_atomic
+from vfr_bench.redact import home_relative, redact_text
 from vfr_bench.report.allocation_section import allocation_outputs
 from vfr_bench.report.points import ReportedPoint
 from vfr_bench.report.series import Series
@@ -58,7 +61,7 @@ def build_report(
     made += allocation_outputs(results, out, save)
     if html:
         made.append(_html(results, out))
-    write_text_atomic(out / "README.md", _readme(made, runs, series, reported_csv))
+    write_text_atomic(out / "README.md", _readme(made, runs, series, reported_csv, out))
     return made
 
 
@@ -96,7 +99,7 @@ def _tables(results: Results, out: Path) -> Made:
     for name, text, content in (
         ("results.md", "Markdown table", results.to_markdown()),
         ("results.tex", "LaTeX table (booktabs; best per task in bold)", results.to_latex()),
-        ("results.csv", "CSV table with CI bounds", results.table().to_csv(index=False)),
+        ("results.csv", "CSV table with CI bounds", results.to_csv()),
     ):
         write_text_atomic(out / name, content)
         made.append((name, f"{text}: one row per (series, task, rate), one column per metric, from summary.csv"))
@@ -116,28 +119,38 @@ def _html(results: Results, out: Path) -> tuple[str, str]:
     )
 
 
-def _readme(made: Made, runs: list[RunView], series: dict[tuple[Path, str], Series], reported_csv: Path | None) -> str:
+def _readme(
+    made: Made, runs: list[RunView], series: dict[tuple[Path, str], Series], reported_csv: Path | None, out: Path
+) -> str:
+    """The report's README. Runs are named by their path from the report's folder and the home folder
+    is `~`, so a report shared with others does not carry the user's absolute paths; a judge URL's
+    credentials (in a recorded command line) never appear."""
     lines = ["# vfr-bench report", "", "## Figures and tables", ""]
     lines += [f"- `{name}`{' (and .png)' if name.endswith('.pdf') else ''}: {text}" for name, text in made]
     if reported_csv:
         lines += [
             "",
-            f"Published numbers: `{reported_csv}` (percentages shown as fractions; never mixed with "
+            f"Published numbers: `{_shown(reported_csv, out)}` (percentages shown as fractions; never mixed with "
             "measured points, always labelled with their source).",
         ]
     lines += ["", "## Series", "", "| series | model | run |", "| --- | --- | --- |"]
-    lines += [f"| {s.label} | {s.model} | {s.run} |" for s in series.values()]
+    lines += [markdown_row([s.label, s.model, _shown(s.run, out)]) for s in series.values()]
     lines += ["", "## Runs", ""]
     for run in runs:
-        lines += [f"### {run.path}", *_provenance(run), ""]
+        lines += [f"### {_shown(run.path, out)}", *_provenance(run), ""]
     return "\n".join(lines)
+
+
+def _shown(path: Path, out: Path) -> str:
+    """`path` as the report's README names it: from the report's folder, never absolute."""
+    return home_relative(os.path.relpath(Path(path).resolve(), Path(out).resolve()))
 
 
 def _provenance(run: RunView) -> list[str]:
     m = run.manifest
     lines = [
         f"- vfr-bench {m.vfr_bench_version} at commit {m.git.commit}; started {m.started}, finished {m.finished}",
-        f"- command: `{' '.join(m.argv)}`",
+        f"- command: `{redact_text(home_relative(' '.join(m.argv)))}`",
     ]
     for name, info in m.models.items():
         detail = info.get("checkpoint") or info.get("architecture") or ""
@@ -146,12 +159,13 @@ def _provenance(run: RunView) -> list[str]:
     for name, task in m.tasks.items():
         ds = task.dataset
         lines.append(
-            f"- task `{name}` v{task.version}: data {ds.get('name')} ({ds.get('source', '')}) {ds.get('content_hash')}"
+            f"- task `{name}` v{task.version}: data {ds.get('name')} ({home_relative(str(ds.get('source', '')))}) "
+            f"{ds.get('content_hash')}"
         )
     for name, info in m.metrics.items():
         if info.get("normaliser") or info.get("judge"):
             text = f"{info.get('normaliser', '')} {info.get('normaliser_version', '')} {info.get('judge', '')}"
-            lines.append(f"- metric `{name}` v{info.get('version')}: {text}".rstrip())
+            lines.append(redact_text(f"- metric `{name}` v{info.get('version')}: {text}".rstrip()))
     if m.latency_lab:
         lab = m.latency_lab
         lines.append(

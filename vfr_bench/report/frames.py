@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vfr_bench.records import SUMMARY_COLUMNS, SampleRecord, ScoreRecord, SummaryRow
+from vfr_bench.records import SUMMARY_REQUIRED_COLUMNS, SampleRecord, ScoreRecord, SummaryRow
 from vfr_bench.report.series import CEILING_MODEL, Series
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def column(field: str) -> str:
 
 SAMPLE_COLUMNS = tuple(column(f) for f in SampleRecord.frame_fields if f not in RECORD_LEAD)
 SCORE_COLUMNS = tuple(column(f) for f in ScoreRecord.frame_fields if f not in RECORD_LEAD)
-SUMMARY_FIELDS = tuple(f for f in SUMMARY_COLUMNS if f not in RECORD_LEAD)
+SUMMARY_FIELDS = tuple(f for f in SUMMARY_REQUIRED_COLUMNS if f not in RECORD_LEAD)  # the digest is no column
 CEILING_LABEL = "judge ceiling"
 
 
@@ -51,7 +51,7 @@ def labelled(frame: pd.DataFrame, run: Path, series: dict[tuple[Path, str], Seri
 def summary_records(rows: list[SummaryRow]) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame([r.model_dump() for r in rows], columns=list(SUMMARY_COLUMNS))
+    return pd.DataFrame([r.model_dump() for r in rows], columns=list(SUMMARY_REQUIRED_COLUMNS))
 
 
 def combine(frames: list[pd.DataFrame], columns: tuple[str, ...], labels: list[str]) -> pd.DataFrame:

@@ -80,6 +80,17 @@ class Results:
             Path(path).write_text(text, encoding="utf-8")
         return text
 
+    def to_csv(self, metrics: list[str] | None = None, path: str | Path | None = None) -> str:
+        """table() as CSV, every text cell a spreadsheet would run as a formula (a label starting with
+        `=`, say) escaped as OWASP advises. Written to `path` where given."""
+        from vfr_bench.escape import csv_text
+
+        table = self.table(metrics)
+        text = csv_text(list(table.columns), table.itertuples(index=False, name=None))
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
     def to_markdown(self, metrics: list[str] | None = None, digits: int = 3) -> str:
         from vfr_bench.report.tables import markdown
 

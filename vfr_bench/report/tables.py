@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vfr_bench.escape import latex_text, markdown_row
 from vfr_bench.metrics import get_metric
 from vfr_bench.report.points import plotted_quality_metrics
 from vfr_bench.report.series import CEILING_MODEL, Series
@@ -128,11 +129,9 @@ def markdown(
     summary: pd.DataFrame, series: dict[tuple[Path, str], Series], metrics: list[str] | None = None, digits: int = 3
 ) -> str:
     text, best = formatted(summary, series, metrics, digits, " ± ")
-    escape = [str(c).replace("|", "\\|") for c in text.columns]
-    lines = ["| " + " | ".join(escape) + " |", "| " + " | ".join("---" for _ in escape) + " |"]
+    lines = [markdown_row(text.columns), markdown_row("---" for _ in text.columns)]
     for i, row in text.iterrows():
-        cells = [f"**{v}**" if i in best.get(c, ()) else str(v) for c, v in row.items()]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append(markdown_row(f"**{v}**" if i in best.get(c, ()) else v for c, v in row.items()))
     return "\n".join(lines) + "\n"
 
 
@@ -145,17 +144,10 @@ def latex(
     text, best = formatted(summary, series, metrics, digits, r" $\pm$ ")
     escaped = text.copy()
     for name in ("model", "task", "rate"):  # the value cells are LaTeX already (digits, $\pm$)
-        escaped[name] = escaped[name].map(_escape)
-    escaped = escaped.rename(columns=_escape)
+        escaped[name] = escaped[name].map(latex_text)
+    escaped = escaped.rename(columns=latex_text)
     bold = pd.DataFrame("", index=text.index, columns=escaped.columns)
     for column, rows in best.items():
-        bold.loc[list(rows), _escape(column)] = "textbf: --rwrap;"
+        bold.loc[list(rows), latex_text(column)] = "textbf: --rwrap;"
     styler = escaped.style.hide(axis="index").apply(lambda _: bold, axis=None)
     return styler.to_latex(hrules=True, column_format="lll" + "r" * (len(text.columns) - 3))
-
-
-def _escape(text: str) -> str:
-    out = str(text).replace("\\", r"\textbackslash{}")
-    for char in "_%&#$":
-        out = out.replace(char, "\\" + char)
-    return out

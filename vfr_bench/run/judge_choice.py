@@ -3,10 +3,12 @@ options are made from these fields) and as a run config's `judges:` holds them."
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, field_validator
 
 from vfr_bench.metrics.judge_settings import JudgeSettings
-from vfr_bench.validation import Strict
+from vfr_bench.validation import Strict, not_a_boolean
 
 JUDGE_BACKENDS = "vfr_bench.metrics.asr_judge:JUDGES"  # the registry the ASR judge backend is named in
 
@@ -34,6 +36,11 @@ class JudgeChoice(Strict):
     )
     judge_samples: int = Field(1, ge=1, description="LLM judgements per item (majority vote / mean).")
     workers: int = Field(0, ge=0, description="Processes for CPU-bound metrics (0: one per core).")
+
+    @field_validator("asr_judge_batch", "judge_samples", "workers", mode="before")
+    @classmethod
+    def _a_number(cls, value: Any) -> Any:
+        return not_a_boolean(value)
 
     @field_validator("asr_judge_backend")
     @classmethod

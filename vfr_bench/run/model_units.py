@@ -17,6 +17,7 @@ from typing import Any
 
 from vfr_bench.audio import Audio, flac_bytes
 from vfr_bench.data.sample import Sample
+from vfr_bench.io_errors import error_text
 from vfr_bench.protocol import Adapter, AdapterUnavailable, monotonic
 from vfr_bench.records import Fingerprint, SampleRecord, Status
 from vfr_bench.run.fingerprint import weights_fingerprint
@@ -50,10 +51,6 @@ class Produced:
 
     record: SampleRecord
     audio: AudioOut | None = None
-
-
-def error_text(err: BaseException) -> str:
-    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 
 def prepare_input(sample: Sample) -> PreparedInput:
@@ -120,7 +117,7 @@ class ModelUnits:
         except AdapterUnavailable:
             raise
         except Exception as err:
-            self.load_error = f"model {name!r} failed to load: {type(err).__name__}: {err}"
+            self.load_error = f"model {name!r} failed to load: {error_text(err)}"
             log.warning(self.load_error)
             return self.load_error
         self.loaded = True

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 INSTALL = "pip install 'vfr-bench[ray]'"
 CPUS_PER_WORKER = 1.0
 STOP_TIMEOUT_S = 30.0
+# how long a --ray-address may take to answer: ray.init itself retries an unreachable head for minutes
+CONNECT_TIMEOUT_S = 30.0
+DEFAULT_PORTS = {"ray://": 10001, "": 6379}  # Ray Client's port, the head's GCS port
 
 
 class RayUnavailable(RuntimeError):
@@ -31,6 +34,32 @@ def require_ray() -> None:
 
     if importlib.util.find_spec("ray") is None:
         raise RayUnavailable(f"--executor ray needs Ray, which is not installed here: {INSTALL}")
+
+
+def require_reachable(address: str | None, timeout: float | None = None) -> None:
+    """Fail within `timeout` seconds (CONNECT_TIMEOUT_S, or $VFR_BENCH_RAY_CONNECT_TIMEOUT) where a
+    cluster's address does not answer, in one line; None, "auto" and "local" start or find one here."""
+    import os
+    import socket
+
+    if not address or address in ("auto", "local"):
+        return
+    limit = (
+        timeout if timeout is not None else float(os.environ.get("VFR_BENCH_RAY_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S))
+    )
+    scheme = "ray://" if address.startswith("ray://") else ""
+    host, _, port = address.removeprefix(scheme).rpartition(":")
+    if not host or not port.isdigit():
+        host, port = address.removeprefix(scheme), str(DEFAULT_PORTS[scheme])
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=limit):
+            return
+    except OSError as err:
+        why = "no answer" if isinstance(err, TimeoutError) else (err.strerror or str(err))
+        raise RayUnavailable(
+            f"--ray-address {address}: cannot reach the Ray cluster within {limit:g} s ({why}); start it "
+            "(`ray start --head`), check the address, or leave --ray-address out to start one here"
+        ) from None
 
 
 @contextmanager

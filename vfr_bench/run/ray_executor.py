@@ -18,6 +18,7 @@ model's samples are errors with the reason only when no replica of it could load
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from vfr_bench.run_dir import RunDirectory
 
 log = logging.getLogger(__name__)
 WAIT_S = 30.0  # how long the driver waits for any replica before it says what it is waiting for
+HUNG_MARGIN_S = 5.0
 
 
 @dataclass(eq=False)
@@ -58,6 +60,7 @@ class Replica:
     recorded: set[str] = field(default_factory=set)  # sample ids of the unit in flight recorded
     counts: Counter[str] = field(default_factory=Counter)
     placed: Any = None  # an ObjectRef ready once Ray has placed the actor and made it
+    last: float = 0.0  # monotonic time of its unit's dispatch or its last record: a hung replica is stopped
     loaded: bool = False  # its model loaded
 
 
@@ -160,15 +163,31 @@ class Dispatch:
                 if not streams:  # _fill gave up what no replica can run, or something is wrong here
                     assert self.schedule.done(), "units wait but no Ray worker runs or can start"
                     break
-                ready, _ = ray.wait([r.stream for r in streams.values()], num_returns=1, timeout=WAIT_S)
+                patience = min([WAIT_S, *(self._deadline(r) for r in streams.values())])
+                ready, _ = ray.wait([r.stream for r in streams.values()], num_returns=1, timeout=patience)
                 if not ready:
                     self._waiting()
                 for stream in ready:
                     self._step(streams[id(stream)])
+                self._stop_hung()
             finished = True
         finally:  # at the end each replica frees its model; after a failure (or Ctrl-C) they are ended at once
             for replica in list(self.replicas):
                 self._stop(replica, alive=finished)
+
+    def _deadline(self, replica: Replica) -> float:
+        """Seconds a loaded replica may go without a record: --worker-timeout, as a local model worker's
+        request (a model in its own environment is stopped by its worker first, so a little more)."""
+        source = self.ex.sources[replica.model]
+        return source.worker_timeout + (HUNG_MARGIN_S if source.env_python else 0.0)
+
+    def _stop_hung(self) -> None:
+        """A loaded replica silent past its deadline is hung: stopped, its sample charged as a death."""
+        now = time.monotonic()
+        for replica in list(self.replicas):
+            if replica.unit is not None and replica.loaded and now - replica.last > self._deadline(replica):
+                timeout = self.ex.sources[replica.model].worker_timeout
+                self._lost(replica, f"no record within --worker-timeout {timeout:g} s; the worker was stopped")
 
     def _waiting(self) -> None:
         """Nothing came back for WAIT_S. A replica Ray has not placed (the cluster is full: other jobs,
@@ -228,6 +247,7 @@ class Dispatch:
         order = UnitOrder(unit, inputs, self.ex._fingerprints(unit, unit.samples))
         replica.unit, replica.recorded, replica.counts = unit, set(), Counter()
         replica.stream = replica.handle.run_unit.remote(order)
+        replica.last = time.monotonic()
         self.ex.progress.start(unit, unit.label, len(unit.samples))
 
     def _stop(self, replica: Replica, alive: bool) -> None:
@@ -240,6 +260,7 @@ class Dispatch:
         """Take one item of the replica's stream."""
         import ray
 
+        replica.last = time.monotonic()
         try:
             event = ray.get(next(replica.stream))
         except StopIteration:

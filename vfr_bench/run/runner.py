@@ -109,9 +109,10 @@ class Runner:
 
     def run(self) -> RunOutcome:
         if self.config.executor == "ray":
-            from vfr_bench.run.ray_cluster import require_ray
+            from vfr_bench.run.ray_cluster import require_ray, require_reachable
 
             require_ray()  # before any data is read or model made
+            require_reachable(self.config.ray.address)
         datasets = task_datasets(self.config.tasks, self.config.data, self.dataset_loader)
         check_requirements(self.config.tasks, datasets)
         adapters = self.create_adapters()

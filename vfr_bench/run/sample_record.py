@@ -1,7 +1,8 @@
 """A sample's record: what was asked (model, rate, task, sample), what came back and what it cost.
 
 The rate accounting is `vfr_bench.rates.rate_accounting`, shared with the latency lab; a response
-with NaN or infinity anywhere is refused for that sample before anything reaches the record.
+that breaks a rule of `vfr_bench.answer_rules` (NaN, a negative count, a time longer than the run's
+own clock, ...) is refused for that sample before anything reaches the record.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from vfr_bench.answer_rules import answer_problems, audio_problem, refuse
 from vfr_bench.audio import Audio
 from vfr_bench.data.sample import Sample
 from vfr_bench.protocol import SPEECH_OUTPUT_KINDS, Adapter, Response
@@ -71,11 +73,14 @@ def safe_name(text: str, longest: int = MAX_NAME) -> str:
 
 
 def response_fields(record: SampleRecord, response: Response, t_total: float, audio_rel: str | None) -> dict[str, Any]:
-    """The answer's fields: text, audio, token counts, rate accounting and timings."""
+    """The answer's fields: text, audio, token counts, rate accounting and timings. An answer that
+    breaks a rule of vfr_bench.answer_rules (the same rules `vfr-bench check` applies) is refused for
+    this sample, naming each field and value, before any of it reaches a record."""
+    speech_out = record.request_kind in SPEECH_OUTPUT_KINDS
+    refuse([p for p in [audio_problem(response.audio, speech_out)] if p is not None])
     out_seconds = response.output_seconds
     if response.audio is not None and out_seconds is None:
         out_seconds = len(response.audio) / float(response.audio_sample_rate or 1)
-    speech_out = record.request_kind in SPEECH_OUTPUT_KINDS
     timings = {
         "t_total": t_total,
         "t_first_token": response.t_first_token,
@@ -85,10 +90,7 @@ def response_fields(record: SampleRecord, response: Response, t_total: float, au
     }
     fields = json_safe(
         dict(
-            **rate_accounting(
-                response.n_input_tokens, record.input_seconds, record.requested_input_hz, response.n_output_tokens,
-                out_seconds, record.requested_output_hz, response.n_output_codec_tokens,
-            ),
+            input_seconds=record.input_seconds,
             output_seconds=out_seconds, n_input_tokens=response.n_input_tokens,
             n_output_tokens=response.n_output_tokens, n_output_codec_tokens=response.n_output_codec_tokens,
             n_text_tokens=response.n_text_tokens, text=response.text, audio=audio_rel, timings=timings,
@@ -96,7 +98,14 @@ def response_fields(record: SampleRecord, response: Response, t_total: float, au
         ),
         keep_non_finite=True,
     )  # fmt: skip
-    check_finite(fields)
+    refuse(answer_problems(fields))
+    fields.update(
+        rate_accounting(
+            fields["n_input_tokens"], record.input_seconds, record.requested_input_hz, fields["n_output_tokens"],
+            out_seconds, record.requested_output_hz, fields["n_output_codec_tokens"],
+        )
+    )  # fmt: skip
+    del fields["input_seconds"]
     fields["adapter_extra"] = json_safe(response.extra) or None
     return fields
 
@@ -116,18 +125,9 @@ def unit_fields(adapter: Adapter, record: SampleRecord, response: Response) -> d
     return fields
 
 
-def check_finite(fields: dict[str, Any]) -> None:
-    """NaN or infinity from an adapter would poison aggregates; refuse it for this sample."""
-    numbers = {k: v for k, v in fields.items() if isinstance(v, float)}
-    numbers.update({f"timings.{k}": v for k, v in fields["timings"].items() if isinstance(v, float)})
-    bad = [k for k, v in numbers.items() if not math.isfinite(v)]
-    if bad:
-        raise ValueError(f"adapter returned non-finite values for {', '.join(sorted(bad))}")
-
-
 def json_safe(value: Any, keep_non_finite: bool = False) -> Any:
     """Plain JSON types: numpy scalars become Python numbers, other objects their str; non-finite
-    floats become None unless kept (for check_finite to refuse)."""
+    floats become None unless kept (for the answer rules to refuse)."""
     if isinstance(value, dict):
         return {str(k): json_safe(v, keep_non_finite) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -12,15 +12,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from vfr_bench.isolation import WORKER_TIMEOUT_S
 from vfr_bench.run.config import RayOptions, RunConfig
 from vfr_bench.run.judge_choice import JudgeChoice
 from vfr_bench.scoring.overlap import ScoringPlan
+from vfr_bench.strict_yaml import YamlError, load_yaml
 from vfr_bench.task import Task
-from vfr_bench.validation import ConfigError, Strict, validate
+from vfr_bench.validation import ConfigError, Strict, not_a_boolean, validate
 
 DEFAULT_MODELS = ("reference-dynamic", "reference-uniform")
 DEFAULT_RATES = "12.5,6.25,5,4"
@@ -41,6 +41,8 @@ class RunSettings(Strict):
     dashes), type, default and help. The command line's options are made from these fields
     (vfr_bench/cli/settings_options.py), `vfr_bench.evaluate` takes them as keywords, and
     `merge_settings` puts given values on top of a config file's for both."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # `gpus_per_worker: .inf` is no share
 
     models: list[str] = Field(
         default_factory=lambda: list(DEFAULT_MODELS),
@@ -123,21 +125,48 @@ class RunSettings(Strict):
     @field_validator("rates", "tasks", mode="before")
     @classmethod
     def _joined(cls, value: Any) -> Any:
-        """A YAML list or a comma-separated string alike."""
-        return ",".join(str(v) for v in value) if isinstance(value, list) else value
+        """A YAML list, a comma-separated string or a number (`rates: 12.5`, as people write it) alike."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        return ",".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
 
     @field_validator("models", mode="before")
     @classmethod
     def _listed(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("models")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("an empty list runs nothing; name a model, or leave the key out for the defaults")
+        repeated = sorted({m for m in value if value.count(m) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(map(repr, repeated))} named more than once; name each model once")
+        return value
+
+    @field_validator(
+        "limit",
+        "seed",
+        "warmup",
+        "worker_timeout",
+        "gpus_per_worker",
+        "ray_workers",
+        "unit_size",
+        "unit_retries",
+        mode="before",
+    )
+    @classmethod
+    def _a_number(cls, value: Any) -> Any:
+        return not_a_boolean(value)
+
 
 def load_settings(path: str | Path) -> RunSettings:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path}: cannot read the run config ({err})") from None
+        raw = load_yaml(path) or {}
+    except YamlError as err:
+        raise ConfigError(f"cannot read the run config: {err}") from None
     return validate(RunSettings, raw, str(path))
 
 
@@ -226,7 +255,7 @@ def resolve(settings: RunSettings, argv: list[str]) -> RunConfig:
     repeated = sorted({t.name for t in tasks if [u.name for u in tasks].count(t.name) > 1})
     if repeated:
         raise SettingsError("tasks", f"{', '.join(map(repr, repeated))} named more than once; name each task once")
-    models = list(dict.fromkeys(settings.models)) or list(DEFAULT_MODELS)
+    models = list(settings.models)
     device = run_device(settings, models)
     return RunConfig(
         models=models, rate_specs=specs, tasks=tasks, out=Path(settings.out or default_out(models)),

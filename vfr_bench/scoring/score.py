@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
+from vfr_bench.io_errors import error_text
 from vfr_bench.metrics import Metric, MetricUnavailable, get_metric, metrics_for_task
 from vfr_bench.metrics.context import PREFETCH_BATCHES, ScoringContext
 from vfr_bench.metrics.judge_settings import BATCHED, GPU_BATCH, JudgeSettings
@@ -63,6 +64,9 @@ def score_run(
         samples = run.samples()
         plan = plan_metrics(samples, task_metrics, only)
         check_judges(run, ctx, plan, list(rescore))
+        # the manifest names the judges before their first score is written: a pass interrupted after
+        # that (an interrupted --rescore) never leaves it describing the judge whose scores it dropped
+        _record_scoring(run, [get_metric(name) for name in plan], ctx)
         run.drop_scores(list(rescore))
         _drop_other_versions(run, plan, {r.key for r in samples})
         used, unavailable = _score_metrics(run, ctx, plan, progress)
@@ -208,7 +212,7 @@ def score_sample(record: SampleRecord, metric: Metric, ctx: ScoringContext) -> S
     except MetricUnavailable:
         raise
     except Exception as err:  # one sample's metric failure is recorded; the others go on
-        message = f"{type(err).__name__}: {err}"
+        message = error_text(err)
         return ScoreRecord.for_sample(
             record, metric.name, metric.version, error=message, judge=_judge_or_none(ctx, metric)
         )
@@ -244,10 +248,18 @@ def _record_scoring(run: RunDirectory, metrics: list[Metric], ctx: ScoringContex
                 described[m.name] = m.describe(ctx)
             except Exception as err:  # provenance of an unavailable metric: say so rather than fail the run
                 described[m.name] = {"name": m.name, "version": m.version, "provenance_error": str(err)}
-        judges = {**manifest.judges, **ctx.judges.to_json(), **ctx.judge_info}
+        judges = {**manifest.judges, **_settings_used(ctx, metrics, manifest.judges), **ctx.judge_info}
         return manifest.model_copy(update={"metrics": described, "judges": judges})
 
     run.update_manifest(change)
+
+
+def _settings_used(ctx: ScoringContext, metrics: list[Metric], recorded: dict) -> dict:
+    """The judge settings this pass scored with: an ASR or LLM judge's settings only where a metric of
+    the pass calls it (a `--only rate` pass with other judge options leaves the recorded ones alone)."""
+    kinds = {kind for m in metrics for kind in m.judges}
+    settings = ctx.judges.to_json()
+    return {k: v for k, v in settings.items() if k.split("_")[0] in kinds or k not in recorded}
 
 
 def _judge_or_none(ctx: ScoringContext, metric: Metric) -> str | None:

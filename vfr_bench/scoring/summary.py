@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from vfr_bench.metrics import get_metric
 from vfr_bench.records import ScoreRecord, SummaryRow
 from vfr_bench.run_dir import RunDirectory, RunDirError
 from vfr_bench.stats import aggregate, bootstrap_ci
+from vfr_bench.summary_digest import DIGEST_FIELDS, cell_digests
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,6 +32,7 @@ def summarise(scores: list[ScoreRecord], seed: int = 0) -> list[SummaryRow]:
     for s in scores:
         if s.value is not None:
             groups[(s.model, s.task, s.rate_spec, s.requested_input_hz, s.requested_output_hz, s.metric)].append(s)
+    digests = cell_digests(_score_tuples(scores))
     rows = []
     for (model, task, spec, req_in, req_out, name), items in sorted(groups.items(), key=lambda kv: _order(kv[0])):
         metric = get_metric(name)
@@ -44,9 +46,20 @@ def summarise(scores: list[ScoreRecord], seed: int = 0) -> list[SummaryRow]:
                 model=model, task=task, rate_spec=spec, requested_input_hz=req_in, requested_output_hz=req_out,
                 metric=name, value=value, ci_low=low, ci_high=high, n=len(items), aggregation=metric.aggregation,
                 higher_is_better=metric.higher_is_better, unit=metric.unit,
+                scores_digest=digests[(model, task, spec, name)],
             )
         )  # fmt: skip
     return rows
+
+
+def _score_tuples(scores: list[ScoreRecord]) -> list[tuple]:
+    return [tuple(getattr(s, f) for f in DIGEST_FIELDS) for s in scores if s.value is not None]
+
+
+def _frame_tuples(scores: pd.DataFrame) -> list[tuple]:
+    if scores.empty:
+        return []
+    return list(scores.loc[scores["value"].notna(), DIGEST_FIELDS].itertuples(index=False, name=None))
 
 
 def _order(key: tuple) -> tuple:
@@ -65,11 +78,30 @@ def out_of_date(rows: list[SummaryRow], scores: pd.DataFrame, samples: pd.DataFr
         return f"{unscored} ok sample(s) have no scores"
     valued = scores[scores["value"].notna()]
     counts = valued.groupby(["model", "task", "rate_spec", "metric"]).size().to_dict()
+    digests = cell_digests(_frame_tuples(scores))
     for row in rows:
-        n = counts.get((row.model, row.task, row.rate_spec, row.metric), 0)
+        cell = (row.model, row.task, row.rate_spec, row.metric)
+        where = " / ".join(cell)
+        n = counts.get(cell, 0)
         if n != row.n:
-            return f"{row.model} / {row.task} / {row.rate_spec} / {row.metric} has n={row.n} but {n} scores"
+            return f"{where} has n={row.n} but {n} scores"
+        if row.scores_digest is None:
+            return f"{where} carries no digest of its scores (written by an older vfr-bench or by hand)"
+        if row.scores_digest != digests.get(cell):
+            judges = sorted({str(j) for j in valued.loc[_in_cell(valued, cell), "judge"].dropna()})
+            made = f" (its scores now: judge {', '.join(judges)})" if judges else ""
+            return f"{where}: its scores changed since it was written{made}"
     return None
+
+
+def _in_cell(scores: pd.DataFrame, cell: tuple[str, str, str, str]) -> Any:
+    model, task, spec, metric = cell
+    return (
+        (scores["model"] == model)
+        & (scores["task"] == task)
+        & (scores["rate_spec"] == spec)
+        & (scores["metric"] == metric)
+    )
 
 
 def refuse_stale(run: RunDirectory, rows: list[SummaryRow], scores: pd.DataFrame, samples: pd.DataFrame) -> None:
