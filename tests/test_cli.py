@@ -76,21 +76,21 @@ def test_malformed_manifest_is_refused_with_the_line(tmp_path):
 
 
 @pytest.mark.skipif(not __import__("importlib").util.find_spec("faster_whisper"), reason="needs vfr-bench[reference]")
-def test_run_end_to_end_on_the_reference_model(tmp_path, monkeypatch):
+def test_run_end_to_end_on_the_default_models(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # --report writes reports/<run-id>/ under the working directory
     out = tmp_path / "run"
     result = invoke("run", "--limit", "2", "--rates", "12.5,4", "--out", str(out), "--report")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "reports" / "run" / "pareto_quality_vs_rate.pdf").stat().st_size > 1000
     assert "report: reports/run/README.md" in result.output
-    assert "reference-dynamic" in result.output and "reference-uniform" in result.output
+    assert "mini-dynamic" in result.output and "mini-uniform" in result.output  # the trained defaults
     assert "main metric [95% CI]" in result.output and "in Hz" in result.output
     assert re.search(r"wer \d+\.\d{3} \[", result.output)  # each asr row's WER with its CI
     assert_conforms(out)
     records = read_jsonl(out / "samples.jsonl")
     assert len(records) == 2 * 2 * 2 * 2 and all(r["status"] == "ok" for r in records)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["models"]["reference-dynamic"]["weights_sha256"]
+    assert manifest["models"]["mini-dynamic"]["weights_sha256"]
     assert manifest["metrics"]["wer"]["normaliser_version"]
     # a second run into the same directory is refused; --resume finds nothing left to do
     again = invoke("run", "--limit", "2", "--rates", "12.5,4", "--out", str(out))

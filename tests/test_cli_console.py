@@ -205,3 +205,47 @@ def test_a_gate_that_cannot_compare_starts_the_same_way(tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and result.output.startswith("Error: cannot compare: baseline"), result.output
     assert md.read_text().startswith("## vfr-bench gate: no verdict (exit 2)")
+
+
+def test_at_100_columns_t_total_stays_and_the_samples_column_is_the_first_to_go():
+    """t_total is one of the three things vfr-bench measures: never left out for the samples column."""
+    rows, samples = grid()
+    full = results_table(rows, samples, TASKS, wide=True).full_width()
+    for width in (100, full - 1):
+        lines = render(results_table(rows, samples, TASKS), width)
+        header = next(line for line in lines if line.startswith("model"))
+        assert "t_total" in header and "samples" not in header
+        assert all("1.234" in line for line in body(lines))  # t_total p50 in every row
+        note = next(line for line in lines if line.startswith(f"not shown at {width} columns:"))
+        assert "samples" in note.split(";")[0]
+    lines = render(results_table(rows, samples, TASKS), full - 1)  # one column too narrow: only samples goes
+    header = next(line for line in lines if line.startswith("model"))
+    assert "out Hz" in header and "qa_accuracy_s2s [95% CI]" in header
+    assert next(line for line in lines if line.startswith("not shown")).startswith(
+        f"not shown at {full - 1} columns: samples;"
+    )
+
+
+def test_list_views_keep_every_hint_whole_and_name_each_column_they_leave_out():
+    """`list tasks` cut the one hint a user needs (the environment variable) with an ellipsis."""
+    for what in ("tasks", "metrics", "models", "loaders", "judges"):
+        output = invoke("list", what).output
+        rows = json.loads(invoke("list", what, "--json").output)
+        assert "…" not in output and max(map(len, output.splitlines())) <= 100, what
+        words = set(output.replace("│", " ").split())
+        heading_words = " ".join(line for line in output.splitlines() if line.startswith("┃")).split()
+        keys = {k.replace("_", " ") for k in rows[0] if k != "options"}
+        shown = {k for k in keys if set(k.split()) <= set(heading_words)}  # headings may wrap too
+        left_out = keys - shown
+        note = [line for line in output.splitlines() if line.startswith("not shown at 100 columns:")]
+        if left_out:
+            named = note[0].removeprefix("not shown at 100 columns: ").split(" (--json")[0].split(", ")
+            assert set(named) == left_out, what
+        else:
+            assert not note, what
+        for row in rows:  # every shown cell's words are whole (wrapped between words, never inside one)
+            for key, value in row.items():
+                if key.replace("_", " ") in shown and isinstance(value, str):
+                    assert set(value.split()) <= words, (what, key, value)
+    tasks = invoke("list", "tasks").output
+    assert "HF_DATASETS_OFFLINE=1)" in tasks and "LIBRISPEECH_ROOT" in tasks

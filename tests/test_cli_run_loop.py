@@ -230,7 +230,7 @@ def test_the_grid_of_tasks_of_different_sizes_says_how_many_each_and_loads_each_
     config = resolve(RunSettings(tasks="asr,rate-fidelity,spoken-qa", rates="12,5", limit=30), ["vfr-bench"])
     load = cached(loader)
     expected = (
-        "grid: 2 models (reference-dynamic, reference-uniform) x 2 rate specs (12 Hz, 5 Hz) x 3 tasks (asr, "
+        "grid: 2 models (mini-dynamic, mini-uniform) x 2 rate specs (12 Hz, 5 Hz) x 3 tasks (asr, "
         "rate-fidelity, spoken-qa) x samples (24 for 2 tasks (asr, rate-fidelity); 30 for spoken-qa) (--limit 30) "
         "= 312 requests"  # 2 x 2 x (24 + 24 + 30)
     )

@@ -1,6 +1,6 @@
-"""README's "Extending" section, run as written: its four files (a model, a metric, a task, a data
-loader) are written into a plug-in folder and used through the command line, in a fresh process
-as a user would, with $VFR_BENCH_PLUGIN_PATH and $VFR_BENCH_TASK_PATH."""
+"""The documentation's "Extending" page (docs/extending.md), run as written: its four files (a model,
+a metric, a task, a data loader) are written into a plug-in folder and used through the command line,
+in a fresh process as a user would, with $VFR_BENCH_PLUGIN_PATH and $VFR_BENCH_TASK_PATH."""
 
 from __future__ import annotations
 
@@ -22,9 +22,7 @@ VFR_BENCH = str(Path(sys.executable).parent / "vfr-bench")
 
 
 def readme_files() -> dict[str, str]:
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("## Extending") :]
-    section = section[: section.index("\n## ", 1)]
+    section = (REPO / "docs" / "extending.md").read_text()  # the documentation's "Extending" page
     blocks = re.findall(r"```(?:python|yaml)\n# file: (\S+)\n(.*?)```", section, flags=re.S)
     return {name: body for name, body in blocks}
 

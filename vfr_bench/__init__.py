@@ -1,6 +1,6 @@
 """vfr-bench: evaluation harness for variable-frame-rate spoken language models.
 
-The Python API (the README's "Python API"):
+The Python API (docs/python-api.md):
 
     import vfr_bench
     results = vfr_bench.load("results/run-a", "results/run-b", labels={"results/run-a": "A"})

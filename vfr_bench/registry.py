@@ -24,6 +24,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from vfr_bench.cli_command import cli_command
+
 T = TypeVar("T")
 PLUGIN_PATH_ENV = "VFR_BENCH_PLUGIN_PATH"
 MAX_LISTED = 20  # an unknown name lists the known ones up to this many
@@ -153,7 +155,8 @@ class Registry(Generic[T]):
             return self._entries[name]
         close = difflib.get_close_matches(name, list(self._entries), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        listing = f"; `{self._list_command}` shows them" if self._list_command else ""
+        command = self._list_command.replace("vfr-bench", cli_command(), 1)  # as this shell can run it
+        listing = f"; `{command}` shows them" if self._list_command else ""
         names = sorted(self._entries)
         known = f"known: {', '.join(names) or 'none'}" if len(names) <= MAX_LISTED else f"{len(names)} known"
         raise UnknownName(f"unknown {self.kind} {name!r}{hint} ({known}{listing})")

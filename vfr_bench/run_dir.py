@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from vfr_bench.cli_command import cli_command
 from vfr_bench.jsonl import append_lines, complete_lines, write_text_atomic
 from vfr_bench.records import (
     SCHEMA_VERSION,
@@ -273,7 +274,7 @@ class RunDirectory:
 
     def summary(self) -> list[SummaryRow]:
         if not self.summary_path.is_file():
-            raise RunDirError(f"{self.path} has no {SUMMARY}: score it first (`vfr-bench score {self.path}`)")
+            raise RunDirError(f"{self.path} has no {SUMMARY}: score it first (`{cli_command()} score {self.path}`)")
         with open(self.summary_path, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
         try:

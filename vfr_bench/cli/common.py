@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from vfr_bench.cli_command import cli_command
+
 F = Callable[..., Any]
 
 
@@ -56,7 +58,7 @@ def report_failed_scores(run_dir) -> int:
         counts = ", ".join(f"{m} {n}" for m, n in by_metric.most_common())
         stderr_console().print(
             f"[red]{len(failed)} score(s) failed[/red] ({counts}); they are left out of summary.csv, never "
-            f"counted as zero; the commonest reason: {reason}. `vfr-bench score` tries them again.",
+            f"counted as zero; the commonest reason: {reason}. `{cli_command()} score {run_dir}` tries them again.",
             highlight=False,
         )
     return len(failed)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from vfr_bench.cli.common import fail
+from vfr_bench.cli_command import cli_command
 
 
 @click.group()
@@ -37,7 +38,8 @@ def env_create(model: str, name: str | None, path: str | None, torch_spec: str |
         )  # fmt: skip
     except RuntimeError as err:
         fail(str(err))
-    click.echo(f"environment ready: {folder}\nuse it with: vfr-bench run --model {model} --model-env {model}={folder}")
+    hint = f"{cli_command()} run --model {model} --model-env {model}={folder}"
+    click.echo(f"environment ready: {folder}\nuse it with: {hint}")
 
 
 @env.command("list")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -15,8 +16,14 @@ from vfr_bench.redact import redact_text
 @click.option("--baseline", type=click.Path(exists=True, file_okay=False), help="The baseline's run directory.")
 @click.option("--candidate", type=click.Path(exists=True, file_okay=False), help="The candidate's run directory.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Gate rules (YAML).")
-@click.option("--baseline-model", help="The model to take from the baseline run, where it holds several.")
-@click.option("--candidate-model", help="The model to take from the candidate run, where it holds several.")
+@click.option(
+    "--baseline-model",
+    help="Compare only this model of the baseline run (default: runs of several models are paired by model name).",
+)
+@click.option(
+    "--candidate-model",
+    help="Compare only this model of the candidate run (with --baseline-model: two differently named models).",
+)
 @click.option(
     "--baseline-label",
     help="How the output names the baseline (default: the model name, plus its checkpoint or run directory "
@@ -33,6 +40,10 @@ def gate(
 ) -> None:  # fmt: skip
     """Is the candidate not worse than the baseline? Exit 0 pass, 1 regression, 2 cannot compare.
 
+    Runs of several models are paired by model name: one verdict per model, and the worst exit code
+    for all (a model the candidate lost fails). --baseline-model/--candidate-model compare one chosen
+    model of each run instead.
+
     Warnings (other hardware or inference backends, or a manifest that does not say) are printed on
     stderr, at the top of the Markdown and in the JSON; they do not change the exit code.
     `vfr-bench gate calibrate RUN_DIR...` proposes thresholds from repeated runs of one checkpoint.
@@ -41,42 +52,65 @@ def gate(
         return
     if not baseline or not candidate:
         raise click.UsageError("give --baseline DIR and --candidate DIR (or use `vfr-bench gate calibrate`)")
-    from vfr_bench.gate.compare import CannotCompare, compare, load_side, self_gate_warning
+    from vfr_bench.gate.compare import CannotCompare
     from vfr_bench.gate.config import GateConfigError, load_config
-    from vfr_bench.gate.labels import SameLabels, label_runs
-    from vfr_bench.gate.machines import run_warnings
-    from vfr_bench.gate.output import markdown, overall, unmatched_rules, verdict_json
+    from vfr_bench.gate.labels import SameLabels
+    from vfr_bench.gate.output import markdown, verdict_json
+    from vfr_bench.gate.paired import gate_runs
 
     try:
         config = load_config(config_path)
     except GateConfigError as err:
         raise click.UsageError(str(err)) from None
-    warnings: list[str] = []
     try:
-        base = load_side(Path(baseline), baseline_model, "baseline")
-        cand = load_side(Path(candidate), candidate_model, "candidate")
-        label_runs(base, cand, baseline_label, candidate_label)
-        found = self_gate_warning(base, cand) + run_warnings(base, cand)
-        warnings = _warn([redact_text(w) for w in found])
-        verdicts = compare(base, cand, config)
+        result = gate_runs(
+            Path(baseline), Path(candidate), config, baseline_model, candidate_model, baseline_label, candidate_label
+        )
     except SameLabels as err:
         raise click.UsageError(str(err)) from None
     except CannotCompare as err:
-        _no_verdict("cannot-compare", redact_text(f"cannot compare: {err}"), warnings, markdown_path, json_path)
-    unused = unmatched_rules(verdicts, config.rules)
-    if unused:  # a rule that gates nothing would let its cell pass on the default: a configuration error
-        reason = "rules that match no compared cell (check the task and rate names): " + "; ".join(unused)
-        _no_verdict("configuration-error", f"configuration error: {reason}", warnings, markdown_path, json_path)
+        _no_verdict("cannot-compare", redact_text(f"cannot compare: {err}"), [], markdown_path, json_path)
+    if result.pairing.by_name:
+        _paired(result, markdown_path, json_path)
+    outcome = result.outcomes[0]
+    warnings = _warn(outcome.warnings)
+    if outcome.no_verdict is not None or outcome.base is None or outcome.cand is None:
+        reason = redact_text(f"cannot compare: {outcome.no_verdict}")
+        _no_verdict("cannot-compare", reason, warnings, markdown_path, json_path)
+    if result.configuration_error:  # a rule that gates nothing would let its cell pass on the default
+        reason = f"configuration error: {result.configuration_error}"
+        _no_verdict("configuration-error", reason, warnings, markdown_path, json_path)
     # runs made before judge URLs were redacted may still carry credentials: none reaches a PR comment
-    text = redact_text(markdown(verdicts, base, cand, config.confidence, warnings))
+    text = redact_text(markdown(outcome.verdicts, outcome.base, outcome.cand, config.confidence, warnings))
     click.echo(text)
     if markdown_path:
         Path(markdown_path).write_text(text, encoding="utf-8")
-    _write_json(json_path, verdict_json(verdicts, base, cand, config.source, warnings))
-    sys.exit(1 if overall(verdicts) == "fail" else 0)
+    _write_json(json_path, verdict_json(outcome.verdicts, outcome.base, outcome.cand, config.source, warnings))
+    sys.exit(result.exit_code)
 
 
-def _no_verdict(kind: str, reason: str, warnings: list[str], markdown_path: str | None, json_path: str | None) -> None:
+def _paired(result, markdown_path: str | None, json_path: str | None) -> NoReturn:
+    """Runs of several models paired by name: one section per model, the worst exit code for all."""
+    from vfr_bench.gate.paired import paired_json, paired_markdown
+
+    warnings = _warn(result.warnings)
+    if result.configuration_error:
+        reason = f"configuration error: {result.configuration_error}"
+        _no_verdict("configuration-error", reason, warnings, markdown_path, json_path)
+    for outcome in result.outcomes:
+        if outcome.no_verdict is not None:
+            click.echo(redact_text(f"cannot compare {outcome.baseline_model}: {outcome.no_verdict}"), err=True)
+    text = redact_text(paired_markdown(result))
+    click.echo(text)
+    if markdown_path:
+        Path(markdown_path).write_text(text, encoding="utf-8")
+    _write_json(json_path, paired_json(result))
+    sys.exit(result.exit_code)
+
+
+def _no_verdict(
+    kind: str, reason: str, warnings: list[str], markdown_path: str | None, json_path: str | None
+) -> NoReturn:
     """Exit 2, with the reason where a pull-request comment or a CI step reads the verdict."""
     from vfr_bench.cli.common import fail
 

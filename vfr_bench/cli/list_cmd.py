@@ -15,7 +15,7 @@ Row = dict[str, Any]
 EMPTY = {"metrics": "(rate, latency)"}  # a task that names no quality metric is scored on these alone
 DROP = {  # columns a narrow terminal leaves out, first to last
     "models": ("summary", "source"),
-    "tasks": ("description", "source", "languages"),
+    "tasks": ("description", "source", "languages", "request"),
     "metrics": ("description", "judges", "version", "unit"),
     "loaders": ("summary", "source"),
     "judges": ("summary",),

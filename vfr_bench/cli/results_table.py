@@ -1,11 +1,12 @@
 """The results table `run` and `score` print: one row per (model, task, rate spec) cell.
 
 Essential columns (model, task, rate, achieved input Hz, the task's main metric) are always shown
-whole; the others (samples, output Hz, t_total, the task's further metrics) are kept in that order
-while the console's width holds them, and a note under the table names those left out (`--wide`
-shows every column, wider than the console if need be). The judge ceiling (`score
---judge-ceiling`, the pseudo-model `judge-ceiling`) is no model: it is shown as a line per task
-under the table, never as a row.
+whole; the others are kept in this order while the console's width holds them: t_total (with rate
+and quality, the third thing vfr-bench measures: it goes only where the essential columns leave no
+room for it), output Hz, the task's further metrics, then the samples column, the first to go. A
+note under the table names those left out (`--wide` shows every column, wider than the console if
+need be). The judge ceiling (`score --judge-ceiling`, the pseudo-model `judge-ceiling`) is no
+model: it is shown as a line per task under the table, never as a row.
 """
 
 from __future__ import annotations
@@ -113,17 +114,18 @@ def results_table(
         Column("task", [c[1] for c in cells], essential=True, left=True),
         Column("rate", [c[2] for c in cells], essential=True),
         Column("in Hz", [_hz(m, "input") or "-" for m in rows], essential=True),
-        Column("out Hz", [_hz(m, "output") or "-" for m in rows], priority=2),
+        Column("out Hz", [_hz(m, "output") or "-" for m in rows], priority=1),
         Column("main metric [95% CI]", main, essential=True),
     ]
     further = sorted({name for c in cells for name in metrics.get(c[1], [])[1:]})
     columns += [
-        Column(f"{name} [95% CI]", [_with_ci(m.get(name)) or "-" for m in rows], priority=4 + i)
+        Column(f"{name} [95% CI]", [_with_ci(m.get(name)) or "-" for m in rows], priority=2 + i)
         for i, name in enumerate(further)
     ]
-    columns.append(Column("t_total", [_value(m.get("t_total_p50")) for m in rows], priority=3))
+    columns.append(Column("t_total", [_value(m.get("t_total_p50")) for m in rows], priority=0))  # kept first
     counts = [status[c] for c in cells]
-    columns.append(Column("samples", [f"{n['ok']}/{n['error']}/{n['skipped']}" for n in counts], priority=1))
+    outcomes = [f"{n['ok']}/{n['error']}/{n['skipped']}" for n in counts]
+    columns.append(Column("samples", outcomes, priority=2 + len(further)))  # the first left out
     kept = [c for c in columns if c.heading in KEY_COLUMNS or any(cell != "-" for cell in c.cells)]
     return ResultsTable(kept, list(ceiling_lines(summary_rows)), wide)
 

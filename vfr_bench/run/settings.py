@@ -22,7 +22,8 @@ from vfr_bench.strict_yaml import YamlError, load_yaml
 from vfr_bench.task import Task
 from vfr_bench.validation import ConfigError, Strict, not_a_boolean, validate
 
-DEFAULT_MODELS = ("reference-dynamic", "reference-uniform")
+# the trained mini models (docs/mini-models.md); the training-free reference-* stay available by name
+DEFAULT_MODELS = ("mini-dynamic", "mini-uniform")
 DEFAULT_RATES = "12.5,6.25,5,4"
 DEFAULT_TASKS = "asr,rate-fidelity"
 ALL_MODELS = "*"
@@ -99,7 +100,7 @@ class RunSettings(Strict):
     wide: bool = Field(False, description="Show every column of the results table, wider than the terminal if need be.")
     executor: Literal["local", "ray"] = Field(
         "local", description="local: this process, model by model. ray: work units spread over model replicas on "
-        "a Ray cluster (pip install 'vfr-bench[ray]'; README \"Scaling out\").",
+        "a Ray cluster (pip install 'vfr-bench[ray]'; docs/scaling-out.md).",
     )  # fmt: skip
     ray_address: str | None = Field(
         None, description="Ray only: a running cluster (auto, ray://HOST:10001). Default: start one on this machine.",

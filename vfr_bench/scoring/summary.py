@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vfr_bench.cli_command import cli_command
 from vfr_bench.metrics import get_metric
 from vfr_bench.records import ScoreRecord, SummaryRow
 from vfr_bench.run_dir import RunDirectory, RunDirError
@@ -111,7 +112,7 @@ def refuse_stale(run: RunDirectory, rows: list[SummaryRow], scores: pd.DataFrame
         return
     reason = out_of_date(rows, scores, samples)
     if reason:
-        raise RunDirError(f"{run.summary_path} is out of date ({reason}): run `vfr-bench score {run.path}` first")
+        raise RunDirError(f"{run.summary_path} is out of date ({reason}): run `{cli_command()} score {run.path}` first")
 
 
 def current_summary(run: RunDirectory) -> list[SummaryRow]:
