@@ -43,8 +43,11 @@ from vfr_bench.baselines.checkout import checkout_folder, put_on_path
 from vfr_bench.baselines.flexislm_layout import CallLayout, call_layout
 from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
+from vfr_bench.token_alphabet import CONTINUOUS, TokenAlphabet
+from vfr_bench.unit_spans import clip_spans, spans_from_lengths
 
 DURATION_HZ = 12.5
+ENCODER_HZ = 25.0  # its audio encoder's frames (Qwen2.5-Omni's), which token_lengths count
 FLOW_MATCHING_RATE, FLEXICODEC_RATE = 24000, 16000  # its decoders' own output rates
 DEFAULT_ASR_PROMPT = "Transcribe the following audio:"  # its processor constants' ASR_PROMPT
 # (module, config class, inference class), newest layout first
@@ -155,6 +158,8 @@ class FlexiSLMAdapter(Adapter):
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s"})
     # FlexiSLM has no native rate; `--rates native` runs it at 6.25 Hz, this adapter's choice
     rate_control = RateControl("controllable", native_input_hz=6.25, native_output_hz=6.25, min_hz=4.0, max_hz=12.5)
+    # merged audio-encoder features in (vectors); its output codebook sizes are not declared here
+    input_alphabet: ClassVar[TokenAlphabet | None] = CONTINUOUS
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "repo": (str, None, "clone of AmphionTeam/FlexiSLM (default: $FLEXISLM_REPO)"),
         "checkpoint": (
@@ -231,10 +236,12 @@ class FlexiSLMAdapter(Adapter):
         """Keep the audio encoder's token_lengths: our own count of the merged input groups."""
         original = self.inference._encode_audio
         self._groups: dict[str, Any] = {}
+        self._lengths: list[int] | None = None  # frames of its 25 Hz encoder per merged group
 
         def encode(*args, **kwargs):
             out = original(*args, **kwargs)
             lengths = out.get("token_lengths") if isinstance(out, dict) else None
+            self._lengths = None if lengths is None else np.asarray(_numpy(lengths)).reshape(-1).tolist()
             self._groups = (
                 {}
                 if lengths is None
@@ -297,7 +304,7 @@ class FlexiSLMAdapter(Adapter):
         with tempfile.TemporaryDirectory() as tmp:  # the official API reads a file
             path = os.path.join(tmp, "input.wav")
             sf.write(path, request.audio, request.sample_rate)
-            self._groups = {}
+            self._groups, self._lengths = {}, None
             start = time.perf_counter()
             result = self.inference.generate_from_audio(path, text_query=query, output_text_only=not speech, **rates)
             elapsed = time.perf_counter() - start
@@ -320,8 +327,13 @@ class FlexiSLMAdapter(Adapter):
             audio_sample_rate=rate,
             n_input_tokens=self._groups.get("groups"),
             n_output_tokens=n_out,
+            input_unit_spans=self._unit_spans(seconds_in),
             extra=extra,
         )
+
+    def _unit_spans(self, seconds: float) -> list[tuple[float, float]] | None:
+        """Its merged groups in seconds of input, from the encoder's token_lengths (None where it gave none)."""
+        return None if self._lengths is None else clip_spans(spans_from_lengths(self._lengths, ENCODER_HZ), seconds)
 
     def _speech(self, result: dict[str, Any], extra: dict[str, Any]):
         """(audio, sample rate, speech tokens decoded) of an s2s answer."""

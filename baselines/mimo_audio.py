@@ -34,6 +34,7 @@ from vfr_bench.baselines.checkout import attribute, checkout_folder, import_from
 from vfr_bench.baselines.step_streamer import StepStreamer
 from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
+from vfr_bench.unit_spans import uniform_spans
 
 BASE_HZ, PATCH = 25.0, 4
 MODULE = "src.mimo_audio.mimo_audio"
@@ -44,6 +45,12 @@ INSTALL = (
     "--model-arg repo=PATH_TO_CLONE (or set MIMO_AUDIO_REPO)"
 )
 DOWNLOAD = "hf download XiaomiMiMo/{name} --local-dir FOLDER, then --model-arg {option}=FOLDER"
+
+
+def patch_spans(n_patches: int, group: int, seconds: float) -> list[tuple[float, float]] | None:
+    """Its fixed patches of `group` 25 Hz frames as unit spans, the last cut at the end of the audio;
+    None where a patch would start past the audio (frames its code padded: no span to give)."""
+    return uniform_spans(n_patches, group / BASE_HZ, seconds)
 
 
 def _numel(x: Any) -> int:
@@ -206,12 +213,14 @@ class MimoAudioAdapter(Adapter):
         counts, group, channels = self._counts, self.mimo.group_size, self.mimo.audio_channels
         streamer: StepStreamer | None = counts.get("streamer")
         extra: dict[str, Any] = {"group_size": group, "audio_channels": channels}
-        n_in = None
+        n_in = spans = None
         if "input_codes" in counts:
             frames = counts["input_codes"] // channels
             n_in = math.ceil(frames / group)
             # padded by its code to whole patches (up to group_size - 1 repeats of the last frame)
             extra["input_codec_frames_padded"] = frames
+            if request.audio is not None:
+                spans = patch_spans(n_in, group, len(request.audio) / request.sample_rate)
         n_out = n_codes = None
         if speech:
             frames = counts.get("output_frames", 0)
@@ -227,6 +236,7 @@ class MimoAudioAdapter(Adapter):
             audio_sample_rate=rate,
             n_input_tokens=n_in,
             n_output_tokens=n_out,
+            input_unit_spans=spans,
             n_output_codec_tokens=n_codes,
             n_text_tokens=streamer.counts.get("text", 0) if streamer else None,
             t_first_token=streamer.first_step if streamer else None,

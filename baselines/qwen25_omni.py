@@ -22,6 +22,8 @@ import numpy as np
 
 from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response
+from vfr_bench.token_alphabet import CONTINUOUS, TokenAlphabet
+from vfr_bench.unit_spans import uniform_spans
 
 INPUT_HZ = 25.0
 CODEC_HZ = 50.0
@@ -92,12 +94,14 @@ class StageClock:
 
 
 @register_model(
-    "qwen2.5-omni", summary="Qwen2.5-Omni (transformers): 25 Hz audio in, 50 Hz talker codes out; s2t and s2s"
+    "qwen2.5-omni", summary="Qwen2.5-Omni (transformers): 25 Hz audio in, 50 Hz talker codes out; s2t, s2s, t2t, t2s"
 )
 class Qwen25OmniAdapter(Adapter):
     name = "qwen2.5-omni"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s"})
+    # t2t and t2s: the same questions asked in text (the modality pairs, docs/analyses.md)
+    capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "s2t", "s2s", "t2t", "t2s"})
     rate_control = RateControl("fixed", native_input_hz=INPUT_HZ, native_output_hz=CODEC_HZ)
+    input_alphabet: ClassVar[TokenAlphabet | None] = CONTINUOUS  # audio-encoder features, not codes
     extras = ("qwen",)
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "checkpoint": (str, "Qwen/Qwen2.5-Omni-7B", "hub name or local folder"),
@@ -194,21 +198,26 @@ class Qwen25OmniAdapter(Adapter):
     def _inputs(self, request: Request) -> dict[str, Any]:
         torch = self.torch
         prompt = ASR_PROMPT if request.kind == "asr" else (request.text or "")
+        heard = request.audio is not None  # t2t and t2s ask in text alone
         if self.processor is not None:
             conversation = [
                 {"role": "system", "content": [{"type": "text", "text": SYSTEM_PROMPT}]},
                 {
                     "role": "user",
                     "content": [
-                        {"type": "audio", "audio": "input"},
+                        *([{"type": "audio", "audio": "input"}] if heard else []),
                         *([{"type": "text", "text": prompt}] if prompt else []),
                     ],
                 },
             ]
             text = self.processor.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
-            inputs = self.processor(text=text, audio=[request.audio], return_tensors="pt", padding=True)
+            audio = {"audio": [request.audio]} if heard else {}
+            inputs = self.processor(text=text, **audio, return_tensors="pt", padding=True)
             return {k: v.to(self.device) for k, v in inputs.items()}
-        assert request.audio is not None  # every request this model answers carries speech
+        if not heard:
+            ids = torch.tensor([list(prompt.encode("utf-8"))], device=self.device)  # byte-level ids, as below
+            return {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+        assert request.audio is not None
         feats = self.features(
             request.audio,
             sampling_rate=request.sample_rate,
@@ -244,7 +253,7 @@ class Qwen25OmniAdapter(Adapter):
             raise ValueError(f"qwen2.5-omni cannot answer a {request.kind!r} request")
         torch = self.torch
         inputs = self._inputs(request)
-        speech = request.kind == "s2s"
+        speech = request.kind in ("s2s", "t2s")
         kwargs = generate_kwargs(
             self.transformers_major,
             speech,
@@ -275,7 +284,11 @@ class Qwen25OmniAdapter(Adapter):
             text=self._decode(text_ids),
             audio=audio,
             audio_sample_rate=OUTPUT_SAMPLE_RATE if audio is not None else None,
-            n_input_tokens=n_audio,
+            n_input_tokens=n_audio if request.audio is not None else None,
+            # its encoder's positions are fixed 40 ms frames of the input
+            input_unit_spans=None
+            if request.audio is None
+            else uniform_spans(n_audio, 1 / INPUT_HZ, len(request.audio) / request.sample_rate),
             n_output_tokens=self.clock.codes if speech else None,
             n_text_tokens=int(text_ids.shape[1]),
             t_first_token=first,

@@ -88,9 +88,10 @@ def settings_page() -> str:
 
 def metrics_page() -> str:
     from vfr_bench.metrics import all_metrics
+    from vfr_bench.metrics.base import KINDS
 
     rows = []
-    for m in sorted(all_metrics().values(), key=lambda m: (("quality", "rate", "latency").index(m.kind), m.name)):
+    for m in sorted(all_metrics().values(), key=lambda m: (KINDS.index(m.kind), m.name)):
         direction = {True: "higher", False: "lower", None: "-"}[m.higher_is_better]
         needs = ", ".join(f"`{r}`" for r in m.requires) or "-"
         unit = m.unit or ("fraction" if m.scale == "fraction" else "-")

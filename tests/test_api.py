@@ -126,6 +126,8 @@ def test_evaluate_and_the_cli_write_the_same_run_directory(tmp_path):
     manifests = [json.loads((tmp_path / n / "manifest.json").read_text()) for n in ("api", "cli")]
     assert [{k: m[k] for k in keep} for m in manifests][0] == {k: manifests[1][k] for k in keep}
     assert len(results.samples) == 6
+    # the reference model says where its groups fall: the allocation analyses are computed on its runs
+    assert {"achieved_hz_speech", "silence_unit_share", "boundary_precision"} <= set(api.summary["metric"])
 
 
 def test_evaluate_says_when_nothing_was_measured(tmp_path):

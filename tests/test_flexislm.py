@@ -223,6 +223,14 @@ def test_runner_with_the_current_layout(tmp_path, fake_flexislm, checkpoint):
         # our count of the merged groups and FlexiSLM's own figure agree
         assert r["achieved_input_hz"] == pytest.approx(extra["avg_input_framerate"], rel=0.05)
         assert abs(r["input_rate_error"]) < 0.05
+        # its token_lengths, as unit spans: one per group, tiling the input (docs/analyses.md)
+        spans = r["input_unit_spans"]
+        assert len(spans) == r["n_input_tokens"] and spans[0][0] == 0.0
+        assert spans[-1][1] == pytest.approx(r["input_seconds"]) and r["input_alphabet"] == {
+            "continuous": True,
+            "codebooks": [],
+            "duration_classes": None,
+        }
     speech = [r for r in ok if r["task"] == "rate-fidelity"]
     assert {r["request_kind"] for r in speech} == {"s2s"}
     for r in speech:

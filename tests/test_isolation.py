@@ -35,6 +35,9 @@ def test_worker_answers_like_the_in_process_adapter(second_env):
         expected = local.generate(Request("resynth", "x", audio, input_hz=12.5, output_hz=6.25))
         assert (out.n_input_tokens, out.n_output_tokens) == (expected.n_input_tokens, expected.n_output_tokens)
         assert out.audio.shape == expected.audio.shape and out.extra["worker_seconds"] > 0
+        # where its units fall and what they are cross the process boundary unchanged
+        assert [tuple(s) for s in out.input_unit_spans] == expected.input_unit_spans
+        assert adapter.token_alphabets() == local.token_alphabets()
         assert adapter.describe()["env_python"] == second_env
     finally:
         adapter.close()

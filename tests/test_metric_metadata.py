@@ -4,24 +4,25 @@ gate allows by default. No name prefix decides any of it."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import get_args
 
 import pytest
 
 from vfr_bench.gate.config import GateConfig
 from vfr_bench.jsonl import append_jsonl, read_jsonl
 from vfr_bench.metrics import METRICS, all_metrics, get_metric, metrics_for_task
-from vfr_bench.metrics.base import KINDS, SampleScore
+from vfr_bench.metrics.base import KINDS, Aggregation, SampleScore
 from vfr_bench.report.points import load_reported
 from vfr_bench.scoring import score_run
 
 
 def test_every_metric_says_what_it_is():
     for name, metric in all_metrics().items():
-        assert metric.kind in KINDS and metric.label and metric.aggregation in ("corpus", "mean", "p50", "p90", "p95")
+        assert metric.kind in KINDS and metric.label and metric.aggregation in get_args(Aggregation)
         if metric.kind == "quality":
             assert metric.requires, f"{name} must say which record fields it reads"
     assert get_metric("wer").scale == "fraction" and get_metric("judge_score").scale == "absolute"
-    assert {m.kind for m in metrics_for_task(["wer"])[1:]} == {"rate", "latency"}
+    assert {m.kind for m in metrics_for_task(["wer"])[1:]} == {"rate", "latency", "allocation"}
     assert [m.name for m in metrics_for_task(["wer", "wer"])].count("wer") == 1
 
 

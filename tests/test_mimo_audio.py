@@ -199,6 +199,9 @@ def test_counts_and_timings_of_one_spoken_answer(fake_mimo, weights):
     response = adapter.generate(Request("s2s", "a", audio=np.zeros(int(2.1 * 16000), dtype=np.float32)))
     # 2.1 s -> 53 frames of 25 Hz, padded to 56 = 14 patches; the fake answers with as many
     assert response.extra["input_codec_frames_padded"] == 56 and response.n_input_tokens == 14
+    # its patches as unit spans: 4 frames of 25 Hz each, the last cut at the end of the audio
+    assert response.input_unit_spans[:2] == [(0.0, 0.16), (0.16, 0.32)]
+    assert len(response.input_unit_spans) == 14 and response.input_unit_spans[-1] == pytest.approx((2.08, 2.1))
     assert response.n_output_tokens == 14 and response.n_output_codec_tokens == 56 * CHANNELS
     assert response.extra["output_codec_frames"] == 56
     assert response.extra["llm_steps"] == {"text": 3, "speech": 14}
@@ -229,6 +232,14 @@ def test_no_speech_tokens_is_recorded_not_hidden(fake_mimo, weights):
     assert response.n_output_tokens == 0 and response.n_output_codec_tokens == 0
     assert response.extra["no_speech_tokens"] is True
     assert len(response.audio) == 24000  # the second of silence its code writes, kept as it is
+
+
+def test_patches_that_start_past_the_audio_give_no_spans():
+    from vfr_bench.baselines.mimo_audio import patch_spans
+
+    spans = patch_spans(3, 4, 0.4)
+    assert spans is not None and np.allclose(spans, [(0.0, 0.16), (0.16, 0.32), (0.32, 0.4)])
+    assert patch_spans(3, 4, 0.32) is None  # the third patch would be padding only: no span is guessed
 
 
 def test_runner_with_the_fake_interface(tmp_path, fake_mimo, weights):

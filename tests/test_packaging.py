@@ -46,7 +46,8 @@ def data_folders() -> set[str]:
 def test_every_package_folder_and_data_folder_is_listed_for_installation():
     assert set(setuptools_config()["packages"]) == package_folders() | data_folders()
     for package in data_folders():
-        root = REPO / package.replace(".", "/")
+        top = next(t for t in sorted(ROOTS, key=len, reverse=True) if package == t or package.startswith(t + "."))
+        root = ROOTS[top].joinpath(*package[len(top) :].split(".")[1:])
         assert root.is_dir() and not (root / "__init__.py").exists(), package
 
 

@@ -59,6 +59,7 @@ def test_tiny_model_through_the_runner(tmp_path):
     assert len(skipped) == 6 and "fixed 25 Hz" in skipped[0]["error"]
     for r in ok:
         assert abs(r["achieved_input_hz"] - 25.0) < 0.5
+        assert len(r["input_unit_spans"]) == r["n_input_tokens"] and r["input_unit_spans"][1] == [0.04, 0.08]
         assert r["timings"]["t_first_token"] <= r["timings"]["t_total"] and r["timings"]["t_ar"] >= 0
         assert isinstance(r["text"], str) and r["adapter_extra"]["stage_seconds"]["thinker"] > 0
     speech = [r for r in ok if r["task"] == "rate-fidelity"]
@@ -73,3 +74,22 @@ def test_tiny_model_through_the_runner(tmp_path):
 
     score_run(tmp_path / "run", {"asr": ["wer"], "rate-fidelity": []})
     assert_conforms(tmp_path / "run")
+
+
+def test_tiny_model_answers_questions_asked_in_text(tmp_path):
+    """The modality pairs' text side (t2t, t2s): no speech positions in, text or speech out."""
+    pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    if tuple(int(x) for x in transformers.__version__.split(".")[:2]) < (4, 52):
+        pytest.skip("Qwen2.5-Omni needs transformers>=4.52")
+    from vfr_bench.models import ModelRegistry
+    from vfr_bench.protocol import Request
+
+    options = {"random_init_config": str(TINY_CONFIG), "thinker_max_new_tokens": "8", "talker_max_new_tokens": "60"}
+    adapter = ModelRegistry().create("qwen2.5-omni", options=options)
+    adapter.load()
+    text = adapter.generate(Request("t2t", "q", text="What is the capital of France?"))
+    assert isinstance(text.text, str) and text.n_input_tokens is None and text.audio is None
+    spoken = adapter.generate(Request("t2s", "q", text="What is the capital of France?"))
+    assert spoken.n_input_tokens is None and spoken.audio is not None and spoken.n_output_tokens > 0
+    assert adapter.token_alphabets()[0] is not None and adapter.token_alphabets()[0].continuous

@@ -7,6 +7,7 @@ from vfr_bench.audio import load_audio
 from vfr_bench.metrics.wer import normalise, word_errors
 from vfr_bench.models import ModelRegistry
 from vfr_bench.protocol import AdapterUnavailable, Request
+from vfr_bench.unit_spans import check_spans
 
 pytest.importorskip("faster_whisper", reason="the reference model needs: pip install 'vfr-bench[reference]'")
 
@@ -116,6 +117,12 @@ def test_audio_longer_than_one_whisper_window(models, speech):
     r25 = models["reference-dynamic"].generate(Request("asr", "long", audio, input_hz=25.0))
     # the three repetitions span both windows: each window's transcript is kept
     assert normalise(r25.text).split().count("pumpkin") >= 3
+    # its groups, as unit spans, tile the audio across both windows (the second starts at 30 s)
+    for response in (r, r25):
+        spans = check_spans(response.input_unit_spans or [], response.n_input_tokens, seconds)
+        assert spans[0][0] == 0.0 and spans[-1][1] == pytest.approx(seconds)
+        assert all(a[1] == pytest.approx(b[0]) for a, b in zip(spans, spans[1:]))
+        assert any(start == pytest.approx(30.0) for start, _ in spans)
 
 
 def test_a_folder_without_weights_is_a_clear_error(tmp_path):

@@ -40,7 +40,22 @@ def answer_problems(fields: Mapping[str, Any]) -> list[str]:
             problem = f"timings.{name} = {value!r} s is longer than the runner's t_total of {t_total:.6g} s"
         out.append(problem)
     out.append(_output_seconds_problem(fields))
+    out.append(_spans_problem(fields))
     return [p for p in out if p is not None]
+
+
+def _spans_problem(fields: Mapping[str, Any]) -> str | None:
+    """Input unit spans, where given: one per input unit, in order, inside the audio (vfr_bench.unit_spans)."""
+    from vfr_bench.unit_spans import check_spans
+
+    spans = fields.get("input_unit_spans")
+    if spans is None:
+        return None
+    try:
+        check_spans(spans, fields.get("n_input_tokens"), fields.get("input_seconds"))
+    except (TypeError, ValueError) as err:
+        return str(err)
+    return None
 
 
 def audio_problem(samples: Any, speaks: bool) -> str | None:

@@ -16,12 +16,17 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from vfr_bench.rates import RateSpec
+from vfr_bench.token_alphabet import TokenAlphabet
 
 # What a request asks for: speech-to-text (ASR and spoken QA answered in text), speech-to-speech,
-# text-to-speech, and resynthesis (speech in, the same speech out at the requested output rate).
-RequestKind = Literal["asr", "s2t", "s2s", "tts", "resynth"]
-REQUEST_KINDS: tuple[str, ...] = ("asr", "s2t", "s2s", "tts", "resynth")
-SPEECH_OUTPUT_KINDS = frozenset({"s2s", "tts", "resynth"})
+# text-to-speech, resynthesis (speech in, the same speech out at the requested output rate), and a
+# question asked in text, answered in text (t2t) or in speech (t2s): with s2t and s2s, the four
+# modality pairs (docs/analyses.md).
+RequestKind = Literal["asr", "s2t", "s2s", "tts", "resynth", "t2t", "t2s"]
+REQUEST_KINDS: tuple[str, ...] = ("asr", "s2t", "s2s", "tts", "resynth", "t2t", "t2s")
+SPEECH_OUTPUT_KINDS = frozenset({"s2s", "tts", "resynth", "t2s"})
+TEXT_INPUT_KINDS = frozenset({"tts", "t2t", "t2s"})
+MODALITY_PAIRS: dict[str, str] = {"t2t": "T->T", "s2t": "S->T", "t2s": "T->S", "s2s": "S->S"}
 
 
 class AdapterUnavailable(RuntimeError):
@@ -130,6 +135,9 @@ class Response:
     t_first_audio: float | None = None
     t_ar: float | None = None
     streaming: bool = False
+    # (start, end) seconds of input audio each input unit covers, in order (vfr_bench.unit_spans);
+    # None where the model cannot tell, never a guess
+    input_unit_spans: list[tuple[float, float]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -148,6 +156,10 @@ class Adapter(ABC):
     # What `vfr-bench env create` installs for it: vfr-bench extras, then pinned requirements.
     extras: ClassVar[tuple[str, ...]] = ()
     requirements: ClassVar[tuple[str, ...]] = ()
+    # What one input unit / one output speech step can be (vfr_bench.token_alphabet): codebooks and
+    # duration classes, or continuous; None where undeclared (its bits are "not applicable")
+    input_alphabet: ClassVar[TokenAlphabet | None] = None
+    output_alphabet: ClassVar[TokenAlphabet | None] = None
 
     def __init__(self, device: str = "cpu", **options: Any) -> None:
         unknown = sorted(set(options) - set(self.options))
@@ -180,6 +192,10 @@ class Adapter(ABC):
     def rate_control_for(self) -> RateControl:
         """The rate control in force (an adapter may refine the class default from its options)."""
         return self.rate_control
+
+    def token_alphabets(self) -> tuple[TokenAlphabet | None, TokenAlphabet | None]:
+        """(input, output) alphabets in force; an adapter may refine its class's from its options."""
+        return self.input_alphabet, self.output_alphabet
 
     def synchronize(self) -> None:
         """Wait for queued device work, so that clock reads around generate are honest.

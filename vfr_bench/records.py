@@ -16,6 +16,8 @@ from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vfr_bench.token_alphabet import TokenAlphabet
+
 SCHEMA_VERSION = 2  # 2: records carry a fingerprint; a retry or re-score supersedes an earlier error
 Status = Literal["ok", "error", "skipped"]
 
@@ -100,7 +102,7 @@ class SampleRecord(_Record):
         {"sample_extra", "input_silent", "input_original_sample_rate", "input_channels", "noise", "adapter_extra",
          "traceback", "batch_size", "prefill_length", "prompt_tokens", "llm_steps", "thinker_steps",
          "hypothetical_rate", "latency", "task_version", "language", "reference", "source_audio", "shard",
-         "fingerprint"}
+         "fingerprint", "input_unit_spans", "input_alphabet", "output_alphabet"}
     )  # fmt: skip
     # the fields a DataFrame of samples holds, nested ones "parent.child" (vfr_bench.jsonl_frame reads them
     # by column, vfr_bench.report.frames names them for the Python API)
@@ -149,6 +151,10 @@ class SampleRecord(_Record):
     noise: dict[str, Any] | None = None
     adapter_extra: dict[str, Any] | None = None
     traceback: str | None = None
+    # where the units go (vfr_bench.unit_spans, vfr_bench.token_alphabet): written where the adapter tells
+    input_unit_spans: list[tuple[float, float]] | None = None
+    input_alphabet: TokenAlphabet | None = None
+    output_alphabet: TokenAlphabet | None = None
     # latency lab
     batch_size: int | None = None
     prefill_length: int | None = None

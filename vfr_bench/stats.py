@@ -3,7 +3,9 @@
 A metric aggregates over samples in one of three ways (its `aggregation`):
 - `corpus`: total numerator / total denominator (WER: all edits / all reference words);
 - `mean`: the mean of per-sample values;
-- `pNN`: a percentile of per-sample values (latency p50, p95).
+- `pNN`: a percentile of per-sample values (latency p50, p95);
+- `spearman`: Spearman's rank correlation between the samples' numerators and denominators (a pair
+  per sample: achieved Hz and speaking rate), defined from three samples on.
 Confidence intervals are percentile bootstraps over samples (for corpus metrics: resample
 utterances, then total / total), with one number of resamples everywhere.
 """
@@ -17,6 +19,7 @@ import numpy as np
 
 BOOTSTRAP_RESAMPLES = 2000
 CONFIDENCE = 0.95
+MIN_CORRELATION_SAMPLES = 3  # two points always correlate perfectly
 
 
 def aggregate(aggregation: str, values: np.ndarray, num: np.ndarray, den: np.ndarray) -> float | None:
@@ -28,6 +31,11 @@ def aggregate(aggregation: str, values: np.ndarray, num: np.ndarray, den: np.nda
         return float(num.sum() / total) if total > 0 else None
     if aggregation == "mean":
         return float(values.mean())
+    if aggregation == "spearman":
+        if len(values) < MIN_CORRELATION_SAMPLES:
+            return None
+        rho = spearman_rows(num[None, :], den[None, :])[0]
+        return float(rho) if np.isfinite(rho) else None  # a constant side has no ranks to correlate
     return float(np.percentile(values, percentile_of(aggregation)))
 
 
@@ -40,12 +48,44 @@ def resampled_aggregates(
         return np.where(totals > 0, num[idx].sum(axis=1) / np.maximum(totals, 1e-12), np.nan)
     if aggregation == "mean":
         return values[idx].mean(axis=1)
+    if aggregation == "spearman":
+        return spearman_rows(num[idx], den[idx])
     return np.percentile(values[idx], percentile_of(aggregation), axis=1)
+
+
+def average_ranks(rows: np.ndarray) -> np.ndarray:
+    """Ranks (1..n) within each row, ties given their average rank (a bootstrap resample repeats
+    samples): sorted once per row, each run of equal values ranked by its first and last position."""
+    rows = np.asarray(rows, dtype=float)
+    n = rows.shape[1]
+    order = np.argsort(rows, axis=1, kind="stable")
+    ordered = np.take_along_axis(rows, order, axis=1)
+    starts = np.ones(rows.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]  # a run of ties begins here
+    ends = np.ones(rows.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]  # ... and ends where the next begins
+    position = np.arange(n)
+    first = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends, position, n)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty(rows.shape, dtype=float)
+    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=1)
+    return ranks
+
+
+def spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman's rho of each row pair of x and y [rows, n]: Pearson's r of their average ranks (NaN
+    where a row's ranks do not vary)."""
+    rx, ry = average_ranks(x), average_ranks(y)
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    norm = np.sqrt((rx * rx).sum(axis=1) * (ry * ry).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norm > 0, (rx * ry).sum(axis=1) / norm, np.nan)
 
 
 def percentile_of(aggregation: str) -> float:
     if not (aggregation.startswith("p") and aggregation[1:].isdigit()):
-        raise ValueError(f"aggregation {aggregation!r} is not corpus, mean or pNN")
+        raise ValueError(f"aggregation {aggregation!r} is not corpus, mean, spearman or pNN")
     return float(aggregation[1:])
 
 

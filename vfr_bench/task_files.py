@@ -10,6 +10,7 @@
     prompt: optional text sent with each request (spoken QA instructions)
     noise: {kinds: [white, babble], snr_db: [20, 10, 5, 0], seed: 0}   # optional: one task per condition
     languages: [de, es]             # optional: one task per language
+    modalities: [t2t, s2t, t2s, s2s]  # optional: one task per modality pair (spoken QA asked as text and speech)
     class: optional "module:Class", a Task subclass for tasks that build requests differently
 
 Every key is checked when the file is read; a wrong one is reported with the file and key path.
@@ -50,6 +51,7 @@ class TaskFile(Strict):
     prompt: str | None = None
     noise: NoiseGrid | None = None
     languages: list[str] = Field(default_factory=list)
+    modalities: list[Literal["t2t", "s2t", "t2s", "s2s"]] = Field(default_factory=list)
     class_: str | None = Field(None, alias="class")
 
     _lists = field_validator("request", "requires", "metrics", "languages", mode="before")(_as_list)
@@ -84,6 +86,7 @@ def load_task_file(path: Path) -> Task:
         name=parsed.name, version=parsed.version, description=parsed.description,
         request_kinds=tuple(parsed.request), data=data, requires=tuple(parsed.requires), metrics=tuple(parsed.metrics),
         prompt=parsed.prompt, path=str(path), noise_grid=parsed.noise, languages=tuple(parsed.languages),
+        modalities=tuple(parsed.modalities),
     )  # fmt: skip
 
 

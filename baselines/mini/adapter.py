@@ -117,9 +117,13 @@ class MiniAdapter(ReferenceAdapter):
         if self.whisper is None:
             self.load()
         texts, n_groups, n_base, n_text, t_ar, spans = [], 0, 0, 0, 0.0, []
+        unit_spans: list[tuple[float, float]] = []  # where its groups fall (docs/analyses.md)
+        offset = 0.0
         for window in encode_compact(self.whisper, request.audio):
             base = window.base
             bounds = self.group(base, request.input_hz)
+            unit_spans.extend(merging.group_spans(bounds, BASE_HZ, offset, offset + window.seconds))
+            offset += window.seconds
             # each group repeated over its duration: the attention the decoder was trained with
             states = merging.expand(merging.merge(base, bounds), bounds)
             text, n_tokens, elapsed = self.whisper.decode(
@@ -136,6 +140,7 @@ class MiniAdapter(ReferenceAdapter):
             n_input_tokens=n_groups,
             n_text_tokens=n_text,
             t_ar=t_ar,
+            input_unit_spans=unit_spans,
             extra=self._extra(n_base, spans),
         )
 

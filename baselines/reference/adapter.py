@@ -18,6 +18,7 @@ import numpy as np
 from vfr_bench.baselines.reference import merging
 from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response, monotonic
+from vfr_bench.token_alphabet import CONTINUOUS, TokenAlphabet
 
 BASE_HZ = 25.0
 STRATEGIES = ("dynamic", "uniform", "threshold")
@@ -48,6 +49,9 @@ class ReferenceAdapter(Adapter):
         "controllable", native_input_hz=BASE_HZ, native_output_hz=BASE_HZ, min_hz=1.0, max_hz=BASE_HZ
     )
     extras = ("reference",)
+    # merged encoder frames in, merged mel frames out: vectors, not codes
+    input_alphabet: ClassVar[TokenAlphabet | None] = CONTINUOUS
+    output_alphabet: ClassVar[TokenAlphabet | None] = CONTINUOUS
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "strategy": (str, "dynamic", "dynamic | uniform | threshold"),
         "model": (str, "tiny.en", "Whisper CTranslate2 model: tiny.en (from PyPI), a folder path, or a name"),
@@ -131,6 +135,8 @@ class ReferenceAdapter(Adapter):
         if self.whisper is None:
             self.load()
         texts, n_groups, n_base, n_text, t_ar, spans = [], 0, 0, 0, 0.0, []
+        unit_spans: list[tuple[float, float]] = []
+        offset = 0.0
         for window in self.whisper.encode(request.audio):
             base = pool_pairs(window.states[: window.n_valid])
             bounds = self.group(base, request.input_hz)
@@ -146,11 +152,14 @@ class ReferenceAdapter(Adapter):
             n_text += n_tokens
             t_ar += elapsed
             spans.extend(np.diff(bounds).tolist())
+            unit_spans.extend(merging.group_spans(bounds, BASE_HZ, offset, offset + window.seconds))
+            offset += window.seconds
         return Response(
             text=" ".join(t for t in texts if t),
             n_input_tokens=n_groups,
             n_text_tokens=n_text,
             t_ar=t_ar,
+            input_unit_spans=unit_spans,
             extra=self._extra(n_base, spans),
         )
 
@@ -174,6 +183,9 @@ class ReferenceAdapter(Adapter):
             n_input_tokens=len(in_bounds) - 1,
             n_output_tokens=len(out_bounds) - 1,
             output_seconds=len(audio) / resynthesis.SAMPLE_RATE,
+            input_unit_spans=merging.group_spans(
+                in_bounds, resynthesis.TOKEN_HZ, 0.0, len(request.audio) / resynthesis.SAMPLE_RATE
+            ),
             extra=extra,
         )
 

@@ -89,6 +89,14 @@ def merge(frames: np.ndarray, boundaries: np.ndarray) -> np.ndarray:
     return (sums / np.diff(boundaries)[:, None]).astype(frames.dtype)
 
 
+def group_spans(boundaries: np.ndarray, base_hz: float, offset_s: float, end_s: float) -> list[tuple[float, float]]:
+    """(start, end) seconds of each group: frames of `base_hz` from `offset_s`, the last cut at `end_s`
+    (a last frame can reach past the audio). What an adapter built on these groupings reports as
+    `Response.input_unit_spans`."""
+    times = offset_s + np.asarray(boundaries, dtype=np.float64) / base_hz
+    return [(float(a), float(min(b, end_s))) for a, b in zip(times[:-1], times[1:])]
+
+
 def expand(groups: np.ndarray, boundaries: np.ndarray) -> np.ndarray:
     """Repeat each group's vector over its duration: [groups, d] -> [n, d]."""
     return np.repeat(groups, np.diff(boundaries), axis=0)

@@ -21,6 +21,7 @@ import numpy as np
 from vfr_bench.isolation import WORKER_TIMEOUT_S
 from vfr_bench.isolation.channel import WorkerChannel, WorkerDied
 from vfr_bench.protocol import Adapter, RateControl, Request, Response
+from vfr_bench.token_alphabet import TokenAlphabet
 
 LOAD_TIMEOUT_S = 3600.0  # loading weights (a download, where the hub is reachable, can take long)
 HELLO_TIMEOUT_S = 600.0  # importing the adapter's libraries
@@ -107,6 +108,10 @@ class RemoteAdapter(Adapter):
 
     def rate_control_for(self) -> RateControl:
         return RateControl(**self._greeting()["rate_control"])
+
+    def token_alphabets(self) -> tuple[TokenAlphabet | None, TokenAlphabet | None]:
+        sides = self._greeting().get("alphabets") or [None, None]  # a worker of an older vfr-bench says none
+        return tuple(TokenAlphabet.model_validate(a) if a else None for a in sides)  # type: ignore[return-value]
 
     def load(self) -> None:
         self._ensure()

@@ -68,6 +68,7 @@ def answer(adapter: Any, message: dict[str, Any], exchange: Path) -> dict[str, A
         return {
             "name": adapter.name, "capabilities": sorted(adapter.capabilities),
             "rate_control": _rate_control(adapter), "options": adapter.config, "python": sys.executable,
+            "alphabets": [a.model_dump() if a else None for a in adapter.token_alphabets()],
         }  # fmt: skip
     if op == "load":
         adapter.load()

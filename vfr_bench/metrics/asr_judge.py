@@ -38,6 +38,12 @@ class BatchingJudge(AsrJudge, Protocol):
     def transcribe_batch(self, clips: list[tuple[np.ndarray, str]]) -> list[str]: ...
 
 
+class WordTimingJudge(AsrJudge, Protocol):
+    """A judge that also says when each word it heard starts and ends (the boundary analysis)."""
+
+    def word_times(self, audio: np.ndarray, sample_rate: int, language: str) -> list[tuple[float, float]]: ...
+
+
 # backend name -> judge class (model name, device); outside packages add theirs as `vfr_bench.judges`
 JUDGES: Registry[Callable[[str, str], AsrJudge]] = Registry("ASR judge backend", entry_point_group="vfr_bench.judges")
 
@@ -120,6 +126,16 @@ class FasterWhisperJudge:
         )  # fmt: skip
         return " ".join(s.text.strip() for s in segments).strip()
 
+    def word_times(self, audio: np.ndarray, sample_rate: int, language: str) -> list[tuple[float, float]]:
+        """(start, end) seconds of each word, from Whisper's cross-attention alignment (word_timestamps);
+        greedy decoding, as only the times are used (a beam of 5 costs three times as long)."""
+        assert sample_rate == 16000
+        segments, _ = self.model.transcribe(
+            audio.astype(np.float32), language=self._language(language), beam_size=1,
+            condition_on_previous_text=False, vad_filter=False, word_timestamps=True,
+        )  # fmt: skip
+        return [(float(w.start), float(w.end)) for s in segments for w in (s.words or [])]
+
     def transcribe_batch(self, clips: list[tuple[np.ndarray, str]]) -> list[str]:
         """Transcripts of 16 kHz clips, each with its language, decoded batch_size windows at a time."""
         from faster_whisper import BatchedInferencePipeline
@@ -190,6 +206,14 @@ class OpenAIWhisperJudge:
         return self.model.transcribe(
             audio.astype(np.float32), language=lang, beam_size=5, condition_on_previous_text=False, fp16=False
         )["text"].strip()
+
+    def word_times(self, audio: np.ndarray, sample_rate: int, language: str) -> list[tuple[float, float]]:
+        lang = language.split("-")[0].lower() if self.model.is_multilingual else "en"
+        out = self.model.transcribe(
+            audio.astype(np.float32), language=lang, beam_size=1, condition_on_previous_text=False, fp16=False,
+            word_timestamps=True,
+        )  # fmt: skip
+        return [(float(w["start"]), float(w["end"])) for s in out["segments"] for w in s.get("words", [])]
 
     def describe(self) -> dict[str, Any]:
         from vfr_bench.backend_info import module_dtype, torch_backend

@@ -1,9 +1,9 @@
 """What a metric is: its metadata, which the scorer, the gate and the report act on, and its score.
 
 A metric declares
-- its `kind` (quality, rate or latency): tasks name their quality metrics, rate and latency
-  metrics apply to every task; the gate tests quality for significance, rate against a tolerance
-  and latency as a ratio; the report plots quality against rate and latency;
+- its `kind` (quality, rate, latency or allocation): tasks name their quality metrics, the other
+  kinds apply to every task; the gate tests quality for significance, rate against a tolerance
+  and latency as a ratio, and reports allocation (where the units go) without gating it;
 - its direction, aggregation (corpus, mean or a percentile), display name, unit and `scale`
   (a `fraction` is a share in [0, 1] that papers print as a percentage);
 - the record fields it `requires` ("reference.text", "audio", ...): the scorer runs it only on
@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from vfr_bench.metrics.judge_settings import JudgeSettings
     from vfr_bench.records import SampleRecord
 
-Aggregation = Literal["mean", "corpus", "p50", "p90", "p95"]
-MetricKind = Literal["quality", "rate", "latency"]
-KINDS: tuple[str, ...] = ("quality", "rate", "latency")
+Aggregation = Literal["mean", "corpus", "p50", "p90", "p95", "spearman"]
+# allocation: where a model spends its units (speech or silence, bits, speaking rate); reported, never gated
+MetricKind = Literal["quality", "rate", "latency", "allocation"]
+KINDS: tuple[str, ...] = ("quality", "rate", "latency", "allocation")
 
 
 class MetricUnavailable(RuntimeError):
@@ -105,7 +106,9 @@ class Metric:
 
     @property
     def level(self) -> str:
-        return "corpus" if self.aggregation == "corpus" else ("mean" if self.aggregation == "mean" else "percentile")
+        if self.aggregation in ("corpus", "mean"):
+            return self.aggregation
+        return "correlation" if self.aggregation == "spearman" else "percentile"
 
     def applies_to(self, record: SampleRecord) -> bool:
         """Whether the sample has every field the metric requires. An empty list is absent; an empty

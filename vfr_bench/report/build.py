@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from vfr_bench.escape import markdown_row
 from vfr_bench.jsonl import write_text_atomic
 from vfr_bench.redact import home_relative, redact_text
+from vfr_bench.report.allocation_section import allocation_outputs
 from vfr_bench.report.points import ReportedPoint
 from vfr_bench.report.series import Series
 from vfr_bench.run_view import RunView
@@ -57,6 +58,7 @@ def build_report(
     )
     _figures(results, reported, overlay, save)
     made += _tables(results, out)
+    made += allocation_outputs(results, out, save)
     if html:
         made.append(_html(results, out))
     write_text_atomic(out / "README.md", _readme(made, runs, series, reported_csv, out))

@@ -97,7 +97,50 @@ class Results:
 
         return markdown(self.summary, self.series, metrics, digits)
 
+    def allocation(self, ci: bool = True) -> pd.DataFrame:
+        """Where the units go, per (series, task, rate): achieved Hz in speech and in silence, the
+        silence shares, speaking rates, rate vs speaking rate (rho) and boundary precision beside its
+        chance level, each with its CI (docs/analyses.md)."""
+        from vfr_bench.report.allocation_tables import allocation_metrics
+        from vfr_bench.report.tables import metric_table
+
+        metrics = allocation_metrics(self.summary)
+        if not metrics:
+            raise ValueError("no allocation metrics in these runs: their models report no unit spans")
+        return metric_table(self.summary, self.series, metrics, ci)
+
+    def bits(self) -> pd.DataFrame:
+        """Bits per second per (series, task, rate, side): what a unit is, content and duration bits."""
+        from vfr_bench.report.allocation_tables import bits_table
+
+        return bits_table(self.runs, self.summary, self.series)
+
+    def modality_pairs(self) -> pd.DataFrame:
+        """Per (series, suite, rate): QA accuracy asked as text or speech and answered as text or speech
+        (T->T, S->T, T->S, S->S) with CIs, and the speech gaps with paired-bootstrap CIs."""
+        from vfr_bench.report.modality_table import modality_table
+
+        return modality_table(self.summary, self.scores)
+
     # ---- figures ------------------------------------------------------------------------------------
+
+    def modality(self) -> Figure | None:
+        """Accuracy per modality pair, a bar per series with its CI, a panel per rate (report/fig_modality.py)."""
+        from vfr_bench.report.fig_modality import modality_figure
+
+        return modality_figure(self.modality_pairs(), list(self.series.values()))
+
+    def token_allocation(self, task: str | None = None) -> Figure | None:
+        """Achieved Hz in speech and silence per rate, and against speaking rate (report/fig_allocation.py),
+        for `task` (default: the first task with allocation rows); None where there are none."""
+        from vfr_bench.report.allocation_tables import allocation_metrics
+        from vfr_bench.report.fig_allocation import allocation_figure
+
+        tasks = sorted(set(self.summary.loc[self.summary["metric"].isin(allocation_metrics(self.summary)), "task"]))
+        if task is None and not tasks:
+            return None
+        chosen = task if task is not None else tasks[0]
+        return allocation_figure(self.summary, self.scores, list(self.series.values()), chosen)
 
     def pareto(self, x: str = "achieved_hz", reported: list[ReportedPoint] | None = None) -> Figure | None:
         """Quality against `x` (achieved_hz, t_total_p50 or t_ar_p50): report/fig_pareto.py. Noise

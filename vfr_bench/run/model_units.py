@@ -22,7 +22,7 @@ from vfr_bench.protocol import Adapter, AdapterUnavailable, monotonic
 from vfr_bench.records import Fingerprint, SampleRecord, Status
 from vfr_bench.run.fingerprint import weights_fingerprint
 from vfr_bench.run.plan import WorkUnit
-from vfr_bench.run.sample_record import audio_path, base_record, input_fields, response_fields
+from vfr_bench.run.sample_record import audio_path, base_record, input_fields, response_fields, unit_fields
 
 log = logging.getLogger(__name__)
 TRACEBACK_LIMIT = 8
@@ -213,6 +213,7 @@ class ModelUnits:
                 raise ValueError("adapter returned audio without its sample rate")
             rel = audio_path(unit, sample.id) if response.audio is not None else None
             fields = response_fields(record, response, t_total, str(rel) if rel else None)
+            fields.update(unit_fields(self.adapter, record, response))
             audio = None
             if rel is not None and response.audio is not None:
                 audio = AudioOut(str(rel), flac_bytes(response.audio, int(response.audio_sample_rate or 0)))

@@ -22,6 +22,7 @@ from vfr_bench.protocol import SPEECH_OUTPUT_KINDS, Adapter, Response
 from vfr_bench.rates import rate_accounting
 from vfr_bench.records import Fingerprint, Reference, SampleRecord, Status
 from vfr_bench.run.plan import WorkUnit
+from vfr_bench.unit_spans import check_spans
 
 MAX_NAME = 80
 
@@ -106,6 +107,21 @@ def response_fields(record: SampleRecord, response: Response, t_total: float, au
     )  # fmt: skip
     del fields["input_seconds"]
     fields["adapter_extra"] = json_safe(response.extra) or None
+    return fields
+
+
+def unit_fields(adapter: Adapter, record: SampleRecord, response: Response) -> dict[str, Any]:
+    """Where the units went: the input unit spans, checked against the unit count and the audio, and
+    the alphabets the adapter declares for the sides this request used."""
+    fields: dict[str, Any] = {}
+    if response.input_unit_spans is not None:
+        n_units = response.n_input_tokens
+        fields["input_unit_spans"] = check_spans(response.input_unit_spans, n_units, record.input_seconds)
+    input_alphabet, output_alphabet = adapter.token_alphabets()
+    if input_alphabet is not None and response.n_input_tokens is not None:
+        fields["input_alphabet"] = input_alphabet
+    if output_alphabet is not None and response.n_output_tokens is not None:
+        fields["output_alphabet"] = output_alphabet
     return fields
 
 

@@ -7,6 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from vfr_bench.report.html import charts
+from vfr_bench.report.html.chart_allocation import allocation_charts
 from vfr_bench.report.series import CEILING_MODEL
 
 if TYPE_CHECKING:
@@ -71,4 +72,5 @@ def overview_charts(results: Results) -> dict[str, Any]:
         "rate_calibration": charts.calibration_chart([(s, x) for s, x in samples if s.run in measured]),
         "latency_vs_rate": charts.latency_chart(samples, study.families()),
     }
+    made.update(allocation_charts(results))
     return {name: chart for name, chart in made.items() if chart is not None}
