@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vfr_bench.report.fig_common import legend_below, panels, rate_ticks
+from vfr_bench.report.fig_common import rate_ticks
+from vfr_bench.report.layout import grid, legend_below
 from vfr_bench.report.series import Series
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ def allocation_figure(summary: pd.DataFrame, scores: pd.DataFrame, series: list[
     if rows.empty:
         return None
     pairs = utterance_pairs(scores[scores["task"] == task])
-    fig, axes = panels(2 if not pairs.empty else 1)
+    layout = grid(2 if not pairs.empty else 1, title=True)
+    fig, axes = layout.fig, layout.axes
     _rates_panel(axes[0], rows, series)
     if not pairs.empty:
         _speaking_rate_panel(axes[1], pairs, series)

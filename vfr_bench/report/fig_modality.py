@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vfr_bench.protocol import MODALITY_PAIRS
-from vfr_bench.report.fig_common import legend_below, panels
+from vfr_bench.report.layout import grid, legend_below
 from vfr_bench.report.series import Series
 
 if TYPE_CHECKING:
@@ -21,7 +21,8 @@ def modality_figure(table: pd.DataFrame, series: list[Series]) -> Any:
     if table.empty:
         return None
     keys = sorted({(r.suite, r.rate) for r in table.itertuples()}, key=lambda k: (k[0], -_hz(k[1])))
-    fig, axes = panels(len(keys))
+    layout = grid(len(keys), sharey=True)
+    fig, axes = layout.fig, layout.axes
     pairs = list(MODALITY_PAIRS.values())
     drawn = [s for s in series if s.label in set(table["label"])]
     width = 0.8 / max(len(drawn), 1)
@@ -41,7 +42,8 @@ def modality_figure(table: pd.DataFrame, series: list[Series]) -> Any:
                         elinewidth=0.8, capsize=2)  # fmt: skip
         ax.set_xticks(range(len(pairs)), pairs)
         ax.set_ylim(0, 1.05)
-        ax.set_ylabel("QA accuracy")
+        if layout.first_column(axes.index(ax)):
+            ax.set_ylabel("QA accuracy")
         ax.set_title(f"{suite}, {rate} Hz")
     legend_below(fig, axes)
     return fig

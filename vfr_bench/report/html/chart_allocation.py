@@ -74,7 +74,7 @@ def _table_chart(results: Results, metrics: list[str]) -> Chart:
 
     from vfr_bench.report.tables import formatted
 
-    text, _best = formatted(results.summary, results.series, metrics, 3, " ± ")
+    text, _best, _unstable = formatted(results.summary, results.series, metrics, 3)
     fig = go.Figure(go.Table(header={"values": list(text.columns)}, cells={"values": [text[c].tolist() for c in text]}))
     return _layout(fig, "Where the units go (95% CIs)", height=120 + 28 * len(text))
 
