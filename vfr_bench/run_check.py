@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from vfr_bench.answer_rules import answer_problems
+from vfr_bench.cli_command import cli_command
 from vfr_bench.jsonl import complete_lines
 from vfr_bench.records import SCHEMA_VERSION, SUMMARY_REQUIRED_COLUMNS, Manifest, SampleRecord, ScoreRecord, SummaryRow
 from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY
@@ -158,6 +159,6 @@ def _summary_problems(path: Path, digests: dict[tuple[str, str, str, str], str] 
             why = "carries no digest of" if parsed.scores_digest is None else "no longer matches"
             out.append(
                 f"{SUMMARY} line {number}: {parsed.metric} of {parsed.cell} {why} its scores: "
-                f"rebuild it with `vfr-bench score {path.parent}`"
+                f"rebuild it with `{cli_command()} score {path.parent}`"
             )
     return out

@@ -5,6 +5,7 @@ where the counts still agree. The manifest never names another judge than its sc
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,7 @@ from tests.judge_server import qa_records, serve
 from tests.report_runs import write_quality_run
 from vfr_bench import load
 from vfr_bench.cli import main
+from vfr_bench.cli_command import cli_command
 from vfr_bench.jsonl import append_jsonl, read_jsonl
 from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.run_check import problems
@@ -30,9 +32,10 @@ def judge_server():
 
 
 def assert_every_reader_refuses(run, tmp_path) -> None:
-    with pytest.raises(RunDirError, match=rf"summary.csv is out of date .*`vfr-bench score {run}`"):
+    rebuild = re.escape(f"`{cli_command()} score {run}`")  # the program as this shell can run it
+    with pytest.raises(RunDirError, match=rf"summary.csv is out of date .*{rebuild}"):
         load(run)
-    assert any("rebuild it with `vfr-bench score" in p for p in problems(run)), problems(run)
+    assert any(f"rebuild it with `{cli_command()} score" in p for p in problems(run)), problems(run)
     report = CliRunner().invoke(main, ["report", str(run), "--out", str(tmp_path / "report"), "--no-html"])
     assert report.exit_code == 1 and "out of date" in report.output, report.output
     calibration = CliRunner().invoke(main, ["gate", "calibrate", str(run), str(run), "--out", str(tmp_path / "g")])

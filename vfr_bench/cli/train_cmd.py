@@ -38,10 +38,12 @@ def train_reference(
     max_minutes: float | None,
     install: bool,
 ) -> None:
-    """Speak training data (Piper, espeak-ng, flite), encode it once, and fine-tune Whisper tiny.en's
+    """Train the embedded mini models (mini-dynamic, mini-uniform) on this CPU; resumable.
+
+    Speaks training data (Piper, espeak-ng, flite), encodes it once, and fine-tunes Whisper tiny.en's
     cross-attention on merged frames at random rates in 4-12.5 Hz, one model per strategy.
 
-    Resumable: run the same command again after a stop. Needs the reference and latency extras
+    To resume, run the same command again after a stop. Needs the reference and latency extras
     (faster-whisper, torch, transformers) and Debian's espeak-ng, flite and fortunes."""
     from pathlib import Path
 
