@@ -1,6 +1,7 @@
 """The records of a run directory, each defined once (docs/design.md "Run directory").
 
 - `SampleRecord`: one line of samples.jsonl, per (model, rate spec, task, sample);
+- `LabRecord`: one line of a latency-lab run's samples.jsonl (manifest kind "latency-lab");
 - `ScoreRecord`: one line of scores.jsonl, per (sample, metric);
 - `SummaryRow`: one row of summary.csv, per (model, task, rate spec, metric);
 - `Manifest`: manifest.json, what produced the run.

@@ -1,9 +1,9 @@
 """`vfr-bench latency`: time each rate on a named architecture and write a run directory.
 
 The run directory has the same layout as `vfr-bench run` writes (manifest.json, samples.jsonl,
-scores.jsonl, summary.csv), one sample per (architecture, rate, batch size, repeat), written
-through the same records, session builder and rate accounting, so that `report` and `gate` read
-it like any other run.
+scores.jsonl, summary.csv), one `LabRecord` per (architecture, rate, batch size, repeat), written
+through the same session builder and rate accounting, so that `report` and `gate` read it like any
+other run (they take the record type from the manifest's kind).
 """
 
 from __future__ import annotations
