@@ -1,6 +1,7 @@
 """The records of a run directory, each defined once (docs/design.md "Run directory").
 
 - `SampleRecord`: one line of samples.jsonl, per (model, rate spec, task, sample);
+- `LabRecord`: one line of a latency-lab run's samples.jsonl (manifest kind "latency-lab");
 - `ScoreRecord`: one line of scores.jsonl, per (sample, metric);
 - `SummaryRow`: one row of summary.csv, per (model, task, rate spec, metric);
 - `Manifest`: manifest.json, what produced the run.
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from vfr_bench.token_alphabet import TokenAlphabet
 
+LAB_KIND = "latency-lab"  # the manifest kind of a latency-lab run, whose samples are LabRecords
+LAB_TASK_PREFIX = "latency-lab"
 SCHEMA_VERSION = 2  # 2: records carry a fingerprint; a retry or re-score supersedes an earlier error
 Status = Literal["ok", "error", "skipped"]
 
@@ -100,8 +103,7 @@ class SampleRecord(_Record):
 
     optional_fields = frozenset(
         {"sample_extra", "input_silent", "input_original_sample_rate", "input_channels", "noise", "adapter_extra",
-         "traceback", "batch_size", "prefill_length", "prompt_tokens", "llm_steps", "thinker_steps",
-         "hypothetical_rate", "latency", "task_version", "language", "reference", "source_audio", "shard",
+         "traceback", "task_version", "language", "reference", "source_audio", "shard",
          "fingerprint", "input_unit_spans", "input_alphabet", "output_alphabet"}
     )  # fmt: skip
     # the fields a DataFrame of samples holds, nested ones "parent.child" (vfr_bench.jsonl_frame reads them
@@ -155,14 +157,6 @@ class SampleRecord(_Record):
     input_unit_spans: list[tuple[float, float]] | None = None
     input_alphabet: TokenAlphabet | None = None
     output_alphabet: TokenAlphabet | None = None
-    # latency lab
-    batch_size: int | None = None
-    prefill_length: int | None = None
-    prompt_tokens: int | None = None
-    llm_steps: int | None = None
-    thinker_steps: int | None = None
-    hypothetical_rate: bool | None = None
-    latency: LabTimings | None = None
 
     @property
     def key(self) -> SampleKey:
@@ -175,6 +169,54 @@ class SampleRecord(_Record):
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+class LabWorkload(NamedTuple):
+    """What a latency-lab cell times: an architecture (and backend) at a rate spec and batch size."""
+
+    model: str
+    rate_spec: str
+    batch_size: int
+
+
+class LabRecord(SampleRecord):
+    """One line of samples.jsonl in a latency-lab run (manifest kind "latency-lab"): one timed request of
+    random inputs, with the step counts it ran and the lab's timing detail. Every reader of a run
+    takes its sample type from the manifest (`sample_record_type`); a plain run's SampleRecord refuses
+    these fields."""
+
+    batch_size: int = Field(ge=1)
+    prefill_length: int = Field(ge=0)  # prompt tokens + input speech positions
+    prompt_tokens: int = Field(ge=0)
+    llm_steps: int = Field(ge=0)  # decode steps of the LLM stages in all
+    thinker_steps: int = Field(ge=0)
+    hypothetical_rate: bool  # a rate the architecture was not built for
+    latency: LabTimings
+
+    @model_validator(mode="after")
+    def _task_names_batch(self) -> LabRecord:
+        if self.task != lab_task_name(self.batch_size):
+            raise ValueError(f"task {self.task!r} is not the lab task of batch size {self.batch_size}")
+        return self
+
+    @property
+    def workload(self) -> LabWorkload:
+        return LabWorkload(self.model, self.rate_spec, self.batch_size)
+
+
+def lab_task_name(batch_size: int) -> str:
+    """The task a lab record of this batch size is filed under (a cell of summaries and gates)."""
+    return f"{LAB_TASK_PREFIX}-bs{batch_size}"
+
+
+def unbatched(sample: SampleRecord) -> bool:
+    """Whether the sample timed one request alone: any run's sample but a lab record of a batch of several."""
+    return not isinstance(sample, LabRecord) or sample.batch_size == 1
+
+
+def sample_record_type(kind: str) -> type[SampleRecord]:
+    """The record type of samples.jsonl in a run of this manifest kind."""
+    return LabRecord if kind == LAB_KIND else SampleRecord
 
 
 class ScoreRecord(_Record):

@@ -19,7 +19,15 @@ from pydantic import BaseModel, ValidationError
 from vfr_bench.answer_rules import answer_problems
 from vfr_bench.cli_command import cli_command
 from vfr_bench.jsonl import complete_lines
-from vfr_bench.records import SCHEMA_VERSION, SUMMARY_REQUIRED_COLUMNS, Manifest, SampleRecord, ScoreRecord, SummaryRow
+from vfr_bench.records import (
+    SCHEMA_VERSION,
+    SUMMARY_REQUIRED_COLUMNS,
+    Manifest,
+    SampleRecord,
+    ScoreRecord,
+    SummaryRow,
+    sample_record_type,
+)
 from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY
 from vfr_bench.summary_digest import DIGEST_FIELDS, cell_digests
 
@@ -34,7 +42,7 @@ def problems(run: Path) -> list[str]:
     if out:
         return out
     manifest = _manifest(run, out)
-    samples = _records(run / SAMPLES, SampleRecord, out)
+    samples = _records(run / SAMPLES, sample_record_type(manifest.kind if manifest else "run"), out)
     raw = dict(_raw_lines(run / SAMPLES))
     out += [p for number, record in samples for p in _sample_problems(run, number, record, raw[number])]
     out += _duplicates(SAMPLES, [(n, r.key, r.status == "error") for n, r in samples])

@@ -30,6 +30,7 @@ from vfr_bench.records import (
     SampleRecord,
     ScoreRecord,
     SummaryRow,
+    sample_record_type,
 )
 from vfr_bench.redact import redact_text
 
@@ -224,7 +225,9 @@ class RunDirectory:
 
     def samples(self) -> list[SampleRecord]:
         """Each sample's latest record (a retried error is superseded by its retry)."""
-        return latest(read_records(self.samples_path, SampleRecord))
+        manifest = self.read_manifest()
+        record = sample_record_type(manifest.kind if manifest else "run")
+        return latest(read_records(self.samples_path, record))
 
     def recorded_keys(self) -> set[SampleKey]:
         return {r.key for r in self.samples()}

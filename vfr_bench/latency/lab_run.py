@@ -1,9 +1,9 @@
 """`vfr-bench latency`: time each rate on a named architecture and write a run directory.
 
 The run directory has the same layout as `vfr-bench run` writes (manifest.json, samples.jsonl,
-scores.jsonl, summary.csv), one sample per (architecture, rate, batch size, repeat), written
-through the same records, session builder and rate accounting, so that `report` and `gate` read
-it like any other run.
+scores.jsonl, summary.csv), one `LabRecord` per (architecture, rate, batch size, repeat), written
+through the same session builder and rate accounting, so that `report` and `gate` read it like any
+other run (they take the record type from the manifest's kind).
 """
 
 from __future__ import annotations
@@ -25,12 +25,21 @@ if TYPE_CHECKING:
 from vfr_bench.metrics import metrics_for_task
 from vfr_bench.progress import SILENT, Progress
 from vfr_bench.rates import RateSpec, rate_accounting
-from vfr_bench.records import LabTimings, SampleKey, SampleRecord, Session, SummaryRow, TaskInfo, Timings
+from vfr_bench.records import (
+    LAB_KIND,
+    LabRecord,
+    LabTimings,
+    SampleKey,
+    Session,
+    SummaryRow,
+    TaskInfo,
+    Timings,
+    lab_task_name,
+)
 from vfr_bench.run.session import begin_session, finish_session
 from vfr_bench.run_dir import RunDirectory
 from vfr_bench.scoring import score_run
 
-TASK_PREFIX = "latency-lab"
 BACKENDS = {
     "eager": {"kv_cache": "transformers DynamicCache", "decode_step": "eager PyTorch, one kernel launch per op"},
     "compiled": {
@@ -74,7 +83,7 @@ class LatencyConfig:
 
 
 def task_name(batch: int) -> str:
-    return f"{TASK_PREFIX}-bs{batch}"
+    return lab_task_name(batch)
 
 
 def device_name(device: str) -> str:
@@ -159,8 +168,8 @@ def _cache_lengths(cfg: LatencyConfig) -> tuple[int, int]:
 def lab_record(
     cfg: LatencyConfig, key: SampleKey, in_hz: float, out_hz: float, p: StepPlan, batch: int, timings: RequestTimes,
     peaks: DevicePeaks, warmup_s: float | None = None,
-) -> SampleRecord:  # fmt: skip
-    """One timed request as a sample record; no audio exists, so nothing vocodes and t_first_audio is None."""
+) -> LabRecord:  # fmt: skip
+    """One timed request as a lab record; no audio exists, so nothing vocodes and t_first_audio is None."""
     prefill_bound, ar_bound = roofline_bounds(cfg.arch, p, batch, BYTES[cfg.dtype], peaks)
     codec_tokens = p.speech_steps * cfg.arch.codes_per_step
     rates: dict[str, Any] = rate_accounting(
@@ -172,7 +181,7 @@ def lab_record(
         prefill_bound_s=prefill_bound, ar_roofline_ratio=None if not ar_bound else timings.t_ar / ar_bound,
         prefill_roofline_ratio=None if not prefill_bound else timings.t_prefill / prefill_bound, warmup_s=warmup_s,
     )  # fmt: skip
-    return SampleRecord(
+    return LabRecord(
         model=key.model, rate_spec=key.rate_spec, task=key.task, sample_id=key.sample_id, request_kind="s2s",
         batch_size=batch, requested_input_hz=in_hz, requested_output_hz=out_hz, **rates,
         input_seconds=cfg.input_seconds, output_seconds=cfg.output_seconds, n_input_tokens=p.input_speech_positions,
@@ -205,7 +214,7 @@ def _begin(run: RunDirectory, cfg: LatencyConfig, peaks: DevicePeaks) -> Session
         models={cfg.model_name: {**cfg.arch.describe(), "backend": cfg.backend, **_backend_info(cfg.backend)}},
         rate_specs=[s.label for s in cfg.rate_specs], tasks=tasks,
         metrics={m.name: m.describe() for m in metrics_for_task([])},
-        kind="latency-lab", latency_lab=lab, device=cfg.device, seed=cfg.seed,
+        kind=LAB_KIND, latency_lab=lab, device=cfg.device, seed=cfg.seed,
     )  # fmt: skip
 
 

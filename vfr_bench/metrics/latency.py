@@ -14,7 +14,7 @@ AGGREGATIONS: tuple[Aggregation, ...] = ("mean", "p50", "p90", "p95")
 
 def _field(group: str, name: str):
     def compute(record: SampleRecord, ctx: MetricContext | None = None) -> SampleScore | None:
-        value = getattr(getattr(record, group), name, None)
+        value = getattr(getattr(record, group, None), name, None)  # a lab field: None on a plain run's sample
         return None if value is None else SampleScore(float(value))
 
     return compute

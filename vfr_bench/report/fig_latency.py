@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from vfr_bench.records import SampleRecord
+from vfr_bench.records import LabRecord, SampleRecord, unbatched
 from vfr_bench.report import style
 from vfr_bench.report.fig_common import rate_ticks
 from vfr_bench.report.layout import grid, legend_below
@@ -33,7 +33,7 @@ def latency_figure(
     """The figure (None where nothing was timed) and, per line, what it shows (for tests). A line is
     a series on one task family (`families`: task -> the suite its noise conditions or languages
     were expanded from, study.py), labelled by the series alone where the study has one family."""
-    ok = [(series, [s for s in samples if s.ok and (s.batch_size or 1) == 1]) for series, samples in groups]
+    ok = [(series, [s for s in samples if s.ok and unbatched(s)]) for series, samples in groups]
     timings = [t for t in TIMED if any(getattr(s.timings, t) for _, samples in ok for s in samples)]
     if not timings:
         return None, {}
@@ -122,7 +122,7 @@ def _ideal_top(drawn: dict[str, dict[str, Any]]) -> float:
 
 def _roofline(sample: SampleRecord) -> float | None:
     """A latency-lab request's least possible time: prefill bound plus loop bound."""
-    lab = sample.latency
+    lab = sample.latency if isinstance(sample, LabRecord) else None
     if lab is None or lab.ar_bound_s is None:
         return None
     return lab.ar_bound_s + (lab.prefill_bound_s or 0.0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vfr_bench.records import Manifest
+from vfr_bench.records import LAB_KIND, Manifest
 from vfr_bench.report.series import LabelError, Series
 from vfr_bench.run_view import RunView, load_run
 
@@ -177,7 +177,7 @@ class Results:
         from vfr_bench.report.fig_calibration import calibration_figure
         from vfr_bench.report.points import series_samples
 
-        measured = {r.path for r in self.runs if r.manifest.kind != "latency-lab"}
+        measured = {r.path for r in self.runs if r.manifest.kind != LAB_KIND}
         groups = [(s, x) for s, x in series_samples(self.runs, self.series) if s.run in measured]
         return calibration_figure(groups)
 

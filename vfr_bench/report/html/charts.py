@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from vfr_bench.metrics import get_metric
-from vfr_bench.records import SampleRecord, SummaryRow
+from vfr_bench.records import SampleRecord, SummaryRow, unbatched
 from vfr_bench.report import style
 from vfr_bench.report.fig_calibration import rate_errors
 from vfr_bench.report.fig_common import crowded_rates
@@ -245,7 +245,7 @@ def latency_chart(groups: list[tuple[Series, list[SampleRecord]]], families: dic
     for series, samples in groups:
         for s in samples:
             hz = s.requested_output_hz or s.requested_input_hz
-            if s.ok and hz and s.timings and s.timings.t_total is not None and (s.batch_size or 1) == 1:
+            if s.ok and hz and s.timings and s.timings.t_total is not None and unbatched(s):
                 key = (series, families.get(s.task, s.task))
                 lines.setdefault(key, {}).setdefault(hz, []).append(s.timings.t_total)
     if not lines:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from vfr_bench.records import LAB_KIND
 from vfr_bench.report.html import charts
 from vfr_bench.report.html.chart_allocation import allocation_charts
 from vfr_bench.report.series import CEILING_MODEL
@@ -60,7 +61,7 @@ def overview_charts(results: Results) -> dict[str, Any]:
 
     runs = results.runs
     pts = points(runs, results.series)
-    measured = {r.path for r in runs if r.manifest.kind != "latency-lab"}
+    measured = {r.path for r in runs if r.manifest.kind != LAB_KIND}
     samples = series_samples(runs, results.series)
     study = read_study(runs)
     noisy = set(study.noise)
