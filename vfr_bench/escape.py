@@ -23,11 +23,15 @@ CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def markdown_cell(text: Any) -> str:
     """A Markdown table cell: one line, its pipes (and the backslashes that could undo their escape)
-    escaped, and HTML's `<` made literal so a label cannot open a tag in a pull-request comment."""
+    escaped, and a `<` that could open an HTML tag, comment or autolink (CommonMark: followed by a letter,
+    `/`, `!` or `?`) made literal, so a label cannot open one in a pull-request comment; `<=` stays readable."""
     out = _NEWLINES.sub(" ", str(text)).replace("\\", "\\\\").replace("|", "\\|")
-    return out.replace("<", "&lt;")
+    return _TAG_START.sub("&lt;", out)
 
 
 def markdown_row(cells: Iterable[Any]) -> str:

@@ -79,3 +79,10 @@ def test_report_and_gate_tables_keep_their_columns(tmp_path):
     series = readme.split("## Series", 1)[1].split("## Runs", 1)[0]
     assert_table_keeps_its_columns(series)
     assert str(tmp_path) not in readme  # no absolute path of the user's machine
+
+
+def test_a_markdown_cell_closes_every_way_into_html_and_keeps_comparisons_readable():
+    for opening in ("<img src=x onerror=alert(1)>", "</table>", "<!-- x", "<?php", "<https://x.test>"):
+        assert markdown_cell(opening).startswith("&lt;"), opening
+    assert markdown_cell("ratio <= 1.25") == "ratio <= 1.25"  # what the gate prints on a console too
+    assert markdown_cell("a < b") == "a < b"
