@@ -2,11 +2,14 @@
 in the model's own environment where the run names one), loads the weights once, and runs the units
 the driver hands it one at a time, streaming back each sample's record the moment it is made.
 
-It writes nothing: the driver is the run's one writer. What it streams, in order, per unit:
-`Loaded` (the first time the weights load), then one `Produced` per sample; or `LoadFailed` (the
-model's own load failed: the driver decides what becomes of the unit) or `Unavailable` (the model
-cannot run on that node at all: the run stops). Nothing here imports Ray: `actor_class` wraps the
-class when the Ray executor asks for it.
+It writes nothing: the driver is the run's one writer. A replica answers two calls. `load` returns
+`Loaded`, or `LoadFailed` (the model's own load failed: the driver decides what becomes of the unit)
+or `Unavailable` (the model cannot run on that node at all: the run stops). Only once the driver
+holds that answer does it send units to `run_unit`, which streams one `Produced` per sample. A
+`Loaded` streamed just ahead of the samples could be lost when the first sample kills the process
+(Ray ships a stream's items asynchronously), and the driver would then take a sample's death for a
+death while loading and charge the model instead of the sample. Nothing here imports Ray:
+`actor_class` wraps the class when the Ray executor asks for it.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ class Unavailable:
     reason: str
 
 
-Event = Loaded | LoadFailed | Unavailable | Produced
+LoadEvent = Loaded | LoadFailed | Unavailable
 
 
 class ModelActor:
@@ -81,23 +84,25 @@ class ModelActor:
             self.units = ModelUnits(adapter, self.shard, self.warmup, loaded)
         return self.units
 
-    def run_unit(self, order: UnitOrder) -> Iterator[Event]:
-        """Run one unit; a generator, so each record reaches the driver as soon as it is made."""
+    def load(self) -> list[LoadEvent]:
+        """Make the adapter and load its weights once: `Loaded`, else `LoadFailed` or `Unavailable`."""
         try:
             units = self._model()
             load_error = units.ensure_loaded()
         except AdapterUnavailable as err:
-            yield Unavailable(f"{err} (on the Ray worker at {socket.gethostname()})")
-            return
+            return [Unavailable(f"{err} (on the Ray worker at {socket.gethostname()})")]
         except Exception as err:  # the driver made this adapter; a node that cannot is unusable
-            yield Unavailable(f"model {self.source.name!r} cannot be made on {socket.gethostname()}: {error_text(err)}")
-            return
-        while self._loaded:
-            yield self._loaded.pop(0)
-        if load_error is not None:
-            yield LoadFailed(load_error)
-            return
-        yield from units.produce(order.unit, order.fingerprints, order.inputs)
+            why = f"model {self.source.name!r} cannot be made on {socket.gethostname()}: {error_text(err)}"
+            return [Unavailable(why)]
+        events: list[LoadEvent] = [*self._loaded]
+        self._loaded.clear()
+        return [*events, LoadFailed(load_error)] if load_error is not None else events
+
+    def run_unit(self, order: UnitOrder) -> Iterator[Produced]:
+        """Run one unit of the loaded model; a generator, so each record reaches the driver as soon as it is made."""
+        if self.units is None or not self.units.loaded:
+            raise RuntimeError("run_unit was called before `load` loaded the model")
+        yield from self.units.produce(order.unit, order.fingerprints, order.inputs)
 
     def close(self) -> None:
         """Free the model (and end its worker process, where it has one)."""

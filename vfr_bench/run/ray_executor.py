@@ -56,12 +56,12 @@ class Replica:
     model: str
     handle: Any  # the Ray actor
     unit: WorkUnit | None = None  # the unit in flight
-    stream: Any = None  # its ObjectRefGenerator
+    stream: Any = None  # its unit's ObjectRefGenerator; until its model loaded, the ObjectRef of its `load`
     recorded: set[str] = field(default_factory=set)  # sample ids of the unit in flight recorded
     counts: Counter[str] = field(default_factory=Counter)
     placed: Any = None  # an ObjectRef ready once Ray has placed the actor and made it
     last: float = 0.0  # monotonic time of its unit's dispatch or its last record: a hung replica is stopped
-    loaded: bool = False  # its model loaded
+    loaded: bool = False  # its model loaded: the driver holds its `load`'s answer, Loaded
 
 
 class RayExecutor:
@@ -243,12 +243,22 @@ class Dispatch:
         return [r for r in self.replicas if r.unit is None]
 
     def _dispatch(self, replica: Replica, unit: WorkUnit) -> None:
+        """Give the replica a unit: sent at once where its model loaded, else after the answer of its
+        `load` (ray_actor.py says why the two are separate calls)."""
+        replica.unit, replica.recorded, replica.counts = unit, set(), Counter()
+        self.ex.progress.start(unit, unit.label, len(unit.samples))
+        if replica.loaded:
+            self._send(replica)
+        else:
+            replica.stream = replica.handle.load.remote()
+
+    def _send(self, replica: Replica) -> None:
+        unit = replica.unit
+        assert unit is not None and replica.loaded
         inputs = tuple(prepare_input(s) for s in unit.samples)  # read here: no node needs the data
         order = UnitOrder(unit, inputs, self.ex._fingerprints(unit, unit.samples))
-        replica.unit, replica.recorded, replica.counts = unit, set(), Counter()
         replica.stream = replica.handle.run_unit.remote(order)
         replica.last = time.monotonic()
-        self.ex.progress.start(unit, unit.label, len(unit.samples))
 
     def _stop(self, replica: Replica, alive: bool) -> None:
         self.replicas.remove(replica)
@@ -257,12 +267,13 @@ class Dispatch:
     # ---- what comes back ------------------------------------------------------------------------
 
     def _step(self, replica: Replica) -> None:
-        """Take one item of the replica's stream."""
+        """Take the answer of the replica's `load`, or one item of its unit's stream."""
         import ray
 
         replica.last = time.monotonic()
+        loading = not replica.loaded
         try:
-            event = ray.get(next(replica.stream))
+            events = ray.get(replica.stream) if loading else [ray.get(next(replica.stream))]
         except StopIteration:
             self._unit_done(replica)
             return
@@ -271,14 +282,19 @@ class Dispatch:
                 raise
             self._lost(replica, failure_words(err))
             return
-        if isinstance(event, Produced):
-            self._record(replica, event)
-        elif isinstance(event, Loaded):
-            self._loaded(replica, event)
-        elif isinstance(event, LoadFailed):
-            self._load_failed(replica, event.reason)
-        elif isinstance(event, Unavailable):
-            raise AdapterUnavailable(event.reason)
+        for event in events:
+            if isinstance(event, Produced):
+                self._record(replica, event)
+            elif isinstance(event, Loaded):
+                self._loaded(replica, event)
+            elif isinstance(event, LoadFailed):
+                self._load_failed(replica, event.reason)
+            elif isinstance(event, Unavailable):
+                raise AdapterUnavailable(event.reason)
+        if loading and replica.unit is not None:  # not given back as a load failure
+            if not replica.loaded:
+                raise RuntimeError(f"a Ray worker of {replica.model!r} answered its load with {events!r}")
+            self._send(replica)
 
     def _record(self, replica: Replica, produced: Produced) -> None:
         assert replica.unit is not None
