@@ -1,6 +1,8 @@
 """Data loaders on small fixtures in their real formats, the noise mixer, and the built-in suites."""
 
 import shutil
+import socket
+import time
 
 import numpy as np
 import pytest
@@ -114,12 +116,38 @@ def test_huggingface_loader_on_a_saved_dataset(tmp_path):
         )
 
 
-def test_missing_hub_dataset_says_how_to_get_it(monkeypatch):
-    pytest.importorskip("datasets")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    with pytest.raises(ManifestError, match="needs the hub .* or give a local copy with `path:`"):
+def closed_port() -> int:
+    """A local port nothing listens on: a connection to it is refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_hub_data_set_without_the_hub_fails_at_once_and_says_how_to_get_it(monkeypatch, tmp_path):
+    """No network, not in the cache: one line within seconds, not after huggingface_hub's 23 s of retries."""
+    datasets = pytest.importorskip("datasets")
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "empty-cache")
+    started = time.monotonic()
+    with pytest.raises(ManifestError, match=r"the hub at http://127.0.0.1:\d+ cannot be reached \(Connection refused\)"
+                       r".* give a local copy with `path:`"):  # fmt: skip
         load_dataset({"loader": "huggingface", "name": "openslr/librispeech_asr", "config": "clean", "split": "test"})
+    assert time.monotonic() - started < 10
+    assert not datasets.config.HF_HUB_OFFLINE, "offline mode outlived the load"
+
+
+def test_the_hub_probe_says_why_an_endpoint_does_not_answer():
+    from vfr_bench.data.loaders.hub_reach import hub_unreachable
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        assert hub_unreachable(f"http://127.0.0.1:{server.getsockname()[1]}") is None
+    assert hub_unreachable(f"https://127.0.0.1:{closed_port()}") == "Connection refused"
+    assert hub_unreachable("no-scheme-no-host") == "'no-scheme-no-host' names no host"
 
 
 def test_fleurs_languages_from_local_copies(tmp_path):

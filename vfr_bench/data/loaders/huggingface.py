@@ -12,10 +12,12 @@ import importlib.util
 import json
 from pathlib import Path
 from typing import Any, Literal
+from unittest import mock
 
 from pydantic import model_validator
 
 from vfr_bench.data.loaders.base import Loader, LoaderSpec, register_loader
+from vfr_bench.data.loaders.hub_reach import hub_endpoint, hub_unreachable
 from vfr_bench.data.manifest import ManifestError, content_hash
 from vfr_bench.data.sample import Dataset, Sample
 from vfr_bench.validation import Strict
@@ -45,21 +47,7 @@ def load_huggingface(
     datasets = _datasets()
     fields = {**DEFAULT_FIELDS, **(fields or {})}
     where = path or f"{name}{'/' + config if config else ''}:{split}"
-    try:
-        if path:
-            ds = datasets.load_from_disk(str(Path(path).expanduser()))
-            if isinstance(ds, datasets.DatasetDict):
-                ds = ds[split]
-        else:
-            ds = datasets.load_dataset(name, config, split=split, revision=revision)
-    except FileNotFoundError as err:
-        raise ManifestError(f"data set {where} not found ({err})") from None
-    except Exception as err:  # the hub unreachable, a wrong config: say which and how to get it
-        raise ManifestError(
-            f"cannot load the Hugging Face data set {where}: {type(err).__name__}: {err}. It needs "
-            "the hub (or HF_DATASETS_OFFLINE=1 with it in the local cache), or give a local copy "
-            "with `path:` (saved with Dataset.save_to_disk)"
-        ) from None
+    ds = _open(datasets, name, config, split, revision, path, where)
     missing = [f"{k} -> {v!r}" for k, v in fields.items() if v and v not in ds.column_names]
     if missing:
         raise ManifestError(f"data set {where} lacks the columns {', '.join(missing)} (it has {ds.column_names})")
@@ -91,6 +79,50 @@ def load_huggingface(
         samples=tuple(samples),
         provenance={"config": config, "split": split, "fields": fields},
     )
+
+
+def _open(
+    datasets: Any, name: str | None, config: str | None, split: str, revision: str | None, path: str | None, where: str
+) -> Any:
+    """The split, from `path` (Dataset.save_to_disk) or the hub; why it cannot be had as a ManifestError."""
+    try:
+        if path:
+            ds = datasets.load_from_disk(str(Path(path).expanduser()))
+            if isinstance(ds, datasets.DatasetDict):
+                ds = ds[split]
+            return ds
+        return _load_from_hub(datasets, name, config, split, revision, where)
+    except FileNotFoundError as err:
+        raise ManifestError(f"data set {where} not found ({err})") from None
+    except ManifestError:
+        raise
+    except Exception as err:  # the hub unreachable, a wrong config: say which and how to get it
+        raise ManifestError(
+            f"cannot load the Hugging Face data set {where}: {type(err).__name__}: {err}. It needs "
+            "the hub (or HF_DATASETS_OFFLINE=1 with it in the local cache), or give a local copy "
+            "with `path:` (saved with Dataset.save_to_disk)"
+        ) from None
+
+
+def _load_from_hub(datasets: Any, name: str | None, config: str | None, split: str, revision: str | None, where: str):
+    """The data set from the hub; where the hub does not answer, from the local cache at once (offline
+    mode, as HF_DATASETS_OFFLINE=1 would), instead of after 23 s of retries, or why it cannot be had."""
+    if datasets.config.HF_HUB_OFFLINE:
+        return datasets.load_dataset(name, config, split=split, revision=revision)
+    endpoint = hub_endpoint()
+    why = hub_unreachable(endpoint)
+    if why is None:
+        return datasets.load_dataset(name, config, split=split, revision=revision)
+    with mock.patch.object(datasets.config, "HF_HUB_OFFLINE", True):
+        try:
+            return datasets.load_dataset(name, config, split=split, revision=revision)
+        except Exception as err:
+            raise ManifestError(
+                f"cannot load the Hugging Face data set {where}: the hub at {endpoint} cannot be reached ({why}) "
+                f"and it could not be loaded from the local cache in offline mode ({type(err).__name__}: {err}). "
+                "Connect to the hub, "
+                "or give a local copy with `path:` (saved with Dataset.save_to_disk)"
+            ) from None
 
 
 def _text(row: dict, column: str | None) -> str | None:
