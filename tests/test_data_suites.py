@@ -1,7 +1,9 @@
 """Data loaders on small fixtures in their real formats, the noise mixer, and the built-in suites."""
 
+import json
 import shutil
 import socket
+import threading
 import time
 
 import numpy as np
@@ -237,3 +239,33 @@ def test_piper_speaks_the_same_audio_every_time():
     piper_speech(voice, "something else in between")
     again, _ = piper_speech(voice, "the Pacific Ocean")
     assert rate == 22050 and np.array_equal(first, again)  # its default noise made every call differ
+
+
+def test_concurrent_first_uses_speak_a_set_once_and_each_gets_it_whole(tmp_path):
+    """Shards of a run (or test workers) started at once on a fresh cache take turns: one speaks."""
+    from vfr_bench.data.builtin_speech import build_folder
+
+    items = [{"id": f"s{i}", "text": f"sentence {i}"} for i in range(4)]
+    spoken: list[str] = []
+    folder = tmp_path / "cache" / "set-v1"
+
+    def speak(item: dict, work) -> str:
+        spoken.append(item["id"])
+        time.sleep(0.05)  # long enough for the other first use to arrive while this one speaks
+        sf.write(work / f"{item['id']}.wav", tone(0.1), 16000)
+        return f"{item['id']}.wav"
+
+    def first_use() -> None:
+        if not (folder / "manifest.jsonl").is_file():
+            build_folder(folder, items, speak)
+
+    threads = [threading.Thread(target=first_use) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(spoken) == ["s0", "s1", "s2", "s3"]
+    lines = (folder / "manifest.jsonl").read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["s0", "s1", "s2", "s3"]
+    assert all((folder / f"s{i}.wav").is_file() for i in range(4))
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".set-v1-")] == []  # no work folder left

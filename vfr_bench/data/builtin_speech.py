@@ -8,12 +8,14 @@ the models' 16 kHz happens in the one place that does it, `vfr_bench.audio`.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 
@@ -125,19 +127,37 @@ def build_folder(
     folder: Path, items: list[dict], speak: Callable[[dict, Path], str], defaults: dict | None = None
 ) -> None:
     """Speak every item into a private folder with its manifest.jsonl, then rename it into place,
-    so a concurrent or killed first use never leaves a half-written set behind."""
+    so a concurrent or killed first use never leaves a half-written set behind. Concurrent first
+    uses (the shards of a run, parallel test workers) take turns: one speaks, the others find the
+    folder made when their turn comes, instead of each speaking the whole set again."""
     folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        lines = [
-            json.dumps({**(defaults or {}), **item, "audio": speak(item, work)}, ensure_ascii=False) for item in items
-        ]
-        (work / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with _one_at_a_time(folder.parent / f".{folder.name}.lock"):
+        if (folder / "manifest.jsonl").is_file():
+            return
+        work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
         try:
-            work.rename(folder)
-        except OSError:
-            if not (folder / "manifest.jsonl").is_file():  # someone else's half-done folder: replace it
-                shutil.rmtree(folder, ignore_errors=True)
+            lines = [
+                json.dumps({**(defaults or {}), **item, "audio": speak(item, work)}, ensure_ascii=False)
+                for item in items
+            ]
+            (work / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            try:
                 work.rename(folder)
+            except OSError:
+                if not (folder / "manifest.jsonl").is_file():  # someone else's half-done folder: replace it
+                    shutil.rmtree(folder, ignore_errors=True)
+                    work.rename(folder)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def _one_at_a_time(lock: Path) -> Iterator[None]:
+    """An exclusive lock on `lock` (created if absent) while the block runs; the kernel frees it
+    with the process, so a killed builder never blocks the next."""
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        os.close(fd)
