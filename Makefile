@@ -26,13 +26,18 @@ $(STAMP): pyproject.toml Makefile
 run: $(STAMP)
 	$(BIN)/vfr-bench run $(ARGS)
 
-# Lint (ruff), format check and type check (mypy), then the tests.
+# Lint (ruff), format check and type check (mypy), then the tests, on every core (pytest-xdist): each
+# worker takes a whole test file at a time, so a file's shared fixtures (a Ray cluster, its runs) are
+# made once and its tests never run beside each other. PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= auto
+XDIST = -n $(PYTEST_WORKERS) --dist loadfile
+
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # Tests marked slow run too.
 test-all: lint
-	$(BIN)/python -m pytest --run-slow $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --run-slow $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
