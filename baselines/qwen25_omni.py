@@ -8,7 +8,9 @@ Per-stage times (thinker, talker, token2wav) come from forward hooks; t_first_to
 the thinker's first forward pass, which yields the first text token.
 
 `--model-arg random_init_config=PATH` builds the architecture from a config with random weights
-(no download), with byte-level token ids; tests use the tiny config shipped beside this file.
+(no download), with byte-level token ids; tests use the tiny config shipped beside this file. A
+config written in transformers 5.x's form (`rope_parameters`) is read by 4.x in its own form
+(`rope_theta` and `rope_scaling`), so the shipped one builds on 4.52-4.57 too.
 """
 
 from __future__ import annotations
@@ -40,6 +42,24 @@ def audio_positions(mel_frames: int) -> int:
     """Audio encoder positions for `mel_frames` 100 fps frames: stride-2 conv, then average pool of 2."""
     conv = (mel_frames - 1) // 2 + 1
     return (conv - 2) // 2 + 1
+
+
+def config_for_transformers(config: Any, transformers_major: int) -> Any:
+    """A config dict in the form this transformers reads: 5.x's `rope_parameters` (rope_type, rope_theta
+    and the scaling keys) become 4.x's `rope_theta` and `rope_scaling` (type and the same keys) before 5.x."""
+    if transformers_major >= 5:
+        return config
+    if isinstance(config, list):
+        return [config_for_transformers(v, transformers_major) for v in config]
+    if not isinstance(config, dict):
+        return config
+    node = {k: config_for_transformers(v, transformers_major) for k, v in config.items()}
+    rope = node.pop("rope_parameters", None)
+    if isinstance(rope, dict):
+        scaling = {k: v for k, v in rope.items() if k not in ("rope_type", "rope_theta")}
+        node.setdefault("rope_theta", rope.get("rope_theta"))
+        node.setdefault("rope_scaling", {"type": rope.get("rope_type", "default"), **scaling})
+    return node
 
 
 def generate_kwargs(
@@ -140,7 +160,8 @@ class Qwen25OmniAdapter(Adapter):
             verbosity = transformers.logging.get_verbosity()
             transformers.logging.set_verbosity_error()  # a shrunken config trips vocabulary-range warnings
             try:
-                config: Any = Qwen2_5OmniConfig.from_dict(json.loads(path.read_text()))
+                raw = config_for_transformers(json.loads(path.read_text()), self.transformers_major)
+                config: Any = Qwen2_5OmniConfig.from_dict(raw)
             finally:
                 transformers.logging.set_verbosity(verbosity)
             with torch.device(self.device):
