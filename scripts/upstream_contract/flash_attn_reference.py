@@ -61,4 +61,13 @@ def install() -> None:
     module.__spec__ = importlib.machinery.ModuleSpec("flash_attn", None)
     module.flash_attn_varlen_func = flash_attn_varlen_func  # type: ignore[attr-defined]
     module.__version__ = "reference (torch, upstream_contract)"  # type: ignore[attr-defined]
+    for name in ("flash_attn_func", "flash_attn_qkvpacked_func", "flash_attn_varlen_qkvpacked_func"):
+        setattr(module, name, _not_written(name))  # imported by some upstream code, never called by the checks
     sys.modules["flash_attn"] = module
+
+
+def _not_written(name: str):
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"flash_attn_reference has no {name}: only flash_attn_varlen_func is written")
+
+    return refuse
