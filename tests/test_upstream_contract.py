@@ -1,8 +1,11 @@
 """scripts/upstream_contract.sh: what it reports and how it exits, with its faults injected.
 
-The default tests need no upstream clone. The slow ones run the real checks against a clone of
-FunAudioLLM/Fun-Audio-Chat ($FUN_AUDIO_CHAT_REPO) in its environment ($FUN_AUDIO_CHAT_PYTHON:
-transformers==4.52.3, torch, librosa, accelerate, vfr-bench) and skip with the reason where absent.
+The default tests need no upstream clone (fake check scripts stand in for the real ones). The slow ones
+run the real checks against clones in the models' environments and skip with the reason where absent:
+FunAudioLLM/Fun-Audio-Chat ($FUN_AUDIO_CHAT_REPO, $FUN_AUDIO_CHAT_PYTHON: transformers==4.52.3, torch,
+librosa, accelerate, vfr-bench), XiaomiMiMo/MiMo-Audio ($MIMO_AUDIO_REPO, $MIMO_AUDIO_PYTHON: its
+requirements.txt, einops, vfr-bench) and MoonshotAI/Kimi-Audio with its submodule ($KIMI_AUDIO_REPO,
+$KIMI_AUDIO_PYTHON: its requirements, vfr-bench).
 """
 
 import os
@@ -172,3 +175,57 @@ def test_a_changed_upstream_processor_rule_breaks_the_contract(tmp_path):
     )
     assert done.returncode == 1
     assert "FAIL fun-audio-chat: asr: n_input_tokens 20, the processor's rule gives 10" in done.stdout
+
+
+def clone_and_python(repo_var: str, python_var: str, marker: str, what: str) -> tuple[Path, str]:
+    repo, python = os.environ.get(repo_var), os.environ.get(python_var)
+    if not repo or not (Path(repo) / marker).is_file():
+        pytest.skip(f"no {what} clone: set {repo_var} to a clone of it")
+    if not python:
+        pytest.skip(f"set {python_var} to the Python of the {what} environment")
+    return Path(repo), python
+
+
+@pytest.mark.slow
+def test_mimo_audio_holds_its_contract_on_a_tiny_model_of_its_own_code():
+    repo, python = clone_and_python(
+        "MIMO_AUDIO_REPO", "MIMO_AUDIO_PYTHON", "src/mimo_audio/mimo_audio.py", "MiMo-Audio"
+    )
+    done = contract("--only", "mimo-audio", "--clone", f"mimo-audio={repo}", "--python", f"mimo-audio={python}")
+    assert "tts: n_input_tokens=None achieved_input_hz=None n_output_tokens=11 achieved_output_hz=6.250" in done.stdout
+    if "mimo-audio      not checked: needs CUDA" in done.stdout:  # no GPU here: its CPU part held
+        assert done.returncode == 1 and "asr: n_input_tokens=9 achieved_input_hz=6.923" in done.stdout
+    else:
+        assert done.returncode == 0 and "mimo-audio      ok" in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_a_changed_mimo_audio_padding_rule_breaks_the_contract(tmp_path):
+    repo, python = clone_and_python(
+        "MIMO_AUDIO_REPO", "MIMO_AUDIO_PYTHON", "src/mimo_audio/mimo_audio.py", "MiMo-Audio"
+    )
+    clone = tmp_path / "MiMo-Audio"
+    shutil.copytree(repo / "src", clone / "src")
+    code = clone / "src" / "mimo_audio" / "mimo_audio.py"
+    source = code.read_text()
+    rule = "padding_needed = self.group_size - (num_timesteps % self.group_size)"
+    assert rule in source
+    code.write_text(source.replace(rule, "padding_needed = 2 * self.group_size - (num_timesteps % self.group_size)"))
+    done = contract("--only", "mimo-audio", "--clone", f"mimo-audio={clone}", "--python", f"mimo-audio={python}")
+    assert done.returncode == 1 and "mimo-audio      failed: exit 1" in done.stdout
+    assert "FAIL mimo-audio: asr: n_input_tokens 10, 1.3 s of 25 Hz frames in patches of 4 give 9" in done.stdout
+
+
+@pytest.mark.slow
+def test_kimi_audio_calls_what_its_code_declares_and_a_renamed_keyword_fails(tmp_path):
+    marker = "kimia_infer/api/kimia.py"
+    repo, python = clone_and_python("KIMI_AUDIO_REPO", "KIMI_AUDIO_PYTHON", marker, "Kimi-Audio")
+    done = contract("--only", "kimi-audio", "--clone", f"kimi-audio={repo}", "--python", f"kimi-audio={python}")
+    assert "the adapter counts 4 audio" in done.stdout and "FAIL" not in done.stdout, done.stdout
+    clone = tmp_path / "Kimi-Audio"
+    shutil.copytree(repo / "kimia_infer", clone / "kimia_infer")
+    kimia = clone / marker
+    head, tail = kimia.read_text().split("def generate(", 1)
+    kimia.write_text(head + "def generate(" + tail.replace("audio_temperature=0.0,", "audio_temp=0.0,", 1))
+    broken = contract("--only", "kimi-audio", "--clone", f"kimi-audio={clone}", "--python", f"kimi-audio={python}")
+    assert broken.returncode == 1 and "takes no audio_temperature, which the adapter passes" in broken.stdout
