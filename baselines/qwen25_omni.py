@@ -139,6 +139,18 @@ class Qwen25OmniAdapter(Adapter):
         self.processor: Any = None
         self.clock: Any = None
 
+    def _random_init_config(self, transformers: Any, config_cls: Any) -> Any:
+        """The config of `random_init_config`, read in the form this transformers takes."""
+        path = Path(self.config["random_init_config"])
+        if not path.is_file():
+            raise AdapterUnavailable(f"qwen2.5-omni: config not found: {path}")
+        verbosity = transformers.logging.get_verbosity()
+        transformers.logging.set_verbosity_error()  # a shrunken config trips vocabulary-range warnings
+        try:
+            return config_cls.from_dict(config_for_transformers(json.loads(path.read_text()), self.transformers_major))
+        finally:
+            transformers.logging.set_verbosity(verbosity)
+
     def load(self) -> None:
         try:
             import torch
@@ -154,16 +166,7 @@ class Qwen25OmniAdapter(Adapter):
         if self.config["random_init_config"]:
             from transformers import Qwen2_5OmniConfig
 
-            path = Path(self.config["random_init_config"])
-            if not path.is_file():
-                raise AdapterUnavailable(f"qwen2.5-omni: config not found: {path}")
-            verbosity = transformers.logging.get_verbosity()
-            transformers.logging.set_verbosity_error()  # a shrunken config trips vocabulary-range warnings
-            try:
-                raw = config_for_transformers(json.loads(path.read_text()), self.transformers_major)
-                config: Any = Qwen2_5OmniConfig.from_dict(raw)
-            finally:
-                transformers.logging.set_verbosity(verbosity)
+            config: Any = self._random_init_config(transformers, Qwen2_5OmniConfig)
             with torch.device(self.device):
                 self.model = Qwen2_5OmniForConditionalGeneration(config).eval()
             dit = config.token2wav_config.dit_config
