@@ -13,11 +13,11 @@ from vfr_bench.protocol import Request, Response
 CHECKS = Path(__file__).resolve().parents[1] / "scripts" / "upstream_contract"
 
 
-def script_module(name: str):
+def script_module(name: str, file: str | None = None):
     """A module of the checks' folder, loaded by its path: the folder is never put on sys.path, where its
     check scripts (flexislm.py, ...) would shadow the model packages of the same names."""
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, CHECKS / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(name, CHECKS / f"{file or name}.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
@@ -27,6 +27,44 @@ def script_module(name: str):
 
 flash_attn_reference = script_module("flash_attn_reference")
 upstream_check = script_module("upstream_check")
+# not under its own name: a module called flexislm would stand in for FlexiSLM's first-release package
+flexislm_check = script_module("upstream_contract_flexislm", "flexislm")
+
+
+class CurrentConfig:
+    """FlexiSLM's current config and inference signatures (as tests/faults/test_flexislm_layouts.py mirrors them)."""
+
+    def __init__(self, model_path=None, enable_flexible_framerate=False, default_input_framerate=12.5,
+                 default_output_framerate=12.5):  # fmt: skip
+        self.enable_flexible_framerate = enable_flexible_framerate
+
+
+class CurrentInference:
+    def __init__(self, config, device="cuda"):
+        self.config = config
+
+    def _encode_audio(self, audio_path):
+        return {"token_lengths": [2, 2]}
+
+    def generate_from_audio(
+        self, audio_path, text_query="", input_framerate=None, output_framerate=None, output_text_only=False
+    ):
+        return {"text": "", "audio_ids": [], "length_ids": [], "avg_input_framerate": 6.25}
+
+
+class RenamedInference(CurrentInference):
+    def generate_from_audio(self, audio_path, text_query="", input_rate=None, output_framerate=None, text_only=False):
+        return {"text": "", "audio_ids": [], "length_ids": [], "avg_input_framerate": 6.25}
+
+
+def test_the_flexislm_check_accepts_the_current_layout_and_reports_an_unknown_one():
+    held = upstream_check.Report("flexislm")
+    flexislm_check.check_layout(held, CurrentInference)
+    flexislm_check.check_config(held, CurrentConfig)
+    assert held.failures == []
+    broken = upstream_check.Report("flexislm")
+    flexislm_check.check_layout(broken, RenamedInference)
+    assert len(broken.failures) == 1 and "unknown layout of generate_from_audio" in broken.failures[0]
 
 
 class Answers:
