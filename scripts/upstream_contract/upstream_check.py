@@ -85,10 +85,11 @@ def test_audio(seconds: float, rate: int = 16000, seed: int = 0) -> np.ndarray:
 
 
 def missing_parameters(function: Callable[..., Any], names: list[str] | tuple[str, ...]) -> list[str]:
-    """The names `function` does not declare; a `**kwargs` catch-all does not count as declaring one
-    (a keyword swallowed there is an argument the code ignores)."""
+    """The names `function` does not take by keyword; a `**kwargs` catch-all does not count as declaring
+    one (a keyword swallowed there is an argument the code ignores)."""
     parameters = inspect.signature(function).parameters
-    return [n for n in names if n not in parameters or parameters[n].kind is inspect.Parameter.VAR_POSITIONAL]
+    unnamed = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD, inspect.Parameter.POSITIONAL_ONLY)
+    return [n for n in names if n not in parameters or parameters[n].kind in unnamed]
 
 
 def signature_failures(where: str, function: Callable[..., Any], names: list[str] | tuple[str, ...]) -> list[str]:
