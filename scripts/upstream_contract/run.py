@@ -19,8 +19,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 NEEDS_CUDA = "needs CUDA"
-
-
 NEEDS_CUDA_EXIT = 3  # upstream_check.EXIT_NEEDS_CUDA: the CPU part held, the rest needs CUDA
 
 
