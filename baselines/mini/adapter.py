@@ -5,9 +5,9 @@ The encoder is Whisper's own (frozen), run on the audio plus 1 s rather than a p
 lowest-similarity transitions, no group longer than `span_cap` x the mean span; uniform: fixed
 patches) and each group is expanded by its duration, for a decoder whose cross-attention was
 fine-tuned on exactly that input at random rates between 4 and 12.5 Hz (`vfr-bench
-train-reference`). The fine-tuned weights (a few MB of package data, with their training manifest)
+train-mini`). The fine-tuned weights (a few MB of package data, with their training manifest)
 are written into a copy of the CTranslate2 model on first use, so decoding runs in CTranslate2 as
-the training-free reference does.
+the training-free models do.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vfr_bench.baselines.reference import merging
-from vfr_bench.baselines.reference.adapter import BASE_HZ, ReferenceAdapter
+from vfr_bench.baselines.training_free.adapter import BASE_HZ, MergeWindow, TrainingFreeAdapter
 from vfr_bench.models import register_model
-from vfr_bench.protocol import Adapter, AdapterUnavailable, Request, Response
+from vfr_bench.protocol import Adapter, AdapterUnavailable
 
 
 def packaged_weights(strategy: str) -> Path:
@@ -39,7 +38,7 @@ def packaged_weights(strategy: str) -> Path:
     summary="Whisper tiny.en, decoder trained on fixed patches at 4-12.5 Hz (embedded, CPU)",
     preset={"strategy": "uniform"},
 )
-class MiniAdapter(ReferenceAdapter):
+class MiniAdapter(TrainingFreeAdapter):
     name = "mini"
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "strategy": (str, "dynamic", "dynamic | uniform (the merging the weights were trained with)"),
@@ -68,7 +67,7 @@ class MiniAdapter(ReferenceAdapter):
         except ImportError as err:
             raise AdapterUnavailable(
                 f"model {self.name!r} reads its trained weights with safetensors ({err}); "
-                "pip install 'vfr-bench[reference]'"
+                "pip install 'vfr-bench[builtin]'"
             ) from None
 
     def rate_control_for(self):
@@ -78,7 +77,7 @@ class MiniAdapter(ReferenceAdapter):
         return Path(self.config["weights"]) if self.config["weights"] else packaged_weights(self.config["strategy"])
 
     def load(self) -> None:
-        from vfr_bench.baselines.reference.whisper_model import WhisperCT2
+        from vfr_bench.baselines.training_free.whisper_model import WhisperCT2
 
         folder = trained_folder(self.weights_path())
         manifest = self.weights_path().with_suffix(".json")
@@ -111,50 +110,24 @@ class MiniAdapter(ReferenceAdapter):
         hz = BASE_HZ if target_hz is None else target_hz
         return boundaries(view, hz, self.config["strategy"], self.config["span_cap"])
 
-    def _transcribe(self, request: Request) -> Response:
+    def windows(self, audio: np.ndarray) -> list[MergeWindow]:
+        """The audio's windows encoded compactly (audio plus 1 s, encoding.py), as in training; the
+        decoder reads the merged frames as they are, each group repeated over its duration."""
         from vfr_bench.baselines.mini.encoding import encode_compact
 
-        if self.whisper is None:
-            self.load()
-        texts, n_groups, n_base, n_text, t_ar, spans = [], 0, 0, 0, 0.0, []
-        unit_spans: list[tuple[float, float]] = []  # where its groups fall (docs/analyses.md)
-        offset = 0.0
-        for window in encode_compact(self.whisper, request.audio):
-            base = window.base
-            bounds = self.group(base, request.input_hz)
-            unit_spans.extend(merging.group_spans(bounds, BASE_HZ, offset, offset + window.seconds))
-            offset += window.seconds
-            # each group repeated over its duration: the attention the decoder was trained with
-            states = merging.expand(merging.merge(base, bounds), bounds)
-            text, n_tokens, elapsed = self.whisper.decode(
-                states, window.seconds, request.language, self.config["beam_size"], self.config["tokens_per_second"]
-            )
-            texts.append(text)
-            n_groups += len(bounds) - 1
-            n_base += len(base)
-            n_text += n_tokens
-            t_ar += elapsed
-            spans.extend(np.diff(bounds).tolist())
-        return Response(
-            text=" ".join(t for t in texts if t),
-            n_input_tokens=n_groups,
-            n_text_tokens=n_text,
-            t_ar=t_ar,
-            input_unit_spans=unit_spans,
-            extra=self._extra(n_base, spans),
-        )
+        return [MergeWindow(w.base, w.seconds) for w in encode_compact(self.whisper, audio)]
 
 
 def trained_folder(weights: Path) -> Path:
     """The CTranslate2 tiny.en folder with `weights` written in, made once into the cache."""
-    from vfr_bench.baselines.reference.whisper_model import resolve_model
+    from vfr_bench.baselines.training_free.whisper_model import resolve_model
     from vfr_bench.data.builtin_speech import cache_root
     from vfr_bench.provenance import file_sha256
     from vfr_bench.whisper_ct2.format import CT2FormatError
     from vfr_bench.whisper_ct2.patch import patched_folder
 
     if not weights.is_file():
-        raise AdapterUnavailable(f"trained weights {weights} are missing; make them with: vfr-bench train-reference")
+        raise AdapterUnavailable(f"trained weights {weights} are missing; make them with: vfr-bench train-mini")
     try:
         from safetensors.numpy import load_file
     except ImportError as err:

@@ -1,4 +1,4 @@
-"""`reference`: Whisper with its encoder frames merged to the requested rate (the embedded default).
+"""`training-free-*`: Whisper with its encoder frames merged to the requested rate, with no training.
 
 Input side (asr): Whisper's 50 Hz encoder frames are pooled in pairs to a 25 Hz base (the rate of
 Qwen2.5-Omni's audio encoder), grouped to the requested rate, averaged per group, expanded back
@@ -11,11 +11,14 @@ expanded and vocoded with Griffin-Lim; achieved output Hz = output groups / outp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
 
-from vfr_bench.baselines.reference import merging
+from vfr_bench.baselines.training_free import merging
 from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response, monotonic
 from vfr_bench.token_alphabet import CONTINUOUS, TokenAlphabet
@@ -25,30 +28,27 @@ STRATEGIES = ("dynamic", "uniform", "threshold")
 
 
 @register_model(
-    "reference",
-    summary="Whisper tiny.en with cosine-similarity frame merging (same as reference-dynamic)",
+    "training-free-dynamic",
+    summary="Whisper tiny.en as released, decoding similarity-merged frames at the requested rate (embedded, CPU)",
     preset={"strategy": "dynamic"},
 )
 @register_model(
-    "reference-dynamic",
-    summary="Whisper + merging at the lowest-similarity transitions to the requested rate",
-    preset={"strategy": "dynamic"},
+    "training-free-uniform",
+    summary="Whisper tiny.en as released, decoding fixed patches at the requested rate (embedded, CPU)",
+    preset={"strategy": "uniform"},
 )
 @register_model(
-    "reference-uniform", summary="Whisper + fixed patching (the patching baseline)", preset={"strategy": "uniform"}
-)
-@register_model(
-    "reference-threshold",
+    "training-free-threshold",
     preset={"strategy": "threshold"},
-    summary="Whisper + cut where adjacent similarity falls below a threshold (rate is an outcome)",
+    summary="Whisper tiny.en as released, cut where adjacent similarity < a threshold (rate is an outcome)",
 )
-class ReferenceAdapter(Adapter):
-    name = "reference"
+class TrainingFreeAdapter(Adapter):
+    name = "training-free"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "resynth"})
     rate_control = RateControl(
         "controllable", native_input_hz=BASE_HZ, native_output_hz=BASE_HZ, min_hz=1.0, max_hz=BASE_HZ
     )
-    extras = ("reference",)
+    extras = ("builtin",)
     # merged encoder frames in, merged mel frames out: vectors, not codes
     input_alphabet: ClassVar[TokenAlphabet | None] = CONTINUOUS
     output_alphabet: ClassVar[TokenAlphabet | None] = CONTINUOUS
@@ -67,9 +67,9 @@ class ReferenceAdapter(Adapter):
     def __init__(self, device: str = "cpu", **options: Any) -> None:
         super().__init__(device=device, **options)
         if self.config["strategy"] not in STRATEGIES:
-            raise ValueError(f"reference: strategy {self.config['strategy']!r} is not one of {STRATEGIES}")
+            raise ValueError(f"training-free: strategy {self.config['strategy']!r} is not one of {STRATEGIES}")
         if self.config["max_span"] is not None and self.config["max_span"] < 1:
-            raise ValueError("reference: max_span must be at least 1 frame")
+            raise ValueError("training-free: max_span must be at least 1 frame")
         self.whisper: Any = None  # WhisperCT2, once loaded
 
     def rate_control_for(self) -> RateControl:
@@ -81,12 +81,12 @@ class ReferenceAdapter(Adapter):
         try:
             import faster_whisper  # noqa: F401
         except ImportError as err:
-            from vfr_bench.baselines.reference.whisper_model import INSTALL_HINT
+            from vfr_bench.baselines.training_free.whisper_model import INSTALL_HINT
 
             raise AdapterUnavailable(f"model {self.name!r} needs faster-whisper ({err}); {INSTALL_HINT}") from None
 
     def load(self) -> None:
-        from vfr_bench.baselines.reference.whisper_model import WhisperCT2
+        from vfr_bench.baselines.training_free.whisper_model import WhisperCT2
 
         compute_type = self.config["compute_type"] or ("float16" if self.device.startswith("cuda") else "int8")
         self.whisper = WhisperCT2(
@@ -122,33 +122,41 @@ class ReferenceAdapter(Adapter):
 
     def generate(self, request: Request) -> Response:
         if request.audio is None or len(request.audio) == 0:
-            raise ValueError("reference: the request has no input audio")
+            raise ValueError("training-free: the request has no input audio")
         if request.sample_rate != 16000:
-            raise ValueError(f"reference: expects 16 kHz input, got {request.sample_rate} Hz")
+            raise ValueError(f"training-free: expects 16 kHz input, got {request.sample_rate} Hz")
         if request.kind == "asr" or request.kind == "s2t":
             return self._transcribe(request)
         if request.kind == "resynth":
             return self._resynthesise(request)
-        raise ValueError(f"reference: cannot answer a {request.kind!r} request (it does asr and resynth)")
+        raise ValueError(f"training-free: cannot answer a {request.kind!r} request (it does asr and resynth)")
+
+    def windows(self, audio: np.ndarray) -> list[MergeWindow]:
+        """The audio's 30 s windows, encoded: Whisper's padded 30 s encoding, its valid frames pooled to
+        25 Hz, merged frames repeated back to 50 Hz over the valid part (the padding stays as encoded)."""
+        return [
+            MergeWindow(pool_pairs(w.states[: w.n_valid]), w.seconds, partial(_into_padded, w.states, w.n_valid))
+            for w in self.whisper.encode(audio)
+        ]
 
     def _transcribe(self, request: Request) -> Response:
+        """Each window's 25 Hz frames grouped at the requested rate, averaged per group, expanded back by
+        each group's duration and decoded; the groups are the positions counted as input tokens."""
         if self.whisper is None:
             self.load()
+        assert request.audio is not None  # generate() refuses a request without audio
         texts, n_groups, n_base, n_text, t_ar, spans = [], 0, 0, 0, 0.0, []
-        unit_spans: list[tuple[float, float]] = []
+        unit_spans: list[tuple[float, float]] = []  # where its groups fall (docs/analyses.md)
         offset = 0.0
-        for window in self.whisper.encode(request.audio):
-            base = pool_pairs(window.states[: window.n_valid])
-            bounds = self.group(base, request.input_hz)
-            merged = merging.expand(merging.merge(base, bounds), bounds)
-            states = window.states.copy()
-            states[: window.n_valid] = np.repeat(merged, 2, axis=0)[: window.n_valid]
+        for window in self.windows(request.audio):
+            bounds = self.group(window.base, request.input_hz)
+            states = window.decoder_input(merging.expand(merging.merge(window.base, bounds), bounds))
             text, n_tokens, elapsed = self.whisper.decode(
                 states, window.seconds, request.language, self.config["beam_size"], self.config["tokens_per_second"]
             )
             texts.append(text)
             n_groups += len(bounds) - 1
-            n_base += len(base)
+            n_base += len(window.base)
             n_text += n_tokens
             t_ar += elapsed
             spans.extend(np.diff(bounds).tolist())
@@ -164,7 +172,7 @@ class ReferenceAdapter(Adapter):
         )
 
     def _resynthesise(self, request: Request) -> Response:
-        from vfr_bench.baselines.reference import resynthesis
+        from vfr_bench.baselines.training_free import resynthesis
 
         assert request.audio is not None  # generate() refuses a request without audio
         tokens, n_frames = resynthesis.mel_tokens(request.audio)
@@ -197,6 +205,23 @@ class ReferenceAdapter(Adapter):
             "mean_group_frames": float(np.mean(spans)) if spans else None,
             "max_group_frames": int(max(spans)) if spans else None,
         }
+
+
+@dataclass(frozen=True)
+class MergeWindow:
+    """One window of audio as the merging sees it: its 25 Hz encoder frames, its seconds, and how the
+    merged frames (expanded back to 25 Hz) become the decoder's input."""
+
+    base: np.ndarray
+    seconds: float
+    decoder_input: Callable[[np.ndarray], np.ndarray] = lambda expanded: expanded
+
+
+def _into_padded(states: np.ndarray, n_valid: int, expanded: np.ndarray) -> np.ndarray:
+    """A padded window's 50 Hz states with its valid part replaced by the merged 25 Hz frames, repeated."""
+    out = states.copy()
+    out[:n_valid] = np.repeat(expanded, 2, axis=0)[:n_valid]
+    return out
 
 
 def pool_pairs(frames: np.ndarray) -> np.ndarray:
