@@ -1,7 +1,7 @@
 """scripts/upstream_contract/flexislm.py against FlexiSLM's code, read from its source and imported.
 
 The default tests write a clone whose src/inference_flexislm.py declares exactly the interface of
-AmphionTeam/FlexiSLM at 550741b8 (the newest stored release of that file: FlexiSLMInference with
+AmphionTeam/FlexiSLM at 550741b8 (the newest release of that file found in the stored index: FlexiSLMInference with
 `framerate=` and `input_framerate=`, FlexiSLMInferenceConfig with `checkpoint`, `auto_download`,
 `default_framerate`, `input_framerate`), with bodies of our own, and whose module imports what is not
 installed here, as FlexiSLM's does without its environment. The slow test runs the check against a
