@@ -98,6 +98,37 @@ def test_a_result_key_the_adapter_reads_that_the_release_no_longer_names_fails(t
     assert "FlexiSLMInference never names the result key 'avg_input_framerate'" in done.stdout
 
 
+# The first release's layout (flexislm/inference_flexislm.py at 4fcbe8f): the same generate_from_audio,
+# Interleaved* class names, a config without checkpoint or auto_download; importable here.
+FIRST_RELEASE = (
+    RELEASE.replace("import modeling_flexislm_not_here\n", "")
+    .replace("FlexiSLMInferenceConfig", "InterleavedInferenceConfig")
+    .replace("FlexiSLMInference", "InterleavedS2SInference")
+    .replace('    checkpoint: str = "stage2_7B"\n    auto_download: bool = False\n', "")
+)
+
+
+def test_the_first_release_package_is_imported_from_the_clone_not_shadowed_by_the_check(tmp_path):
+    """The check is itself named flexislm.py: with the clone on PYTHONPATH (behind the script's own
+    folder), `import flexislm` must still find the clone's package."""
+    assert "InterleavedInferenceConfig" in FIRST_RELEASE and "checkpoint" not in FIRST_RELEASE
+    clone = tmp_path / "FlexiSLM"
+    (clone / "flexislm").mkdir(parents=True)
+    (clone / "README.md").write_text("# FlexiSLM\n")
+    (clone / "flexislm" / "__init__.py").write_text("")
+    (clone / "flexislm" / "inference_flexislm.py").write_text(FIRST_RELEASE)
+    env = {**os.environ, "PYTHONPATH": str(clone)}
+    done = subprocess.run(
+        [sys.executable, str(CHECK), str(clone)], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert "flexislm (imported): generate_from_audio(" in done.stdout, done.stdout + done.stderr
+    assert "InterleavedInferenceConfig(enable_flexible_framerate, model_path) built" in done.stdout
+    if done.returncode == 1:  # a machine with CUDA: only the unwritten tiny-model run fails
+        assert done.stdout.count("FAIL") == 1 and "tiny-model run is not written" in done.stdout
+    else:
+        assert done.returncode == 3 and "FAIL" not in done.stdout, done.stdout
+
+
 @pytest.mark.slow
 def test_flexislm_holds_its_contract_in_its_environment():
     repo, python = os.environ.get("FLEXISLM_REPO"), os.environ.get("FLEXISLM_PYTHON")

@@ -34,6 +34,11 @@ from pathlib import Path
 from source_layout import SourceClass, bound, read_classes, stand_in
 from upstream_check import Report, clone_argument, cuda_available, signature_failures
 
+# This file is named flexislm.py and Python puts its folder first on sys.path: out of it, so that
+# `import flexislm` finds the first release's package in the clone, not this check.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
 RATES = ((12.5, 12.5), (6.25, 6.25), (4.0, 4.0))
 RESULT_KEYS = ("text", "audio_ids", "length_ids", "avg_input_framerate")  # what the adapter reads
 
