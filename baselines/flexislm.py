@@ -7,8 +7,8 @@ checkpoint is a local folder (passed as `model_path`) or, where the config takes
 name such as `stage2_7B` (fetched with its `auto_download`).
 
 Rate mapping: a rate spec IN:OUT gives `input_framerate=IN` and the output rate OUT in Hz under the
-name the installed release takes (`framerate=` in the first releases, `output_framerate=` in the
-current one): the signature is inspected and an unknown layout refused (flexislm_layout.py).
+name the installed release takes (`framerate=` in every release found, `output_framerate=` in a
+later README's): the signature is inspected and an unknown layout refused (flexislm_layout.py).
 FlexiSLM reads a value <= 1 as a merge threshold, not a rate; the
 rate parser refuses such values, and threshold mode is asked for explicitly with
 `--model-arg threshold=T` and `--rates native`.
@@ -234,7 +234,8 @@ class FlexiSLMAdapter(Adapter):
         self.layout = call_layout(inference_cls.generate_from_audio)  # before any weights: a layout we do not know
         if not self.device.startswith("cuda"):
             raise AdapterUnavailable(
-                "flexislm needs a CUDA GPU: its loader places the model on cuda; run with --device cuda"
+                "flexislm needs a CUDA GPU: its loader puts non-LoRA checkpoints on device_map='cuda' and its "
+                "CPU path has not been checked; run with --device cuda"
             )
         cfg = config_cls(**config_arguments(config_fields(config_cls), self.config["checkpoint"], self._extra_config()))
         self.inference = inference_cls(cfg, self.device)
