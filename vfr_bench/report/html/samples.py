@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from vfr_bench.records import SampleRecord, ScoreRecord
+from vfr_bench.records import SampleKey, SampleRecord, ScoreRecord
 from vfr_bench.report.html.diff import Diff, sample_diff
 from vfr_bench.report.html.media import Media
 from vfr_bench.report.series import Series
@@ -46,13 +46,12 @@ def _records(
     runs: list[RunView], index: dict[tuple[Path, str], int]
 ) -> Iterator[tuple[RunView, SampleRecord, dict[str, ScoreRecord]]]:
     for run in runs:
-        by_sample: dict[tuple[str, ...], dict[str, ScoreRecord]] = {}
+        by_sample: dict[SampleKey, dict[str, ScoreRecord]] = {}
         for score in run.scores:
-            by_sample.setdefault(score.key[:4], {})[score.metric] = score
+            by_sample.setdefault(score.sample_key, {})[score.metric] = score
         for record in run.samples:
             if (run.path, record.model) in index:
-                # a sample's key (model, rate spec, task, sample id) is the first four of its scores' keys
-                yield run, record, by_sample.get(tuple(record.key), {})
+                yield run, record, by_sample.get(record.key, {})
 
 
 def _row(s: int, run: RunView, record: SampleRecord, scores: dict[str, ScoreRecord], media: Media) -> dict[str, Any]:
