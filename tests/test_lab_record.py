@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from vfr_bench.cli import main
-from vfr_bench.records import LAB_TASK, CellKey, LabRecord, SampleRecord, sample_record_type, unbatched
+from vfr_bench.records import LAB_TASK, CellKey, LabRecord, SampleRecord, sample_record_type
 from vfr_bench.run_check import problems
 from vfr_bench.run_dir import RunDirectory, RunDirError
 from vfr_bench.schema_upgrade import upgrade_manifest, upgrade_record
@@ -58,8 +58,7 @@ def test_a_lab_record_round_trips() -> None:
     assert again == record
     assert json.loads(again.to_json()) == json.loads(record.to_json())
     assert again.cell == CellKey("flexislm-7b-thinker", LAB_TASK, "25", 1)
-    assert again.latency.ms_per_llm_step > 0 and unbatched(again)
-    assert not unbatched(again.model_copy(update={"batch_size": 4}))
+    assert again.latency.ms_per_llm_step > 0 and again.batch_size == 1
 
 
 def test_a_lab_record_refuses_what_it_cannot_be() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vfr_bench.token_alphabet import TokenAlphabet
 
@@ -191,16 +191,12 @@ class LabRecord(SampleRecord):
     hypothetical_rate: bool  # a rate the architecture was not built for
     latency: LabTimings
 
-    @model_validator(mode="after")
-    def _lab_task(self) -> LabRecord:
-        if self.task != LAB_TASK:
-            raise ValueError(f"task {self.task!r} is not the latency lab's task {LAB_TASK!r}")
-        return self
-
-
-def unbatched(sample: SampleRecord) -> bool:
-    """Whether the sample timed one request alone: any run's sample but a lab record of a batch of several."""
-    return sample.batch_size == 1
+    @field_validator("task")
+    @classmethod
+    def _lab_task(cls, task: str) -> str:
+        if task != LAB_TASK:
+            raise ValueError(f"task {task!r} is not the latency lab's task {LAB_TASK!r}")
+        return task
 
 
 def sample_record_type(kind: str) -> type[SampleRecord]:
