@@ -109,7 +109,7 @@ def _figures(results: Results, reported: list[ReportedPoint], overlay: str, save
         "t_total, t_first_audio and t_ar by rate, a line per series pooling its tasks (p50, band p10-p90; a "
         "latency-lab run's line per batch size), and the speed-up vs the highest rate beside the ideal (the rate "
         "ratio, dotted); unstable cells (p95 > 3x p50, or a speed-up over 1.5x the ideal) hollow and off the line; "
-        "latency-lab runs add the roofline bound (dotted, thin)",
+        "latency-lab runs add the roofline bound (sparse dots, thin)",
     )  # fmt: skip
 
 

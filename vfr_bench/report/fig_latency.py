@@ -5,7 +5,7 @@ p10 to p90 (so a slow outlier never sets the scale), and t_total's speed-up over
 highest rate (in "x") next to the ideal speed-up (the rate ratio: halving the rate would halve the
 time), drawn over the data. A cell the stability rule (vfr_bench/stability.py) rejects is a hollow
 grey mark off its line, named in the legend as unstable. Latency-lab runs also draw their roofline
-bound (dotted, thin). Rate increases left to right; ticks fall at the rates that were run."""
+bound (sparse dots, thin). Rate increases left to right; ticks fall at the rates that were run."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def latency_figure(
             if hz is not None:
                 lines[(series, (families or {}).get(s.task, s.task), s.batch_size)][hz].append(s)
     names = sorted({family for _, family, _ in lines})
-    variants = sorted({(family, batch) for _, family, batch in lines})
+    variants = sorted({(family, batch) for _, family, batch in lines}, key=lambda v: (v[1], v[0]))  # batch 1 first
     drawn = {}
     for (series, family, batch), by_rate in sorted(lines.items(), key=lambda kv: kv[0][2]):
         label = series.label + ("" if len(names) == 1 else f" / {family}") + ("" if batch == 1 else f", batch {batch}")
@@ -116,8 +116,8 @@ def _bound(ax: Any, entry: dict[str, Any], firsts: list[SampleRecord], xs: list[
     bounds = [_roofline(s) for s in firsts]
     if all(b is not None for b in bounds):
         entry["bound"] = bounds
-        # dotted, thin: a dashed line is a series at another batch size or task family
-        ax.plot(xs, bounds, color=colour, ls=(0, (1, 1.2)), lw=0.9, label=BOUND_LABEL, gid="bound")
+        # sparse dots, thin: the line styles mark a series' task families and batch sizes
+        ax.plot(xs, bounds, color=colour, ls=(0, (1, 3)), lw=0.8, label=BOUND_LABEL, gid="bound")
 
 
 def _ideal_top(drawn: dict[str, dict[str, Any]]) -> float:

@@ -251,7 +251,7 @@ def latency_chart(groups: list[tuple[Series, list[SampleRecord]]], families: dic
     if not lines:
         return None
     names = sorted({family for _, family, _ in lines})
-    variants = sorted({(family, batch) for _, family, batch in lines})
+    variants = sorted({(family, batch) for _, family, batch in lines}, key=lambda v: (v[1], v[0]))  # batch 1 first
     fig = go.Figure()
     for (series, family, batch), by_rate in sorted(lines.items(), key=lambda kv: kv[0][2]):
         label = series.label + ("" if len(names) == 1 else f" / {family}") + ("" if batch == 1 else f", batch {batch}")
