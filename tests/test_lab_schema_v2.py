@@ -73,16 +73,23 @@ def test_two_batch_sizes_of_one_rate_stay_two_cells_in_the_report_table() -> Non
 
 
 def test_a_v2_lab_line_whose_batch_size_disagrees_with_its_task_is_refused(tmp_path: Path) -> None:
-    for change in (lambda r: r.update(batch_size=2), lambda r: r.pop("batch_size")):  # task latency-lab-bs1
-        run = _copy(tmp_path, f"run{len(list(tmp_path.iterdir()))}")
-        _rewrite_line(run / "samples.jsonl", 1, change)
-        with pytest.raises(RunDirError, match=r"samples.jsonl:1 is not a valid LabRecord .*'latency-lab-bs1' is not"):
-            RunDirectory(run).samples()
-        with pytest.raises(RunDirError, match=r"samples.jsonl:1 is not a valid LabRecord"):
-            RunDirectory(run).samples_frame()
-        assert any(
-            p.startswith("samples.jsonl line 1: task: Value error, task 'latency-lab-bs1'") for p in problems(run)
-        )
+    run = _copy(tmp_path, "disagrees")
+    _rewrite_line(run / "samples.jsonl", 1, lambda r: r.update(batch_size=2))  # its task: latency-lab-bs1
+    why = "task 'latency-lab-bs1' is not the latency lab's task 'latency-lab' (schema 2's name for a batch size"
+    with pytest.raises(
+        RunDirError, match=rf"samples.jsonl:1 is not a valid LabRecord \(task: Value error, {re.escape(why)}"
+    ):
+        RunDirectory(run).samples()
+    with pytest.raises(RunDirError, match=r"samples.jsonl:1 is not a valid LabRecord"):
+        RunDirectory(run).samples_frame()
+    assert f"samples.jsonl line 1: task: Value error, {why}: not this record's)" in problems(run)
+    run = _copy(tmp_path, "lacks")
+    _rewrite_line(run / "samples.jsonl", 1, lambda r: r.pop("batch_size"))  # schema 2 required it too
+    with pytest.raises(RunDirError, match=r"samples.jsonl:1 is not a valid LabRecord \(batch_size: Field required"):
+        RunDirectory(run).samples()
+    with pytest.raises(RunDirError, match=r"samples.jsonl:1 is not a valid LabRecord \(batch_size"):
+        RunDirectory(run).samples_frame()
+    assert "samples.jsonl line 1: batch_size: Field required" in problems(run)
     run = _copy(tmp_path, "score")
     _rewrite_line(run / "scores.jsonl", 1, lambda r: r.update(batch_size=2))
     assert any(p.startswith("scores.jsonl line 1: scores a sample samples.jsonl does not hold") for p in problems(run))

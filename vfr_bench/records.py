@@ -195,7 +195,8 @@ class LabRecord(SampleRecord):
     @classmethod
     def _lab_task(cls, task: str) -> str:
         if task != LAB_TASK:
-            raise ValueError(f"task {task!r} is not the latency lab's task {LAB_TASK!r}")
+            v2 = " (schema 2's name for a batch size: not this record's)" if task.startswith(LAB_TASK + "-bs") else ""
+            raise ValueError(f"task {task!r} is not the latency lab's task {LAB_TASK!r}{v2}")
         return task
 
 

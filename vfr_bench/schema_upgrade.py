@@ -38,16 +38,17 @@ def v2_lab_batch(task: Any) -> int | None:
 
 def upgrade_record(data: Any, sample: bool = False) -> Any:
     """A sample (`sample`), score or summary row (as parsed JSON or CSV) with its v2 lab task read as task
-    and batch size. A v2 lab sample carried its batch size as well (its validator tied the two); one
-    that lacks it or disagrees with its task name is damaged and left alone, so the record's own
-    validation refuses it (task `latency-lab-bsN` is not the lab's task) instead of it being misread."""
+    and batch size. A v2 lab sample carried its batch size as well (its validator tied the two): one
+    without it is read without it (refused: batch_size is required), and a line whose batch size
+    disagrees with its task's name is left alone, so the record's own validation refuses it (task
+    `latency-lab-bsN` is not the lab's task) instead of it being misread."""
     batch = v2_lab_batch(data.get("task")) if isinstance(data, dict) else None
     if batch is None:
         return data
     given = data.get("batch_size")
-    if (sample and given is None) or (given is not None and str(given) != str(batch)):
+    if given is not None and str(given) != str(batch):
         return data
-    return {**data, "task": LAB_TASK, "batch_size": batch}
+    return {**data, "task": LAB_TASK, **({} if sample and given is None else {"batch_size": batch})}
 
 
 def upgrade_manifest(data: Any) -> Any:
@@ -75,7 +76,7 @@ def upgrade_frame(frame: pd.DataFrame, sample: bool = False) -> pd.DataFrame:
     sizes = frame["task"].astype("string").str.extract(f"^{V2_LAB_TASK.pattern}$", expand=False).astype(float)
     renamed = sizes.notna().to_numpy()
     given = frame["batch_size"].to_numpy(dtype=float)
-    damaged = renamed & ((sample & (given != given)) | ((given == given) & (given != sizes.to_numpy())))
+    damaged = renamed & (((given != given) & sample) | ((given == given) & (given != sizes.to_numpy())))
     if damaged.any():
         raise ValueError(f"{int(damaged.sum())} v2 lab record(s) whose batch_size disagrees with the task's name")
     if renamed.any():
