@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import statistics
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,38 @@ def test_gate_between_two_lab_runs_pairs_each_batch_size_with_itself(tmp_path: P
     result = CliRunner().invoke(main, args)  # the batch-2 cell at that rate lost a sample; batch 1 did not
     lost = [c for c in json.loads(verdict.read_text(encoding="utf-8"))["cells"] if c["kind"] == "coverage"]
     assert result.exit_code == 1 and [(c["rate"], c["batch_size"], c["verdict"]) for c in lost] == [("4", 2, "fail")]
+
+
+def test_the_latency_figure_draws_a_line_per_batch_size() -> None:
+    import matplotlib.pyplot as plt
+
+    from tests.figures.checks import check_figure
+    from vfr_bench.report import style
+    from vfr_bench.report.fig_latency import latency_figure
+    from vfr_bench.report.points import run_series, series_samples
+    from vfr_bench.run_view import load_run
+
+    style.apply()
+    runs = [load_run(V2)]
+    fig, drawn = latency_figure(series_samples(runs, run_series(runs)))
+    assert sorted(drawn) == [MODEL, f"{MODEL}, batch 2"]  # batch 1 is the series' own line
+    for batch, label in ((1, MODEL), (2, f"{MODEL}, batch 2")):
+        at_4 = [s.timings.t_total for s in runs[0].samples if (s.batch_size, s.rate_spec) == (batch, "4")]
+        assert drawn[label]["rates"] == [4.0, 12.5] and len(at_4) == 3
+        assert drawn[label]["t_total_p50"][0] == pytest.approx(statistics.median(at_4))
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert f"{MODEL}, batch 2" in legend and not check_figure(fig)
+    plt.close(fig)
+
+
+def test_the_sample_browser_keeps_batch_sizes_apart(tmp_path: Path) -> None:
+    import vfr_bench
+    from vfr_bench.report.html.media import Media
+    from vfr_bench.report.html.samples import sample_groups
+
+    results = vfr_bench.load(V2)
+    groups = sample_groups(results.runs, results.series, Media(tmp_path))
+    assert sorted(g["id"] for g in groups) == sorted(
+        [f"repeat-{i}" for i in range(3)] + [f"repeat-{i}, batch 2" for i in range(3)]
+    )
+    assert all(len(g["rows"]) == 2 for g in groups)  # one per rate

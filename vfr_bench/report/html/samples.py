@@ -1,4 +1,4 @@
-"""The sample browser's data: one group per (task, sample id) with the reference, the input audio and
+"""The sample browser's data: one group per (task, sample id, batch size) with the reference, the input audio and
 one row per (series, rate): the transcript and its diff against the reference (diff.py), the error
 rate, achieved Hz, t_total and the output audio. Groups are written in chunk files the page loads
 on demand (`samples/chunk-NNNN.js`, by <script> tags: Chromium blocks fetch() of file:// URLs); the
@@ -22,16 +22,18 @@ Group = dict[str, Any]
 
 
 def sample_groups(runs: list[RunView], series: dict[tuple[Path, str], Series], media: Media) -> list[Group]:
-    """Every (task, sample id) of the runs' series, in task then first-seen order, each with its rows
-    in series order then rate order (highest first)."""
+    """Every (task, sample id, batch size) of the runs' series, in task then first-seen order, each with
+    its rows in series order then rate order (highest first). A latency-lab repeat at batch size 4 is
+    its own group, named "repeat-0, batch 4"."""
     index = {key: i for i, key in enumerate(series)}
-    groups: dict[tuple[str, str], Group] = {}
+    groups: dict[tuple[str, str, int], Group] = {}
     for run, record, scores in _records(runs, index):
-        key = (record.task, record.sample_id)
+        key = (record.task, record.sample_id, record.batch_size)
         group = groups.get(key)
         if group is None:
             reference = record.reference.text if record.reference else None
-            group = groups[key] = {"task": record.task, "id": record.sample_id, "ref": reference, "input": None,
+            name = record.sample_id + ("" if record.batch_size == 1 else f", batch {record.batch_size}")
+            group = groups[key] = {"task": record.task, "id": name, "ref": reference, "input": None,
                                    "in_s": record.input_seconds, "lang": record.language, "rows": []}  # fmt: skip
         if group["input"] is None:
             group["input"] = media.add(record.source_audio, "input")
