@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet '$(TORCH)'
-	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet -e '.[reference,latency,qwen,metrics,data,report,ray,test]'
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet -e '.[builtin,latency,qwen,metrics,data,report,ray,test]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -41,7 +41,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_runner_overhead.py
-	$(BIN)/python scripts/bench_reference.py
+	$(BIN)/python scripts/bench_training_free.py
 	$(BIN)/python scripts/bench_noise_memory.py
 
 clean:

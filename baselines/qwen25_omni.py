@@ -8,7 +8,9 @@ Per-stage times (thinker, talker, token2wav) come from forward hooks; t_first_to
 the thinker's first forward pass, which yields the first text token.
 
 `--model-arg random_init_config=PATH` builds the architecture from a config with random weights
-(no download), with byte-level token ids; tests use the tiny config shipped beside this file.
+(no download), with byte-level token ids; tests use the tiny config shipped beside this file. A
+config written in transformers 5.x's form (`rope_parameters`) is read by 4.x in its own form
+(`rope_theta` and `rope_scaling`), so the shipped one builds on 4.52-4.57 too.
 """
 
 from __future__ import annotations
@@ -40,6 +42,24 @@ def audio_positions(mel_frames: int) -> int:
     """Audio encoder positions for `mel_frames` 100 fps frames: stride-2 conv, then average pool of 2."""
     conv = (mel_frames - 1) // 2 + 1
     return (conv - 2) // 2 + 1
+
+
+def config_for_transformers(config: Any, transformers_major: int) -> Any:
+    """A config dict in the form this transformers reads: 5.x's `rope_parameters` (rope_type, rope_theta
+    and the scaling keys) become 4.x's `rope_theta` and `rope_scaling` (type and the same keys) before 5.x."""
+    if transformers_major >= 5:
+        return config
+    if isinstance(config, list):
+        return [config_for_transformers(v, transformers_major) for v in config]
+    if not isinstance(config, dict):
+        return config
+    node = {k: config_for_transformers(v, transformers_major) for k, v in config.items()}
+    rope = node.pop("rope_parameters", None)
+    if isinstance(rope, dict):
+        scaling = {k: v for k, v in rope.items() if k not in ("rope_type", "rope_theta")}
+        node.setdefault("rope_theta", rope.get("rope_theta"))
+        node.setdefault("rope_scaling", {"type": rope.get("rope_type", "default"), **scaling})
+    return node
 
 
 def generate_kwargs(
@@ -119,6 +139,18 @@ class Qwen25OmniAdapter(Adapter):
         self.processor: Any = None
         self.clock: Any = None
 
+    def _random_init_config(self, transformers: Any, config_cls: Any) -> Any:
+        """The config of `random_init_config`, read in the form this transformers takes."""
+        path = Path(self.config["random_init_config"])
+        if not path.is_file():
+            raise AdapterUnavailable(f"qwen2.5-omni: config not found: {path}")
+        verbosity = transformers.logging.get_verbosity()
+        transformers.logging.set_verbosity_error()  # a shrunken config trips vocabulary-range warnings
+        try:
+            return config_cls.from_dict(config_for_transformers(json.loads(path.read_text()), self.transformers_major))
+        finally:
+            transformers.logging.set_verbosity(verbosity)
+
     def load(self) -> None:
         try:
             import torch
@@ -134,15 +166,7 @@ class Qwen25OmniAdapter(Adapter):
         if self.config["random_init_config"]:
             from transformers import Qwen2_5OmniConfig
 
-            path = Path(self.config["random_init_config"])
-            if not path.is_file():
-                raise AdapterUnavailable(f"qwen2.5-omni: config not found: {path}")
-            verbosity = transformers.logging.get_verbosity()
-            transformers.logging.set_verbosity_error()  # a shrunken config trips vocabulary-range warnings
-            try:
-                config: Any = Qwen2_5OmniConfig.from_dict(json.loads(path.read_text()))
-            finally:
-                transformers.logging.set_verbosity(verbosity)
+            config: Any = self._random_init_config(transformers, Qwen2_5OmniConfig)
             with torch.device(self.device):
                 self.model = Qwen2_5OmniForConditionalGeneration(config).eval()
             dit = config.token2wav_config.dit_config

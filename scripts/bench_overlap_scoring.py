@@ -7,7 +7,7 @@ summary.csv, in this process (imports and the built-in speech's synthesis, cache
 the CPU time of this process and its children (the scorer, scoring pools); CPU / cores is the least
 wall time any schedule of that work could take on this machine.
 
-    python scripts/bench_overlap_scoring.py [--model reference-dynamic] [--rates 12.5,6.25] [--limit N]
+    python scripts/bench_overlap_scoring.py [--model training-free-dynamic] [--rates 12.5,6.25] [--limit N]
         [--metrics pesq_wb,stoi] [--asr-judge-batch 16]
 """
 
@@ -63,7 +63,7 @@ def cpu_seconds() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="reference-dynamic")
+    parser.add_argument("--model", default="training-free-dynamic")
     parser.add_argument("--rates", default="12.5,6.25")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--metrics", help="quality metrics instead of the task's (e.g. pesq_wb,stoi)")

@@ -1,7 +1,7 @@
 """Throughput of the default grid with the local executor vs Ray with 1 and 2 workers, and Ray's cost
 per work unit.
 
-The default grid is `vfr-bench run`'s: reference-dynamic and reference-uniform at 12.5, 6.25, 5 and 4
+The default grid is `vfr-bench run`'s: training-free-dynamic and training-free-uniform at 12.5, 6.25, 5 and 4
 Hz, tasks asr and rate-fidelity, the 24 built-in utterances (384 samples), generation only (not
 scored). Ray runs on a local cluster of --cpus CPUs started once (its start is printed, not counted).
 The per-unit cost: a no-op model over --noop-samples samples, once in units of 1 sample and once in

@@ -1,6 +1,6 @@
 """Pivot a run's summary.csv into condition x rate: achieved input Hz and WER (or CER) per cell.
 
-    python scripts/robustness_table.py RUN_DIR [--metric wer] [--model reference-dynamic]
+    python scripts/robustness_table.py RUN_DIR [--metric wer] [--model training-free-dynamic]
 
 Rows are tasks (one per noise condition or language), columns the requested rates.
 """

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from vfr_bench.baselines.reference import merging
+from vfr_bench.baselines.training_free import merging
 from vfr_bench.models import ModelRegistry, model_registry
 from vfr_bench.protocol import Adapter, RateControl, Request, Response
 from vfr_bench.token_alphabet import TokenAlphabet

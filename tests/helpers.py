@@ -121,7 +121,7 @@ def run_rate_and_asr(
 
 
 def parent_env_venv(folder: Path) -> str:
-    """A second virtual environment with its own interpreter. Installing the reference model's
+    """A second virtual environment with its own interpreter. Installing the training-free models'
     packages again would take minutes, so it sees this environment's packages through a .pth file;
     `vfr-bench env create` (tested separately, marked slow) installs them for real."""
     venv.EnvBuilder(with_pip=False).create(folder)

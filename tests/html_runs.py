@@ -36,7 +36,7 @@ def hypothesis(reference: str, rate: float, i: int, worse: int) -> str:
 
 
 def write_html_run(
-    path: Path, models: tuple[tuple[str, int], ...] = (("reference-uniform", 0),), n: int = 5, error: bool = True
+    path: Path, models: tuple[tuple[str, int], ...] = (("training-free-uniform", 0),), n: int = 5, error: bool = True
 ) -> Path:
     """`models` (name, extra inserted words at 4 Hz) x RATES x TASKS x n samples; with `error`, one
     rate-fidelity sample of the first model failed."""

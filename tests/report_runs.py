@@ -12,7 +12,7 @@ from vfr_bench.jsonl import append_jsonl
 from vfr_bench.scoring import score_run
 
 WORDS = "apple river stone garden window market yellow silver basket candle".split()
-MODELS = (("flexislm-7b", 1.0), ("reference-uniform", 1.6))
+MODELS = (("flexislm-7b", 1.0), ("training-free-uniform", 1.6))
 
 
 def write_quality_run(

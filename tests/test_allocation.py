@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.allocation_helpers import PAD_S, SAMPLE_RATE, padded_speech
-from vfr_bench.baselines.reference import merging
+from vfr_bench.baselines.training_free import merging
 from vfr_bench.metrics.allocation import allocate
 from vfr_bench.metrics.speech_activity import detect_speech, load_vad, overlaps
 from vfr_bench.unit_spans import check_spans, clip_spans, spans_from_lengths, uniform_spans

@@ -16,8 +16,8 @@ from vfr_bench.task_files import all_tasks
 from vfr_bench.token_alphabet import TokenAlphabet
 
 pytest.importorskip("silero_vad", reason="silero-vad (the metrics extra) is not installed")
-pytest.importorskip("piper.espeakbridge", reason="piper-tts (the reference extra) is not installed")
-pytest.importorskip("faster_whisper", reason="the ASR judge's word times need the reference extra")
+pytest.importorskip("piper.espeakbridge", reason="piper-tts (the builtin extra) is not installed")
+pytest.importorskip("faster_whisper", reason="the ASR judge's word times need the builtin extra")
 
 
 @pytest.fixture(scope="module")

@@ -108,10 +108,10 @@ def test_evaluate_refuses_an_unknown_option(tmp_path):
 
 
 def test_evaluate_and_the_cli_write_the_same_run_directory(tmp_path):
-    args = dict(models=["reference-uniform"], rates="12.5,4", tasks="asr", limit=3)
+    args = dict(models=["training-free-uniform"], rates="12.5,4", tasks="asr", limit=3)
     results = vfr_bench.evaluate(**args, out=tmp_path / "api")
     done = subprocess.run(
-        [CLI, "run", "--model", "reference-uniform", "--rates", "12.5,4", "--tasks", "asr", "--limit", "3",
+        [CLI, "run", "--model", "training-free-uniform", "--rates", "12.5,4", "--tasks", "asr", "--limit", "3",
          "--out", str(tmp_path / "cli")], capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -126,14 +126,16 @@ def test_evaluate_and_the_cli_write_the_same_run_directory(tmp_path):
     manifests = [json.loads((tmp_path / n / "manifest.json").read_text()) for n in ("api", "cli")]
     assert [{k: m[k] for k in keep} for m in manifests][0] == {k: manifests[1][k] for k in keep}
     assert len(results.samples) == 6
-    # the reference model says where its groups fall: the allocation analyses are computed on its runs
+    # the training-free models says where its groups fall: the allocation analyses are computed on its runs
     assert {"achieved_hz_speech", "silence_unit_share", "boundary_precision"} <= set(api.summary["metric"])
 
 
 def test_evaluate_says_when_nothing_was_measured(tmp_path):
-    """The reference model cannot answer spoken questions: every sample is skipped."""
+    """The training-free models cannot answer spoken questions: every sample is skipped."""
     with pytest.raises(NothingMeasured, match="every sample was skipped"):
-        vfr_bench.evaluate(models=["reference-dynamic"], rates="12.5", tasks="spoken-qa", limit=2, out=tmp_path / "r")
+        vfr_bench.evaluate(
+            models=["training-free-dynamic"], rates="12.5", tasks="spoken-qa", limit=2, out=tmp_path / "r"
+        )
 
 
 def test_the_readme_example_runs_as_written(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.metrics.wer import normalise
 from vfr_bench.scoring import JudgeChanged, score_run
 
-pytest.importorskip("faster_whisper", reason="needs vfr-bench[reference] (Piper speech, Whisper judge)")
+pytest.importorskip("faster_whisper", reason="needs vfr-bench[builtin] (Piper speech, Whisper judge)")
 
 BATCHED = JudgeSettings(asr_batch=4)
 

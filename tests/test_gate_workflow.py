@@ -4,7 +4,7 @@ Its YAML parses and triggers on pull requests, which its comment steps need; eve
 command line in its `run:` blocks (and in the doc's shell blocks) goes through the command's own
 click parser, with shell variables replaced by test values; the run lines name known models, rates,
 tasks and adapter options; and the steps of the job on the built-in data run for real: two
-reference runs, the gate (pass, regression and cannot-compare) and the verdict step's exit code.
+training-free model runs, the gate (pass, regression and cannot-compare) and the verdict step's exit code.
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def test_every_command_line_parses(source, step, args, tmp_path, monkeypatch):
 def test_the_parser_check_refuses_what_the_cli_refuses(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(click.NoSuchOption):
-        parse(["run", "--modle", "reference"])
+        parse(["run", "--modle", "training-free-dynamic"])
     with pytest.raises(click.BadParameter):
         parse(["run", "--limit", "0"])
     with pytest.raises(click.BadParameter):  # the run dirs do not exist
@@ -328,7 +328,7 @@ def run_step(job: str, name: str, folder: Path, outputs: dict[str, str]) -> subp
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory) -> Path:
-    """The harness job's steps after the install (the reference model on the built-in data)."""
+    """The harness job's steps after the install (the training-free models on the built-in data)."""
     folder = tmp_path_factory.mktemp("harness")
     outputs: dict[str, str] = {}
     names = [s["name"] for s in workflow()["jobs"]["harness"]["steps"] if "run" in s and "pip install" not in s["run"]]

@@ -60,8 +60,8 @@ def driver() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("browser")
-    a = write_html_run(root / "run-a", (("reference-uniform", 0), ("reference-dynamic", 2)))
-    b = write_html_run(root / "run-b", (("reference-uniform", 3),), error=False)
+    a = write_html_run(root / "run-a", (("training-free-uniform", 0), ("training-free-dynamic", 2)))
+    b = write_html_run(root / "run-b", (("training-free-uniform", 3),), error=False)
     return a, b
 
 
@@ -211,12 +211,12 @@ def test_the_diff_marks_exactly_the_edits_the_wer_metric_counted(driver: Any, pa
 def test_sort_by_wer_change_puts_the_largest_regression_first(driver: Any, page: Path, runs: tuple[Path, Path]):
     open_page(driver, page)
     series = driver.execute_script("return VFR.series")
-    a = next(i for i, s in enumerate(series) if s["run"] == "run-a" and s["model"] == "reference-uniform")
+    a = next(i for i, s in enumerate(series) if s["run"] == "run-a" and s["model"] == "training-free-uniform")
     b = next(i for i, s in enumerate(series) if s["run"] == "run-b")
     wer = {}
     for run, name in ((runs[0], "a"), (runs[1], "b")):
         for s in RunDirectory(run).scores():
-            if s.metric == "wer" and s.model == "reference-uniform":
+            if s.metric == "wer" and s.model == "training-free-uniform":
                 wer[(name, s.task, s.sample_id, s.rate_spec)] = s.value
     change: dict[tuple[str, str], float] = {}
     for (name, task, sid, rate), value in wer.items():

@@ -30,7 +30,9 @@ pytest.importorskip("plotly")
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_html_run(tmp_path_factory.mktemp("html") / "run", (("reference-uniform", 0), ("reference-dynamic", 2)))
+    return write_html_run(
+        tmp_path_factory.mktemp("html") / "run", (("training-free-uniform", 0), ("training-free-dynamic", 2))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +137,10 @@ def test_chart_points_hover_with_series_rate_n_and_ci(report: Path):
     charts = page_data(report)["charts"]
     assert set(charts) == {"pareto_quality_vs_rate", "pareto_quality_vs_latency", "rate_calibration", "latency_vs_rate"}
     traces = charts["pareto_quality_vs_rate"]["data"]
-    assert sorted(t["name"] for t in traces if t.get("showlegend")) == ["reference-dynamic", "reference-uniform"]
+    assert sorted(t["name"] for t in traces if t.get("showlegend")) == [
+        "training-free-dynamic",
+        "training-free-uniform",
+    ]
     for trace in traces:
         assert "n = %{customdata[5]}" in trace["hovertemplate"] and "rate %{customdata[1]} Hz" in trace["hovertemplate"]
         for label, rate, _, low, high, n in trace["customdata"]:
@@ -200,7 +205,7 @@ def test_the_judge_ceiling_is_a_table_row_of_its_own_and_a_dotted_line(tmp_path:
     assert any(a["text"] == "judge ceiling" for a in layout["annotations"])
 
 
-def test_on_the_reference_models_real_transcripts_the_marked_edits_are_the_wer_numerators(tmp_path: Path):
+def test_on_the_training_free_models_real_transcripts_the_marked_edits_are_the_wer_numerators(tmp_path: Path):
     """The default model on the built-in speech (2 utterances, 12.5 and 4 Hz): real transcripts, real scores."""
     run = tmp_path / "run"
     cli = Path(sys.executable).parent / "vfr-bench"
@@ -239,7 +244,7 @@ def test_writing_again_replaces_the_pages_own_files_and_nothing_else(run: Path, 
 def test_the_python_api_writes_the_page_the_report_command_writes(tmp_path: Path):
     import vfr_bench
 
-    run = write_html_run(tmp_path / "run", (("reference-uniform", 0), ("reference-dynamic", 2)))
+    run = write_html_run(tmp_path / "run", (("training-free-uniform", 0), ("training-free-dynamic", 2)))
     report = tmp_path / "report"
     result = CliRunner().invoke(main, ["report", str(run), "--out", str(report)])
     assert result.exit_code == 0, result.output

@@ -16,10 +16,10 @@ def test_a_git_install_is_pinned_to_the_commit_that_was_installed():
         "url": "https://github.com/acme/vfr-bench.git",
         "vcs_info": {"vcs": "git", "commit_id": COMMIT, "requested_revision": "main"},
     }
-    req = requirement(origin, "[reference]")
-    assert req == f"vfr-bench[reference] @ git+https://github.com/acme/vfr-bench.git@{COMMIT}"
+    req = requirement(origin, "[builtin]")
+    assert req == f"vfr-bench[builtin] @ git+https://github.com/acme/vfr-bench.git@{COMMIT}"
     parsed = Requirement(req)  # pip's own grammar
-    assert parsed.name == "vfr-bench" and parsed.extras == {"reference"} and parsed.url.endswith(COMMIT)
+    assert parsed.name == "vfr-bench" and parsed.extras == {"builtin"} and parsed.url.endswith(COMMIT)
     sub = requirement({**origin, "subdirectory": "python"}, "")
     assert sub.endswith(f"@{COMMIT}#subdirectory=python")
 
@@ -42,7 +42,7 @@ def test_this_install_is_read_from_its_own_record_and_a_checkout_installs_itself
     assert origin is not None and origin["dir_info"].get("editable") is True
     checkout = install_source.source_checkout()
     assert checkout is not None and origin["url"] == checkout.as_uri()
-    assert install_target("[reference]") == f"{checkout}[reference]"
+    assert install_target("[builtin]") == f"{checkout}[builtin]"
 
 
 def test_without_a_checkout_the_recorded_origin_wins_over_the_index(monkeypatch):
@@ -75,5 +75,5 @@ def test_what_pip_records_for_a_git_install_gives_back_a_requirement_pip_install
         return json.loads(report.read_text())["install"][0]["download_info"]
 
     recorded = resolve(f"vfr-bench @ git+{repo.as_uri()}@{commit}")
-    again = resolve(requirement(recorded, "[reference]"))
+    again = resolve(requirement(recorded, "[builtin]"))
     assert again["vcs_info"]["commit_id"] == recorded["vcs_info"]["commit_id"] == commit

@@ -1,4 +1,4 @@
-"""Models in another virtual environment, behind the worker protocol, with the reference model."""
+"""Models in another virtual environment, behind the worker protocol, with the training-free models."""
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run import RunConfig, Runner
 from vfr_bench.task_files import all_tasks
 
-pytest.importorskip("faster_whisper", reason="the worker runs the reference model: pip install 'vfr-bench[reference]'")
+pytest.importorskip("faster_whisper", reason="the worker runs a training-free model: pip install 'vfr-bench[builtin]'")
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +23,14 @@ def second_env(tmp_path_factory):
 def test_worker_answers_like_the_in_process_adapter(second_env):
     from vfr_bench.models import ModelRegistry
 
-    adapter = remote.RemoteAdapter("reference-uniform", second_env)
+    adapter = remote.RemoteAdapter("training-free-uniform", second_env)
     try:
         assert adapter.capabilities == frozenset({"asr", "resynth"})
         assert adapter.rate_control_for().kind == "controllable"
         adapter.load()
         audio = (0.1 * np.sin(np.arange(32000) / 16000 * 2 * np.pi * 220)).astype(np.float32)
         out = adapter.generate(Request("resynth", "x", audio, input_hz=12.5, output_hz=6.25))
-        local = ModelRegistry().create("reference-uniform")
+        local = ModelRegistry().create("training-free-uniform")
         local.load()
         expected = local.generate(Request("resynth", "x", audio, input_hz=12.5, output_hz=6.25))
         assert (out.n_input_tokens, out.n_output_tokens) == (expected.n_input_tokens, expected.n_output_tokens)
@@ -44,7 +44,7 @@ def test_worker_answers_like_the_in_process_adapter(second_env):
 
 
 def test_a_killed_worker_fails_one_request_then_restarts(second_env):
-    adapter = remote.RemoteAdapter("reference-dynamic", second_env)
+    adapter = remote.RemoteAdapter("training-free-dynamic", second_env)
     audio = (0.1 * np.random.default_rng(0).standard_normal(16000)).astype(np.float32)
     try:
         adapter.load()
@@ -73,13 +73,13 @@ def test_worker_killed_mid_run_is_recorded_and_the_run_goes_on(tmp_path, second_
 
     monkeypatch.setattr(remote.RemoteAdapter, "_call", killing_call)
     config = RunConfig(
-        models=["reference-uniform"],
+        models=["training-free-uniform"],
         rate_specs=parse_rate_specs("6.25"),
         tasks=[all_tasks()["asr"]],
         out=tmp_path / "run",
         data=str(manifest),
         warmup=0,
-        model_envs={"reference-uniform": second_env},
+        model_envs={"training-free-uniform": second_env},
     )
     outcome = Runner(config).run()
     records = {r["sample_id"]: r for r in read_jsonl(tmp_path / "run" / "samples.jsonl")}
@@ -94,7 +94,7 @@ def test_unknown_environment_says_how_to_create_it():
 
 
 def test_a_bad_option_is_reported_from_the_worker(second_env):
-    adapter = remote.RemoteAdapter("reference", second_env, options={"colour": "red"})
+    adapter = remote.RemoteAdapter("training-free-dynamic", second_env, options={"colour": "red"})
     with pytest.raises(remote.WorkerDied, match="has no option colour"):
         _ = adapter.capabilities
     adapter.close()
@@ -107,9 +107,9 @@ def test_env_create_installs_a_working_worker(tmp_path):
 
     from vfr_bench.cli import main
 
-    result = CliRunner().invoke(main, ["env", "create", "reference-uniform", "--path", str(tmp_path / "env")])
+    result = CliRunner().invoke(main, ["env", "create", "training-free-uniform", "--path", str(tmp_path / "env")])
     assert result.exit_code == 0, result.output
-    adapter = remote.RemoteAdapter("reference-uniform", env_python(str(tmp_path / "env")))
+    adapter = remote.RemoteAdapter("training-free-uniform", env_python(str(tmp_path / "env")))
     try:
         assert "asr" in adapter.capabilities
     finally:

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vfr_bench.baselines.reference import merging
+from vfr_bench.baselines.training_free import merging
 
 
 def piecewise_frames(lengths, dim=8, seed=0):

@@ -13,7 +13,7 @@ from vfr_bench.metrics.judge_settings import JudgeSettings
 from vfr_bench.metrics.wer import normalise, word_errors
 from vfr_bench.scoring import score_run
 
-pytest.importorskip("faster_whisper", reason="needs vfr-bench[reference] (Piper speech, Whisper judge)")
+pytest.importorskip("faster_whisper", reason="needs vfr-bench[builtin] (Piper speech, Whisper judge)")
 
 
 @pytest.fixture(scope="module")

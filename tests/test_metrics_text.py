@@ -1,5 +1,5 @@
 """Metrics that need no speech model: WER and CER against jiwer, answer containment, SI-SDR by hand,
-and the LLM judge against a local OpenAI-compatible server. None of these skip when the reference
+and the LLM judge against a local OpenAI-compatible server. None of these skip when the builtin
 extra (faster-whisper, Piper) is absent."""
 
 import json

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("faster_whisper", reason="needs the reference extra: pip install 'vfr-bench[reference]'")
+pytest.importorskip("faster_whisper", reason="needs the builtin extra: pip install 'vfr-bench[builtin]'")
 pytest.importorskip("safetensors", reason="needs safetensors (with transformers: the latency extra)")
 
 from vfr_bench.models import ModelRegistry  # noqa: E402
@@ -79,7 +79,7 @@ def test_ctranslate2_runs_the_trained_decoder_as_pytorch_trained_it(sentence):
     from vfr_bench.baselines.mini.adapter import packaged_weights, trained_folder
     from vfr_bench.baselines.mini.decoder import decoder_logits, group_frames
     from vfr_bench.baselines.mini.encoding import encode_compact
-    from vfr_bench.baselines.reference.whisper_model import WhisperCT2
+    from vfr_bench.baselines.training_free.whisper_model import WhisperCT2
     from vfr_bench.whisper_ct2.torch_whisper import load_transformers_whisper
 
     torch.set_num_threads(1)

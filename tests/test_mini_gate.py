@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("faster_whisper", reason="needs the reference extra: pip install 'vfr-bench[reference]'")
+pytest.importorskip("faster_whisper", reason="needs the builtin extra: pip install 'vfr-bench[builtin]'")
 pytest.importorskip("safetensors", reason="needs safetensors (with transformers: the latency extra)")
 
 from vfr_bench.cli import main  # noqa: E402

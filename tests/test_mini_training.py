@@ -43,7 +43,7 @@ def test_capped_dynamic_merging_keeps_the_rate_and_the_cap(n, hz, cap_factor, se
 
 def test_the_compact_decoder_equals_whisper_on_the_expanded_groups():
     torch = pytest.importorskip("torch", reason="needs torch and transformers (the latency extra)")
-    pytest.importorskip("faster_whisper", reason="needs the reference extra")
+    pytest.importorskip("faster_whisper", reason="needs the builtin extra")
     from vfr_bench.baselines.mini.decoder import decoder_logits, group_frames
     from vfr_bench.metrics.asr_judge import offline_ctranslate2_model
     from vfr_bench.whisper_ct2.torch_whisper import load_transformers_whisper
@@ -73,12 +73,12 @@ def test_the_compact_decoder_equals_whisper_on_the_expanded_groups():
 @pytest.fixture(scope="module")
 def encoded(tmp_path_factory) -> Path:
     pytest.importorskip("torch", reason="needs torch and transformers (the latency extra)")
-    pytest.importorskip("faster_whisper", reason="needs the reference extra")
+    pytest.importorskip("faster_whisper", reason="needs the builtin extra")
     import soundfile as sf
 
     from vfr_bench.baselines.mini.features import encode_split
     from vfr_bench.baselines.mini.voices import Synthesiser, Voice
-    from vfr_bench.baselines.reference.whisper_model import WhisperCT2
+    from vfr_bench.baselines.training_free.whisper_model import WhisperCT2
 
     folder = tmp_path_factory.mktemp("speech")
     (folder / "audio").mkdir()
@@ -169,7 +169,7 @@ def test_a_time_budget_stops_training_and_says_so(encoded, tmp_path):
     assert second["weights_sha256"] and (tmp_path / "best.safetensors").is_file()
 
 
-def test_train_reference_says_which_debian_voices_are_missing(monkeypatch, tmp_path):
+def test_train_mini_says_which_debian_voices_are_missing(monkeypatch, tmp_path):
     import shutil
 
     from click.testing import CliRunner
@@ -178,7 +178,7 @@ def test_train_reference_says_which_debian_voices_are_missing(monkeypatch, tmp_p
 
     real_which = shutil.which
     monkeypatch.setattr(shutil, "which", lambda tool: None if tool == "flite" else real_which(tool))
-    result = CliRunner().invoke(main, ["train-reference", "--out", str(tmp_path)])
+    result = CliRunner().invoke(main, ["train-mini", "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert "apt-get install flite" in result.output
     assert not any(tmp_path.iterdir())  # nothing made

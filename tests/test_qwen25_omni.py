@@ -3,7 +3,7 @@
 import pytest
 
 from tests.helpers import assert_conforms, write_manifest
-from vfr_bench.baselines.qwen25_omni import TINY_CONFIG, audio_positions, generate_kwargs
+from vfr_bench.baselines.qwen25_omni import TINY_CONFIG, audio_positions, config_for_transformers, generate_kwargs
 from vfr_bench.jsonl import read_jsonl
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run import RunConfig, Runner
@@ -27,6 +27,21 @@ def test_generate_arguments_of_both_api_families():
     speech4 = generate_kwargs(4, True, 8, 60, "Ethan")
     assert speech4["return_audio"] is True and speech4["talker_max_new_tokens"] == 60 and speech4["speaker"] == "Ethan"
     assert "return_audio" not in generate_kwargs(5, True, 8, 60, "Chelsie")
+
+
+def test_the_shipped_tiny_config_is_read_in_the_form_of_transformers_4():
+    """The shipped config is in 5.x's form (rope_parameters); 4.52-4.57 read rope_theta and rope_scaling."""
+    import json
+
+    raw = json.loads(TINY_CONFIG.read_text())
+    assert config_for_transformers(raw, 5) is raw
+    old = config_for_transformers(raw, 4)
+    text = old["thinker_config"]["text_config"]
+    assert "rope_parameters" not in json.dumps(old)
+    assert text["rope_theta"] == 1000000.0
+    assert text["rope_scaling"] == {"type": "default", "mrope_section": [2, 3, 3]}
+    scaled = config_for_transformers({"rope_parameters": {"rope_type": "yarn", "rope_theta": 1e4, "factor": 4.0}}, 4)
+    assert scaled == {"rope_theta": 1e4, "rope_scaling": {"type": "yarn", "factor": 4.0}}
 
 
 def test_tiny_model_through_the_runner(tmp_path):

@@ -69,15 +69,17 @@ def grid(tmp_path: Path, models: list[str], **kw) -> RunConfig:
     return RunConfig(**defaults)
 
 
-def test_local_and_ray_runs_of_the_reference_model_give_the_same_records_and_scores(tmp_path, cluster):
+def test_local_and_ray_runs_of_the_training_free_models_give_the_same_records_and_scores(tmp_path, cluster):
     """Ray workers hold one CPU, and Ray runs them with one BLAS thread; the local run is given one too,
-    since the reference model's transcripts follow numpy's thread count (its backend records it)."""
-    pytest.importorskip("faster_whisper", reason="the reference model: pip install 'vfr-bench[reference]'")
+    since the training-free models' transcripts follow numpy's thread count (its backend records it)."""
+    pytest.importorskip("faster_whisper", reason="the training-free models: pip install 'vfr-bench[builtin]'")
     from threadpoolctl import threadpool_limits
 
     import vfr_bench
 
-    run = dict(models=["reference-dynamic", "reference-uniform"], rates="12.5,4", tasks="asr,rate-fidelity", limit=3)
+    run = dict(
+        models=["training-free-dynamic", "training-free-uniform"], rates="12.5,4", tasks="asr,rate-fidelity", limit=3
+    )
     with threadpool_limits(limits=1, user_api="blas"):
         vfr_bench.evaluate(**run, out=tmp_path / "local")
     vfr_bench.evaluate(**run, out=tmp_path / "ray", executor="ray", unit_size=2)
@@ -89,7 +91,9 @@ def test_local_and_ray_runs_of_the_reference_model_give_the_same_records_and_sco
     scores = {s.key: s.value for s in local.scores() if not s.metric.startswith(latency)}
     assert {s.key: s.value for s in on_ray.scores() if not s.metric.startswith(latency)} == scores
     assert {s.metric for s in on_ray.scores()} >= {"wer", "achieved_input_hz", "achieved_output_hz"}
-    backends = [RunDirectory(p).manifest().models["reference-dynamic"]["backend"] for p in (local.path, on_ray.path)]
+    backends = [
+        RunDirectory(p).manifest().models["training-free-dynamic"]["backend"] for p in (local.path, on_ray.path)
+    ]
     assert backends[0] == backends[1] and backends[1]["numpy_blas_threads"] == 1
     for path in (local.path, on_ray.path):
         assert_conforms(path)
@@ -208,16 +212,16 @@ def test_a_model_that_fails_to_load_on_ray_records_its_samples_as_errors_and_the
 
 
 def test_a_model_in_its_own_environment_runs_under_ray(tmp_path, cluster, second_env):
-    pytest.importorskip("faster_whisper", reason="the reference model: pip install 'vfr-bench[reference]'")
+    pytest.importorskip("faster_whisper", reason="the training-free models: pip install 'vfr-bench[builtin]'")
     cfg = grid(
-        tmp_path, ["reference-uniform"], rate_specs=parse_rate_specs("12.5"), tasks=[all_tasks()["asr"]], limit=2,
-        model_envs={"reference-uniform": second_env},
+        tmp_path, ["training-free-uniform"], rate_specs=parse_rate_specs("12.5"), tasks=[all_tasks()["asr"]], limit=2,
+        model_envs={"training-free-uniform": second_env},
     )  # fmt: skip
     outcome = Runner(cfg).run()
     records = read_jsonl(cfg.out / "samples.jsonl")
     assert outcome.ok == 2 and all(r["status"] == "ok" and r["text"] for r in records)
     assert {r["adapter_extra"]["worker_restarts"] for r in records} == {0}  # answered by the model's own worker
-    model = RunDirectory(cfg.out).manifest().models["reference-uniform"]
+    model = RunDirectory(cfg.out).manifest().models["training-free-uniform"]
     assert model["isolated"] is True and model["env_python"] == second_env
 
 

@@ -9,24 +9,24 @@ from vfr_bench.protocol import Adapter, AdapterUnavailable
 
 def test_every_registered_name_resolves_to_an_adapter_and_instantiates():
     reg = ModelRegistry()
-    assert {"reference", "reference-dynamic", "reference-uniform", "reference-threshold"} <= set(reg.names())
+    assert {"training-free-dynamic", "training-free-uniform", "training-free-threshold"} <= set(reg.names())
     for name in reg.names():
         adapter = reg.create(name)
         assert isinstance(adapter, Adapter) and adapter.name == name
         assert adapter.capabilities and adapter.rate_control_for() is not None
 
 
-def test_reference_presets_choose_the_strategy():
+def test_training_free_presets_choose_the_strategy():
     reg = ModelRegistry()
-    assert reg.create("reference-uniform").config["strategy"] == "uniform"
-    assert reg.create("reference-threshold").rate_control_for().kind == "threshold"
+    assert reg.create("training-free-uniform").config["strategy"] == "uniform"
+    assert reg.create("training-free-threshold").rate_control_for().kind == "threshold"
     with pytest.raises(ValueError, match="fixes strategy=uniform"):
-        reg.create("reference-uniform", options={"strategy": "dynamic"})
+        reg.create("training-free-uniform", options={"strategy": "dynamic"})
 
 
 def test_unknown_name_suggests_close_ones():
-    with pytest.raises(UnknownModel, match="did you mean 'reference-uniform'"):
-        ModelRegistry().entry("reference-unifrom")
+    with pytest.raises(UnknownModel, match="did you mean 'training-free-uniform'"):
+        ModelRegistry().entry("training-free-unifrom")
     with pytest.raises(UnknownModel, match="unknown model 'zzz'"):
         ModelRegistry().entry("zzz")
 
@@ -42,9 +42,9 @@ def test_known_but_uninstalled_model_says_how_to_install_it():
 
 def test_unknown_option_lists_the_known_ones():
     with pytest.raises(ValueError, match="has no option colour .*its options: .*beam_size"):
-        ModelRegistry().create("reference", options={"colour": "red"})
+        ModelRegistry().create("training-free-dynamic", options={"colour": "red"})
     with pytest.raises(ValueError, match="expected int"):
-        ModelRegistry().create("reference", options={"beam_size": "wide"})
+        ModelRegistry().create("training-free-dynamic", options={"beam_size": "wide"})
 
 
 def test_outside_packages_register_through_entry_points(monkeypatch):
@@ -61,9 +61,9 @@ def test_outside_packages_register_through_entry_points(monkeypatch):
 
 
 def test_entry_points_cannot_shadow_built_ins(monkeypatch):
-    eps = [EntryPoint("reference", "tests.helpers:CountingAdapter", ENTRY_POINT_GROUP)]
+    eps = [EntryPoint("training-free-dynamic", "tests.helpers:CountingAdapter", ENTRY_POINT_GROUP)]
     monkeypatch.setattr(registry_module, "entry_points", lambda group: eps)
-    assert ModelRegistry(model_registry()).adapter_class("reference").__name__ == "ReferenceAdapter"
+    assert ModelRegistry(model_registry()).adapter_class("training-free-dynamic").__name__ == "TrainingFreeAdapter"
 
 
 # ---- the generic registry every plug-in kind shares ---------------------------------------------------

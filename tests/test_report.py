@@ -50,13 +50,13 @@ def test_pareto_series_frontier_and_fading_read_back(quality_run):
     ax = fig.axes[0]
     summary = {(r["model"], r["rate_spec"], r["metric"]): float(r["value"]) for r in summary_rows(quality_run)}
     joined = [line for line in ax.get_lines() if line.get_gid() == "rate-order-line"]
-    for model in ("flexislm-7b", "reference-uniform"):
+    for model in ("flexislm-7b", "training-free-uniform"):
         line = next(x for x in joined if x.get_color() == style.colour(model))
         rates = ("4", "6.25", "12.5")  # joined in rate order
         assert list(line.get_ydata()) == pytest.approx([summary[(model, s, "wer")] for s in rates])
         assert list(line.get_xdata()) == pytest.approx([summary[(model, s, "achieved_input_hz")] for s in rates])
     labels = fig.legends[0].get_texts()
-    assert [t.get_text() for t in labels][:2] == ["flexislm-7b", "reference-uniform"]
+    assert [t.get_text() for t in labels][:2] == ["flexislm-7b", "training-free-uniform"]
     lines = {line.get_label(): line for line in ax.get_lines()}
     cost = np.array([p.achieved_hz for p in pts])
     wer = np.array([p.value for p in pts])

@@ -28,12 +28,12 @@ def test_every_setting_is_an_option_of_run_with_its_help():
 def test_the_command_line_and_a_config_file_merge_one_way(tmp_path):
     config = tmp_path / "run.yaml"
     config.write_text(
-        "model_args: {reference-uniform: {beam_size: 5, cpu_threads: 2}}\n"
+        "model_args: {training-free-uniform: {beam_size: 5, cpu_threads: 2}}\n"
         "model_envs: {mimo-audio: mimo}\njudges: {asr_judge: base, judge_samples: 3}\nlimit: 4\n"
     )
-    given = {"model_args": ["reference-uniform:beam_size=1"], "judges": {"asr_judge": "tiny.en"}, "seed": 7}
+    given = {"model_args": ["training-free-uniform:beam_size=1"], "judges": {"asr_judge": "tiny.en"}, "seed": 7}
     merged = merge_settings(config, given, "test")
-    assert merged.model_args == {"reference-uniform": {"beam_size": "1", "cpu_threads": 2}}  # key by key
+    assert merged.model_args == {"training-free-uniform": {"beam_size": "1", "cpu_threads": 2}}  # key by key
     assert merged.model_envs == {"mimo-audio": "mimo"}
     assert (merged.judges.asr_judge, merged.judges.judge_samples) == ("tiny.en", 3)
     assert (merged.limit, merged.seed) == (4, 7)
@@ -44,7 +44,7 @@ def test_evaluate_and_run_read_the_same_settings(tmp_path):
 
     config = tmp_path / "run.yaml"
     config.write_text("model_args: {'*': {cpu_threads: 2}}\nrates: '12.5,4'\n")
-    given = {"model_args": {"reference-uniform": {"beam_size": 3}}, "limit": 2, "data": None}
+    given = {"model_args": {"training-free-uniform": {"beam_size": 3}}, "limit": 2, "data": None}
     assert run_settings(config, given) == merge_settings(config, {k: v for k, v in given.items() if v}, "x")
 
 

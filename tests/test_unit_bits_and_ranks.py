@@ -90,7 +90,7 @@ def test_phones_count_segments_not_marks():
 
 
 def test_phones_through_espeak_ng():
-    pytest.importorskip("piper.espeakbridge", reason="piper-tts (the reference extra) bundles espeak-ng")
+    pytest.importorskip("piper.espeakbridge", reason="piper-tts (the builtin extra) bundles espeak-ng")
     from vfr_bench.metrics.phones import phones
 
     assert phones("The quick brown fox jumped over it, twice.") == 29
@@ -110,7 +110,7 @@ def test_allocation_metrics_are_listed_with_kind_and_unit():
 @pytest.mark.parametrize(
     ("module", "check", "hint"),
     [("silero_vad", "vfr_bench.metrics.speech_activity:check_vad", "vfr-bench[metrics]"),
-     ("piper", "vfr_bench.metrics.phones:check_phonemiser", "vfr-bench[reference]")],
+     ("piper", "vfr_bench.metrics.phones:check_phonemiser", "vfr-bench[builtin]")],
 )  # fmt: skip
 def test_a_missing_vad_or_phonemiser_says_what_to_install(monkeypatch, module, check, hint):
     import importlib

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("faster_whisper", reason="needs the reference extra: pip install 'vfr-bench[reference]'")
+pytest.importorskip("faster_whisper", reason="needs the builtin extra: pip install 'vfr-bench[builtin]'")
 torch = pytest.importorskip("torch", reason="needs torch and transformers (the latency extra)")
 pytest.importorskip("transformers", reason="needs torch and transformers (the latency extra)")
 

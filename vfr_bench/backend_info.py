@@ -146,7 +146,7 @@ def module_dtype(module: Any) -> Any:
 
 def numpy_blas_threads() -> int | None:
     """The threads numpy's BLAS computes with (threadpoolctl's reading; None where it is not installed).
-    faster-whisper computes its mel features in numpy, and the reference model merges frames there:
+    faster-whisper computes its mel features in numpy, and the training-free models merge frames there:
     their transcripts differ between 1 and 2 OpenBLAS threads, which is what a Ray worker holding one
     CPU gets (Ray sets OMP_NUM_THREADS to its CPUs) against a run on a 2-core machine."""
     try:

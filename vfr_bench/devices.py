@@ -8,7 +8,7 @@ class DeviceError(RuntimeError):
 
 
 def resolve_device(device: str) -> str:
-    """`auto`: CUDA where CTranslate2 (the reference model's and ASR judge's engine) sees a GPU."""
+    """`auto`: CUDA where CTranslate2 (the training-free models' and ASR judge's engine) sees a GPU."""
     if device != "auto":
         return device
     try:
@@ -21,7 +21,7 @@ def resolve_device(device: str) -> str:
 
 def check_cuda() -> None:
     """`--device cuda`: raise DeviceError, saying so, where no GPU library installed here sees a CUDA
-    device. CTranslate2 (the reference models, the ASR judge) and PyTorch (the other models) are
+    device. CTranslate2 (the training-free models, the ASR judge) and PyTorch (the other models) are
     asked, the cheaper first; with neither installed nothing here can tell, and the models will."""
     seen = []
     try:

@@ -1,7 +1,7 @@
 """The model registry: names -> adapter classes, and the policy on loading them.
 
 Built-ins are the adapters in `vfr_bench.baselines`, each registered by its module with
-`@register_model("name", preset={...})` (a preset fixes options for that name, as the reference
+`@register_model("name", preset={...})` (a preset fixes options for that name, as the training-free
 strategies do). Outside packages register under the entry-point group `vfr_bench.adapters`
 (name = "package.module:AdapterClass"), plug-in files with `@register_model`.
 """
@@ -13,6 +13,7 @@ from typing import Any
 
 from vfr_bench.protocol import Adapter, AdapterUnavailable
 from vfr_bench.registry import Entry, PluginError, Registry, UnknownName, import_package
+from vfr_bench.renamed import renamed_model
 
 ENTRY_POINT_GROUP = "vfr_bench.adapters"
 UnknownModel = UnknownName
@@ -26,7 +27,7 @@ def _is_adapter(entry: Entry[type[Adapter]], obj: Any) -> type[Adapter]:
 
 MODELS: Registry[type[Adapter]] = Registry(
     "model", discover=import_package("vfr_bench.baselines"), entry_point_group=ENTRY_POINT_GROUP,
-    check=_is_adapter, list_command="vfr-bench list models",
+    check=_is_adapter, list_command="vfr-bench list models", renamed=renamed_model,
 )  # fmt: skip
 
 

@@ -39,7 +39,7 @@ class RateControl:
 
     kind:
       fixed         runs at `native_input_hz` / `native_output_hz` only
-      controllable  any rate in [min_hz, max_hz] on each side (FlexiSLM, the reference model)
+      controllable  any rate in [min_hz, max_hz] on each side (FlexiSLM, the training-free models)
       patching      fixed: `patch_size` frames of `base_hz` per position (MiMo-Audio: 4 x 25 Hz)
       threshold     merges by a similarity threshold; the rate is an outcome, not a request
     """

@@ -65,8 +65,10 @@ class Registry(Generic[T]):
         entry_point_group: str | None = None,
         check: Callable[[Entry[T], Any], T] | None = None,
         list_command: str = "",
+        renamed: Callable[[str], str | None] | None = None,
     ) -> None:
         self.kind = kind
+        self._renamed = renamed  # an old name -> the line saying what it is called now
         self._discover = discover
         self.entry_point_group = entry_point_group
         self._check = check
@@ -108,8 +110,9 @@ class Registry(Generic[T]):
                 self._filling = False
             self._discover = None
         fork: Registry[T] = Registry(
-            self.kind, entry_point_group=self.entry_point_group, check=self._check, list_command=self._list_command
-        )
+            self.kind, entry_point_group=self.entry_point_group, check=self._check, list_command=self._list_command,
+            renamed=self._renamed,
+        )  # fmt: skip
         fork._entries = {name: e for name, e in self._entries.items() if e.source == "built-in"}
         fork._filled = False
         return fork
@@ -153,6 +156,9 @@ class Registry(Generic[T]):
         self._fill()
         if name in self._entries:
             return self._entries[name]
+        said = self._renamed(name) if self._renamed else None
+        if said:
+            raise UnknownName(said)
         close = difflib.get_close_matches(name, list(self._entries), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         command = self._list_command.replace("vfr-bench", cli_command(), 1)  # as this shell can run it

@@ -3,7 +3,7 @@
 A unit is one position the language model receives (input) or one step that emits speech (output).
 It carries one code from each of its codebooks (a multi-codebook or patched step carries several)
 and, for variable-duration tokens, a duration class (the side information CodecSlime counts apart).
-A side whose units are vectors, not codes (the reference model's merged encoder frames), is
+A side whose units are vectors, not codes (the training-free models' merged encoder frames), is
 `continuous`: it has no bits to count, and the report says so instead of printing a number.
 """
 

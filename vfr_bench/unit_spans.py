@@ -1,6 +1,6 @@
 """Unit spans: the stretch of input audio that each speech position a language model received covers.
 
-An adapter that can tell (the reference models' merged groups, FlexiSLM's `token_lengths`, a
+An adapter that can tell (the training-free models' merged groups, FlexiSLM's `token_lengths`, a
 patcher's fixed patches) returns them in `Response.input_unit_spans` as (start, end) seconds; a
 model that cannot tell returns None and every analysis that needs them says "not applicable". They
 are checked here, where they enter the record: one span per input unit, in order, inside the audio.

@@ -5,9 +5,9 @@ The encoder is Whisper's own (frozen), run on the audio plus 1 s rather than a p
 lowest-similarity transitions, no group longer than `span_cap` x the mean span; uniform: fixed
 patches) and each group is expanded by its duration, for a decoder whose cross-attention was
 fine-tuned on exactly that input at random rates between 4 and 12.5 Hz (`vfr-bench
-train-reference`). The fine-tuned weights (a few MB of package data, with their training manifest)
+train-mini`). The fine-tuned weights (a few MB of package data, with their training manifest)
 are written into a copy of the CTranslate2 model on first use, so decoding runs in CTranslate2 as
-the training-free reference does.
+the training-free models do.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vfr_bench.baselines.reference import merging
-from vfr_bench.baselines.reference.adapter import BASE_HZ, ReferenceAdapter
+from vfr_bench.baselines.training_free import merging
+from vfr_bench.baselines.training_free.adapter import BASE_HZ, TrainingFreeAdapter
 from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, Request, Response
 
@@ -39,7 +39,7 @@ def packaged_weights(strategy: str) -> Path:
     summary="Whisper tiny.en, decoder trained on fixed patches at 4-12.5 Hz (embedded, CPU)",
     preset={"strategy": "uniform"},
 )
-class MiniAdapter(ReferenceAdapter):
+class MiniAdapter(TrainingFreeAdapter):
     name = "mini"
     options: ClassVar[dict[str, tuple[type, Any, str]]] = {
         "strategy": (str, "dynamic", "dynamic | uniform (the merging the weights were trained with)"),
@@ -68,7 +68,7 @@ class MiniAdapter(ReferenceAdapter):
         except ImportError as err:
             raise AdapterUnavailable(
                 f"model {self.name!r} reads its trained weights with safetensors ({err}); "
-                "pip install 'vfr-bench[reference]'"
+                "pip install 'vfr-bench[builtin]'"
             ) from None
 
     def rate_control_for(self):
@@ -78,7 +78,7 @@ class MiniAdapter(ReferenceAdapter):
         return Path(self.config["weights"]) if self.config["weights"] else packaged_weights(self.config["strategy"])
 
     def load(self) -> None:
-        from vfr_bench.baselines.reference.whisper_model import WhisperCT2
+        from vfr_bench.baselines.training_free.whisper_model import WhisperCT2
 
         folder = trained_folder(self.weights_path())
         manifest = self.weights_path().with_suffix(".json")
@@ -147,14 +147,14 @@ class MiniAdapter(ReferenceAdapter):
 
 def trained_folder(weights: Path) -> Path:
     """The CTranslate2 tiny.en folder with `weights` written in, made once into the cache."""
-    from vfr_bench.baselines.reference.whisper_model import resolve_model
+    from vfr_bench.baselines.training_free.whisper_model import resolve_model
     from vfr_bench.data.builtin_speech import cache_root
     from vfr_bench.provenance import file_sha256
     from vfr_bench.whisper_ct2.format import CT2FormatError
     from vfr_bench.whisper_ct2.patch import patched_folder
 
     if not weights.is_file():
-        raise AdapterUnavailable(f"trained weights {weights} are missing; make them with: vfr-bench train-reference")
+        raise AdapterUnavailable(f"trained weights {weights} are missing; make them with: vfr-bench train-mini")
     try:
         from safetensors.numpy import load_file
     except ImportError as err:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from vfr_bench.baselines.reference import merging
+from vfr_bench.baselines.training_free import merging
 
 PROMPT_EN = (50257, 50362)  # <|startoftranscript|> <|notimestamps|> (English-only Whisper)
 END_EN = 50256

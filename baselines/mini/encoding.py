@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from vfr_bench.baselines.reference.adapter import pool_pairs
+from vfr_bench.baselines.training_free.adapter import pool_pairs
 
 SAMPLE_RATE = 16000
 WINDOW_SECONDS = 30

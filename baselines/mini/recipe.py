@@ -1,4 +1,4 @@
-"""The whole recipe behind `vfr-bench train-reference`: speech, encoder outputs, one model per strategy.
+"""The whole recipe behind `vfr-bench train-mini`: speech, encoder outputs, one model per strategy.
 
 Every stage keeps what it finished (speech files, encoded shards, checkpoints), so running the same
 command again resumes where it stopped. `install` copies the kept weights and their training
@@ -58,7 +58,7 @@ def prepare_data(recipe: Recipe, progress: Progress = SILENT) -> Path:
     """Speech and encoder outputs for the recipe (made or resumed); returns the encoded folder."""
     from vfr_bench.baselines.mini.datagen import make_speech
     from vfr_bench.baselines.mini.features import encode_split
-    from vfr_bench.baselines.reference.whisper_model import WhisperCT2
+    from vfr_bench.baselines.training_free.whisper_model import WhisperCT2
 
     counter = _Counter(progress, "speak training data")
     manifest = make_speech(recipe.speech_dir(), recipe.n_train, recipe.n_valid, recipe.n_test, counter)
@@ -73,7 +73,7 @@ def prepare_data(recipe: Recipe, progress: Progress = SILENT) -> Path:
 def train_all(recipe: Recipe, progress: Progress = SILENT) -> dict[str, dict[str, Any]]:
     """Train (or resume) every strategy with the same data, steps and seed."""
     from vfr_bench.baselines.mini.trainer import train
-    from vfr_bench.baselines.reference.whisper_model import resolve_model
+    from vfr_bench.baselines.training_free.whisper_model import resolve_model
 
     encoded = prepare_data(recipe, progress)
     whisper = Path(resolve_model("tiny.en")[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vfr_bench.baselines.reference.merging import adjacent_cosine_similarity, dynamic_boundaries, split_long_groups
+from vfr_bench.baselines.training_free.merging import adjacent_cosine_similarity, dynamic_boundaries, split_long_groups
 
 
 def capped_dynamic_boundaries(frames: np.ndarray, n_groups: int, max_span: int) -> np.ndarray:

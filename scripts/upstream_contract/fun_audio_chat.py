@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
+from upstream_check import Report, clone_argument, runner_failures, test_audio
 
 SPECIAL = [
     "<|endoftext|>",
@@ -110,11 +110,16 @@ def check(clone: Path, folder: Path) -> list[str]:
 
     adapter = FunAudioChatAdapter(device="cpu", repo=str(clone), checkpoint=str(folder), max_new_tokens=8)
     adapter.load()
-    audio = np.random.default_rng(0).standard_normal(int(SECONDS * 16000)).astype(np.float32) * 0.1
+    audio = test_audio(SECONDS)
     failures: list[str] = []
     expected_in = math.ceil(int(SECONDS * 25) / 5)
     for kind, text in (("asr", None), ("s2t", "What was said?")):
-        r = adapter.generate(Request(kind=kind, sample_id=f"tiny-{kind}", audio=audio, text=text))
+        r, _, refused = runner_failures(
+            kind, adapter, Request(kind=kind, sample_id=f"tiny-{kind}", audio=audio, text=text)
+        )
+        failures += refused
+        if r is None:
+            continue
         print(
             f"{kind}: n_input_tokens={r.n_input_tokens} n_text_tokens={r.n_text_tokens} "
             f"t_first_token={r.t_first_token} llm_steps={r.extra.get('llm_steps')} text={r.text!r}"
@@ -156,13 +161,16 @@ def speech_check(adapter, audio) -> list[str]:
 
     recorder = TokenRecorder()
     adapter.vocoder, adapter.detokenizer = recorder, recorder
-    r = adapter.generate(Request(kind="s2s", sample_id="tiny-s2s", audio=audio, text="Say something."))
+    r, _, failures = runner_failures(
+        "s2s", adapter, Request(kind="s2s", sample_id="tiny-s2s", audio=audio, text="Say something.")
+    )
+    if r is None:
+        return failures
     steps = r.extra.get("llm_steps", {})
     print(
         f"s2s: n_output_tokens={r.n_output_tokens} n_output_codec_tokens={r.n_output_codec_tokens} "
         f"llm_steps={steps} no_speech_tokens={r.extra.get('no_speech_tokens', False)}"
     )
-    failures = []
     if not steps.get("speech"):
         failures.append(f"s2s: the streamer saw no speech step ({steps}); force_text_abos did not start speech")
     if any(not 0 <= t < 6561 for t in recorder.tokens):
@@ -180,25 +188,13 @@ def speech_check(adapter, audio) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
-        return 2
-    clone = Path(argv[0]).resolve()
+    clone = clone_argument(argv, __doc__, "funaudiochat/__init__.py")
+    report = Report("fun-audio-chat")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "Fun-Audio-Chat-8B"
         build_checkpoint(clone, folder)
-        failures = check(clone, folder)
-    for f in failures:
-        print(f"FAIL fun-audio-chat: {f}")
-    print(
-        "fun-audio-chat: "
-        + (
-            "contract holds (asr, s2t, s2s up to the vocoder; CosyVoice3 itself not run)"
-            if not failures
-            else f"{len(failures)} contract failure(s)"
-        )
-    )
-    return 1 if failures else 0
+        report.extend(check(clone, folder))
+    return report.finish("asr, s2t, s2s up to the vocoder; CosyVoice3 itself not run")
 
 
 if __name__ == "__main__":

@@ -10,38 +10,15 @@ check holds, 1 with the failures listed.
 
 from __future__ import annotations
 
-import json
 import sys
-import tempfile
 from pathlib import Path
 
-import numpy as np
+from upstream_check import EXIT_FAILED, EXIT_USAGE, Report, runner_failures, test_audio
 
 SECONDS = 2.0
 
 
-def config_for(transformers_version: str, tiny: Path, folder: Path) -> Path:
-    """The tiny config (written in transformers 5.x's form) in the form this transformers reads:
-    4.x takes `rope_scaling` (type, mrope_section) and `rope_theta` where 5.x has `rope_parameters`."""
-    if int(transformers_version.split(".")[0]) >= 5:
-        return tiny
-
-    def to_4x(node):
-        if isinstance(node, dict):
-            node = {k: to_4x(v) for k, v in node.items()}
-            rope = node.pop("rope_parameters", None)
-            if rope is not None:
-                node["rope_theta"] = rope["rope_theta"]
-                node["rope_scaling"] = {"type": rope["rope_type"], "mrope_section": rope["mrope_section"]}
-            return node
-        return [to_4x(v) for v in node] if isinstance(node, list) else node
-
-    out = folder / "tiny_config_4x.json"
-    out.write_text(json.dumps(to_4x(json.loads(tiny.read_text()))))
-    return out
-
-
-def check(folder: Path) -> list[str]:
+def check() -> list[str]:
     import transformers
 
     from vfr_bench.baselines.qwen25_omni import TINY_CONFIG, Qwen25OmniAdapter, audio_positions
@@ -50,20 +27,20 @@ def check(folder: Path) -> list[str]:
     print(f"qwen2.5-omni: transformers {transformers.__version__} from {Path(transformers.__file__).parent}")
     adapter = Qwen25OmniAdapter(
         device="cpu",
-        random_init_config=str(config_for(transformers.__version__, TINY_CONFIG, folder)),
+        random_init_config=str(TINY_CONFIG),  # in 5.x's form: the adapter reads it in 4.x's form too
         thinker_max_new_tokens=8,
         talker_max_new_tokens=60,
     )
     adapter.load()
-    audio = np.random.default_rng(0).standard_normal(int(SECONDS * 16000)).astype(np.float32) * 0.1
+    audio = test_audio(SECONDS)
     expected_in = audio_positions(int(SECONDS * 100))
     failures: list[str] = []
     for kind in ("asr", "s2s"):
-        r = adapter.generate(Request(kind=kind, sample_id=f"tiny-{kind}", audio=audio, text="Answer briefly."))
-        print(
-            f"{kind}: n_input_tokens={r.n_input_tokens} n_output_tokens={r.n_output_tokens} "
-            f"audio={None if r.audio is None else len(r.audio)} rate={r.audio_sample_rate} text={r.text!r}"
-        )
+        request = Request(kind=kind, sample_id=f"tiny-{kind}", audio=audio, text="Answer briefly.")
+        r, _, refused = runner_failures(kind, adapter, request)
+        failures += refused
+        if r is None:
+            continue
         if r.n_input_tokens != expected_in:
             failures.append(f"{kind}: n_input_tokens {r.n_input_tokens}, the encoder's strides give {expected_in}")
         if not isinstance(r.text, str):
@@ -83,20 +60,17 @@ def check(folder: Path) -> list[str]:
 
 def main(argv: list[str]) -> int:
     if len(argv) > 1:
-        print(__doc__.strip().splitlines()[3], file=sys.stderr)
-        return 2
+        print("usage: " + (__doc__ or "").strip().splitlines()[3].strip(), file=sys.stderr)
+        return EXIT_USAGE
     if argv:
         src = Path(argv[0]).resolve() / "src"
         if not (src / "transformers" / "__init__.py").is_file():
             print(f"FAIL qwen2.5-omni: {argv[0]} is not a clone of huggingface/transformers (no src/transformers)")
-            return 1
+            return EXIT_FAILED
         sys.path.insert(0, str(src))
-    with tempfile.TemporaryDirectory() as tmp:
-        failures = check(Path(tmp))
-    for f in failures:
-        print(f"FAIL qwen2.5-omni: {f}")
-    print("qwen2.5-omni: " + ("contract holds (asr, s2s)" if not failures else f"{len(failures)} contract failure(s)"))
-    return 1 if failures else 0
+    report = Report("qwen2.5-omni")
+    report.extend(check())
+    return report.finish("asr, s2s")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ def test_rates_written_as_numbers_are_what_people_mean(tmp_path):
     [
         (["run", "--executor", "ray", "--gpus-per-worker", "inf"], "'inf' is not a finite number"),
         (["run", "--worker-timeout", "nan"], "'nan' is not a finite number"),
-        (["run", "--model", "reference-dynamic", "--model", "reference-dynamic"], "named more than once"),
+        (["run", "--model", "training-free-dynamic", "--model", "training-free-dynamic"], "named more than once"),
         (["latency", "--arch", "flexislm-7b-tiny", "--input-seconds", "nan"], "'nan' is not a finite number"),
         (["latency", "--arch", "flexislm-7b-tiny", "--output-seconds", "inf"], "'inf' is not a finite number"),
         (["latency", "--arch", "flexislm-7b-tiny", "--peak-bandwidth", "0"], "0"),

@@ -44,8 +44,8 @@ def test_the_config_file_path_and_the_flag(tmp_path):
     config = resolve(RunSettings(models=["kimi-audio"], model_args={"kimi-audio": {"trust_remote_code": "none"}}), [])
     with pytest.raises(ValueError, match="expected a boolean"):
         ModelRegistry().create("kimi-audio", device="cuda", options=config.model_options["kimi-audio"])
-    flagged = resolve(RunSettings(models=["kimi-audio", "reference"], trust_remote_code=True), [])
-    assert flagged.model_options == {"kimi-audio": {"trust_remote_code": "true"}, "reference": {}}
+    flagged = resolve(RunSettings(models=["kimi-audio", "training-free-dynamic"], trust_remote_code=True), [])
+    assert flagged.model_options == {"kimi-audio": {"trust_remote_code": "true"}, "training-free-dynamic": {}}
     unflagged = resolve(RunSettings(models=["kimi-audio"]), [])
     assert unflagged.model_options == {"kimi-audio": {}}
     assert KimiAudioAdapter(device="cuda").config["trust_remote_code"] is False  # off unless said

@@ -62,13 +62,13 @@ def test_a_repeated_task_or_rate_is_refused_not_recorded_twice(tmp_path):
     assert result.exit_code == 2 and "'asr' named more than once" in " ".join(result.output.split())
 
 
-@pytest.mark.skipif(not __import__("importlib").util.find_spec("faster_whisper"), reason="needs vfr-bench[reference]")
+@pytest.mark.skipif(not __import__("importlib").util.find_spec("faster_whisper"), reason="needs vfr-bench[builtin]")
 def test_failed_samples_are_retried_on_request_and_the_exit_code_counts_the_whole_run(tmp_path):
     """Seen: after the missing file was restored, --resume said '6 already recorded' and exited 0."""
     manifest = write_manifest(tmp_path / "data", n=3)
     audio = tmp_path / "data" / "u1.wav"
     shutil.move(audio, tmp_path / "aside.wav")
-    args = ["run", "--model", "reference-uniform", "--data", str(manifest), "--rates", "6.25", "--tasks", "asr",
+    args = ["run", "--model", "training-free-uniform", "--data", str(manifest), "--rates", "6.25", "--tasks", "asr",
             "--warmup", "0", "--out", str(tmp_path / "run")]  # fmt: skip
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 3 and "1 error" in first.output
@@ -88,8 +88,9 @@ def test_failed_samples_are_retried_on_request_and_the_exit_code_counts_the_whol
 def test_nothing_measured_is_not_a_success(tmp_path):
     """Seen: --rates 30 skipped all samples and exited 0 without a word."""
     manifest = write_manifest(tmp_path / "data", n=2)
-    result = CliRunner().invoke(main, ["run", "--model", "reference-uniform", "--data", str(manifest), "--rates", "30",
-                                       "--tasks", "asr", "--out", str(tmp_path / "run"), "--no-score"])  # fmt: skip
+    args = ["run", "--model", "training-free-uniform", "--data", str(manifest), "--rates", "30", "--tasks", "asr",
+            "--out", str(tmp_path / "run"), "--no-score"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
     text = " ".join(result.output.split())
     assert result.exit_code == 4 and "2 skipped: requested input rate 30 Hz is outside" in text
     assert "nothing was measured" in text

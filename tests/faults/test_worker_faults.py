@@ -1,7 +1,7 @@
 """Faults in a model worker (--model-env): a chatty library, a hung request, a failed start, secrets.
 
 The worker here runs a plug-in adapter with this environment's own Python, so these tests need no
-second environment and no model; tests/test_isolation.py runs the reference model the same way.
+second environment and no model; tests/test_isolation.py runs the training-free models the same way.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from vfr_bench.run_dir import RunDirectory
 from vfr_bench.scoring import score_run
 
 WORDS = "apple river stone garden window market yellow silver basket candle".split()
-MODELS = ("reference-dynamic", "reference-uniform", "flexislm-7b", "qwen2.5-omni-7b")
+MODELS = ("training-free-dynamic", "training-free-uniform", "flexislm-7b", "qwen2.5-omni-7b")
 RATES = (12.5, 6.25, 5.0, 4.0)
 N_UTTERANCES = 4
 SOURCE = "builtin:read-speech-en"

@@ -21,7 +21,7 @@ from tests.figures.checks import check_figure  # noqa: E402
 from tests.figures.studies import MODELS, write_study  # noqa: E402
 from vfr_bench.report import style  # noqa: E402
 
-LONG = "20261207-101500-reference-dynamic-12.5-6.25-5-4-asr-asr-noise-limit-3-seed-0-cpu-2cores-{}-of-two-runs-x"
+LONG = "20261207-101500-training-free-dynamic-12.5-6.25-5-4-asr-asr-noise-limit-3-seed-0-cpu-2cores-{}-of-two-runs-x"
 # (tasks, series): every count of each; 13 tasks x 8 series (24 robustness panels) is marked slow
 SHAPES = [(1, 1), (2, 2), (4, 8), (13, 1), (13, 2), pytest.param(13, 8, marks=pytest.mark.slow)]
 FIGURES = ("pareto", "pareto_latency", "pareto_ar", "robustness", "languages", "calibration", "latency")

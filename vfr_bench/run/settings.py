@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from vfr_bench.isolation import WORKER_TIMEOUT_S
+from vfr_bench.renamed import renamed_model
 from vfr_bench.run.config import RayOptions, RunConfig
 from vfr_bench.run.judge_choice import JudgeChoice
 from vfr_bench.scoring.overlap import ScoringPlan
@@ -22,7 +23,7 @@ from vfr_bench.strict_yaml import YamlError, load_yaml
 from vfr_bench.task import Task
 from vfr_bench.validation import ConfigError, Strict, not_a_boolean, validate
 
-# the trained mini models (docs/mini-models.md); the training-free reference-* stay available by name
+# the trained mini models (docs/mini-models.md); the training-free-* models stay available by name
 DEFAULT_MODELS = ("mini-dynamic", "mini-uniform")
 DEFAULT_RATES = "12.5,6.25,5,4"
 DEFAULT_TASKS = "asr,rate-fidelity"
@@ -135,6 +136,15 @@ class RunSettings(Strict):
     @classmethod
     def _listed(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("models", "model_args", "model_envs")
+    @classmethod
+    def _no_old_names(cls, value: Any) -> Any:
+        """A model named as it was before a rename (`reference-dynamic`) is refused with its new name."""
+        said = [line for name in value if (line := renamed_model(name))]
+        if said:
+            raise ValueError("; ".join(said))
+        return value
 
     @field_validator("models")
     @classmethod

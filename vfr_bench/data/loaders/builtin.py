@@ -53,7 +53,7 @@ class BuiltinLoader(Loader):
             return False, "needs espeak-ng: apt-get install espeak-ng"
         if importlib.util.find_spec("piper") is not None:
             return True, "Piper (synthesised on first use)"
-        return False, "needs Piper: pip install 'vfr-bench[reference]'"
+        return False, "needs Piper: pip install 'vfr-bench[builtin]'"
 
     def short(self, spec: BuiltinSpec) -> str:
         return f"builtin:{spec.name}"

@@ -1,7 +1,7 @@
-"""The reference model's time per second of audio at each rate, through the runner itself.
+"""The training-free models' time per second of audio at each rate, through the runner itself.
 
-    python scripts/bench_reference.py [--models reference-dynamic,reference-uniform] [--rates 25,12.5,6.25,5,4]
-                                      [--limit 24] [--tasks asr,rate-fidelity]
+    python scripts/bench_training_free.py [--models training-free-dynamic,training-free-uniform]
+                                          [--rates 25,12.5,6.25,5,4] [--limit 24] [--tasks asr,rate-fidelity]
 
 Prints, per (model, task, rate): t_total per second of input audio (sum over samples), t_ar per
 second (decoder only, asr), and the achieved input Hz. Warm-up: one unrecorded request per cell.
@@ -22,7 +22,7 @@ from vfr_bench.task_files import all_tasks
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="reference-dynamic,reference-uniform")
+    parser.add_argument("--models", default="training-free-dynamic,training-free-uniform")
     parser.add_argument("--rates", default="25,12.5,6.25,5,4")
     parser.add_argument("--tasks", default="asr,rate-fidelity")
     parser.add_argument("--limit", type=int, default=24)

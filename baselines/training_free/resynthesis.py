@@ -1,4 +1,4 @@
-"""The reference model's output side: speech as 25 Hz mel tokens, merged, expanded and vocoded.
+"""The training-free models's output side: speech as 25 Hz mel tokens, merged, expanded and vocoded.
 
 A token is 4 consecutive 100 fps log-mel frames (25 tokens per second, the same base as the input
 side). Merging tokens to the requested output rate and expanding them back by duration, then
@@ -25,7 +25,7 @@ def _librosa():
     try:
         import librosa
     except ImportError:
-        from vfr_bench.baselines.reference.whisper_model import INSTALL_HINT
+        from vfr_bench.baselines.training_free.whisper_model import INSTALL_HINT
         from vfr_bench.protocol import AdapterUnavailable
 
         raise AdapterUnavailable(f"librosa is not installed; {INSTALL_HINT}") from None

