@@ -194,7 +194,7 @@ def exit_codes_page() -> str:
     rows = [
         ["any", "0", "done"],
         ["any", "1", "the work could not be done: one line on stderr says why (`--debug` shows the traceback)"],
-        ["any", "2", "a usage error (an unknown option, a bad rate spec, an unknown task)"],
+        ["any", "2", "a usage error (unknown option, bad rate spec, unknown task, old model or command name)"],
         ["`run`", str(EXIT_SAMPLES_FAILED), "finished, but some samples are errors or some scores failed (listed)"],
         ["`run`", str(EXIT_NOTHING_MEASURED), "nothing was measured: every sample skipped (reasons printed)"],
         ["`score`", str(EXIT_SCORES_FAILED), "some scores failed (listed with the commonest reason)"],

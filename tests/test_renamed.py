@@ -4,6 +4,8 @@ directories written under the old names still read (the gate pairs them, the rep
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -85,6 +87,23 @@ def test_the_gate_pairs_a_run_recorded_under_the_old_names_with_one_under_the_ne
     assert pairing.lost == [] and pairing.new == []
     lost = pair_models(["reference-dynamic", "reference-uniform"], ["training-free-dynamic", "mini-uniform"])
     assert lost.lost == ["reference-uniform"] and lost.new == ["mini-uniform"]
+
+
+def test_the_gate_passes_a_run_of_the_new_names_against_one_of_the_old(tmp_path):
+    """The same answers recorded once as reference-* (before the rename) and once as training-free-*."""
+    from tests.html_runs import write_html_run
+
+    old = write_html_run(tmp_path / "old", (("reference-uniform", 0), ("reference-dynamic", 2)), error=False)
+    new = write_html_run(tmp_path / "new", (("training-free-uniform", 0), ("training-free-dynamic", 2)), error=False)
+    verdict = tmp_path / "verdict.json"
+    result = CliRunner().invoke(main, ["gate", "--baseline", str(old), "--candidate", str(new), "--json", str(verdict)])
+    assert result.exit_code == 0, result.output
+    assert "2 models paired by name" in result.output
+    models = json.loads(verdict.read_text())["models"]
+    assert sorted((m["baseline"]["model"], m["candidate"]["model"]) for m in models) == [
+        ("reference-dynamic", "training-free-dynamic"),
+        ("reference-uniform", "training-free-uniform"),
+    ]
 
 
 def test_a_model_keeps_its_colour_across_the_rename():

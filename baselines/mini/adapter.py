@@ -19,10 +19,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vfr_bench.baselines.training_free import merging
-from vfr_bench.baselines.training_free.adapter import BASE_HZ, TrainingFreeAdapter
+from vfr_bench.baselines.training_free.adapter import BASE_HZ, MergeWindow, TrainingFreeAdapter
 from vfr_bench.models import register_model
-from vfr_bench.protocol import Adapter, AdapterUnavailable, Request, Response
+from vfr_bench.protocol import Adapter, AdapterUnavailable
 
 
 def packaged_weights(strategy: str) -> Path:
@@ -111,38 +110,12 @@ class MiniAdapter(TrainingFreeAdapter):
         hz = BASE_HZ if target_hz is None else target_hz
         return boundaries(view, hz, self.config["strategy"], self.config["span_cap"])
 
-    def _transcribe(self, request: Request) -> Response:
+    def windows(self, audio: np.ndarray) -> list[MergeWindow]:
+        """The audio's windows encoded compactly (audio plus 1 s, encoding.py), as in training; the
+        decoder reads the merged frames as they are, each group repeated over its duration."""
         from vfr_bench.baselines.mini.encoding import encode_compact
 
-        if self.whisper is None:
-            self.load()
-        texts, n_groups, n_base, n_text, t_ar, spans = [], 0, 0, 0, 0.0, []
-        unit_spans: list[tuple[float, float]] = []  # where its groups fall (docs/analyses.md)
-        offset = 0.0
-        for window in encode_compact(self.whisper, request.audio):
-            base = window.base
-            bounds = self.group(base, request.input_hz)
-            unit_spans.extend(merging.group_spans(bounds, BASE_HZ, offset, offset + window.seconds))
-            offset += window.seconds
-            # each group repeated over its duration: the attention the decoder was trained with
-            states = merging.expand(merging.merge(base, bounds), bounds)
-            text, n_tokens, elapsed = self.whisper.decode(
-                states, window.seconds, request.language, self.config["beam_size"], self.config["tokens_per_second"]
-            )
-            texts.append(text)
-            n_groups += len(bounds) - 1
-            n_base += len(base)
-            n_text += n_tokens
-            t_ar += elapsed
-            spans.extend(np.diff(bounds).tolist())
-        return Response(
-            text=" ".join(t for t in texts if t),
-            n_input_tokens=n_groups,
-            n_text_tokens=n_text,
-            t_ar=t_ar,
-            input_unit_spans=unit_spans,
-            extra=self._extra(n_base, spans),
-        )
+        return [MergeWindow(w.base, w.seconds) for w in encode_compact(self.whisper, audio)]
 
 
 def trained_folder(weights: Path) -> Path:

@@ -11,6 +11,9 @@ expanded and vocoded with Griffin-Lim; achieved output Hz = output groups / outp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -26,18 +29,18 @@ STRATEGIES = ("dynamic", "uniform", "threshold")
 
 @register_model(
     "training-free-dynamic",
-    summary="Whisper tiny.en, untrained, on similarity-merged frames at the requested rate (embedded, CPU)",
+    summary="Whisper tiny.en as released, decoding similarity-merged frames at the requested rate (embedded, CPU)",
     preset={"strategy": "dynamic"},
 )
 @register_model(
     "training-free-uniform",
-    summary="Whisper tiny.en, untrained, on fixed patches at the requested rate (embedded, CPU)",
+    summary="Whisper tiny.en as released, decoding fixed patches at the requested rate (embedded, CPU)",
     preset={"strategy": "uniform"},
 )
 @register_model(
     "training-free-threshold",
     preset={"strategy": "threshold"},
-    summary="Whisper tiny.en, untrained, cut where adjacent similarity < a threshold (rate is an outcome)",
+    summary="Whisper tiny.en as released, cut where adjacent similarity < a threshold (rate is an outcome)",
 )
 class TrainingFreeAdapter(Adapter):
     name = "training-free"
@@ -128,24 +131,32 @@ class TrainingFreeAdapter(Adapter):
             return self._resynthesise(request)
         raise ValueError(f"training-free: cannot answer a {request.kind!r} request (it does asr and resynth)")
 
+    def windows(self, audio: np.ndarray) -> list[MergeWindow]:
+        """The audio's 30 s windows, encoded: Whisper's padded 30 s encoding, its valid frames pooled to
+        25 Hz, merged frames repeated back to 50 Hz over the valid part (the padding stays as encoded)."""
+        return [
+            MergeWindow(pool_pairs(w.states[: w.n_valid]), w.seconds, partial(_into_padded, w.states, w.n_valid))
+            for w in self.whisper.encode(audio)
+        ]
+
     def _transcribe(self, request: Request) -> Response:
+        """Each window's 25 Hz frames grouped at the requested rate, averaged per group, expanded back by
+        each group's duration and decoded; the groups are the positions counted as input tokens."""
         if self.whisper is None:
             self.load()
+        assert request.audio is not None  # generate() refuses a request without audio
         texts, n_groups, n_base, n_text, t_ar, spans = [], 0, 0, 0, 0.0, []
-        unit_spans: list[tuple[float, float]] = []
+        unit_spans: list[tuple[float, float]] = []  # where its groups fall (docs/analyses.md)
         offset = 0.0
-        for window in self.whisper.encode(request.audio):
-            base = pool_pairs(window.states[: window.n_valid])
-            bounds = self.group(base, request.input_hz)
-            merged = merging.expand(merging.merge(base, bounds), bounds)
-            states = window.states.copy()
-            states[: window.n_valid] = np.repeat(merged, 2, axis=0)[: window.n_valid]
+        for window in self.windows(request.audio):
+            bounds = self.group(window.base, request.input_hz)
+            states = window.decoder_input(merging.expand(merging.merge(window.base, bounds), bounds))
             text, n_tokens, elapsed = self.whisper.decode(
                 states, window.seconds, request.language, self.config["beam_size"], self.config["tokens_per_second"]
             )
             texts.append(text)
             n_groups += len(bounds) - 1
-            n_base += len(base)
+            n_base += len(window.base)
             n_text += n_tokens
             t_ar += elapsed
             spans.extend(np.diff(bounds).tolist())
@@ -194,6 +205,23 @@ class TrainingFreeAdapter(Adapter):
             "mean_group_frames": float(np.mean(spans)) if spans else None,
             "max_group_frames": int(max(spans)) if spans else None,
         }
+
+
+@dataclass(frozen=True)
+class MergeWindow:
+    """One window of audio as the merging sees it: its 25 Hz encoder frames, its seconds, and how the
+    merged frames (expanded back to 25 Hz) become the decoder's input."""
+
+    base: np.ndarray
+    seconds: float
+    decoder_input: Callable[[np.ndarray], np.ndarray] = lambda expanded: expanded
+
+
+def _into_padded(states: np.ndarray, n_valid: int, expanded: np.ndarray) -> np.ndarray:
+    """A padded window's 50 Hz states with its valid part replaced by the merged 25 Hz frames, repeated."""
+    out = states.copy()
+    out[:n_valid] = np.repeat(expanded, 2, axis=0)[:n_valid]
+    return out
 
 
 def pool_pairs(frames: np.ndarray) -> np.ndarray:

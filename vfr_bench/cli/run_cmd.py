@@ -6,7 +6,7 @@ Exit codes:
      "error" in samples.jsonl), or some scores failed;
   4  nothing was measured: every sample was skipped (the reasons are printed);
   1  the run could not start or stopped (the message says why);
-  2  a usage error (unknown option, bad rate spec, unknown task).
+  2  a usage error (unknown option, bad rate spec, unknown task, a model by its old name).
 """
 
 from __future__ import annotations
