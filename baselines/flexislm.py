@@ -7,8 +7,8 @@ checkpoint is a local folder (passed as `model_path`) or, where the config takes
 name such as `stage2_7B` (fetched with its `auto_download`).
 
 Rate mapping: a rate spec IN:OUT gives `input_framerate=IN` and the output rate OUT in Hz under the
-name the installed release takes (`framerate=` in the first releases, `output_framerate=` in the
-current one): the signature is inspected and an unknown layout refused (flexislm_layout.py).
+name the installed release takes (`framerate=` in every release found, `output_framerate=` in a
+later README's): the signature is inspected and an unknown layout refused (flexislm_layout.py).
 FlexiSLM reads a value <= 1 as a merge threshold, not a rate; the
 rate parser refuses such values, and threshold mode is asked for explicitly with
 `--model-arg threshold=T` and `--rates native`.
@@ -59,7 +59,7 @@ CLASS_VERSIONS = (
 MARKERS = ("src/inference_flexislm.py", "flexislm/inference_flexislm.py")
 INSTALL = (
     "FlexiSLM is not installed: it is not on PyPI and has no setup file. Clone AmphionTeam/FlexiSLM, "
-    "`pip install -r requirements.txt` in it (that pins flexicodec from its git repository), and run with "
+    "`pip install -r requirements.txt` in it (that pins flexicodec from PyPI), and run with "
     "--model-arg repo=PATH_TO_CLONE (or set FLEXISLM_REPO); to keep its pins apart, build it an "
     "environment with `vfr-bench env create flexislm` and add --model-env flexislm=flexislm"
 )
@@ -68,13 +68,20 @@ INSTALL = (
 def find_classes(folder: Path | None = None, modules=CLASS_VERSIONS):
     """(config class, inference class, where) from the first layout that imports."""
     put_on_path(folder)
-    errors = []
+    errors, broken = [], []  # broken: a layout whose module is there but fails to import or lacks the classes
     for module_name, config_name, inference_name in modules:
         try:
             module = importlib.import_module(module_name)
             return getattr(module, config_name), getattr(module, inference_name), f"{module_name}.{inference_name}"
-        except (ImportError, AttributeError) as err:
+        except ModuleNotFoundError as err:
             errors.append(f"{module_name}.{inference_name}: {err}")
+            if not (err.name and module_name.startswith(err.name)):  # a dependency of its module is missing
+                broken.append(errors[-1])
+        except Exception as err:  # its module runs code at import (it execs models/modeling_flexislm.py by path)
+            errors.append(f"{module_name}.{inference_name}: importing it raised {type(err).__name__}: {err}")
+            broken.append(errors[-1])
+    if broken:
+        raise AdapterUnavailable(f"flexislm: FlexiSLM's inference code does not import here ({'; '.join(broken)})")
     raise AdapterUnavailable(f"{INSTALL} ({'; '.join(errors)})")
 
 
@@ -91,9 +98,17 @@ def config_arguments(fields: set[str], checkpoint: str | None, extra: dict[str, 
             "flexislm: give --model-arg checkpoint=FOLDER (e.g. FlexiSLM-7B-Stage2) or, with "
             "a FlexiSLM that downloads its weights, a release name such as stage2_7B"
         )
+    if "enable_flexible_framerate" not in fields:
+        raise AdapterUnavailable(
+            "flexislm: its inference config has no enable_flexible_framerate field; update the adapter for this release"
+        )
     kwargs: dict[str, Any] = {"enable_flexible_framerate": True}
     looks_like_path = any(c in checkpoint for c in "/\\~") or checkpoint.startswith(".")
     if Path(checkpoint).expanduser().is_dir():
+        if "model_path" not in fields:
+            raise AdapterUnavailable(
+                "flexislm: its inference config has no model_path field to take the checkpoint folder"
+            )
         kwargs["model_path"] = str(Path(checkpoint).expanduser())
     elif looks_like_path:
         raise AdapterUnavailable(f"flexislm: checkpoint folder not found: {checkpoint}")
@@ -219,7 +234,8 @@ class FlexiSLMAdapter(Adapter):
         self.layout = call_layout(inference_cls.generate_from_audio)  # before any weights: a layout we do not know
         if not self.device.startswith("cuda"):
             raise AdapterUnavailable(
-                "flexislm needs a CUDA GPU: its loader places the model on cuda; run with --device cuda"
+                "flexislm needs a CUDA GPU: its loader puts non-LoRA checkpoints on device_map='cuda' and its "
+                "CPU path has not been checked; run with --device cuda"
             )
         cfg = config_cls(**config_arguments(config_fields(config_cls), self.config["checkpoint"], self._extra_config()))
         self.inference = inference_cls(cfg, self.device)

@@ -5,9 +5,11 @@ its READMEs):
 
 - first release (2026-08; `flexislm/`, then `src/`; Interleaved* classes): `framerate=` for the
   output, `input_framerate=` for the input (config fields `input_framerate`, `default_framerate`);
-- FlexiSLM* class names: the same `framerate=` and `input_framerate=`;
-- current README: `output_framerate=` and `input_framerate=` (config fields
-  `default_input_framerate`, `default_output_framerate`), and `generate_tts(sentence, output_framerate=)`.
+- FlexiSLM* class names (550741b, with `checkpoint`/`auto_download`): the same `framerate=` and
+  `input_framerate=`, `generate_tts(sentence, framerate=)`;
+- a later README: `output_framerate=` and `input_framerate=` (config fields
+  `default_input_framerate`, `default_output_framerate`), and `generate_tts(sentence, output_framerate=)`;
+  no stored version of the inference file found declares it (docs/borders.md, "What ran where").
 
 The adapter never passes an argument the installed method does not take: it inspects the
 signature, maps the request's rates onto the names it finds, and refuses a layout it does not know,

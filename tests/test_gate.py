@@ -11,6 +11,7 @@ from vfr_bench.cli import main
 from vfr_bench.gate.calibrate import calibrate, proposed_yaml
 from vfr_bench.gate.compare import CannotCompare, RunData, compare, load_side, quality_verdict
 from vfr_bench.gate.config import GateConfig, GateConfigError, Rule, load_config
+from vfr_bench.gate.data import Where
 from vfr_bench.jsonl import append_jsonl
 from vfr_bench.metrics.wer import WER
 from vfr_bench.records import Manifest, ScoreRecord
@@ -180,7 +181,7 @@ def test_false_alarms_on_noise_stay_at_or_below_the_level(base_data):
     alone decides: the share that fails must not exceed 1 - confidence."""
     lengths, p, edits = base_data
     config = GateConfig(confidence=0.95, resamples=1000, rules=(Rule("wer", 0.0),))
-    cell = ("asr", "6.25", "wer")
+    cell = (Where("asr", "6.25"), "wer")
 
     def run_data(e):
         scores = {
@@ -205,7 +206,12 @@ def test_false_alarms_on_noise_stay_at_or_below_the_level(base_data):
     rng = np.random.default_rng(0)
     fails = sum(
         quality_verdict(
-            base, run_data(draw_edits(lengths, p, seed=1000 + s)), cell, config.rule_for(*cell), config, rng
+            base,
+            run_data(draw_edits(lengths, p, seed=1000 + s)),
+            cell,
+            config.rule_for("asr", "6.25", "wer"),
+            config,
+            rng,
         ).verdict
         == "fail"
         for s in range(100)

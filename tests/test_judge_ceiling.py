@@ -165,7 +165,7 @@ def test_score_judge_ceiling_real_tts_and_judge_on_builtin_questions(tmp_path):
     assert lines["qa-018"]["detail"]["spoken"] == "The answer is eight."
     assert all(s["value"] == 1.0 and s["judge"] == "faster-whisper:tiny.en" for s in lines.values()), lines
     summary = (run / "summary.csv").read_text()
-    assert "judge-ceiling,spoken-qa,native,,,qa_accuracy_s2s,1.0," in summary
+    assert "judge-ceiling,spoken-qa,native,1,,,qa_accuracy_s2s,1.0," in summary  # batch size 1
     result = CliRunner().invoke(main, ["score", str(run), "--judge-ceiling", "--ceiling-form", "bare"])
     assert result.exit_code == 0, result.output
     assert {s["detail"]["form"] for s in ceiling_lines(run)} == {"bare"} and len(ceiling_lines(run)) == 2

@@ -104,7 +104,7 @@ def test_a_lab_run_with_both_backends_writes_one_series_each(tmp_path):
     assert "StaticCache" in models["flexislm-7b-tiny+compiled"]["kv_cache"]
     assert "DynamicCache" in models["flexislm-7b-tiny"]["kv_cache"]
     summary = (out / "summary.csv").read_text()
-    assert "flexislm-7b-tiny+compiled,latency-lab-bs1,6.25" in summary
+    assert "flexislm-7b-tiny+compiled,latency-lab,6.25,1," in summary  # model, task, rate spec, batch size
 
 
 def test_the_cli_refuses_an_unknown_backend_and_a_compiled_run_without_warm_up(tmp_path):

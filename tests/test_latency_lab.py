@@ -1,6 +1,7 @@
 """Latency lab on tiny architectures (CPU): step counts, prefill length, timing order, roofline arithmetic."""
 
 import json
+import re
 
 import pytest
 
@@ -24,6 +25,9 @@ from vfr_bench.latency.roofline import (  # noqa: E402
 from vfr_bench.latency.stacks import Stack  # noqa: E402
 from vfr_bench.latency.timing import Lab, plan  # noqa: E402
 from vfr_bench.rates import parse_rate_specs  # noqa: E402
+from vfr_bench.records import CellKey  # noqa: E402
+from vfr_bench.run_check import problems  # noqa: E402
+from vfr_bench.run_dir import RunDirectory  # noqa: E402
 
 
 def count_calls(module):
@@ -149,10 +153,19 @@ def test_lab_run_directory_is_a_run_directory(tmp_path):
     records = read_jsonl(out / "samples.jsonl")
     assert len(records) == 2 * 2 * 3
     r = next(r for r in records if r["rate_spec"] == "4" and r["batch_size"] == 2)
-    assert r["n_output_tokens"] == 8 and r["achieved_output_hz"] == 4.0 and r["task"] == "latency-lab-bs2"
+    assert r["n_output_tokens"] == 8 and r["achieved_output_hz"] == 4.0 and r["task"] == "latency-lab"
     assert r["latency"]["ar_bound_s"] > 0 and r["latency"]["ar_roofline_ratio"] > 0
-    summary = (out / "summary.csv").read_text()
-    assert "ms_per_llm_step_p50" in summary and "t_total_p50" in summary
+    # one real task; the batch size is a dimension of each cell, never a made-up task name
+    written = "".join((out / name).read_text() for name in ("samples.jsonl", "scores.jsonl", "summary.csv"))
+    assert not re.search(r"latency-lab-bs\d+", written + (out / "manifest.json").read_text())
+    assert {(r["task"], r["batch_size"]) for r in records} == {("latency-lab", 1), ("latency-lab", 2)}
+    summary = RunDirectory(out).summary()
+    cells = {row.cell for row in summary if row.metric == "t_total_p50"}
+    assert cells == {
+        CellKey("flexislm-7b-tiny", "latency-lab", rate, batch) for rate in ("12.5", "4") for batch in (1, 2)
+    }
+    assert {row.metric for row in summary} >= {"ms_per_llm_step_p50", "t_total_p50"}
+    assert problems(out) == []
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["models"]["flexislm-7b-tiny"]["stages"][0]["name"] == "talker"
     assert manifest["latency_lab"]["peak_bandwidth_bytes_per_s"] == 10e9

@@ -27,6 +27,7 @@ def script_module(name: str, file: str | None = None):
 
 flash_attn_reference = script_module("flash_attn_reference")
 upstream_check = script_module("upstream_check")
+source_layout = script_module("source_layout")
 # not under its own name: a module called flexislm would stand in for FlexiSLM's first-release package
 flexislm_check = script_module("upstream_contract_flexislm", "flexislm")
 

@@ -4,8 +4,8 @@ The Python API (docs/python-api.md):
 
     import vfr_bench
     results = vfr_bench.load("results/run-a", "results/run-b", labels={"results/run-a": "A"})
-    results.summary          # pandas: one row per (run, model, task, rate, metric)
-    results.table(["wer"])   # one row per (series, task, rate)
+    results.summary          # pandas: one row per (run, model, task, batch size, rate, metric)
+    results.table(["wer"])   # one row per (series, task, batch size, rate)
     results.pareto()         # a matplotlib Figure
     vfr_bench.write_html(results, "report/")  # the listening report `vfr-bench report` writes
 

@@ -41,11 +41,13 @@ def _kind(record: type[BaseModel], path: str) -> str:
 
 
 def read_frame(
-    path: Path, schema: list[tuple[str, str]], key: list[str], name_line: Callable[[], object]
-) -> pd.DataFrame:
+    path: Path, schema: list[tuple[str, str]], key: list[str], name_line: Callable[[], object],
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """The latest record of each `key` (a later line supersedes an earlier one, as in run_dir.latest)
     as a DataFrame with one column per schema field. `name_line` reads the file line by line and
-    raises the error that names a damaged line; it is called when Arrow cannot read the file."""
+    raises the error that names a damaged line; it is called when Arrow cannot read the file.
+    `prepare` fills in what older records lack before the records are keyed."""
     import pandas as pd
 
     columns = [field for field, _ in schema]
@@ -65,6 +67,8 @@ def read_frame(
     for field, kind in schema:
         if field not in frame.columns:
             frame[field] = pd.Series([None] * len(frame), dtype=_dtype(kind))
+    if prepare is not None:
+        frame = prepare(frame)
     missing = frame[key].isna().any(axis=1)
     if missing.any():
         name_line()

@@ -3,7 +3,7 @@
 - `SampleRecord`: one line of samples.jsonl, per (model, rate spec, task, sample);
 - `LabRecord`: one line of a latency-lab run's samples.jsonl (manifest kind "latency-lab");
 - `ScoreRecord`: one line of scores.jsonl, per (sample, metric);
-- `SummaryRow`: one row of summary.csv, per (model, task, rate spec, metric);
+- `SummaryRow`: one row of summary.csv, per (model, task, rate spec, batch size, metric);
 - `Manifest`: manifest.json, what produced the run.
 
 Every writer and reader goes through these models (via `vfr_bench.run_dir.RunDirectory`), and the
@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vfr_bench.token_alphabet import TokenAlphabet
 
 LAB_KIND = "latency-lab"  # the manifest kind of a latency-lab run, whose samples are LabRecords
-LAB_TASK_PREFIX = "latency-lab"
-SCHEMA_VERSION = 2  # 2: records carry a fingerprint; a retry or re-score supersedes an earlier error
+LAB_TASK = "latency-lab"  # the one task a latency-lab run times: random inputs of fixed length
+# 2: records carry a fingerprint; a retry or re-score supersedes an earlier error. 3: the batch size is a
+# dimension of every sample, score and summary row (1: timed alone); the lab's task is LAB_TASK for every batch
+# size, where 2 named one per size ("latency-lab-bs4", read as task + batch size by vfr_bench.schema_upgrade)
+SCHEMA_VERSION = 3
 Status = Literal["ok", "error", "skipped"]
 
 
@@ -32,14 +35,16 @@ class SampleKey(NamedTuple):
     rate_spec: str
     task: str
     sample_id: str
+    batch_size: int = 1
 
 
 class CellKey(NamedTuple):
-    """A (model, task, rate spec) cell: what summaries, tables and gates compare."""
+    """A (model, task, rate spec, batch size) cell: what summaries, tables and gates compare."""
 
     model: str
     task: str
     rate_spec: str
+    batch_size: int = 1
 
 
 class _Record(BaseModel):
@@ -109,16 +114,17 @@ class SampleRecord(_Record):
     # the fields a DataFrame of samples holds, nested ones "parent.child" (vfr_bench.jsonl_frame reads them
     # by column, vfr_bench.report.frames names them for the Python API)
     frame_fields: ClassVar[tuple[str, ...]] = (
-        "model", "rate_spec", "task", "sample_id", "status", "error", "requested_input_hz", "requested_output_hz",
-        "achieved_input_hz", "achieved_output_hz", "input_rate_error", "output_rate_error", "input_seconds",
-        "output_seconds", "language", "text", "audio", "reference.text", "timings.t_total", "timings.t_first_token",
-        "timings.t_first_audio", "timings.t_ar",
+        "model", "rate_spec", "task", "sample_id", "batch_size", "status", "error", "requested_input_hz",
+        "requested_output_hz", "achieved_input_hz", "achieved_output_hz", "input_rate_error", "output_rate_error",
+        "input_seconds", "output_seconds", "language", "text", "audio", "reference.text", "timings.t_total",
+        "timings.t_first_token", "timings.t_first_audio", "timings.t_ar",
     )  # fmt: skip
 
     model: str
     rate_spec: str
     task: str
     sample_id: str
+    batch_size: int = Field(default=1, ge=1)  # requests timed together: 1 in a run; the latency lab sweeps it
     task_version: int | None = None
     request_kind: str | None = None
     requested_input_hz: float | None = None
@@ -160,32 +166,24 @@ class SampleRecord(_Record):
 
     @property
     def key(self) -> SampleKey:
-        return SampleKey(self.model, self.rate_spec, self.task, self.sample_id)
+        return SampleKey(self.model, self.rate_spec, self.task, self.sample_id, self.batch_size)
 
     @property
     def cell(self) -> CellKey:
-        return CellKey(self.model, self.task, self.rate_spec)
+        return CellKey(self.model, self.task, self.rate_spec, self.batch_size)
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
 
 
-class LabWorkload(NamedTuple):
-    """What a latency-lab cell times: an architecture (and backend) at a rate spec and batch size."""
-
-    model: str
-    rate_spec: str
-    batch_size: int
-
-
 class LabRecord(SampleRecord):
     """One line of samples.jsonl in a latency-lab run (manifest kind "latency-lab"): one timed request of
-    random inputs, with the step counts it ran and the lab's timing detail. Every reader of a run
-    takes its sample type from the manifest (`sample_record_type`); a plain run's SampleRecord refuses
-    these fields."""
+    random inputs (task LAB_TASK, at its batch size), with the step counts it ran and the lab's timing
+    detail. Every reader of a run takes its sample type from the manifest (`sample_record_type`); a
+    plain run's SampleRecord refuses these fields."""
 
-    batch_size: int = Field(ge=1)
+    batch_size: int = Field(ge=1)  # required here: the lab always says what it batched
     prefill_length: int = Field(ge=0)  # prompt tokens + input speech positions
     prompt_tokens: int = Field(ge=0)
     llm_steps: int = Field(ge=0)  # decode steps of the LLM stages in all
@@ -193,25 +191,13 @@ class LabRecord(SampleRecord):
     hypothetical_rate: bool  # a rate the architecture was not built for
     latency: LabTimings
 
-    @model_validator(mode="after")
-    def _task_names_batch(self) -> LabRecord:
-        if self.task != lab_task_name(self.batch_size):
-            raise ValueError(f"task {self.task!r} is not the lab task of batch size {self.batch_size}")
-        return self
-
-    @property
-    def workload(self) -> LabWorkload:
-        return LabWorkload(self.model, self.rate_spec, self.batch_size)
-
-
-def lab_task_name(batch_size: int) -> str:
-    """The task a lab record of this batch size is filed under (a cell of summaries and gates)."""
-    return f"{LAB_TASK_PREFIX}-bs{batch_size}"
-
-
-def unbatched(sample: SampleRecord) -> bool:
-    """Whether the sample timed one request alone: any run's sample but a lab record of a batch of several."""
-    return not isinstance(sample, LabRecord) or sample.batch_size == 1
+    @field_validator("task")
+    @classmethod
+    def _lab_task(cls, task: str) -> str:
+        if task != LAB_TASK:
+            v2 = " (schema 2's name for a batch size: not this record's)" if task.startswith(LAB_TASK + "-bs") else ""
+            raise ValueError(f"task {task!r} is not the latency lab's task {LAB_TASK!r}{v2}")
+        return task
 
 
 def sample_record_type(kind: str) -> type[SampleRecord]:
@@ -224,14 +210,15 @@ class ScoreRecord(_Record):
 
     optional_fields = frozenset({"numerator", "denominator", "detail", "error", "judge"})
     frame_fields: ClassVar[tuple[str, ...]] = (
-        "model", "rate_spec", "task", "sample_id", "requested_input_hz", "requested_output_hz", "metric",
-        "metric_version", "value", "numerator", "denominator", "error", "judge",
+        "model", "rate_spec", "task", "sample_id", "batch_size", "requested_input_hz", "requested_output_hz",
+        "metric", "metric_version", "value", "numerator", "denominator", "error", "judge",
     )  # fmt: skip
 
     model: str
     rate_spec: str
     task: str
     sample_id: str
+    batch_size: int = Field(default=1, ge=1)  # its sample's
     requested_input_hz: float | None = None
     requested_output_hz: float | None = None
     metric: str
@@ -244,20 +231,27 @@ class ScoreRecord(_Record):
     judge: str | None = None  # the judge(s) that made it, for metrics that call one
 
     @property
-    def key(self) -> tuple[str, str, str, str, str]:
-        return (self.model, self.rate_spec, self.task, self.sample_id, self.metric)
+    def key(self) -> tuple[str, str, str, str, int, str]:
+        return (*self.sample_key, self.metric)
+
+    @property
+    def sample_key(self) -> SampleKey:
+        return SampleKey(self.model, self.rate_spec, self.task, self.sample_id, self.batch_size)
 
     @property
     def cell(self) -> CellKey:
-        return CellKey(self.model, self.task, self.rate_spec)
+        return CellKey(self.model, self.task, self.rate_spec, self.batch_size)
 
     @classmethod
     def for_sample(cls, sample: SampleRecord, metric: str, version: str, **fields: Any) -> ScoreRecord:
         return cls(
             model=sample.model, rate_spec=sample.rate_spec, task=sample.task, sample_id=sample.sample_id,
-            requested_input_hz=sample.requested_input_hz, requested_output_hz=sample.requested_output_hz,
-            metric=metric, metric_version=version, **fields,
+            batch_size=sample.batch_size, requested_input_hz=sample.requested_input_hz,
+            requested_output_hz=sample.requested_output_hz, metric=metric, metric_version=version, **fields,
         )  # fmt: skip
+
+
+_BLANK_IS_NONE = ("requested_input_hz", "requested_output_hz", "ci_low", "ci_high", "higher_is_better", "scores_digest")
 
 
 class SummaryRow(BaseModel):
@@ -267,6 +261,7 @@ class SummaryRow(BaseModel):
     model: str
     task: str
     rate_spec: str
+    batch_size: int = Field(default=1, ge=1)  # a summary written before schema 3 has no such column
     requested_input_hz: float | None = None
     requested_output_hz: float | None = None
     metric: str
@@ -281,30 +276,23 @@ class SummaryRow(BaseModel):
     # (vfr_bench.scoring.summary.cell_digests); a reader refuses a row whose scores have moved on
     scores_digest: str | None = None
 
-    @field_validator(
-        "requested_input_hz",
-        "requested_output_hz",
-        "ci_low",
-        "ci_high",
-        "higher_is_better",
-        "scores_digest",
-        mode="before",
-    )
+    @field_validator(*_BLANK_IS_NONE, mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value  # CSV writes None as an empty cell
 
     @property
     def cell(self) -> CellKey:
-        return CellKey(self.model, self.task, self.rate_spec)
+        return CellKey(self.model, self.task, self.rate_spec, self.batch_size)
 
     def csv_row(self) -> dict[str, Any]:
         return {k: "" if getattr(self, k) is None else getattr(self, k) for k in SUMMARY_COLUMNS}
 
 
 SUMMARY_COLUMNS = tuple(SummaryRow.model_fields)  # summary.csv's header, in the row's field order
-# a summary written before the digest column still has these (it is read, and refused where scores exist)
-SUMMARY_REQUIRED_COLUMNS = tuple(c for c in SUMMARY_COLUMNS if c != "scores_digest")
+# a summary written before the digest column still has these (it is read, and refused where scores exist);
+# one written before schema 3 has no batch size (every row batch 1, or a v2 lab task that names it)
+SUMMARY_REQUIRED_COLUMNS = tuple(c for c in SUMMARY_COLUMNS if c not in ("scores_digest", "batch_size"))
 
 
 class GitInfo(BaseModel):
@@ -339,7 +327,7 @@ class TaskInfo(BaseModel):
     dataset: dict[str, Any] = Field(default_factory=dict)  # name, source, revision, content_hash, n_samples, ...
     limit: int | None = None
     # latency lab
-    batch_size: int | None = None
+    batch_sizes: list[int] | None = None
     input_seconds: float | None = None
     output_seconds: float | None = None
 

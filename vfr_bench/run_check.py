@@ -28,8 +28,9 @@ from vfr_bench.records import (
     SummaryRow,
     sample_record_type,
 )
-from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY
-from vfr_bench.summary_digest import DIGEST_FIELDS, cell_digests
+from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY, manifest_from_json
+from vfr_bench.schema_upgrade import reads_v2_lab, upgrade_record
+from vfr_bench.summary_digest import DIGEST_FIELDS, DigestCell, cell_digests
 
 MAX_PROBLEMS = 20
 R = TypeVar("R", bound=BaseModel)
@@ -42,23 +43,24 @@ def problems(run: Path) -> list[str]:
     if out:
         return out
     manifest = _manifest(run, out)
-    samples = _records(run / SAMPLES, sample_record_type(manifest.kind if manifest else "run"), out)
+    v2_lab = manifest is not None and reads_v2_lab(manifest.kind, manifest.schema_version)
+    samples = _records(run / SAMPLES, sample_record_type(manifest.kind if manifest else "run"), out, v2_lab)
     raw = dict(_raw_lines(run / SAMPLES))
     out += [p for number, record in samples for p in _sample_problems(run, number, record, raw[number])]
     out += _duplicates(SAMPLES, [(n, r.key, r.status == "error") for n, r in samples])
     if manifest is not None:
         out += _manifest_coverage(manifest, [r for _, r in samples])
-    scores = _records(run / SCORES, ScoreRecord, out)
+    scores = _records(run / SCORES, ScoreRecord, out, v2_lab)
     out += _score_problems(scores, {r.key for _, r in samples})
     # summary.csv derives from scores.jsonl: where both are here, every row must have scores behind it
     valued = [tuple(getattr(s, f) for f in DIGEST_FIELDS) for _, s in scores if s.value is not None]
-    out += _summary_problems(run / SUMMARY, cell_digests(valued) if (run / SCORES).is_file() else None)
+    out += _summary_problems(run / SUMMARY, cell_digests(valued) if (run / SCORES).is_file() else None, v2_lab)
     return out[:MAX_PROBLEMS]
 
 
 def _manifest(run: Path, out: list[str]) -> Manifest | None:
     try:
-        manifest = Manifest.model_validate_json((run / MANIFEST).read_text(encoding="utf-8"))
+        manifest = manifest_from_json((run / MANIFEST).read_text(encoding="utf-8"))
     except ValidationError as err:
         out += [f"{MANIFEST}: {_where(e)}: {e['msg']}" for e in err.errors()]
         return None
@@ -67,14 +69,25 @@ def _manifest(run: Path, out: list[str]) -> Manifest | None:
     return manifest
 
 
-def _records(path: Path, model: type[R], out: list[str]) -> list[tuple[int, R]]:
+def _records(path: Path, model: type[R], out: list[str], v2_lab: bool) -> list[tuple[int, R]]:
     found = []
     for number, line in complete_lines(path):
         try:
-            found.append((number, model.model_validate_json(line)))
+            found.append((number, _parse(model, line, v2_lab)))
         except ValidationError as err:
             out += [f"{path.name} line {number}: {_where(e)}: {e['msg']}" for e in err.errors()[:3]]
     return found
+
+
+def _parse(model: type[R], line: str, v2_lab: bool) -> R:
+    """A line as `model`; a v2 lab run's task names read as task and batch size (vfr_bench.schema_upgrade)."""
+    if v2_lab:
+        try:
+            return model.model_validate(upgrade_record(json.loads(line), sample=issubclass(model, SampleRecord)))
+        except ValueError as err:
+            if isinstance(err, ValidationError):
+                raise
+    return model.model_validate_json(line)
 
 
 def _raw_lines(path: Path) -> Iterator[tuple[int, Any]]:
@@ -138,12 +151,12 @@ def _score_problems(scores: list[tuple[int, ScoreRecord]], sample_keys: set[tupl
             out.append(f"{SCORES} line {number}: neither a value nor an error")
         if s.value is not None and not math.isfinite(s.value):
             out.append(f"{SCORES} line {number}: value {s.value!r}")
-        if s.model != CEILING_MODEL and s.key[:4] not in sample_keys:
-            out.append(f"{SCORES} line {number}: scores a sample samples.jsonl does not hold {s.key[:4]}")
+        if s.model != CEILING_MODEL and s.sample_key not in sample_keys:
+            out.append(f"{SCORES} line {number}: scores a sample samples.jsonl does not hold {tuple(s.sample_key)}")
     return out
 
 
-def _summary_problems(path: Path, digests: dict[tuple[str, str, str, str], str] | None) -> list[str]:
+def _summary_problems(path: Path, digests: dict[DigestCell, str] | None, v2_lab: bool) -> list[str]:
     """Rows that break the schema, and (where scores.jsonl is here) rows whose scores moved on."""
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
@@ -154,11 +167,11 @@ def _summary_problems(path: Path, digests: dict[tuple[str, str, str, str], str] 
     out = []
     for number, row in enumerate(rows, 2):
         try:
-            parsed = SummaryRow.model_validate(row)
+            parsed = SummaryRow.model_validate(upgrade_record(row) if v2_lab else row)
         except ValidationError as err:
             out += [f"{SUMMARY} line {number}: {_where(e)}: {e['msg']}" for e in err.errors()[:3]]
             continue
-        cell = (parsed.model, parsed.task, parsed.rate_spec, parsed.metric)
+        cell = (*parsed.cell, parsed.metric)
         if digests is None:
             continue
         if cell not in digests:

@@ -33,6 +33,7 @@ from vfr_bench.records import (
     sample_record_type,
 )
 from vfr_bench.redact import redact_text
+from vfr_bench.schema_upgrade import reads_v2_lab, upgrade_frame, upgrade_manifest, upgrade_record
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,12 +55,13 @@ class RunDirError(RuntimeError):
     """A run directory that cannot be used as asked; the message says what to do instead."""
 
 
-def read_records(path: Path, model: type[R]) -> list[R]:
-    """Every complete line of `path` as a `model`; a malformed line names its file and number."""
+def read_records(path: Path, model: type[R], v2_lab: bool = False) -> list[R]:
+    """Every complete line of `path` as a `model`; a malformed line names its file and number. `v2_lab`:
+    the lines of a schema-2 lab run, whose tasks name their batch size (vfr_bench.schema_upgrade)."""
     out = []
     for number, line in complete_lines(path):
         try:
-            out.append(model.model_validate_json(line))
+            out.append(_validate(model, line, v2_lab))
         except ValidationError as err:
             problem = err.errors()[0]
             where = ".".join(str(p) for p in problem["loc"]) or "line"
@@ -69,6 +71,16 @@ def read_records(path: Path, model: type[R]) -> list[R]:
                 f"{REDO.get(path.name, 'write it again')}"
             ) from None
     return out
+
+
+def _validate(model: type[R], line: str, v2_lab: bool) -> R:
+    if v2_lab:
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return model.model_validate_json(line)  # refused, in the words the other lines get
+        return model.model_validate(upgrade_record(data, sample=issubclass(model, SampleRecord)))
+    return model.model_validate_json(line)
 
 
 def latest(records: list[K]) -> list[K]:
@@ -144,6 +156,11 @@ class RunDirectory:
                 f"run directory {self.path} was started with --shard ?/{manifest.shard_count}; "
                 f"resume it with the same shard count, not {self.shard[1]}"
             )
+        if resume and manifest is not None and reads_v2_lab(manifest.kind, manifest.schema_version):
+            raise RunDirError(
+                f"run directory {self.path} is a latency-lab run of schema {manifest.schema_version} (a task per "
+                f"batch size); this vfr-bench writes schema {SCHEMA_VERSION}: time it again into a new --out"
+            )
         started = manifest is not None and any(s.shard == f"{self.shard[0]}/{self.shard[1]}" for s in manifest.sessions)
         if not resume and (manifest is None or self.shard[1] == 1 or started):
             raise RunDirError(
@@ -184,7 +201,7 @@ class RunDirectory:
         text = self.manifest_path.read_text(encoding="utf-8")
         self._refuse_newer_schema(text)
         try:
-            return Manifest.model_validate_json(text)
+            return manifest_from_json(text)
         except ValidationError as err:
             problem = err.errors()[0]
             where = ".".join(str(p) for p in problem["loc"]) or "top level"
@@ -202,6 +219,10 @@ class RunDirectory:
                 f"{self.manifest_path}: schema_version {version} is newer than this vfr-bench reads "
                 f"({SCHEMA_VERSION}): upgrade vfr-bench to read this run"
             )
+
+    def _v2_lab(self) -> bool:
+        manifest = self.read_manifest()
+        return manifest is not None and reads_v2_lab(manifest.kind, manifest.schema_version)
 
     def manifest(self) -> Manifest:
         """The manifest of a run directory that must have one."""
@@ -227,7 +248,8 @@ class RunDirectory:
         """Each sample's latest record (a retried error is superseded by its retry)."""
         manifest = self.read_manifest()
         record = sample_record_type(manifest.kind if manifest else "run")
-        return latest(read_records(self.samples_path, record))
+        v2_lab = manifest is not None and reads_v2_lab(manifest.kind, manifest.schema_version)
+        return latest(read_records(self.samples_path, record, v2_lab))
 
     def recorded_keys(self) -> set[SampleKey]:
         return {r.key for r in self.samples()}
@@ -237,22 +259,44 @@ class RunDirectory:
 
     def scores(self) -> list[ScoreRecord]:
         """Each (sample, metric)'s latest score (an error scored again is superseded)."""
-        return latest(read_records(self.scores_path, ScoreRecord))
+        return latest(read_records(self.scores_path, ScoreRecord, self._v2_lab()))
 
     def samples_frame(self) -> pd.DataFrame:
         """samples() as a DataFrame of SampleRecord.frame_fields (nested ones dotted), read
         by columns: 100,000 lines in a fraction of a second."""
         from vfr_bench.jsonl_frame import frame_schema, read_frame
 
-        key = ["model", "rate_spec", "task", "sample_id"]
-        return read_frame(self.samples_path, frame_schema(SampleRecord), key, self.samples)
+        key = list(SampleKey._fields)
+        prepare = self._frame_reader(self.samples, sample=True)
+        return read_frame(self.samples_path, frame_schema(SampleRecord), key, self.samples, prepare)
 
     def scores_frame(self) -> pd.DataFrame:
         """scores() as a DataFrame of ScoreRecord.frame_fields."""
         from vfr_bench.jsonl_frame import frame_schema, read_frame
 
-        key = ["model", "rate_spec", "task", "sample_id", "metric"]
-        return read_frame(self.scores_path, frame_schema(ScoreRecord), key, self.scores)
+        key = [*SampleKey._fields, "metric"]
+        return read_frame(
+            self.scores_path, frame_schema(ScoreRecord), key, self.scores, self._frame_reader(self.scores)
+        )
+
+    def _frame_reader(
+        self, name_line: Callable[[], object], sample: bool = False
+    ) -> Callable[[pd.DataFrame], pd.DataFrame]:
+        """What a record frame needs before it is keyed: a v2 lab run's tasks name their batch size; a
+        record without one (written before schema 3) was timed alone. A damaged v2 lab line is named by
+        the line reader (`name_line`)."""
+        v2_lab = self._v2_lab()
+
+        def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+            if v2_lab:
+                try:
+                    frame = upgrade_frame(frame, sample)
+                except ValueError as err:
+                    name_line()
+                    raise RunDirError(f"{self.path}: {err}") from None
+            return frame.assign(batch_size=frame["batch_size"].fillna(1.0))
+
+        return prepare
 
     def append_scores(self, records: list[ScoreRecord]) -> None:
         append_lines(self.scores_path, [redact_text(r.to_json()) for r in records])
@@ -280,6 +324,8 @@ class RunDirectory:
             raise RunDirError(f"{self.path} has no {SUMMARY}: score it first (`{cli_command()} score {self.path}`)")
         with open(self.summary_path, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
+        if self._v2_lab():
+            rows = [upgrade_record(row) for row in rows]
         try:
             return [SummaryRow.model_validate(row) for row in rows]
         except ValidationError as err:
@@ -291,3 +337,15 @@ class RunDirectory:
         writer.writeheader()
         writer.writerows(row.csv_row() for row in rows)
         write_text_atomic(self.summary_path, buffer.getvalue())
+
+
+def manifest_from_json(text: str) -> Manifest:
+    """manifest.json's text as a Manifest; a v2 lab run's tasks read as one task (vfr_bench.schema_upgrade)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None  # the validation below says what is wrong
+    version = data.get("schema_version", 1) if isinstance(data, dict) else None
+    if isinstance(data, dict) and isinstance(version, int) and reads_v2_lab(str(data.get("kind")), version):
+        return Manifest.model_validate(upgrade_manifest(data))
+    return Manifest.model_validate_json(text)

@@ -48,23 +48,25 @@ def unstable_cells(cells: dict[float, tuple[float, float | None]]) -> dict[float
     return out
 
 
-def unstable_in_summary(summary: pd.DataFrame) -> dict[tuple[str, str, str], str]:
-    """(series label, task, rate spec) -> why its latency is not a result, from a tidy summary
-    (vfr_bench.load's `summary`: t_total p50 and p95 per cell; the rate is the requested one)."""
+def unstable_in_summary(summary: pd.DataFrame) -> dict[tuple[str, str, int, str], str]:
+    """(series label, task, batch size, rate spec) -> why its latency is not a result, from a tidy
+    summary (vfr_bench.load's `summary`: t_total p50 and p95 per cell; the rate is the requested one).
+    Speed-ups compare rates at one batch size."""
     rows = summary[summary["metric"].isin(["t_total_p50", "t_total_p95"])]
     if rows.empty:
         return {}
-    cells: dict[tuple[str, str], dict[float, dict[str, float]]] = {}
-    specs: dict[tuple[str, str, float], str] = {}
+    cells: dict[tuple[str, str, int], dict[float, dict[str, float]]] = {}
+    specs: dict[tuple[str, str, int, float], str] = {}
     for r in rows.itertuples():
         hz = next((h for h in (r.requested_output_hz, r.requested_input_hz) if h == h and h), None)  # NaN != NaN
         if hz is None:  # a cell without a requested rate (native) has no speed-up
             continue
-        cells.setdefault((str(r.label), str(r.task)), {}).setdefault(float(hz), {})[str(r.metric)] = float(r.value)
-        specs[(str(r.label), str(r.task), float(hz))] = str(r.rate_spec)
+        cell = (str(r.label), str(r.task), int(r.batch_size))
+        cells.setdefault(cell, {}).setdefault(float(hz), {})[str(r.metric)] = float(r.value)
+        specs[(*cell, float(hz))] = str(r.rate_spec)
     out = {}
-    for (label, task), by_rate in cells.items():
+    for cell, by_rate in cells.items():
         usable = {hz: (m["t_total_p50"], m.get("t_total_p95")) for hz, m in by_rate.items() if "t_total_p50" in m}
         for hz, reason in unstable_cells(usable).items():
-            out[(label, task, specs[(label, task, hz)])] = reason
+            out[(*cell, specs[(*cell, hz)])] = reason
     return out

@@ -79,3 +79,33 @@ def test_an_unknown_layout_is_refused_naming_what_was_expected(monkeypatch, chec
         adapter.load()  # on any device: no weights are loaded for a layout the adapter cannot drive
     with pytest.raises(AdapterUnavailable, match="output_framerate or framerate"):
         adapter.load()
+
+
+def test_a_release_whose_module_fails_at_import_is_refused_naming_the_error(tmp_path, monkeypatch):
+    """FlexiSLM's module executes src/models/modeling_flexislm.py by path when imported: a clone without
+    that file raises FileNotFoundError there, which the adapter reports in one line instead of a traceback."""
+    from vfr_bench.baselines.flexislm import find_classes
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "inference_flexislm.py").write_text(
+        "raise FileNotFoundError(2, 'No such file or directory', 'src/models/modeling_flexislm.py')\n"
+    )
+    modules = (("src.inference_flexislm", "FlexiSLMInferenceConfig", "FlexiSLMInference"),)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the clone leaves sys.path with the test
+    try:
+        with pytest.raises(
+            AdapterUnavailable, match="does not import here .*raised FileNotFoundError.*modeling_flexislm"
+        ):
+            find_classes(tmp_path, modules)
+    finally:
+        sys.modules.pop("src.inference_flexislm", None)
+        sys.modules.pop("src", None)
+
+
+def test_a_config_without_flexible_frame_rates_is_refused_not_built_without_them(checkpoint):
+    from vfr_bench.baselines.flexislm import config_arguments
+
+    with pytest.raises(AdapterUnavailable, match="no enable_flexible_framerate field"):
+        config_arguments({"model_path", "checkpoint"}, checkpoint, {})
+    with pytest.raises(AdapterUnavailable, match="no model_path field"):
+        config_arguments({"enable_flexible_framerate", "checkpoint"}, checkpoint, {})

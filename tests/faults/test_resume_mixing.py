@@ -12,7 +12,7 @@ from vfr_bench.cli import main
 from vfr_bench.jsonl import read_jsonl
 from vfr_bench.rates import parse_rate_specs
 from vfr_bench.run import RunConfig, Runner
-from vfr_bench.run_dir import RunDirError
+from vfr_bench.run_dir import RunDirectory, RunDirError
 from vfr_bench.task_files import all_tasks
 
 
@@ -80,8 +80,8 @@ def test_failed_samples_are_retried_on_request_and_the_exit_code_counts_the_whol
     assert retried.exit_code == 0, retried.output
     lines = read_jsonl(tmp_path / "run" / "samples.jsonl")
     assert [r["status"] for r in lines if r["sample_id"] == "u1"] == ["error", "ok"]  # the retry supersedes
-    wer_n = [row for row in (tmp_path / "run" / "summary.csv").read_text().splitlines() if ",wer," in row]
-    assert wer_n and wer_n[0].split(",")[9] == "3"  # u1 counted once
+    wer_n = [row.n for row in RunDirectory(tmp_path / "run").summary() if row.metric == "wer"]
+    assert wer_n and wer_n[0] == 3  # u1 counted once
     assert_conforms(tmp_path / "run")
 
 

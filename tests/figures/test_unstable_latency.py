@@ -63,7 +63,7 @@ def test_the_latency_labs_table_marks_the_implausible_cell():
     from vfr_bench.records import SummaryRow
 
     def row(hz: float, metric: str, value: float) -> SummaryRow:
-        return SummaryRow(model="flexislm-7b", task="latency-lab-bs1", rate_spec=f"{hz:g}", requested_input_hz=hz,
+        return SummaryRow(model="flexislm-7b", task="latency-lab", rate_spec=f"{hz:g}", requested_input_hz=hz,
                           requested_output_hz=hz, metric=metric, value=value, n=5, aggregation="p50")  # fmt: skip
 
     rows = [row(hz, m, v) for hz, p50 in ((25.0, 1.0), (12.5, 0.5), (6.25, 0.02)) for m, v in

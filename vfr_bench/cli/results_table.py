@@ -21,14 +21,14 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from vfr_bench.records import SampleRecord, SummaryRow
+from vfr_bench.records import CellKey, SampleRecord, SummaryRow
 
 CEILING_MODEL = "judge-ceiling"  # vfr_bench.scoring.ceiling.MODEL: scores with no sample of their own
 LEGEND = (
     "rate: requested IN[:OUT] Hz; in/out Hz: achieved (p95 |achieved/requested - 1|); main metric: the "
     "task's first metric [95% CI]; t_total: p50 in seconds; samples: ok/error/skipped"
 )
-Cell = tuple[str, str, str]  # model, task, rate spec
+Cell = CellKey  # model, task, rate spec, batch size
 KEY_COLUMNS = ("model", "task", "rate")  # shown even when another column is empty everywhere and left out
 
 
@@ -98,20 +98,20 @@ def results_table(
     (the manifest's); without it a task's main metric is its first quality metric by name."""
     by_cell: dict[Cell, dict[str, SummaryRow]] = defaultdict(dict)
     for row in summary_rows:
-        by_cell[(row.model, row.task, row.rate_spec)][row.metric] = row
+        by_cell[row.cell][row.metric] = row
     status: dict[Cell, Counter[str]] = defaultdict(Counter)
     requested: dict[Cell, float | None] = {}
     for s in samples:
-        cell = (s.model, s.task, s.rate_spec)
-        status[cell][s.status] += 1
-        requested[cell] = s.requested_input_hz
-    cells = sorted(status, key=lambda c: (c[0], c[1], -(requested[c] or 1e9), c[2]))
+        status[s.cell][s.status] += 1
+        requested[s.cell] = s.requested_input_hz
+    cells = sorted(status, key=lambda c: (c.model, c.task, c.batch_size, -(requested[c] or 1e9), c.rate_spec))
     metrics = _quality_metrics(summary_rows, task_metrics)
     rows = [by_cell.get(c, {}) for c in cells]
     main = [_main(metrics.get(c[1], []), m) for c, m in zip(cells, rows, strict=True)]
     columns = [
         Column("model", [c[0] for c in cells], essential=True, left=True),
         Column("task", [c[1] for c in cells], essential=True, left=True),
+        *_batch_column(cells),
         Column("rate", [c[2] for c in cells], essential=True),
         Column("in Hz", [_hz(m, "input") or "-" for m in rows], essential=True),
         Column("out Hz", [_hz(m, "output") or "-" for m in rows], priority=1),
@@ -128,6 +128,13 @@ def results_table(
     columns.append(Column("samples", outcomes, priority=2 + len(further)))  # the first left out
     kept = [c for c in columns if c.heading in KEY_COLUMNS or any(cell != "-" for cell in c.cells)]
     return ResultsTable(kept, list(ceiling_lines(summary_rows)), wide)
+
+
+def _batch_column(cells: list[Cell]) -> list[Column]:
+    """The batch size, where a cell timed requests together (a latency-lab run's sweep); else no column."""
+    if all(c.batch_size == 1 for c in cells):
+        return []
+    return [Column("batch", [str(c.batch_size) for c in cells], essential=True)]
 
 
 def ceiling_lines(summary_rows: list[SummaryRow]) -> Iterator[str]:

@@ -39,23 +39,23 @@ def _round_up(x: float) -> float:
 
 
 def calibrate(run_dirs: list[Path]) -> list[dict[str, Any]]:
-    """Per (model, task, rate, metric) seen in at least two runs: n, mean, std, worst pairwise
+    """Per (model, task, rate, batch size, metric) seen in at least two runs: n, mean, std, worst pairwise
     difference, CI half-width, proposed max_regression (quality) or max_ratio (latency), and which
     term the proposal came from."""
     if len(run_dirs) < 2:
         raise ValueError("calibration needs at least two runs of the same checkpoint")
-    rows: dict[tuple[str, str, str, str], list[SummaryRow]] = defaultdict(list)
+    rows: dict[tuple[str, str, str, int, str], list[SummaryRow]] = defaultdict(list)
     for run in run_dirs:
         for summary in current_summary(RunDirectory(run)):
-            rows[(summary.model, summary.task, summary.rate_spec, summary.metric)].append(summary)
+            rows[(*summary.cell, summary.metric)].append(summary)
     out = []
-    for (model, task, rate, name), cell in sorted(rows.items()):
+    for (model, task, rate, batch, name), cell in sorted(rows.items()):
         metric = get_metric(name)
         if len(cell) < 2 or not (metric.kind == "quality" or name in CALIBRATED_EXTRAS):
             continue
         arr = np.array([r.value for r in cell])
         row: dict[str, Any] = {
-            "model": model, "task": task, "rate": rate, "metric": name, "n_runs": len(cell),
+            "model": model, "task": task, "rate": rate, "batch_size": batch, "metric": name, "n_runs": len(cell),
             "mean": float(arr.mean()), "std": float(arr.std(ddof=1)),
             "worst_of_n": float(max(abs(a - b) for a, b in itertools.combinations(arr, 2))),
         }  # fmt: skip

@@ -1,4 +1,4 @@
-"""Compare a candidate run with a baseline on the cells they share: (task, rate spec, metric).
+"""Compare a candidate run with a baseline on the cells they share: (task, rate spec, batch size, metric).
 
 Quality: a cell fails when the candidate is worse by more than the rule allows AND the difference
 is significant at the configured confidence (paired bootstrap over the shared samples, or a
@@ -18,11 +18,11 @@ import numpy as np
 from vfr_bench.cli_command import cli_command
 from vfr_bench.gate.config import GateConfig, Rule
 from vfr_bench.gate.coverage import coverage_verdicts, score_coverage_verdicts
-from vfr_bench.gate.data import CannotCompare, RunData, Verdict
+from vfr_bench.gate.data import CannotCompare, RunData, Verdict, Where
 from vfr_bench.io_errors import explain
 from vfr_bench.jsonl import StoreError
 from vfr_bench.metrics import get_metric
-from vfr_bench.records import Manifest, ScoreRecord
+from vfr_bench.records import Manifest, SampleRecord, ScoreRecord
 from vfr_bench.run_dir import RunDirError
 from vfr_bench.run_view import RunView, load_run
 from vfr_bench.scoring.summary import score_arrays
@@ -30,7 +30,6 @@ from vfr_bench.stats import aggregate, paired_bootstrap_delta, resample_indices,
 
 # metric metadata that does not change what a score means (shown, never compared)
 DESCRIPTIVE_KEYS = ("name", "kind", "aggregation", "higher_is_better", "unit")
-TaskRate = tuple[str, str]
 
 
 def read_run(path: Path, role: str) -> RunView:
@@ -65,18 +64,22 @@ def model_data(view: RunView, model: str | None, role: str) -> RunData:
         model = models[0]
     elif model not in models:
         raise CannotCompare(f"{role} {path} has no ok samples of model {model!r} (it has {models})")
-    by_sample = {(s.task, s.rate_spec, s.sample_id): s for s in everything if s.ok and s.model == model}
-    scores: dict[tuple[str, str, str], dict[str, ScoreRecord]] = defaultdict(dict)
-    failed: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
+    by_sample = {(_where(s), s.sample_id): s for s in everything if s.ok and s.model == model}
+    scores: dict[tuple[Where, str], dict[str, ScoreRecord]] = defaultdict(dict)
+    failed: dict[tuple[Where, str], dict[str, str]] = defaultdict(dict)
     for sc in scored:
         if sc.model != model:
             continue
         if sc.value is not None:
-            scores[(sc.task, sc.rate_spec, sc.metric)][sc.sample_id] = sc
+            scores[(_where(sc), sc.metric)][sc.sample_id] = sc
         else:
-            failed[(sc.task, sc.rate_spec, sc.metric)][sc.sample_id] = sc.error or "no value"
-    attempted = {(s.task, s.rate_spec, s.sample_id) for s in everything if s.model == model}
+            failed[(_where(sc), sc.metric)][sc.sample_id] = sc.error or "no value"
+    attempted = {(_where(s), s.sample_id) for s in everything if s.model == model}
     return RunData(Path(path), view.manifest, model, by_sample, dict(scores), attempted, dict(failed))
+
+
+def _where(record: SampleRecord | ScoreRecord) -> Where:
+    return Where(record.task, record.rate_spec, record.batch_size)
 
 
 def check_comparable(base: RunData, cand: RunData, tasks: list[str], metrics: list[str]) -> None:
@@ -118,16 +121,16 @@ def _task_definition_problems(base: RunData, cand: RunData, task: str) -> list[s
 
 def _task_version(run: RunData, task: str) -> int | None:
     info = run.manifest.tasks.get(task)
-    versions = {s.task_version for (t, _, _), s in run.samples.items() if t == task and s.task_version is not None}
+    versions = {s.task_version for (w, _), s in run.samples.items() if w.task == task and s.task_version is not None}
     return info.version if info and info.version is not None else (min(versions) if versions else None)
 
 
-def _fingerprints(run: RunData, task: str, part: str) -> dict[tuple[str, str], str]:
-    """(rate, sample id) -> the sample's `part` fingerprint, for the ok samples of `task` that have one."""
+def _fingerprints(run: RunData, task: str, part: str) -> dict[tuple[Where, str], str]:
+    """(where, sample id) -> the sample's `part` fingerprint, for the ok samples of `task` that have one."""
     return {
-        (rate, sample_id): getattr(s.fingerprint, part)
-        for (t, rate, sample_id), s in run.samples.items()
-        if t == task and s.fingerprint is not None
+        (where, sample_id): getattr(s.fingerprint, part)
+        for (where, sample_id), s in run.samples.items()
+        if where.task == task and s.fingerprint is not None
     }
 
 
@@ -145,44 +148,47 @@ def _content_hash(manifest: Manifest, task: str) -> str | None:
 
 
 def compare(base: RunData, cand: RunData, config: GateConfig) -> list[Verdict]:
-    baseline_quality = {k for k in base.scores if get_metric(k[2]).kind == "quality"}
+    baseline_quality = {k for k in base.scores if get_metric(k[1]).kind == "quality"}
     quality_cells = sorted(baseline_quality & set(cand.scores))
-    rate_cells = sorted({(t, r) for (t, r, _) in base.samples} & {(t, r) for (t, r, _) in cand.samples})
+    rate_cells = sorted(base.places() & cand.places())
     if not quality_cells and not rate_cells:
         raise CannotCompare(
-            f"no shared cells: baseline has tasks/rates {sorted({k[:2] for k in base.samples})}, "
-            f"candidate {sorted({k[:2] for k in cand.samples})}"
+            f"no shared cells: baseline has {', '.join(sorted(w.describe() for w in base.places()))}; "
+            f"candidate {', '.join(sorted(w.describe() for w in cand.places()))}"
         )
     check_comparable(
         base,
         cand,
-        sorted({c[0] for c in quality_cells} | {t for t, _ in rate_cells}),
-        sorted({c[2] for c in quality_cells}),
+        sorted({w.task for w, _ in quality_cells} | {w.task for w in rate_cells}),
+        sorted({m for _, m in quality_cells}),
     )
     rng = np.random.default_rng(config.seed)
     verdicts = coverage_verdicts(base, cand, config) + score_coverage_verdicts(
         base, cand, sorted(baseline_quality), config
     )
-    verdicts += [quality_verdict(base, cand, cell, config.rule_for(*cell), config, rng) for cell in quality_cells]
-    for task, rate in rate_cells:
-        verdicts.extend(rate_verdicts(base, cand, task, rate, config))
-        latency = latency_verdict(base, cand, task, rate, config, rng)
+    verdicts += [
+        quality_verdict(base, cand, cell, config.rule_for(cell[0].task, cell[0].rate, cell[1]), config, rng)
+        for cell in quality_cells
+    ]
+    for where in rate_cells:
+        verdicts.extend(rate_verdicts(base, cand, where, config))
+        latency = latency_verdict(base, cand, where, config, rng)
         if latency is not None:
             verdicts.append(latency)
     return verdicts
 
 
 def quality_verdict(
-    base: RunData, cand: RunData, cell: tuple[str, str, str], rule: Rule, config: GateConfig, rng: np.random.Generator
+    base: RunData, cand: RunData, cell: tuple[Where, str], rule: Rule, config: GateConfig, rng: np.random.Generator
 ) -> Verdict:
-    task, rate, name = cell
+    (task, rate, batch), name = cell
     metric = get_metric(name)
     ids = sorted(set(base.scores[cell]) & set(cand.scores[cell]))
     sign = 1.0 if metric.higher_is_better is False else -1.0  # worse = sign x (candidate - baseline)
     if not ids:
         return Verdict(
             "quality", task, rate, name, None, None, None, None, None, 0, rule.describe(), "report-only",
-            "no shared samples in this cell",
+            "no shared samples in this cell", batch,
         )  # fmt: skip
     b = score_arrays([base.scores[cell][i] for i in ids])
     c = score_arrays([cand.scores[cell][i] for i in ids])
@@ -208,21 +214,22 @@ def quality_verdict(
     if rule.report_only:
         verdict, reason = "report-only", reason + " (report-only rule)"
     return Verdict(
-        "quality", task, rate, name, b_value, c_value, delta, low, high, len(ids), rule.describe(), verdict, reason
-    )
+        "quality", task, rate, name, b_value, c_value, delta, low, high, len(ids), rule.describe(), verdict, reason,
+        batch,
+    )  # fmt: skip
 
 
-def _shared_ids(base: RunData, cand: RunData, task: str, rate: str) -> list[str]:
-    return sorted(base.ids(task, rate) & cand.ids(task, rate))
+def _shared_ids(base: RunData, cand: RunData, where: Where) -> list[str]:
+    return sorted(base.ids(where) & cand.ids(where))
 
 
-def rate_verdicts(base: RunData, cand: RunData, task: str, rate: str, config: GateConfig) -> list[Verdict]:
-    ids = _shared_ids(base, cand, task, rate)
+def rate_verdicts(base: RunData, cand: RunData, where: Where, config: GateConfig) -> list[Verdict]:
+    ids = _shared_ids(base, cand, where)
     out = []
     for side in ("input", "output"):
         errors: dict[str, float | None] = {}
         for role, run in (("baseline", base), ("candidate", cand)):
-            vals = [getattr(run.samples[(task, rate, i)], f"{side}_rate_error") for i in ids]
+            vals = [getattr(run.samples[(where, i)], f"{side}_rate_error") for i in ids]
             found = [abs(v) for v in vals if v is not None]
             errors[role] = float(np.mean(found)) if found else None
         candidate, baseline = errors["candidate"], errors["baseline"]
@@ -238,21 +245,21 @@ def rate_verdicts(base: RunData, cand: RunData, task: str, rate: str, config: Ga
         delta = None if baseline is None else candidate - baseline
         out.append(
             Verdict(
-                "rate", task, rate, f"{side}_rate_abs_error", baseline, candidate, delta, None, None, len(ids),
-                f"<= {config.rate_max_abs_error:g}", verdict, reason,
+                "rate", where.task, where.rate, f"{side}_rate_abs_error", baseline, candidate, delta, None, None,
+                len(ids), f"<= {config.rate_max_abs_error:g}", verdict, reason, where.batch,
             )
         )  # fmt: skip
     return out
 
 
 def latency_verdict(
-    base: RunData, cand: RunData, task: str, rate: str, config: GateConfig, rng: np.random.Generator
+    base: RunData, cand: RunData, where: Where, config: GateConfig, rng: np.random.Generator
 ) -> Verdict | None:
     metric = get_metric(config.latency_metric)
     timing = metric.requires[0].split(".", 1)[1]  # timings.t_total -> t_total
-    ids = _shared_ids(base, cand, task, rate)
-    b = np.array([getattr(base.samples[(task, rate, i)].timings, timing) for i in ids], dtype=float)
-    c = np.array([getattr(cand.samples[(task, rate, i)].timings, timing) for i in ids], dtype=float)
+    ids = _shared_ids(base, cand, where)
+    b = np.array([getattr(base.samples[(where, i)].timings, timing) for i in ids], dtype=float)
+    c = np.array([getattr(cand.samples[(where, i)].timings, timing) for i in ids], dtype=float)
     keep = np.isfinite(b) & np.isfinite(c)
     b, c = b[keep], c[keep]
     if len(b) == 0:
@@ -280,8 +287,8 @@ def latency_verdict(
             reason + f"; report-only: different hardware ({base.hardware()} vs {cand.hardware()})",
         )
     return Verdict(
-        "latency", task, rate, config.latency_metric, float(stat(b)), float(stat(c)), ratio, low, high, len(b),
-        f"ratio <= {config.latency_max_ratio:g}", verdict, reason,
+        "latency", where.task, where.rate, config.latency_metric, float(stat(b)), float(stat(c)), ratio, low, high,
+        len(b), f"ratio <= {config.latency_max_ratio:g}", verdict, reason, where.batch,
     )  # fmt: skip
 
 

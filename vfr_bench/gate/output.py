@@ -42,11 +42,11 @@ def markdown(
         markdown_row(["---"] * 8),
     ]  # fmt: skip
     order = {"fail": 0, "report-only": 2, "pass": 1}
-    for v in sorted(verdicts, key=lambda v: (order[v.verdict], v.kind, v.task, v.rate, v.metric)):
+    for v in sorted(verdicts, key=lambda v: (order[v.verdict], v.kind, v.task, v.batch_size, v.rate, v.metric)):
         ci = "-" if v.ci_low is None else f"[{v.ci_low:.4g}, {v.ci_high:.4g}]"
         delta = _num(v.delta, "{:+.4g}") if v.kind != "latency" else _num(v.delta, "{:.3f}x")
         lines.append(
-            markdown_row([f"{v.task} @ {v.rate} Hz, {v.metric}", _num(v.baseline), _num(v.candidate), delta, ci,
+            markdown_row([f"{v.where.describe()}, {v.metric}", _num(v.baseline), _num(v.candidate), delta, ci,
                           v.allowed, v.n, f"{ICONS[v.verdict]}: {v.reason}"])
         )  # fmt: skip
     return "\n".join(lines) + "\n"

@@ -3,7 +3,8 @@
 The run directory has the same layout as `vfr-bench run` writes (manifest.json, samples.jsonl,
 scores.jsonl, summary.csv), one `LabRecord` per (architecture, rate, batch size, repeat), written
 through the same session builder and rate accounting, so that `report` and `gate` read it like any
-other run (they take the record type from the manifest's kind).
+other run (they take the record type from the manifest's kind). Its one task is LAB_TASK (random
+inputs of fixed length); the batch size is the record's own field, a dimension of every cell.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from vfr_bench.progress import SILENT, Progress
 from vfr_bench.rates import RateSpec, rate_accounting
 from vfr_bench.records import (
     LAB_KIND,
+    LAB_TASK,
     LabRecord,
     LabTimings,
     SampleKey,
@@ -34,7 +36,6 @@ from vfr_bench.records import (
     SummaryRow,
     TaskInfo,
     Timings,
-    lab_task_name,
 )
 from vfr_bench.run.session import begin_session, finish_session
 from vfr_bench.run_dir import RunDirectory
@@ -82,10 +83,6 @@ class LatencyConfig:
         return self.arch.name if self.backend == "eager" else f"{self.arch.name}+{self.backend}"
 
 
-def task_name(batch: int) -> str:
-    return lab_task_name(batch)
-
-
 def device_name(device: str) -> str:
     if device.startswith("cuda"):
         import torch
@@ -117,7 +114,7 @@ def run_latency(cfg: LatencyConfig, progress: Progress = SILENT) -> Path:
             finish_session(run, session)
     finally:
         run.close()
-    score_run(cfg.out, {task_name(b): [] for b in cfg.batch_sizes}, seed=cfg.seed)  # latency metrics only
+    score_run(cfg.out, {LAB_TASK: []}, seed=cfg.seed)  # latency metrics only
     return cfg.out
 
 
@@ -125,7 +122,7 @@ def _time_cell(
     run: RunDirectory, lab: Lab | VllmLab, cfg: LatencyConfig, spec: RateSpec, batch: int, peaks: DevicePeaks,
     recorded: set[SampleKey], progress: Progress,
 ) -> None:  # fmt: skip
-    keys = [SampleKey(cfg.model_name, spec.label, task_name(batch), f"repeat-{i}") for i in range(cfg.repeats)]
+    keys = [SampleKey(cfg.model_name, spec.label, LAB_TASK, f"repeat-{i}", batch) for i in range(cfg.repeats)]
     todo = [k for k in keys if k not in recorded]
     if not todo:
         return
@@ -142,7 +139,7 @@ def _time_cell(
 
         check_graphs(cfg.device)
     for key in todo:
-        run.append_sample(lab_record(cfg, key, in_hz, out_hz, p, batch, lab.run(p, batch), peaks, warmup_s))
+        run.append_sample(lab_record(cfg, key, in_hz, out_hz, p, lab.run(p, batch), peaks, warmup_s))
         progress.advance(label)
     progress.finish(label, {"ok": len(todo)})
 
@@ -166,11 +163,12 @@ def _cache_lengths(cfg: LatencyConfig) -> tuple[int, int]:
 
 
 def lab_record(
-    cfg: LatencyConfig, key: SampleKey, in_hz: float, out_hz: float, p: StepPlan, batch: int, timings: RequestTimes,
+    cfg: LatencyConfig, key: SampleKey, in_hz: float, out_hz: float, p: StepPlan, timings: RequestTimes,
     peaks: DevicePeaks, warmup_s: float | None = None,
 ) -> LabRecord:  # fmt: skip
-    """One timed request as a lab record; no audio exists, so nothing vocodes and t_first_audio is None."""
-    prefill_bound, ar_bound = roofline_bounds(cfg.arch, p, batch, BYTES[cfg.dtype], peaks)
+    """One timed request (a batch of key.batch_size) as a lab record; no audio exists, so nothing vocodes
+    and t_first_audio is None."""
+    prefill_bound, ar_bound = roofline_bounds(cfg.arch, p, key.batch_size, BYTES[cfg.dtype], peaks)
     codec_tokens = p.speech_steps * cfg.arch.codes_per_step
     rates: dict[str, Any] = rate_accounting(
         p.input_speech_positions, cfg.input_seconds, in_hz, p.speech_steps, cfg.output_seconds, out_hz, codec_tokens
@@ -183,7 +181,7 @@ def lab_record(
     )  # fmt: skip
     return LabRecord(
         model=key.model, rate_spec=key.rate_spec, task=key.task, sample_id=key.sample_id, request_kind="s2s",
-        batch_size=batch, requested_input_hz=in_hz, requested_output_hz=out_hz, **rates,
+        batch_size=key.batch_size, requested_input_hz=in_hz, requested_output_hz=out_hz, **rates,
         input_seconds=cfg.input_seconds, output_seconds=cfg.output_seconds, n_input_tokens=p.input_speech_positions,
         n_output_tokens=p.speech_steps, n_output_codec_tokens=codec_tokens, n_text_tokens=p.text_steps,
         prefill_length=p.prefill_length, prompt_tokens=p.prompt_tokens, llm_steps=p.llm_steps,
@@ -195,12 +193,14 @@ def lab_record(
 
 
 def _begin(run: RunDirectory, cfg: LatencyConfig, peaks: DevicePeaks) -> Session:
+    previous = run.read_manifest()  # a resume with other batch sizes adds them to the task's
+    before = previous.tasks[LAB_TASK].batch_sizes if previous and LAB_TASK in previous.tasks else None
     tasks = {
-        task_name(b): TaskInfo(
-            name=task_name(b), version=1, metrics=[], batch_size=b, input_seconds=cfg.input_seconds,
-            output_seconds=cfg.output_seconds, dataset={"name": "none (random inputs)", "content_hash": "none"},
+        LAB_TASK: TaskInfo(
+            name=LAB_TASK, version=1, metrics=[], batch_sizes=sorted({*(before or []), *cfg.batch_sizes}),
+            input_seconds=cfg.input_seconds, output_seconds=cfg.output_seconds,
+            dataset={"name": "none (random inputs)", "content_hash": "none"},
         )
-        for b in cfg.batch_sizes
     }  # fmt: skip
     lab = {
         "device": cfg.device, "device_name": peaks.name, "dtype": cfg.dtype,
@@ -226,16 +226,18 @@ def _backend_info(backend: str) -> dict[str, Any]:
 
 
 def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
-    """Per (arch, task, rate): ms/step, total, speed-up vs the highest rate, measured / roofline, and
+    """Per (arch, batch size, rate): ms/step, total, speed-up vs the highest rate, measured / roofline, and
     `unstable`: why a cell is not a result (vfr_bench/stability.py), or None."""
-    cells: dict[tuple[str, str, str, float | None], dict[str, float]] = {}
+    cells: dict[tuple[str, int, str, float | None], dict[str, float]] = {}
     for row in rows:
-        cells.setdefault((row.model, row.task, row.rate_spec, row.requested_output_hz), {})[row.metric] = row.value
-    groups: dict[tuple[str, str], list[tuple[str, str, str, float | None]]] = {}
+        cells.setdefault((row.model, row.batch_size, row.rate_spec, row.requested_output_hz), {})[row.metric] = (
+            row.value
+        )
+    groups: dict[tuple[str, int], list[tuple[str, int, str, float | None]]] = {}
     for key in cells:
         groups.setdefault((key[0], key[1]), []).append(key)
     out = []
-    for (model, task), group in sorted(groups.items(), key=lambda g: (g[0][0], _batch_of(g[0][1]))):
+    for (model, batch), group in sorted(groups.items()):
         base_total = cells[max(group, key=lambda k: k[3] or 0)].get("t_total_p50")
         timed = {k[3]: (cells[k].get("t_total_p50"), cells[k].get("t_total_p95")) for k in group if k[3]}
         unstable = unstable_cells({hz: (p50, p95) for hz, (p50, p95) in timed.items() if hz and p50 is not None})
@@ -244,7 +246,7 @@ def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
             total = m.get("t_total_p50")
             out.append(
                 {
-                    "model": model, "task": task, "batch": _batch_of(task), "rate": key[2],
+                    "model": model, "batch": batch, "rate": key[2],
                     "ms_per_step": m.get("ms_per_llm_step_p50"),
                     "spread": _ratio(m.get("ms_per_llm_step_p95"), m.get("ms_per_llm_step_p50")),
                     "t_prefill": m.get("t_prefill_p50"), "t_total": total,
@@ -259,8 +261,3 @@ def summary_table(rows: list[SummaryRow]) -> list[dict[str, Any]]:
 
 def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
-
-
-def _batch_of(task: str) -> int:
-    size = task.rsplit("-bs", 1)[-1]
-    return int(size) if size.isdigit() else 0

@@ -35,6 +35,8 @@ def bits_table(runs: list[RunView], summary: pd.DataFrame, series: dict[tuple[Pa
     (None where there is no number to give)."""
     import pandas as pd
 
+    # bits per second are the rate's: a latency-lab batch repeats one request, so batch 1 speaks for them
+    summary = summary[summary["batch_size"] == 1]
     values = {(r.label, r.task, r.rate_spec, r.metric): r.value for r in summary.itertuples() if pd.notna(r.value)}
     rows = []
     for run in runs:
@@ -52,7 +54,7 @@ def _declared_units(run: RunView) -> dict[tuple[str, str, str, str], str]:
     """(task, rate spec, model, side) -> the alphabets its ok samples declared, in words."""
     seen: dict[tuple[str, str, str, str], set[str]] = {}
     for record in run.samples:
-        if not record.ok:
+        if not record.ok or record.batch_size != 1:
             continue
         for side, count in (("input", record.n_input_tokens), ("output", record.n_output_tokens)):
             if count is None:

@@ -106,10 +106,10 @@ def _figures(results: Results, reported: list[ReportedPoint], overlay: str, save
     devices = sorted({r.manifest.latency_lab["device_name"] for r in results.runs if r.manifest.latency_lab})
     save(
         results.latency(title=", ".join(devices)), "latency_vs_rate",
-        "t_total, t_first_audio and t_ar by rate, a line per series pooling its tasks (p50, band p10-p90), and "
-        "the speed-up vs the highest rate beside the ideal (the rate ratio, dotted); unstable cells (p95 > 3x "
-        "p50, or a speed-up over 1.5x the ideal) hollow and off the line; latency-lab runs add the roofline "
-        "bound (dashed)",
+        "t_total, t_first_audio and t_ar by rate, a line per series pooling its tasks (p50, band p10-p90; a "
+        "latency-lab run's line per batch size), and the speed-up vs the highest rate beside the ideal (the rate "
+        "ratio, dotted); unstable cells (p95 > 3x p50, or a speed-up over 1.5x the ideal) hollow and off the line; "
+        "latency-lab runs add the roofline bound (sparse dots, thin)",
     )  # fmt: skip
 
 
@@ -126,7 +126,9 @@ def _tables(results: Results, out: Path) -> Made:
         ("results.csv", "CSV table with CI bounds", results.to_csv()),
     ):
         write_text_atomic(out / name, content)
-        made.append((name, f"{text}: one row per (series, task, rate), one column per metric, from summary.csv"))
+        made.append(
+            (name, f"{text}: one row per (series, task, batch size, rate), one column per metric, from summary.csv")
+        )
     return made
 
 

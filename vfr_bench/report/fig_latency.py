@@ -1,10 +1,11 @@
-"""Latency by rate: t_total, t_first_audio and t_ar per requested rate, one line per series and task
-family (a suite's noise conditions or languages pooled: the title says so), p50 with a band from
+"""Latency by rate: t_total, t_first_audio and t_ar per requested rate, one line per series, task
+family (a suite's noise conditions or languages pooled: the title says so) and batch size (a
+latency-lab sweep: the legend says "batch N" where it is not 1), p50 with a band from
 p10 to p90 (so a slow outlier never sets the scale), and t_total's speed-up over each series'
 highest rate (in "x") next to the ideal speed-up (the rate ratio: halving the rate would halve the
 time), drawn over the data. A cell the stability rule (vfr_bench/stability.py) rejects is a hollow
 grey mark off its line, named in the legend as unstable. Latency-lab runs also draw their roofline
-bound (dashed). Rate increases left to right; ticks fall at the rates that were run."""
+bound (sparse dots, thin). Rate increases left to right; ticks fall at the rates that were run."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from vfr_bench.records import LabRecord, SampleRecord, unbatched
+from vfr_bench.records import LabRecord, SampleRecord
 from vfr_bench.report import style
 from vfr_bench.report.fig_common import rate_ticks
 from vfr_bench.report.layout import grid, legend_below
@@ -32,24 +33,27 @@ def latency_figure(
 ) -> tuple[Any, dict[str, dict[str, Any]]]:
     """The figure (None where nothing was timed) and, per line, what it shows (for tests). A line is
     a series on one task family (`families`: task -> the suite its noise conditions or languages
-    were expanded from, study.py), labelled by the series alone where the study has one family."""
-    ok = [(series, [s for s in samples if s.ok and unbatched(s)]) for series, samples in groups]
+    were expanded from, study.py) at one batch size, labelled by the series alone where the study has
+    one family and batch size 1; a speed-up compares rates at one batch size."""
+    ok = [(series, [s for s in samples if s.ok]) for series, samples in groups]
     timings = [t for t in TIMED if any(getattr(s.timings, t) for _, samples in ok for s in samples)]
     if not timings:
         return None, {}
     layout = grid(len(timings) + 1, sharex=True, title=True, wide=True)
     fig, axes = layout.fig, layout.axes
-    lines: dict[tuple[Series, str], dict[float, list[SampleRecord]]] = defaultdict(lambda: defaultdict(list))
+    lines: dict[tuple[Series, str, int], dict[float, list[SampleRecord]]] = defaultdict(lambda: defaultdict(list))
     for series, samples in ok:
         for s in samples:
             hz = s.requested_output_hz or s.requested_input_hz
             if hz is not None:
-                lines[(series, (families or {}).get(s.task, s.task))][hz].append(s)
-    names = sorted({family for _, family in lines})
+                lines[(series, (families or {}).get(s.task, s.task), s.batch_size)][hz].append(s)
+    names = sorted({family for _, family, _ in lines})
+    variants = sorted({(family, batch) for _, family, batch in lines}, key=lambda v: (v[1], v[0]))  # batch 1 first
     drawn = {}
-    for (series, family), by_rate in lines.items():
-        label = series.label if len(names) == 1 else f"{series.label} / {family}"
-        dash = series.line if len(names) == 1 else style.DASHES[style.LINE_STYLES[names.index(family) % 6]]
+    for (series, family, batch), by_rate in sorted(lines.items(), key=lambda kv: kv[0][2]):
+        label = series.label + ("" if len(names) == 1 else f" / {family}") + ("" if batch == 1 else f", batch {batch}")
+        variant = variants.index((family, batch))
+        dash = series.line if len(variants) == 1 else style.DASHES[style.LINE_STYLES[variant % 6]]
         look = {"color": series.colour, "marker": series.marker, "mfc": series.face, "ms": 4, "lw": 1.0, "ls": dash}
         drawn[label] = _line(axes, timings, by_rate, look, label)
     tasks = {s.task for _, samples in ok for s in samples}
@@ -112,7 +116,8 @@ def _bound(ax: Any, entry: dict[str, Any], firsts: list[SampleRecord], xs: list[
     bounds = [_roofline(s) for s in firsts]
     if all(b is not None for b in bounds):
         entry["bound"] = bounds
-        ax.plot(xs, bounds, color=colour, ls="--", lw=0.8, label=BOUND_LABEL)
+        # sparse dots, thin: the line styles mark a series' task families and batch sizes
+        ax.plot(xs, bounds, color=colour, ls=(0, (1, 3)), lw=0.8, label=BOUND_LABEL, gid="bound")
 
 
 def _ideal_top(drawn: dict[str, dict[str, Any]]) -> float:

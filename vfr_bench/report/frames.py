@@ -3,8 +3,8 @@ summary cell, each with the run directory and the series label, so two runs of o
 
 Columns (documented in docs/python-api.md):
 - every table: `run` (the run directory), `label` (its series: see report/series.py), `model`, `task`,
-  `rate_spec` and `requested_hz` (ordered categoricals, highest rate first), `requested_input_hz`,
-  `requested_output_hz`;
+  `batch_size` (requests timed together: 1 but in a latency-lab sweep), `rate_spec` and `requested_hz`
+  (ordered categoricals, highest rate first), `requested_input_hz`, `requested_output_hz`;
 - samples: `sample_id`, `status`, `error`, `achieved_input_hz`, `achieved_output_hz`, `input_rate_error`,
   `output_rate_error`, `input_seconds`, `output_seconds`, `language`, `text`, `audio`, `reference`,
   `t_total`, `t_first_token`, `t_first_audio`, `t_ar`;
@@ -17,14 +17,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vfr_bench.records import SUMMARY_REQUIRED_COLUMNS, SampleRecord, ScoreRecord, SummaryRow
+from vfr_bench.records import SUMMARY_COLUMNS, SampleRecord, ScoreRecord, SummaryRow
 from vfr_bench.report.series import CEILING_MODEL, Series
 
 if TYPE_CHECKING:
     import pandas as pd
 
-RECORD_LEAD = ("model", "task", "rate_spec", "requested_input_hz", "requested_output_hz")  # every record's
-LEAD = ("run", "label", "model", "task", "rate_spec", "requested_hz", "requested_input_hz", "requested_output_hz")
+RECORD_LEAD = (
+    "model",
+    "task",
+    "batch_size",
+    "rate_spec",
+    "requested_input_hz",
+    "requested_output_hz",
+)  # every record's
+LEAD = ("run", "label", "model", "task", "batch_size", "rate_spec", "requested_hz", "requested_input_hz",
+        "requested_output_hz")  # fmt: skip
 
 
 def column(field: str) -> str:
@@ -34,7 +42,8 @@ def column(field: str) -> str:
 
 SAMPLE_COLUMNS = tuple(column(f) for f in SampleRecord.frame_fields if f not in RECORD_LEAD)
 SCORE_COLUMNS = tuple(column(f) for f in ScoreRecord.frame_fields if f not in RECORD_LEAD)
-SUMMARY_FIELDS = tuple(f for f in SUMMARY_REQUIRED_COLUMNS if f not in RECORD_LEAD)  # the digest is no column
+SUMMARY_RECORD = tuple(f for f in SUMMARY_COLUMNS if f != "scores_digest")  # the digest is no column
+SUMMARY_FIELDS = tuple(f for f in SUMMARY_RECORD if f not in RECORD_LEAD)
 CEILING_LABEL = "judge ceiling"
 
 
@@ -51,7 +60,7 @@ def labelled(frame: pd.DataFrame, run: Path, series: dict[tuple[Path, str], Seri
 def summary_records(rows: list[SummaryRow]) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame([r.model_dump() for r in rows], columns=list(SUMMARY_REQUIRED_COLUMNS))
+    return pd.DataFrame([r.model_dump() for r in rows], columns=list(SUMMARY_RECORD))
 
 
 def combine(frames: list[pd.DataFrame], columns: tuple[str, ...], labels: list[str]) -> pd.DataFrame:
@@ -74,4 +83,5 @@ def combine(frames: list[pd.DataFrame], columns: tuple[str, ...], labels: list[s
     frame["label"] = pd.Categorical(frame["label"], categories=[*labels, CEILING_LABEL])
     for name in ("run", "model", "task"):
         frame[name] = frame[name].astype("category")
+    frame["batch_size"] = frame["batch_size"].astype("int64")  # a record frame reads it as a number
     return frame

@@ -82,7 +82,7 @@ def points(runs: list[RunView], series: dict[tuple[Path, str], Series]) -> list[
         for row in run.summary:
             if row.model != CEILING_MODEL:
                 cells.setdefault(row.cell, {})[row.metric] = row
-        for (model, task, spec), metrics in cells.items():
+        for (model, task, spec, _batch), metrics in cells.items():  # quality: one request at a time
             achieved = metrics.get("achieved_output_hz") or metrics.get("achieved_input_hz")
             t_total, t_ar = metrics.get("t_total_p50"), metrics.get("t_ar_p50")
             for name, row in metrics.items():

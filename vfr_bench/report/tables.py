@@ -1,4 +1,5 @@
-"""Result tables from a summary DataFrame: one row per (series, task, rate), one column per metric.
+"""Result tables from a summary DataFrame: one row per (series, task, batch size, rate), one column per
+metric (the batch size shown where a latency-lab run swept it).
 
 Values come from summary.csv unchanged; a CI is printed as its bounds, [low, high] (a bootstrap
 interval is asymmetric), rate errors in % as on the console. Best in bold among the series at the
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 LEAD_COLUMNS = ("achieved_input_hz", "input_rate_abs_error", "achieved_output_hz", "output_rate_abs_error")
 TAIL_COLUMNS = ("t_total_p50",)
-ROW_KEYS = ["label", "model", "run", "task", "rate_spec"]
+ROW_KEYS = ["label", "model", "run", "task", "batch_size", "rate_spec"]
 
 
 def default_metrics(summary: pd.DataFrame) -> list[str]:
@@ -37,7 +38,7 @@ def default_metrics(summary: pd.DataFrame) -> list[str]:
 def metric_table(
     summary: pd.DataFrame, series: dict[tuple[Path, str], Series], metrics: list[str] | None = None, ci: bool = True
 ) -> pd.DataFrame:
-    """Wide table: label, model, run, task, rate, then per metric its value (and CI bounds)."""
+    """Wide table: label, model, run, task, batch size, rate, then per metric its value (and CI bounds)."""
     import pandas as pd
 
     metrics = metrics or default_metrics(summary)
@@ -48,7 +49,7 @@ def metric_table(
         )
     rows = summary[summary["metric"].isin(metrics)].copy()
     for name in ROW_KEYS:
-        rows[name] = rows[name].astype(str)
+        rows[name] = rows[name].astype(int if name == "batch_size" else str)
     wide = rows.set_index([*ROW_KEYS, "metric"])[["value", "ci_low", "ci_high"]].unstack("metric")
     out = pd.DataFrame(index=wide.index)
     for m in metrics:
@@ -61,7 +62,7 @@ def metric_table(
 
 
 def _in_order(table: pd.DataFrame, summary: pd.DataFrame, series: dict[tuple[Path, str], Series]) -> pd.DataFrame:
-    """Task, then series order (the judge ceiling last), then rate from the highest."""
+    """Task, then series order (the judge ceiling last), then batch size, then rate from the highest."""
     position = {s.label: i for i, s in enumerate(series.values())}
     rate_rank = {spec: i for i, spec in enumerate(summary["rate_spec"].cat.categories)}
     key = table.apply(
@@ -69,6 +70,7 @@ def _in_order(table: pd.DataFrame, summary: pd.DataFrame, series: dict[tuple[Pat
             r["task"],
             r["model"] == CEILING_MODEL,
             position.get(r["label"], len(position)),
+            r["batch_size"],
             rate_rank[r["rate"]],
         ),
         axis=1,
@@ -78,14 +80,14 @@ def _in_order(table: pd.DataFrame, summary: pd.DataFrame, series: dict[tuple[Pat
 
 def best_rows(table: pd.DataFrame, metrics: list[str]) -> dict[str, set[int]]:
     """Per metric with a direction, the rows holding the best value among the series at each (task,
-    rate) (models only; a cell with one series has nothing to beat)."""
+    batch size, rate) (models only; a cell with one series has nothing to beat)."""
     best: dict[str, set[int]] = {}
     for m in metrics:
         direction = get_metric(m).higher_is_better
         if direction is None:
             continue
         contenders = table[(table["model"] != CEILING_MODEL) & table[m].notna()]
-        for _, group in contenders.groupby(["task", "rate"]):
+        for _, group in contenders.groupby(["task", "batch_size", "rate"]):
             if len(group) < 2:
                 continue
             target = group[m].max() if direction else group[m].min()
@@ -135,8 +137,12 @@ def formatted(
     metrics = metrics or default_metrics(summary)
     table = metric_table(summary, series, metrics, ci=True)
     unstable = unstable_in_summary(summary)
-    flagged = [(lab, task, rate) in unstable for lab, task, rate in zip(table["label"], table["task"], table["rate"])]
-    text = pd.DataFrame({"series": table["label"], "task": table["task"], "rate (Hz)": table["rate"]})
+    keys = zip(table["label"], table["task"], table["batch_size"], table["rate"])
+    flagged = [key in unstable for key in keys]
+    text = pd.DataFrame({"series": table["label"], "task": table["task"]})
+    if (table["batch_size"] != 1).any():  # a latency-lab sweep: the batch size tells its rows apart
+        text["batch"] = table["batch_size"].astype(str)
+    text["rate (Hz)"] = table["rate"]
     for m in metrics:
         latency = get_metric(m).kind == "latency"
         text[header(m)] = [
@@ -174,11 +180,12 @@ def latex(
 
     text, best, _ = formatted(summary, series, metrics, digits)
     escaped = text.copy()
-    for name in ("series", "task", "rate (Hz)"):  # the value cells are LaTeX already (digits, brackets)
+    lead = [name for name in ("series", "task", "batch", "rate (Hz)") if name in text.columns]
+    for name in lead:  # the value cells are LaTeX already (digits, brackets)
         escaped[name] = escaped[name].map(latex_text)
     escaped = escaped.rename(columns=latex_text)
     bold = pd.DataFrame("", index=text.index, columns=escaped.columns)
     for column, rows in best.items():
         bold.loc[list(rows), latex_text(column)] = "textbf: --rwrap;"
     styler = escaped.style.hide(axis="index").apply(lambda _: bold, axis=None)
-    return styler.to_latex(hrules=True, column_format="lll" + "r" * (len(text.columns) - 3))
+    return styler.to_latex(hrules=True, column_format="l" * len(lead) + "r" * (len(text.columns) - len(lead)))

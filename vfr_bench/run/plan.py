@@ -41,7 +41,7 @@ class Plan:
         return sum(len(u.samples) for u in self.units)
 
 
-def in_shard(key: tuple[str, ...], shard: tuple[int, int]) -> bool:
+def in_shard(key: tuple[str | int, ...], shard: tuple[int, int]) -> bool:
     """Deterministic split of the grid by the sample key's hash, independent of grid order."""
     index, count = shard
     if count == 1:

@@ -118,7 +118,7 @@ class Writer:
         """Append a record; False (and nothing written) for a key this session has recorded already."""
         key = produced.record.key
         if key in self.written:
-            log.warning("a second record of %s reached the driver and was dropped", "/".join(key))
+            log.warning("a second record of %s reached the driver and was dropped", "/".join(map(str, key)))
             return False
         write_produced(self.run, produced)
         self.written.add(key)

@@ -44,7 +44,7 @@ class OverlapScoring:
         self.ctx = ScoringContext(self.run.path, judges)  # judges stay loaded between batches
         self.samples = JsonlTail(self.run.samples_path)
         self.scores = JsonlTail(self.run.scores_path)
-        self.scored: set[tuple[str, ...]] = set()  # (sample key, metric) with a score of any kind
+        self.scored: set[tuple[str | int, ...]] = set()  # (sample key, metric) with a score of any kind
         self.left: set[str] = set()  # metrics left to the pass after the run
         self.checked: set[str] = set()
         self.made = 0

@@ -1,4 +1,4 @@
-"""summary.csv: each metric's aggregate per (model, task, rate spec), with its bootstrap CI and n."""
+"""summary.csv: each metric's aggregate per (model, task, rate spec, batch size), with its bootstrap CI and n."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 from vfr_bench.cli_command import cli_command
 from vfr_bench.metrics import get_metric
-from vfr_bench.records import ScoreRecord, SummaryRow
+from vfr_bench.records import SampleKey, ScoreRecord, SummaryRow
 from vfr_bench.run_dir import RunDirectory, RunDirError
 from vfr_bench.stats import aggregate, bootstrap_ci
 from vfr_bench.summary_digest import DIGEST_FIELDS, cell_digests
@@ -27,15 +27,17 @@ def score_arrays(scores: list[ScoreRecord]) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def summarise(scores: list[ScoreRecord], seed: int = 0) -> list[SummaryRow]:
-    """One row per (model, task, rate spec, metric): the aggregate and a bootstrap CI. Scores that
-    failed (value None, with their error) are left out of the aggregate, never counted as zero."""
+    """One row per (model, task, rate spec, batch size, metric): the aggregate and a bootstrap CI. Scores
+    that failed (value None, with their error) are left out of the aggregate, never counted as zero."""
     groups: dict[tuple, list[ScoreRecord]] = defaultdict(list)
     for s in scores:
         if s.value is not None:
-            groups[(s.model, s.task, s.rate_spec, s.requested_input_hz, s.requested_output_hz, s.metric)].append(s)
+            groups[(*s.cell, s.requested_input_hz, s.requested_output_hz, s.metric)].append(s)
     digests = cell_digests(_score_tuples(scores))
     rows = []
-    for (model, task, spec, req_in, req_out, name), items in sorted(groups.items(), key=lambda kv: _order(kv[0])):
+    for (model, task, spec, batch, req_in, req_out, name), items in sorted(
+        groups.items(), key=lambda kv: _order(kv[0])
+    ):
         metric = get_metric(name)
         arrays = score_arrays(items)
         value = aggregate(metric.aggregation, *arrays)
@@ -44,10 +46,11 @@ def summarise(scores: list[ScoreRecord], seed: int = 0) -> list[SummaryRow]:
         low, high = bootstrap_ci(metric.aggregation, *arrays, seed=seed)
         rows.append(
             SummaryRow(
-                model=model, task=task, rate_spec=spec, requested_input_hz=req_in, requested_output_hz=req_out,
+                model=model, task=task, rate_spec=spec, batch_size=batch, requested_input_hz=req_in,
+                requested_output_hz=req_out,
                 metric=name, value=value, ci_low=low, ci_high=high, n=len(items), aggregation=metric.aggregation,
                 higher_is_better=metric.higher_is_better, unit=metric.unit,
-                scores_digest=digests[(model, task, spec, name)],
+                scores_digest=digests[(model, task, spec, batch, name)],
             )
         )  # fmt: skip
     return rows
@@ -64,25 +67,29 @@ def _frame_tuples(scores: pd.DataFrame) -> list[tuple]:
 
 
 def _order(key: tuple) -> tuple:
-    model, task, spec, req_in, req_out, name = key
-    return (model, task, -(req_in or 1e9), -(req_out or 1e9), spec, name)
+    model, task, spec, batch, req_in, req_out, name = key
+    return (model, task, batch, -(req_in or 1e9), -(req_out or 1e9), spec, name)
 
 
 def out_of_date(rows: list[SummaryRow], scores: pd.DataFrame, samples: pd.DataFrame) -> str | None:
     """Why summary.csv no longer says what scores.jsonl holds (samples added or scores changed since
     it was written), or None when it does; on RunDirectory.samples_frame() and scores_frame()."""
-    keys = ["model", "rate_spec", "task", "sample_id"]
+    keys = list(SampleKey._fields)
     ok = samples.loc[samples["status"] == "ok", keys]
     scored = scores[keys].drop_duplicates()
     unscored = len(ok.merge(scored, on=keys, how="left", indicator=True).query("_merge == 'left_only'"))
     if unscored:
         return f"{unscored} ok sample(s) have no scores"
     valued = scores[scores["value"].notna()]
-    counts = valued.groupby(["model", "task", "rate_spec", "metric"]).size().to_dict()
+    counts = {
+        (model, task, spec, int(batch), metric): n
+        for (model, task, spec, batch, metric), n in valued.groupby(DIGEST_FIELDS[:5]).size().items()
+    }
     digests = cell_digests(_frame_tuples(scores))
     for row in rows:
-        cell = (row.model, row.task, row.rate_spec, row.metric)
-        where = " / ".join(cell)
+        cell = (*row.cell, row.metric)
+        where = " / ".join(map(str, cell[:3])) + (f" / batch {row.batch_size}" if row.batch_size != 1 else "")
+        where += f" / {row.metric}"
         n = counts.get(cell, 0)
         if n != row.n:
             return f"{where} has n={row.n} but {n} scores"
@@ -95,12 +102,13 @@ def out_of_date(rows: list[SummaryRow], scores: pd.DataFrame, samples: pd.DataFr
     return None
 
 
-def _in_cell(scores: pd.DataFrame, cell: tuple[str, str, str, str]) -> Any:
-    model, task, spec, metric = cell
+def _in_cell(scores: pd.DataFrame, cell: tuple[str, str, str, int, str]) -> Any:
+    model, task, spec, batch, metric = cell
     return (
         (scores["model"] == model)
         & (scores["task"] == task)
         & (scores["rate_spec"] == spec)
+        & (scores["batch_size"] == batch)
         & (scores["metric"] == metric)
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from vfr_bench.metrics import get_metric
-from vfr_bench.records import SampleRecord, SummaryRow, unbatched
+from vfr_bench.records import SampleRecord, SummaryRow
 from vfr_bench.report import style
 from vfr_bench.report.fig_calibration import rate_errors
 from vfr_bench.report.fig_common import crowded_rates
@@ -236,25 +236,27 @@ def calibration_chart(groups: list[tuple[Series, list[SampleRecord]]]) -> Chart 
 
 
 def latency_chart(groups: list[tuple[Series, list[SampleRecord]]], families: dict[str, str]) -> Chart | None:
-    """t_total p50 by requested rate, a line per series and task family (a suite's noise conditions
-    or languages pooled: `families`, study.py), bars from p10 to p90; unstable cells (stability.py)
+    """t_total p50 by requested rate, a line per series, task family (a suite's noise conditions
+    or languages pooled: `families`, study.py) and batch size, bars from p10 to p90; unstable cells (stability.py)
     hollow and grey."""
     import plotly.graph_objects as go
 
-    lines: dict[tuple[Series, str], dict[float, list[float]]] = {}
+    lines: dict[tuple[Series, str, int], dict[float, list[float]]] = {}
     for series, samples in groups:
         for s in samples:
             hz = s.requested_output_hz or s.requested_input_hz
-            if s.ok and hz and s.timings and s.timings.t_total is not None and unbatched(s):
-                key = (series, families.get(s.task, s.task))
+            if s.ok and hz and s.timings and s.timings.t_total is not None:
+                key = (series, families.get(s.task, s.task), s.batch_size)
                 lines.setdefault(key, {}).setdefault(hz, []).append(s.timings.t_total)
     if not lines:
         return None
-    names = sorted({family for _, family in lines})
+    names = sorted({family for _, family, _ in lines})
+    variants = sorted({(family, batch) for _, family, batch in lines}, key=lambda v: (v[1], v[0]))  # batch 1 first
     fig = go.Figure()
-    for (series, family), by_rate in lines.items():
-        label = series.label if len(names) == 1 else f"{series.label} / {family}"
-        dash = series.dash if len(names) == 1 else style.LINE_STYLES[names.index(family) % len(style.LINE_STYLES)]
+    for (series, family, batch), by_rate in sorted(lines.items(), key=lambda kv: kv[0][2]):
+        label = series.label + ("" if len(names) == 1 else f" / {family}") + ("" if batch == 1 else f", batch {batch}")
+        variant = variants.index((family, batch))
+        dash = series.dash if len(variants) == 1 else style.LINE_STYLES[variant % len(style.LINE_STYLES)]
         fig.add_trace(_latency_trace(series, label, dash, by_rate))
     fig.update_xaxes(title_text="requested rate (Hz)")
     fig.update_yaxes(title_text="t_total (s)", rangemode="tozero")

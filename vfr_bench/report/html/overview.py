@@ -35,12 +35,14 @@ def overview_table(results: Results) -> dict[str, Any]:
     for rec in table.to_dict("records"):
         scale = {m: 100.0 if unit[m] == "%" else 1.0 for m in metrics}
         cells = {m: [_number(rec.get(k), scale[m]) for k in (m, f"{m}_ci_low", f"{m}_ci_high")] for m in metrics}
-        reason = unstable.get((rec["label"], rec["task"], rec["rate"]))
+        batch = int(rec["batch_size"])
+        reason = unstable.get((rec["label"], rec["task"], batch, rec["rate"]))
         for m in latency if reason else []:  # not a result: no number, the reason instead
             cells[m] = [None, None, None]
         rows.append({
             "series": rec["label"], "model": rec["model"], "run": str(rec["run"]).rstrip("/").rsplit("/", 1)[-1],
-            "task": rec["task"], "rate": rec["rate"], "ceiling": rec["model"] == CEILING_MODEL, "cells": cells,
+            "task": rec["task"] if batch == 1 else f"{rec['task']}, batch {batch}", "rate": rec["rate"],
+            "ceiling": rec["model"] == CEILING_MODEL, "cells": cells,
             "unstable": {m: reason for m in latency} if reason else {},
         })  # fmt: skip
     return {"columns": columns, "rows": rows}

@@ -1,4 +1,4 @@
-"""The sample browser's data: one group per (task, sample id) with the reference, the input audio and
+"""The sample browser's data: one group per (task, sample id, batch size) with the reference, the input audio and
 one row per (series, rate): the transcript and its diff against the reference (diff.py), the error
 rate, achieved Hz, t_total and the output audio. Groups are written in chunk files the page loads
 on demand (`samples/chunk-NNNN.js`, by <script> tags: Chromium blocks fetch() of file:// URLs); the
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from vfr_bench.records import SampleRecord, ScoreRecord
+from vfr_bench.records import SampleKey, SampleRecord, ScoreRecord
 from vfr_bench.report.html.diff import Diff, sample_diff
 from vfr_bench.report.html.media import Media
 from vfr_bench.report.series import Series
@@ -22,16 +22,18 @@ Group = dict[str, Any]
 
 
 def sample_groups(runs: list[RunView], series: dict[tuple[Path, str], Series], media: Media) -> list[Group]:
-    """Every (task, sample id) of the runs' series, in task then first-seen order, each with its rows
-    in series order then rate order (highest first)."""
+    """Every (task, sample id, batch size) of the runs' series, in task then first-seen order, each with
+    its rows in series order then rate order (highest first). A latency-lab repeat at batch size 4 is
+    its own group, named "repeat-0, batch 4"."""
     index = {key: i for i, key in enumerate(series)}
-    groups: dict[tuple[str, str], Group] = {}
+    groups: dict[tuple[str, str, int], Group] = {}
     for run, record, scores in _records(runs, index):
-        key = (record.task, record.sample_id)
+        key = (record.task, record.sample_id, record.batch_size)
         group = groups.get(key)
         if group is None:
             reference = record.reference.text if record.reference else None
-            group = groups[key] = {"task": record.task, "id": record.sample_id, "ref": reference, "input": None,
+            name = record.sample_id + ("" if record.batch_size == 1 else f", batch {record.batch_size}")
+            group = groups[key] = {"task": record.task, "id": name, "ref": reference, "input": None,
                                    "in_s": record.input_seconds, "lang": record.language, "rows": []}  # fmt: skip
         if group["input"] is None:
             group["input"] = media.add(record.source_audio, "input")
@@ -46,13 +48,12 @@ def _records(
     runs: list[RunView], index: dict[tuple[Path, str], int]
 ) -> Iterator[tuple[RunView, SampleRecord, dict[str, ScoreRecord]]]:
     for run in runs:
-        by_sample: dict[tuple[str, ...], dict[str, ScoreRecord]] = {}
+        by_sample: dict[SampleKey, dict[str, ScoreRecord]] = {}
         for score in run.scores:
-            by_sample.setdefault(score.key[:4], {})[score.metric] = score
+            by_sample.setdefault(score.sample_key, {})[score.metric] = score
         for record in run.samples:
             if (run.path, record.model) in index:
-                # a sample's key (model, rate spec, task, sample id) is the first four of its scores' keys
-                yield run, record, by_sample.get(tuple(record.key), {})
+                yield run, record, by_sample.get(record.key, {})
 
 
 def _row(s: int, run: RunView, record: SampleRecord, scores: dict[str, ScoreRecord], media: Media) -> dict[str, Any]:
