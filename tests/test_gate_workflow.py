@@ -265,7 +265,9 @@ def test_the_flexislm_lines_name_the_clone_and_each_checkpoint(tmp_path, monkeyp
         adapter = ModelRegistry().create("flexislm", "cpu", options)
         assert checkout_folder(adapter.config["repo"], "FLEXISLM_REPO", MARKERS, INSTALL) == clone
         (tmp_path / adapter.config["checkpoint"]).mkdir(parents=True)
-        folder = config_arguments({"model_path"}, adapter.config["checkpoint"], {})["model_path"]
+        folder = config_arguments({"model_path", "enable_flexible_framerate"}, adapter.config["checkpoint"], {})[
+            "model_path"
+        ]
         checkpoints.append(Path(folder).resolve())
     baseline, candidate = checkpoints
     assert baseline == (tmp_path / ".gate-baseline" / "checkpoint").resolve()

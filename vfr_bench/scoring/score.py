@@ -140,7 +140,8 @@ def _drop_other_versions(run: RunDirectory, plan: dict[str, list[SampleRecord]],
     versions = {name: get_metric(name).version for name in plan}
 
     def made_otherwise(score: ScoreRecord) -> bool:
-        return score.metric in versions and score.metric_version != versions[score.metric] and score.key[:4] in samples
+        other_version = score.metric in versions and score.metric_version != versions[score.metric]
+        return other_version and score.sample_key in samples
 
     stale = Counter(f"{s.metric} v{s.metric_version}" for s in run.scores() if made_otherwise(s))
     if stale:
