@@ -1,7 +1,9 @@
 """Regression gates on synthetic run directories: equal, noise, a real WER drop, a missed rate, a
 changed normaliser; and the false-alarm rate of noise-only candidates at the configured level."""
 
+import itertools
 import json
+import re
 
 import numpy as np
 import pytest
@@ -41,24 +43,25 @@ def synthetic_run(
     normaliser_version=None,
     data_hash="sha256:data",
     seed=0,
+    rates=(6.25,),
 ):
     rng = np.random.default_rng(seed)
     path.mkdir(parents=True)
     samples = []
-    for i, (k, n) in enumerate(zip(edits, lengths)):
+    for hz, (i, (k, n)) in itertools.product(rates, enumerate(zip(edits, lengths))):
         ref = " ".join(WORDS[(i + j) % len(WORDS)] for j in range(n))
         hyp = " ".join("zebra" if j < k else w for j, w in enumerate(ref.split()))
         err = rate_error * (1 + 0.2 * rng.standard_normal())
         samples.append(
             {
                 "model": model,
-                "rate_spec": "6.25",
+                "rate_spec": f"{hz:g}",
                 "task": "asr",
                 "sample_id": f"s{i}",
                 "status": "ok",
-                "requested_input_hz": 6.25,
-                "requested_output_hz": 6.25,
-                "achieved_input_hz": 6.25 * (1 + err),
+                "requested_input_hz": hz,
+                "requested_output_hz": hz,
+                "achieved_input_hz": hz * (1 + err),
                 "input_rate_error": err,
                 "output_rate_error": None,
                 "achieved_output_hz": None,
@@ -126,6 +129,18 @@ def test_a_candidate_equal_to_the_baseline_passes(tmp_path, base_data):
     wer = next(c for c in verdict["cells"] if c["metric"] == "wer")
     assert wer["delta"] == 0 and wer["n"] == 200
     assert "| asr @ 6.25 Hz, wer |" in (tmp_path / "pr.md").read_text()
+
+
+def test_the_verdict_table_lists_rates_high_to_low_as_a_run_does(tmp_path, base_data):
+    """Sorted as text, 12.5 came before 4 but after 25 and 4.5, and 6.25 after 4."""
+    lengths, p, edits = base_data
+    rates = (4, 12.5, 25, 6.25, 4.5)
+    base = synthetic_run(tmp_path / "b", edits[:20], lengths[:20], rates=rates)
+    cand = synthetic_run(tmp_path / "c", edits[:20], lengths[:20], rates=rates, seed=1)
+    result = CliRunner().invoke(main, ["gate", "--baseline", str(base), "--candidate", str(cand)])
+    assert result.exit_code == 0, result.output
+    listed = re.findall(r"\| asr @ ([0-9.]+) Hz, wer \|", result.output)
+    assert listed == ["25", "12.5", "6.25", "4.5", "4"], result.output
 
 
 def test_a_candidate_that_differs_by_noise_only_passes(tmp_path, base_data):

@@ -76,3 +76,10 @@ def test_controllable_range_and_threshold_mode():
     assert "threshold" in thr.refusal(parse_rate_spec("6.25"))
     assert thr.refusal(NATIVE) is None and thr.resolve(NATIVE) == (None, None)
     assert not math.isnan(ctl.resolve(parse_rate_spec("5"))[0])
+
+
+def test_rate_specs_order_native_first_then_high_to_low_and_a_foreign_label_last():
+    from vfr_bench.rates import rate_order
+
+    labels = ["4", "not-a-rate", "6.25:12.5", "native", "12.5", "6.25", "25"]
+    assert sorted(labels, key=rate_order) == ["native", "25", "12.5", "6.25:12.5", "6.25", "4", "not-a-rate"]

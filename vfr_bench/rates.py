@@ -70,6 +70,19 @@ def parse_rate_spec(text: str) -> RateSpec:
     raise RateSpecError(f"rate spec {whole!r} has more than one ':' (write IN or IN:OUT)")
 
 
+def rate_order(label: str) -> tuple[int, float, float, str]:
+    """How tables list rate specs: native first, then high to low input rate (then output rate), as a run
+    lists them; a label that is no rate spec goes last, by its text. Sorting labels as text put 12.5 before 4
+    but after 4.5 and 25 before 6.25."""
+    try:
+        spec = parse_rate_spec(label)
+    except RateSpecError:
+        return (2, 0.0, 0.0, label)
+    if spec.is_native:
+        return (0, 0.0, 0.0, label)
+    return (1, -(spec.input_hz or 0.0), -(spec.output_hz or 0.0), label)
+
+
 def parse_rate_specs(text: str) -> list[RateSpec]:
     """Parse a comma-separated list; a repeated spec is an error rather than a silent duplicate cell."""
     specs = [parse_rate_spec(part) for part in text.split(",")]

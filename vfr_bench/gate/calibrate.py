@@ -21,6 +21,7 @@ import numpy as np
 
 from vfr_bench.escape import markdown_row
 from vfr_bench.metrics import get_metric
+from vfr_bench.rates import rate_order
 from vfr_bench.records import SummaryRow
 from vfr_bench.run_dir import RunDirectory
 from vfr_bench.scoring.summary import current_summary
@@ -49,7 +50,7 @@ def calibrate(run_dirs: list[Path]) -> list[dict[str, Any]]:
         for summary in current_summary(RunDirectory(run)):
             rows[(*summary.cell, summary.metric)].append(summary)
     out = []
-    for (model, task, rate, batch, name), cell in sorted(rows.items()):
+    for (model, task, rate, batch, name), cell in sorted(rows.items(), key=lambda kv: _cell_order(kv[0])):
         metric = get_metric(name)
         if len(cell) < 2 or not (metric.kind == "quality" or name in CALIBRATED_EXTRAS):
             continue
@@ -124,7 +125,7 @@ def proposed_yaml(rows: list[dict]) -> str:
         if "proposed_max_regression" in r:
             cells[(r["metric"], r["task"], r["rate"])].append(r)
     lines = [HEADER.format(n=max((r["n_runs"] for r in rows), default=0)) + "confidence: 0.95", "rules:"]
-    for (metric, task, rate), cell in sorted(cells.items()):
+    for (metric, task, rate), cell in sorted(cells.items(), key=lambda kv: (kv[0][:2], rate_order(kv[0][2]))):
         lines += [f"  # {derivation(r)}" for r in cell]
         lines += [
             f"  - metric: {_scalar(metric)}",
@@ -168,3 +169,9 @@ def calibration_markdown(rows: list[dict]) -> str:
             ])
         )  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _cell_order(key: tuple[str, str, str, int, str]) -> tuple:
+    """(model, task, rate, batch size, metric) with rates high to low, as a run lists them."""
+    model, task, rate, batch, metric = key
+    return (model, task, rate_order(rate), batch, metric)

@@ -7,6 +7,7 @@ from typing import Any
 
 from vfr_bench.escape import markdown_cell, markdown_row
 from vfr_bench.gate.data import RunData, Verdict
+from vfr_bench.rates import rate_order
 
 ICONS = {"pass": "pass", "fail": "**FAIL**", "report-only": "report-only"}
 
@@ -42,7 +43,10 @@ def markdown(
         markdown_row(["---"] * 8),
     ]  # fmt: skip
     order = {"fail": 0, "report-only": 2, "pass": 1}
-    for v in sorted(verdicts, key=lambda v: (order[v.verdict], v.kind, v.task, v.batch_size, v.rate, v.metric)):
+    listed = sorted(
+        verdicts, key=lambda v: (order[v.verdict], v.kind, v.task, v.batch_size, rate_order(v.rate), v.metric)
+    )
+    for v in listed:
         ci = "-" if v.ci_low is None else f"[{v.ci_low:.4g}, {v.ci_high:.4g}]"
         delta = _num(v.delta, "{:+.4g}") if v.kind != "latency" else _num(v.delta, "{:.3f}x")
         lines.append(
