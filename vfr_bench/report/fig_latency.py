@@ -17,6 +17,7 @@ import numpy as np
 from vfr_bench.records import LabRecord, SampleRecord
 from vfr_bench.report import style
 from vfr_bench.report.fig_common import rate_ticks
+from vfr_bench.report.latency_lines import latency_lines
 from vfr_bench.report.layout import grid, legend_below
 from vfr_bench.report.series import Series
 from vfr_bench.stability import unstable_cells
@@ -47,16 +48,14 @@ def latency_figure(
             hz = s.requested_output_hz or s.requested_input_hz
             if hz is not None:
                 lines[(series, (families or {}).get(s.task, s.task), s.batch_size)][hz].append(s)
-    names = sorted({family for _, family, _ in lines})
-    variants = sorted({(family, batch) for _, family, batch in lines}, key=lambda v: (v[1], v[0]))  # batch 1 first
     drawn = {}
-    for (series, family, batch), by_rate in sorted(lines.items(), key=lambda kv: kv[0][2]):
-        label = series.label + ("" if len(names) == 1 else f" / {family}") + ("" if batch == 1 else f", batch {batch}")
-        variant = variants.index((family, batch))
-        dash = series.line if len(variants) == 1 else style.DASHES[style.LINE_STYLES[variant % 6]]
+    for key, label, variant in latency_lines(lines):
+        series = key[0]
+        dash = series.line if variant is None else style.DASHES[style.LINE_STYLES[variant % 6]]
         look = {"color": series.colour, "marker": series.marker, "mfc": series.face, "ms": 4, "lw": 1.0, "ls": dash}
-        drawn[label] = _line(axes, timings, by_rate, look, label)
+        drawn[label] = _line(axes, timings, lines[key], look, label)
     tasks = {s.task for _, samples in ok for s in samples}
+    names = {family for _, family, _ in lines}
     pooled = "; a line pools its suite's noise conditions or languages" if len(tasks) > len(names) else ""
     for ax, timing in zip(axes, timings):
         ax.set_title(timing)

@@ -19,6 +19,7 @@ from vfr_bench.records import SampleRecord, SummaryRow
 from vfr_bench.report import style
 from vfr_bench.report.fig_calibration import rate_errors
 from vfr_bench.report.fig_common import crowded_rates
+from vfr_bench.report.latency_lines import latency_lines
 from vfr_bench.report.layout import columns_for
 from vfr_bench.report.points import Point
 from vfr_bench.report.series import Series
@@ -250,14 +251,11 @@ def latency_chart(groups: list[tuple[Series, list[SampleRecord]]], families: dic
                 lines.setdefault(key, {}).setdefault(hz, []).append(s.timings.t_total)
     if not lines:
         return None
-    names = sorted({family for _, family, _ in lines})
-    variants = sorted({(family, batch) for _, family, batch in lines}, key=lambda v: (v[1], v[0]))  # batch 1 first
     fig = go.Figure()
-    for (series, family, batch), by_rate in sorted(lines.items(), key=lambda kv: kv[0][2]):
-        label = series.label + ("" if len(names) == 1 else f" / {family}") + ("" if batch == 1 else f", batch {batch}")
-        variant = variants.index((family, batch))
-        dash = series.dash if len(variants) == 1 else style.LINE_STYLES[variant % len(style.LINE_STYLES)]
-        fig.add_trace(_latency_trace(series, label, dash, by_rate))
+    for key, label, variant in latency_lines(lines):
+        series = key[0]
+        dash = series.dash if variant is None else style.LINE_STYLES[variant % len(style.LINE_STYLES)]
+        fig.add_trace(_latency_trace(series, label, dash, lines[key]))
     fig.update_xaxes(title_text="requested rate (Hz)")
     fig.update_yaxes(title_text="t_total (s)", rangemode="tozero")
     return _layout(fig, "Latency by rate: t_total p50, bars p10 to p90, a line per series and task suite", 1)
