@@ -28,8 +28,8 @@ from vfr_bench.records import (
     SummaryRow,
     sample_record_type,
 )
-from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY, manifest_from_json
-from vfr_bench.schema_upgrade import reads_v2_lab, upgrade_record
+from vfr_bench.run_dir import MANIFEST, SAMPLES, SCORES, SUMMARY, manifest_from_json, parse_record
+from vfr_bench.schema_upgrade import is_v2_lab_run, upgrade_record
 from vfr_bench.summary_digest import DIGEST_FIELDS, DigestCell, cell_digests
 
 MAX_PROBLEMS = 20
@@ -43,7 +43,7 @@ def problems(run: Path) -> list[str]:
     if out:
         return out
     manifest = _manifest(run, out)
-    v2_lab = manifest is not None and reads_v2_lab(manifest.kind, manifest.schema_version)
+    v2_lab = is_v2_lab_run(manifest)
     samples = _records(run / SAMPLES, sample_record_type(manifest.kind if manifest else "run"), out, v2_lab)
     raw = dict(_raw_lines(run / SAMPLES))
     out += [p for number, record in samples for p in _sample_problems(run, number, record, raw[number])]
@@ -73,21 +73,10 @@ def _records(path: Path, model: type[R], out: list[str], v2_lab: bool) -> list[t
     found = []
     for number, line in complete_lines(path):
         try:
-            found.append((number, _parse(model, line, v2_lab)))
+            found.append((number, parse_record(model, line, v2_lab)))
         except ValidationError as err:
             out += [f"{path.name} line {number}: {_where(e)}: {e['msg']}" for e in err.errors()[:3]]
     return found
-
-
-def _parse(model: type[R], line: str, v2_lab: bool) -> R:
-    """A line as `model`; a v2 lab run's task names read as task and batch size (vfr_bench.schema_upgrade)."""
-    if v2_lab:
-        try:
-            return model.model_validate(upgrade_record(json.loads(line), sample=issubclass(model, SampleRecord)))
-        except ValueError as err:
-            if isinstance(err, ValidationError):
-                raise
-    return model.model_validate_json(line)
 
 
 def _raw_lines(path: Path) -> Iterator[tuple[int, Any]]:

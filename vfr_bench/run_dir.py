@@ -33,7 +33,7 @@ from vfr_bench.records import (
     sample_record_type,
 )
 from vfr_bench.redact import redact_text
-from vfr_bench.schema_upgrade import reads_v2_lab, upgrade_frame, upgrade_manifest, upgrade_record
+from vfr_bench.schema_upgrade import is_v2_lab_run, reads_v2_lab, upgrade_frame, upgrade_manifest, upgrade_record
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,7 +61,7 @@ def read_records(path: Path, model: type[R], v2_lab: bool = False) -> list[R]:
     out = []
     for number, line in complete_lines(path):
         try:
-            out.append(_validate(model, line, v2_lab))
+            out.append(parse_record(model, line, v2_lab))
         except ValidationError as err:
             problem = err.errors()[0]
             where = ".".join(str(p) for p in problem["loc"]) or "line"
@@ -73,7 +73,9 @@ def read_records(path: Path, model: type[R], v2_lab: bool = False) -> list[R]:
     return out
 
 
-def _validate(model: type[R], line: str, v2_lab: bool) -> R:
+def parse_record(model: type[R], line: str, v2_lab: bool = False) -> R:
+    """One line as a `model` (ValidationError where it is not one); `v2_lab`: a line of a schema-2 lab
+    run, its task read as task and batch size (vfr_bench.schema_upgrade)."""
     if v2_lab:
         try:
             data = json.loads(line)
@@ -156,7 +158,7 @@ class RunDirectory:
                 f"run directory {self.path} was started with --shard ?/{manifest.shard_count}; "
                 f"resume it with the same shard count, not {self.shard[1]}"
             )
-        if resume and manifest is not None and reads_v2_lab(manifest.kind, manifest.schema_version):
+        if resume and is_v2_lab_run(manifest):
             raise RunDirError(
                 f"run directory {self.path} is a latency-lab run of schema {manifest.schema_version} (a task per "
                 f"batch size); this vfr-bench writes schema {SCHEMA_VERSION}: time it again into a new --out"
@@ -221,8 +223,7 @@ class RunDirectory:
             )
 
     def _v2_lab(self) -> bool:
-        manifest = self.read_manifest()
-        return manifest is not None and reads_v2_lab(manifest.kind, manifest.schema_version)
+        return is_v2_lab_run(self.read_manifest())
 
     def manifest(self) -> Manifest:
         """The manifest of a run directory that must have one."""
@@ -248,8 +249,7 @@ class RunDirectory:
         """Each sample's latest record (a retried error is superseded by its retry)."""
         manifest = self.read_manifest()
         record = sample_record_type(manifest.kind if manifest else "run")
-        v2_lab = manifest is not None and reads_v2_lab(manifest.kind, manifest.schema_version)
-        return latest(read_records(self.samples_path, record, v2_lab))
+        return latest(read_records(self.samples_path, record, is_v2_lab_run(manifest)))
 
     def recorded_keys(self) -> set[SampleKey]:
         return {r.key for r in self.samples()}

@@ -14,9 +14,9 @@ time, which is what the default batch size 1 says.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
-from vfr_bench.records import LAB_KIND, LAB_TASK
+from vfr_bench.records import LAB_KIND, LAB_TASK, Manifest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,6 +28,11 @@ V2_LAB_TASK = re.compile(r"latency-lab-bs([1-9][0-9]*)")
 def reads_v2_lab(kind: str, schema_version: int) -> bool:
     """Whether a run of this manifest kind and schema has its batch sizes in its task names."""
     return kind == LAB_KIND and schema_version < FIRST_SCHEMA_WITH_BATCH
+
+
+def is_v2_lab_run(manifest: Manifest | None) -> TypeGuard[Manifest]:
+    """Whether the run of this manifest (None: a run without one) is a v2 lab run, read through the upgrade."""
+    return manifest is not None and reads_v2_lab(manifest.kind, manifest.schema_version)
 
 
 def v2_lab_batch(task: Any) -> int | None:
