@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from upstream_check import Report, clone_argument, runner_failures, test_audio
+from upstream_check import Report, clone_argument, on_path, runner_failures, test_audio
 
 SPECIAL = [
     "<|endoftext|>",
@@ -92,7 +92,7 @@ def build_checkpoint(clone: Path, folder: Path) -> None:
     import torch
     from transformers import WhisperFeatureExtractor
 
-    sys.path.insert(0, str(clone))
+    on_path(clone)
     from funaudiochat.modeling_funaudiochat import FunAudioChatForConditionalGeneration
     from funaudiochat.processing_funaudiochat import FunAudioChatProcessor
 

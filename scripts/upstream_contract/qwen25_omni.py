@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from upstream_check import EXIT_FAILED, EXIT_USAGE, Report, runner_failures, test_audio
+from upstream_check import EXIT_FAILED, EXIT_USAGE, Report, on_path, runner_failures, test_audio
 
 SECONDS = 2.0
 
@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
         if not (src / "transformers" / "__init__.py").is_file():
             print(f"FAIL qwen2.5-omni: {argv[0]} is not a clone of huggingface/transformers (no src/transformers)")
             return EXIT_FAILED
-        sys.path.insert(0, str(src))
+        on_path(src)
     report = Report("qwen2.5-omni")
     report.extend(check())
     return report.finish("asr, s2s")

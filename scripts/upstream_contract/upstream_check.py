@@ -68,9 +68,10 @@ def clone_argument(argv: list[str], doc: str | None, marker: str) -> Path:
 
 
 def on_path(folder: Path) -> None:
-    """The clone first on sys.path, as its own examples run from its root."""
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+    """The clone first on sys.path, as its own examples run from its root (moved there if already on it)."""
+    if str(folder) in sys.path:
+        sys.path.remove(str(folder))
+    sys.path.insert(0, str(folder))
 
 
 def cuda_available() -> bool:
